@@ -1,0 +1,30 @@
+# The two commands of the README: `make demo` and `make test`. Both set up what is missing first.
+.PHONY: setup demo test pytest filecheck lint format typecheck
+
+VENV := .venv/bin
+JOBS ?= $(shell nproc)
+
+setup:
+	@bash scripts/setup.sh
+
+demo: setup
+	$(VENV)/patcc demo
+
+test: setup lint pytest filecheck
+
+pytest:
+	$(VENV)/python -m pytest -n $(JOBS) tests
+
+filecheck:
+	PATH="$(CURDIR)/.venv/bin:$$PATH" $(VENV)/lit -sv filecheck
+
+lint:
+	$(VENV)/ruff check .
+	$(VENV)/ruff format --check .
+
+format:
+	$(VENV)/ruff format .
+	$(VENV)/ruff check --fix .
+
+typecheck:
+	$(VENV)/pyright

@@ -1,0 +1,1 @@
+"""patcc's IRDL dialects: `nn` (graph level) and `pat` (pattern level)."""

@@ -1,0 +1,7 @@
+"""(to be filled)"""
+
+from __future__ import annotations
+
+from .base import NNOperation
+
+OPS: list[type[NNOperation]] = []

@@ -1,0 +1,91 @@
+"""The `patcc` command line. User mistakes are one line on stderr and exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from patcc.errors import PatccError
+
+
+def _input_shapes(values: Sequence[str] | None) -> dict[str, list[int]]:
+    from patcc.frontend import parse_input_shape
+
+    return dict(parse_input_shape(v) for v in values or [])
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from patcc.fileio import write_module
+    from patcc.frontend import import_model
+
+    module = import_model(args.model, _input_shapes(args.input_shape))
+    write_module(args.output, module)
+    return 0
+
+
+def cmd_run_ir(args: argparse.Namespace) -> int:
+    from patcc.fileio import read_module, read_npz, write_npz
+    from patcc.semantics import run_function
+
+    module = read_module(args.ir)
+    outputs = run_function(module, read_npz(args.inputs))
+    write_npz(args.outputs, outputs)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from patcc.demo import run_demo
+
+    return run_demo(size=args.size)
+
+
+def _add_input_shape(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--input-shape",
+        action="append",
+        metavar="NAME=1x3x224x224",
+        help="static shape of a model input (repeat for several inputs)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="patcc",
+        description="Compression-compilation co-design compiler for pattern-pruned CNNs.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("import", help="ONNX model -> nn-level IR (.mlir)")
+    p.add_argument("model", help="ONNX model file")
+    p.add_argument("-o", "--output", required=True, help="output .mlir file")
+    _add_input_shape(p)
+    p.set_defaults(run=cmd_import)
+
+    p = sub.add_parser("run-ir", help="interpret IR of any level on .npz inputs")
+    p.add_argument("ir", help=".mlir file")
+    p.add_argument("--inputs", required=True, help=".npz keyed by the model's input names")
+    p.add_argument("--outputs", required=True, help=".npz to write, keyed by output names")
+    p.set_defaults(run=cmd_run_ir)
+
+    p = sub.add_parser("demo", help="the main job on the built-in VGG-16")
+    p.add_argument("--size", type=int, default=224, help="input height and width (default 224)")
+    p.set_defaults(run=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return run(args)
+    except PatccError as err:
+        print(f"patcc {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"patcc {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

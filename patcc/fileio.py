@@ -1,0 +1,90 @@
+"""Atomic output files and the .npz / .mlir readers shared by the commands.
+
+Outputs are written to a temporary file in the target folder and renamed into place, so an
+error or an interrupt never leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.printer import Printer
+from xdsl.utils.exceptions import ParseError, VerifyException
+
+from patcc.errors import PatccError
+
+
+def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> None:
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise PatccError(f"{path}: folder '{folder}' does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: str | Path, text: str) -> None:
+    atomic_write(path, lambda f: f.write(text.encode()))
+
+
+def write_bytes(path: str | Path, data: bytes) -> None:
+    atomic_write(path, lambda f: f.write(data))
+
+
+def module_text(module: ModuleOp) -> str:
+    import io
+
+    buf = io.StringIO()
+    Printer(stream=buf).print_op(module)
+    return buf.getvalue().rstrip("\n") + "\n"
+
+
+def write_module(path: str | Path, module: ModuleOp) -> None:
+    write_text(path, module_text(module))
+
+
+def read_module(path: str | Path) -> ModuleOp:
+    from xdsl.parser import Parser
+
+    from patcc.frontend import make_context
+
+    path = Path(path)
+    if not path.is_file():
+        raise PatccError(f"{path}: no such file")
+    text = path.read_text()
+    try:
+        module = Parser(make_context(), text, str(path)).parse_module()
+        module.verify()
+    except ParseError as err:
+        first = str(err).strip().splitlines()
+        raise PatccError(f"{path}: invalid IR: {first[0] if first else err}") from None
+    except VerifyException as err:
+        raise PatccError(f"{path}: IR does not verify: {str(err).splitlines()[0]}") from None
+    return module
+
+
+def read_npz(path: str | Path) -> dict[str, np.ndarray]:
+    path = Path(path)
+    if not path.is_file():
+        raise PatccError(f"{path}: no such file")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+    except Exception as err:
+        raise PatccError(f"{path}: not a readable .npz file ({err})") from None
+
+
+def write_npz(path: str | Path, arrays: Mapping[str, np.ndarray]) -> None:
+    atomic_write(path, lambda f: np.savez(f, **arrays))

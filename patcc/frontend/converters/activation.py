@@ -1,0 +1,7 @@
+"""(to be filled)"""
+
+from __future__ import annotations
+
+from ..context import Converter
+
+CONVERTERS: dict[str, Converter] = {}
