@@ -1,12 +1,26 @@
-"""patcc's ModulePasses, one per file; `ALL_PASSES` maps each pass name to its class."""
+"""patcc's ModulePasses, one per file; `ALL_PASSES` maps each pass name to a loader.
+
+Loaders import lazily, so `xdsl-opt` start-up does not pay for passes it does not run.
+"""
 
 from collections.abc import Callable
 
 from xdsl.passes import ModulePass
 
 
-def _all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
-    return {}
+def _fold_batchnorm() -> type[ModulePass]:
+    from .fold_batchnorm import FoldBatchNormPass
+
+    return FoldBatchNormPass
 
 
-ALL_PASSES = _all_passes()
+def _fuse_silu() -> type[ModulePass]:
+    from .fuse_silu import FuseSiluPass
+
+    return FuseSiluPass
+
+
+ALL_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
+    "fold-batchnorm": _fold_batchnorm,
+    "fuse-silu": _fuse_silu,
+}

@@ -35,12 +35,15 @@ def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> None:
         raise
 
 
-def write_text(path: str | Path, text: str) -> None:
-    atomic_write(path, lambda f: f.write(text.encode()))
-
-
 def write_bytes(path: str | Path, data: bytes) -> None:
-    atomic_write(path, lambda f: f.write(data))
+    def write(f: IO[bytes]) -> None:
+        f.write(data)
+
+    atomic_write(path, write)
+
+
+def write_text(path: str | Path, text: str) -> None:
+    write_bytes(path, text.encode())
 
 
 def module_text(module: ModuleOp) -> str:
@@ -87,4 +90,7 @@ def read_npz(path: str | Path) -> dict[str, np.ndarray]:
 
 
 def write_npz(path: str | Path, arrays: Mapping[str, np.ndarray]) -> None:
-    atomic_write(path, lambda f: np.savez(f, **arrays))
+    def write(f: IO[bytes]) -> None:
+        np.savez(f, allow_pickle=False, **arrays)
+
+    atomic_write(path, write)

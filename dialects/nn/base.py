@@ -147,9 +147,20 @@ class NNOperation(IRDLOperation):
         properties; raises ShapeError naming the broken rule."""
 
     @classmethod
-    def inferred(cls, operands: Sequence[SSAValue | None], **props: Attribute) -> Self:
-        """Build the op with result types given by `infer_shapes` (raises ShapeError)."""
-        in_shapes = [None if v is None else shape_of(v) for v in operands]
+    def inferred(
+        cls, operands: Sequence[SSAValue | Sequence[SSAValue] | None], **props: Attribute
+    ) -> Self:
+        """Build the op with result types given by `infer_shapes` (raises ShapeError).
+
+        One entry per operand definition: a value, None (absent optional operand) or a list
+        of values (variadic operand, which contributes all its shapes).
+        """
+        in_shapes: list[Shape | None] = []
+        for v in operands:
+            if v is None or isinstance(v, SSAValue):
+                in_shapes.append(None if v is None else shape_of(v))
+            else:
+                in_shapes.extend(shape_of(x) for x in v)
         shapes = cls.infer_shapes(in_shapes, props)
         result_defs = cls.get_irdl_definition().results
         if len(result_defs) == 1 and len(shapes) != 1:  # a single variadic result

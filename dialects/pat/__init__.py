@@ -1,5 +1,42 @@
-"""The `pat` dialect: pattern-pruned convolutions (to be filled)."""
+"""The `pat` dialect: pattern-pruned convolutions (the pattern level of patcc).
+
+`#pat.patterns` (attributes.py) is a conv's set of K kernel patterns; `pat.conv2d` (conv.py)
+is a 3x3 conv that stores, per kernel, a pattern id (-1 = removed) and its 4 kept values.
+"""
 
 from xdsl.ir import Dialect
 
-PAT = Dialect("pat", [], [])
+from .attributes import (
+    CENTRE,
+    MAX_PATTERNS,
+    PATTERN_SIZE,
+    Pattern,
+    PatternsAttr,
+    PatternSet,
+    pattern_set_error,
+    position_offset,
+)
+from .conv import ACTIVATIONS, PatConv2dOp, get_ids, get_patterns, ids_array, ids_attr
+
+ALL_OPS = [PatConv2dOp]
+
+PAT = Dialect("pat", ALL_OPS, [PatternsAttr])
+
+__all__ = [
+    "ACTIVATIONS",
+    "ALL_OPS",
+    "CENTRE",
+    "MAX_PATTERNS",
+    "PAT",
+    "PATTERN_SIZE",
+    "PatConv2dOp",
+    "Pattern",
+    "PatternSet",
+    "PatternsAttr",
+    "get_ids",
+    "get_patterns",
+    "ids_array",
+    "ids_attr",
+    "pattern_set_error",
+    "position_offset",
+]

@@ -13,11 +13,10 @@ from typing import Any
 import numpy as np
 import onnx
 from onnx import helper
-from xdsl.dialects import arith
-from xdsl.dialects.builtin import BytesAttr, DenseIntOrFPElementsAttr
 from xdsl.ir import Block, Operation, SSAValue
 
-from patcc.dialects.nn.base import ShapeError, shape_of, tensor_f32
+from patcc.dialects.nn.base import ShapeError, shape_of
+from patcc.constants import constant_op
 from patcc.errors import PatccError
 
 SUPPORTED_OPS_DOC = "docs/dialects.md#onnx-operators"
@@ -25,12 +24,6 @@ SUPPORTED_OPS_DOC = "docs/dialects.md#onnx-operators"
 Bound = np.ndarray | SSAValue
 # A converter turns one ONNX node into ops appended to the context; returns its outputs.
 Converter = Callable[["ImportContext", onnx.NodeProto], Sequence[SSAValue]]
-
-
-def dense_f32(array: np.ndarray) -> DenseIntOrFPElementsAttr:
-    """A dense f32 tensor attribute holding `array` (bytes copied once, little-endian)."""
-    arr = np.ascontiguousarray(array, dtype="<f4")
-    return DenseIntOrFPElementsAttr(tensor_f32(arr.shape), BytesAttr(arr.tobytes()))
 
 
 class ImportContext:
@@ -75,7 +68,7 @@ class ImportContext:
         if key not in self._materialised:
             if bound.dtype.kind not in "fiub":
                 raise self.error(f"constant '{name}' has unsupported dtype {bound.dtype}")
-            const = arith.ConstantOp(dense_f32(bound.astype(np.float32)))
+            const = constant_op(bound.astype(np.float32))
             self.block.add_op(const)
             self._materialised[key] = const.result
         return self._materialised[key]

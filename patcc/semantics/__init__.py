@@ -12,18 +12,12 @@ from typing import Any
 
 import numpy as np
 from xdsl.dialects import arith, func
-from xdsl.dialects.builtin import (
-    AnyFloat,
-    DenseIntOrFPElementsAttr,
-    IntegerType,
-    ModuleOp,
-    StringAttr,
-    TensorType,
-)
+from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, ModuleOp, StringAttr, TensorType
 from xdsl.interpreter import Interpreter, InterpreterFunctions, impl, register_impls
 from xdsl.interpreters.arith import ArithFunctions
 from xdsl.interpreters.func import FuncFunctions
 
+from patcc.constants import dense_to_numpy
 from patcc.errors import PatccError
 
 from .activation import ActivationFunctions
@@ -35,23 +29,6 @@ from .rnn import RnnFunctions
 from .tensor_ops import TensorOpsFunctions
 
 NAME_ATTR = "nn.name"
-
-
-def dense_to_numpy(attr: DenseIntOrFPElementsAttr) -> np.ndarray:
-    """Zero-copy view of a dense attribute's bytes (xDSL stores them little-endian)."""
-    typ = attr.type
-    el = typ.element_type
-    if isinstance(el, AnyFloat):
-        dtype = np.dtype(f"<f{el.bitwidth // 8}")
-    elif isinstance(el, IntegerType):
-        dtype = np.dtype(f"<i{max(el.width.data, 8) // 8}")
-    else:
-        raise PatccError(f"dense constant: unsupported element type {el}")
-    arr = np.frombuffer(attr.data.data, dtype=dtype)
-    shape = tuple(typ.get_shape())
-    if arr.size == 1 and shape and int(np.prod(shape)) != 1:  # splat
-        return np.full(shape, arr[0], dtype=dtype)
-    return arr.reshape(shape)
 
 
 @register_impls

@@ -1,0 +1,164 @@
+"""`pat.conv2d`: a 3x3 convolution whose kernels are pruned to patterns.
+
+    %y = pat.conv2d %x, %values, %bias {patterns = #pat.patterns<[0, 1, 3, 4], [1, 3, 4, 5]>,
+           ids = dense<[[0, -1], [1, 0]]> : tensor<2x2xi8>, strides = array<i64: 1, 1>,
+           pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, activation = "relu"}
+           : (tensor<1x2x8x8xf32>, tensor<2x2x4xf32>, tensor<2xf32>) -> tensor<1x2x8x8xf32>
+
+- `values` (O x C x 4) holds only the kept weights of kernel (o, c), in the ascending
+  position order of its pattern `patterns[ids[o, c]]`; the other 5 weights are zero.
+- `ids[o, c] = -1` marks a kernel removed by connectivity pruning: it contributes nothing and
+  its 4 values must be 0 (checked when `values` is a constant), so the dense weight a conv
+  stands for is a function of (patterns, ids, values) alone.
+- Only ungrouped convs (group = 1): patterns target the dense 3x3 layers that carry the MACs.
+- `activation` fuses the following activation: "none" (default), "relu" or "relu6".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from xdsl.dialects import arith
+from xdsl.dialects.builtin import (
+    BytesAttr,
+    DenseArrayBase,
+    DenseIntOrFPElementsAttr,
+    IntegerType,
+    StringAttr,
+    TensorType,
+    i8,
+)
+from xdsl.ir import Attribute
+from xdsl.irdl import (
+    irdl_op_definition,
+    operand_def,
+    opt_operand_def,
+    opt_prop_def,
+    prop_def,
+    result_def,
+)
+from xdsl.utils.exceptions import VerifyException
+
+from patcc.dialects.nn.base import (
+    NNOperation,
+    Props,
+    Shape,
+    ShapeError,
+    get_str,
+    require,
+)
+from patcc.dialects.nn.conv import check_window, window_output
+
+from .attributes import PATTERN_SIZE, PatternsAttr
+
+ACTIVATIONS = ("none", "relu", "relu6")
+KERNEL = (3, 3)
+
+
+def ids_attr(ids: np.ndarray) -> DenseIntOrFPElementsAttr:
+    """The `ids` property from an (O, C) integer array (stored as tensor<OxCxi8>)."""
+    arr = np.ascontiguousarray(ids, dtype="<i1")
+    require(arr.ndim == 2, f"ids must be 2-D (O x C), got rank {arr.ndim}")
+    return DenseIntOrFPElementsAttr(TensorType(i8, list(arr.shape)), BytesAttr(arr.tobytes()))
+
+
+def ids_array(attr: Attribute) -> np.ndarray:
+    """(O, C) int8 view of an `ids` property (a splat is expanded)."""
+    if not isinstance(attr, DenseIntOrFPElementsAttr) or not isinstance(attr.type, TensorType):
+        raise ShapeError(f"ids must be a dense tensor<OxCxi8>, got {attr}")
+    el = attr.get_element_type()
+    if not isinstance(el, IntegerType) or el.width.data != 8:
+        raise ShapeError(f"ids must have element type i8, got {el}")
+    shape = tuple(attr.get_shape())
+    arr = np.frombuffer(attr.data.data, dtype="<i1")
+    if arr.size == 1 and int(np.prod(shape)) != 1:
+        return np.full(shape, arr[0], dtype=np.int8)
+    return arr.reshape(shape)
+
+
+def get_patterns(props: Props) -> PatternsAttr:
+    attr = props.get("patterns")
+    if not isinstance(attr, PatternsAttr):
+        raise ShapeError(f"property 'patterns' must be a #pat.patterns, got {attr}")
+    return attr
+
+
+def get_ids(props: Props) -> np.ndarray:
+    if "ids" not in props:
+        raise ShapeError("missing property 'ids'")
+    return ids_array(props["ids"])
+
+
+@irdl_op_definition
+class PatConv2dOp(NNOperation):
+    """Pattern-sparse 3x3 conv, NCHW; ONNX Conv semantics (group 1) on the unpacked weight.
+
+    pads are [top, left, bottom, right].
+    """
+
+    name = "pat.conv2d"
+    input = operand_def(TensorType)
+    values = operand_def(TensorType)
+    bias = opt_operand_def(TensorType)
+    result = result_def(TensorType)
+    patterns = prop_def(PatternsAttr)
+    ids = prop_def(DenseIntOrFPElementsAttr)
+    strides = prop_def(DenseArrayBase)
+    pads = prop_def(DenseArrayBase)
+    dilations = prop_def(DenseArrayBase)
+    activation = opt_prop_def(StringAttr)
+
+    @classmethod
+    def infer_shapes(cls, in_shapes: Sequence[Shape | None], props: Props) -> list[Shape]:
+        x, v, b = in_shapes
+        assert x is not None and v is not None
+        require(len(x) == 4, f"input must be 4-D NCHW, got rank {len(x)}")
+        n, c, h, w = x
+        require(
+            len(v) == 3 and v[2] == PATTERN_SIZE,
+            f"values must be O x C x {PATTERN_SIZE}, got {'x'.join(map(str, v))}",
+        )
+        o = v[0]
+        require(v[1] == c, f"values have {v[1]} input channels, the input has {c}")
+        check_window(props)
+        k = len(get_patterns(props))
+        ids = get_ids(props)
+        require(
+            ids.shape == (o, c),
+            f"ids must have shape {o}x{c} (O x C), got {'x'.join(map(str, ids.shape))}",
+        )
+        bad = np.flatnonzero((ids < -1) | (ids >= k))
+        if bad.size:
+            at = [int(i) for i in np.unravel_index(bad[0], ids.shape)]
+            raise ShapeError(
+                f"ids must be in [-1, {k}) for {k} patterns, got {int(ids.flat[bad[0]])} at {at}"
+            )
+        act = get_str(props, "activation", "none")
+        require(act in ACTIVATIONS, f"activation must be one of {', '.join(ACTIVATIONS)}, got '{act}'")
+        if b is not None:
+            require(b == (o,), f"bias must have shape {o}, got {'x'.join(map(str, b))}")
+        oh, ow = window_output((h, w), KERNEL, props)
+        return [(n, o, oh, ow)]
+
+    def verify_(self) -> None:
+        super().verify_()
+        owner = self.values.owner
+        if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, DenseIntOrFPElementsAttr):
+            values = np.frombuffer(owner.value.data.data, dtype="<f4")
+            if values.size != int(np.prod(owner.value.get_shape())):  # splat
+                values = np.broadcast_to(values[:1], owner.value.get_shape())
+            values = values.reshape(*owner.value.get_shape())
+            removed = (ids_array(self.ids) == -1) & values.any(axis=-1)
+            if removed.any():
+                at = [int(i) for i in np.argwhere(removed)[0]]
+                raise VerifyException(
+                    f"'{self.name}': values of a removed kernel (id -1) must be 0, "
+                    f"kernel {at} has non-zero values"
+                )
+
+    def activation_name(self) -> str:
+        return get_str(self.properties, "activation", "none")
+
+
+OPS = [PatConv2dOp]

@@ -1,0 +1,289 @@
+"""Pattern pruning of 3x3 kernels: candidates, pattern-set selection, projection, packing.
+
+Plain numpy, deterministic bit for bit: every reduction has a fixed order (float64 sums of
+float32 squares, summed in ascending position order, chunked by a fixed chunk size), every
+tie has a stated winner, no BLAS call decides anything (BLAS may reorder sums by threads).
+
+Conventions (the same as the `pat` dialect, `patcc.dialects.pat`):
+- a kernel position is 0..8, row-major; the centre is 4;
+- a pattern is 4 ascending positions including the centre; a pattern set is a tuple of them,
+  and a kernel's id is its pattern's index in the set, -1 for a removed kernel;
+- weights are OIHW (O, I, 3, 3); packed form is ids (O, I) int8 and values (O, I, 4) float32,
+  the kept weights in the pattern's position order, zeros for a removed kernel.
+
+"Kept energy" of a kernel under a pattern is the sum of the squares of the weights the
+pattern keeps; maximising it minimises the Euclidean projection error.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from patcc.dialects.pat.attributes import (
+    CENTRE,
+    KERNEL_POSITIONS,
+    MAX_PATTERNS,
+    PATTERN_SIZE,
+    Pattern,
+    PatternSet,
+    pattern_set_error,
+)
+
+# Kernels per chunk of the (kernels x patterns) energy table: bounds memory (~30 MB for 56
+# candidates) and fixes the summation order of totals, whatever the layer size.
+CHUNK = 1 << 16
+
+
+def candidate_patterns() -> PatternSet:
+    """All 56 patterns (4 of 9 positions, centre kept), in lexicographic order."""
+    return tuple(c for c in itertools.combinations(range(KERNEL_POSITIONS), 4) if CENTRE in c)
+
+
+def pattern_table(patterns: Sequence[Sequence[int]]) -> np.ndarray:
+    """(K, 4) int64 positions of a checked pattern set (raises ValueError if ill-formed)."""
+    error = pattern_set_error(patterns)
+    if error is not None:
+        raise ValueError(f"pattern set: {error}")
+    return np.asarray(patterns, dtype=np.int64).reshape(len(patterns), PATTERN_SIZE)
+
+
+def _as_kernels(kernels: np.ndarray) -> np.ndarray:
+    """(N, 9) float32 view of (..., 3, 3) kernels."""
+    arr = np.asarray(kernels, dtype=np.float32)
+    if arr.shape[-2:] != (3, 3):
+        raise ValueError(f"expected 3x3 kernels (..., 3, 3), got shape {arr.shape}")
+    return arr.reshape(-1, KERNEL_POSITIONS)
+
+
+def _chunks(n: int) -> Iterator[slice]:
+    for start in range(0, n, CHUNK):
+        yield slice(start, min(start + CHUNK, n))
+
+
+def kept_energy(kernels: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """(K, N) float64: kept energy of each of N (N, 9) kernels under each of K patterns.
+
+    float64 squares of float32 weights are exact; the 4 are summed in the pattern's position
+    order, so the result is the same on every machine. Pattern-major layout: each term is a
+    gather of whole rows, several times faster than a gather of columns.
+    """
+    sq = np.square(kernels.astype(np.float64)).T  # (9, N)
+    energy = sq[table[:, 0]]
+    for j in range(1, PATTERN_SIZE):
+        energy += sq[table[:, j]]
+    return energy
+
+
+def _best(energy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per kernel (column of a (K, N) energy table): the first pattern of maximal energy
+    (np.argmax returns the first maximum, so ties -> lowest index) and that energy."""
+    best = np.argmax(energy, axis=0)
+    return best, energy[best, np.arange(energy.shape[1])]
+
+
+def best_patterns(kernels: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per (N, 9) kernel: index of the pattern keeping the most energy (ties -> lowest
+    index) and that energy."""
+    best = np.empty(len(kernels), dtype=np.int64)
+    energy = np.empty(len(kernels), dtype=np.float64)
+    for s in _chunks(len(kernels)):
+        best[s], energy[s] = _best(kept_energy(kernels[s], table))
+    return best, energy
+
+
+def select_pattern_set(kernels: np.ndarray, k: int) -> PatternSet:
+    """The K patterns that best fit the given (..., 3, 3) kernels.
+
+    Each non-zero kernel votes for its best candidate (most kept energy, ties -> lowest
+    candidate index); all-zero kernels (already removed) do not vote. The set is the K
+    candidates with the most votes, ties broken by the total kept energy of their votes, then
+    by candidate order. If fewer than K candidates get votes, the rest are the non-voted
+    candidates with the most kept energy summed over all kernels, then by candidate order.
+    Returned in candidate (lexicographic) order, so the set is canonical.
+
+    Pool the kernels of all eligible convs for a model-wide set, or pass one conv's weight
+    for a per-layer set.
+    """
+    cands = candidate_patterns()
+    if not 1 <= k <= MAX_PATTERNS:
+        raise ValueError(f"pattern set size k must be in 1..{MAX_PATTERNS}, got {k}")
+    table = np.asarray(cands, dtype=np.int64)
+    flat = _as_kernels(kernels)
+    nonzero = flat.any(axis=1)
+    voters = flat[nonzero]
+    votes = np.zeros(len(cands), dtype=np.int64)
+    vote_energy = np.zeros(len(cands), dtype=np.float64)
+    total = np.zeros(len(cands), dtype=np.float64)
+    for s in _chunks(len(voters)):
+        e = kept_energy(voters[s], table)
+        best, energy = _best(e)
+        votes += np.bincount(best, minlength=len(cands))
+        vote_energy += np.bincount(best, weights=energy, minlength=len(cands))
+        total += e.sum(axis=1)
+    voted = votes > 0
+    # lexsort: last key is primary. Order: voted first; more votes; more vote energy;
+    # (non-voted only) more total energy; lower candidate index.
+    order = np.lexsort(
+        (
+            np.arange(len(cands)),
+            -np.where(voted, 0.0, total),
+            -vote_energy,
+            -votes,
+            ~voted,
+        )
+    )
+    chosen = np.sort(order[:k])
+    return tuple(cands[i] for i in chosen)
+
+
+def project_to_patterns(
+    weight: np.ndarray, patterns: Sequence[Sequence[int]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Prune every kernel of an OIHW (O, I, 3, 3) weight to its best pattern of the set.
+
+    Returns ids (O, I) int8 and values (O, I, 4) float32. The choice is the exact optimum
+    within the set: most kept energy, ties -> lowest pattern index. Never returns -1: an
+    all-zero kernel gets pattern 0 (every pattern ties) with zero values; removing kernels is
+    connectivity pruning's job (`patcc.compression.connectivity`), and lossless packing of
+    an already pruned weight (`pack_dense`) marks all-zero kernels -1.
+    """
+    w = np.asarray(weight, dtype=np.float32)
+    if w.ndim != 4 or w.shape[2:] != (3, 3):
+        raise ValueError(f"expected an OIHW weight with 3x3 kernels, got shape {w.shape}")
+    o, i = w.shape[:2]
+    table = pattern_table(patterns)
+    flat = w.reshape(-1, KERNEL_POSITIONS)
+    best, _ = best_patterns(flat, table)
+    values = np.take_along_axis(flat, table[best], axis=1)
+    return best.astype(np.int8).reshape(o, i), values.reshape(o, i, PATTERN_SIZE)
+
+
+def dense_from_pattern(
+    ids: np.ndarray, values: np.ndarray, patterns: Sequence[Sequence[int]]
+) -> np.ndarray:
+    """Unpack (ids, values) to the OIHW (O, I, 3, 3) float32 weight they stand for.
+
+    Removed kernels (id -1) are zero whatever their values hold.
+    """
+    ids = np.asarray(ids)
+    vals = np.asarray(values, dtype=np.float32)
+    if ids.ndim != 2 or vals.shape != (*ids.shape, PATTERN_SIZE):
+        raise ValueError(
+            f"ids (O, I) and values (O, I, {PATTERN_SIZE}) do not match: "
+            f"{ids.shape} and {vals.shape}"
+        )
+    table = pattern_table(patterns)
+    flat_ids = ids.reshape(-1).astype(np.int64)
+    if flat_ids.size and (flat_ids.min() < -1 or flat_ids.max() >= len(table)):
+        raise ValueError(f"ids must be in [-1, {len(table)})")
+    kept = np.flatnonzero(flat_ids >= 0)
+    out = np.zeros((flat_ids.size, KERNEL_POSITIONS), dtype=np.float32)
+    out[kept[:, None], table[flat_ids[kept]]] = vals.reshape(-1, PATTERN_SIZE)[kept]
+    return out.reshape(*ids.shape, 3, 3)
+
+
+@dataclass(frozen=True)
+class PatternFit:
+    """How an already sparse weight fits a pattern set (see `check_pattern_fit`)."""
+
+    kernels: int
+    empty: int  # all-zero kernels (packed as removed, id -1)
+    misfits: int  # kernels with a non-zero weight outside every pattern of the set
+    first_misfit: tuple[int, int] | None  # (o, i) of the first misfit, row-major
+
+    @property
+    def lossless(self) -> bool:
+        return self.misfits == 0
+
+    def describe(self) -> str:
+        if self.lossless:
+            return (
+                f"all {self.kernels} kernels fit the pattern set "
+                f"({self.empty} empty kernels become removed)"
+            )
+        return (
+            f"{self.misfits} of {self.kernels} kernels do not fit the pattern set "
+            f"(first: kernel {list(self.first_misfit or ())})"
+        )
+
+
+def _supports(weight: np.ndarray) -> np.ndarray:
+    """(O*I,) int64 9-bit masks of each kernel's non-zero positions."""
+    flat = _as_kernels(weight) != 0
+    return flat.astype(np.int64) @ (1 << np.arange(KERNEL_POSITIONS, dtype=np.int64))
+
+
+def _masks(table: np.ndarray) -> np.ndarray:
+    return (1 << table).sum(axis=1)
+
+
+def check_pattern_fit(weight: np.ndarray, patterns: Sequence[Sequence[int]]) -> PatternFit:
+    """Whether every kernel of an OIHW weight is all-zero or has its non-zeros inside one
+    pattern of the set, i.e. whether `pack_dense` can convert it without losing a weight."""
+    support = _supports(weight)
+    masks = _masks(pattern_table(patterns))
+    fits = ((support[:, None] & ~masks[None, :]) == 0).any(axis=1)
+    bad = np.flatnonzero(~fits)
+    first = None
+    if bad.size:
+        i = np.asarray(weight).shape[1]
+        first = (int(bad[0] // i), int(bad[0] % i))
+    return PatternFit(
+        kernels=int(support.size),
+        empty=int((support == 0).sum()),
+        misfits=int(bad.size),
+        first_misfit=first,
+    )
+
+
+def pack_dense(
+    weight: np.ndarray, patterns: Sequence[Sequence[int]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lossless packing of an already pattern-pruned OIHW weight: all-zero kernels -> -1,
+    every other kernel -> the lowest-index pattern holding all its non-zeros (what
+    `project_to_patterns` picks, since that pattern keeps all the energy).
+
+    `dense_from_pattern(*pack_dense(w, p), p)` equals w; raises ValueError if a kernel does
+    not fit (see `check_pattern_fit`).
+    """
+    fit = check_pattern_fit(weight, patterns)
+    if not fit.lossless:
+        raise ValueError(f"cannot pack losslessly: {fit.describe()}")
+    ids, values = project_to_patterns(weight, patterns)
+    empty = ~np.asarray(weight).reshape(*ids.shape, KERNEL_POSITIONS).any(axis=-1)
+    ids[empty] = -1
+    values[empty] = 0.0
+    return ids, values
+
+
+def detect_existing_patterns(weights: Sequence[np.ndarray]) -> PatternSet | None:
+    """The pattern set an already pattern-pruned model uses, or None if it is not one.
+
+    A model qualifies when every kernel of the given 3x3 weights (OIHW) is all-zero or has
+    its non-zeros inside a pattern (at most 4 positions, together with the centre). The set
+    holds every full 4-position support in use; a kernel with fewer non-zeros that no such
+    support covers adds the first candidate (lexicographic) covering it, taken in ascending
+    order of the uncovered supports' masks. Returned in candidate order; its size may exceed
+    the K a user asked for, which the caller checks.
+    """
+    if not weights:
+        return None
+    support = np.unique(np.concatenate([_supports(w) for w in weights]))
+    support = support[support != 0]
+    with_centre = support | (1 << CENTRE)
+    if np.any([bin(int(m)).count("1") > PATTERN_SIZE for m in with_centre]):
+        return None
+    cands = candidate_patterns()
+    cand_masks = _masks(np.asarray(cands, dtype=np.int64))
+    used = np.isin(cand_masks, with_centre)
+    for m in np.sort(with_centre):
+        covering = (m & ~cand_masks) == 0
+        if not (covering & used).any():
+            used[np.argmax(covering)] = True
+    if not used.any():
+        return None
+    return tuple(cands[i] for i in np.flatnonzero(used))
