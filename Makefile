@@ -26,5 +26,10 @@ format:
 	$(VENV)/ruff format .
 	$(VENV)/ruff check --fix .
 
+# pyright cannot follow setuptools' editable package-dir mapping (patcc.dialects -> dialects/);
+# links under typings/ (its stub path, searched first) show it the same mapping.
 typecheck:
+	@mkdir -p typings/patcc
+	@ln -sfn ../../dialects typings/patcc/dialects
+	@ln -sfn ../../passes typings/patcc/passes
 	$(VENV)/pyright

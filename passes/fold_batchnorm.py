@@ -50,9 +50,10 @@ class FoldBatchNormIntoConv(RewritePattern):
             result_types=[conv.result.type],
             properties=dict(conv.properties),
         )
-        rewriter.insert_op([w_const, b_const], InsertPoint.before(conv))
-        rewriter.replace_op(op, new_conv)
-        rewriter.erase_op(conv)
+        for const in (w_const, b_const):
+            rewriter.insert(const, InsertPoint.before(conv))
+        rewriter.replace(op, new_conv)
+        rewriter.erase(conv)
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,9 @@ class MulBySigmoidToSilu(RewritePattern):
         for x, gate in ((lhs, rhs), (rhs, lhs)):
             sigmoid = gate.owner
             if isinstance(sigmoid, SigmoidOp) and sigmoid.input == x and x.type == op.result.type:
-                rewriter.replace_op(op, SiluOp.inferred([x]))
+                rewriter.replace(op, SiluOp.inferred([x]))
                 if sigmoid.result.uses.get_length() == 0:
-                    rewriter.erase_op(sigmoid)
+                    rewriter.erase(sigmoid)
                 return
 
 

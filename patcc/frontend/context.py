@@ -27,8 +27,10 @@ Converter = Callable[["ImportContext", onnx.NodeProto], Sequence[SSAValue]]
 
 
 class ImportContext:
-    def __init__(self, block: Block) -> None:
+    def __init__(self, block: Block, opset: int = 13) -> None:
         self.block = block
+        # The model's default-domain opset: some ops changed meaning, not form (Softmax axis).
+        self.opset = opset
         self.bound: dict[str, Bound] = {}
         self._materialised: dict[int, SSAValue] = {}
         self.node: onnx.NodeProto | None = None

@@ -139,7 +139,7 @@ def import_model(
     inputs = graph_inputs(graph, input_shapes or {})
 
     block = Block(arg_types=[tensor_f32(s) for _, s in inputs])
-    ctx = ImportContext(block)
+    ctx = ImportContext(block, opset)
     for (name, _), arg in zip(inputs, block.args, strict=True):
         ctx.bound[name] = arg
     for init in graph.initializer:
