@@ -4,23 +4,26 @@ Loaders import lazily, so `xdsl-opt` start-up does not pay for passes it does no
 """
 
 from collections.abc import Callable
+from importlib import import_module
 
 from xdsl.passes import ModulePass
 
+# pass name -> (module in this package, class name)
+_PASSES: dict[str, tuple[str, str]] = {
+    "fold-batchnorm": ("fold_batchnorm", "FoldBatchNormPass"),
+    "fuse-silu": ("fuse_silu", "FuseSiluPass"),
+    "prune-patterns": ("prune_patterns", "PrunePatternsPass"),
+    "prune-connectivity": ("prune_connectivity", "PruneConnectivityPass"),
+}
 
-def _fold_batchnorm() -> type[ModulePass]:
-    from .fold_batchnorm import FoldBatchNormPass
 
-    return FoldBatchNormPass
+def _loader(module: str, cls: str) -> Callable[[], type[ModulePass]]:
+    def load() -> type[ModulePass]:
+        return getattr(import_module(f"{__name__}.{module}"), cls)
 
-
-def _fuse_silu() -> type[ModulePass]:
-    from .fuse_silu import FuseSiluPass
-
-    return FuseSiluPass
+    return load
 
 
 ALL_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
-    "fold-batchnorm": _fold_batchnorm,
-    "fuse-silu": _fuse_silu,
+    name: _loader(module, cls) for name, (module, cls) in _PASSES.items()
 }

@@ -96,4 +96,79 @@ class Conv2dOp(NNOperation):
         return [(n, o, oh, ow)]
 
 
-OPS = [Conv2dOp]
+def conv_transpose_output_size(
+    size: int,
+    kernel: int,
+    stride: int,
+    pad_begin: int,
+    pad_end: int,
+    dilation: int,
+    output_padding: int,
+) -> int:
+    return (size - 1) * stride + dilation * (kernel - 1) + 1 + output_padding - pad_begin - pad_end
+
+
+@irdl_op_definition
+class ConvTransposeOp(NNOperation):
+    """2-D transposed convolution (ONNX ConvTranspose), NCHW input, weight C x (O / group) x KH
+    x KW.
+
+    Every input pixel scatters its kernel-weighted copy at stride; pads [top, left, bottom,
+    right] crop the full result and output_padding adds rows/columns at the bottom/right.
+    """
+
+    name = "nn.conv_transpose"
+    input = operand_def(TensorType)
+    weight = operand_def(TensorType)
+    bias = opt_operand_def(TensorType)
+    result = result_def(TensorType)
+    strides = prop_def(DenseArrayBase)
+    pads = prop_def(DenseArrayBase)
+    dilations = prop_def(DenseArrayBase)
+    output_padding = prop_def(DenseArrayBase)
+    group = prop_def(IntegerAttr)
+
+    @classmethod
+    def infer_shapes(cls, in_shapes: Sequence[Shape | None], props: Props) -> list[Shape]:
+        x, w, b = in_shapes
+        assert x is not None and w is not None
+        require(len(x) == 4, f"input must be 4-D NCHW, got rank {len(x)}")
+        require(len(w) == 4, f"weight must be 4-D (C, O / group, KH, KW), got rank {len(w)}")
+        check_window(props, kernel=w[2:])
+        output_padding = get_ints(props, "output_padding")
+        require(
+            len(output_padding) == 2 and min(output_padding) >= 0,
+            f"output_padding must be 2 non-negative integers, got {list(output_padding)}",
+        )
+        group = get_int(props, "group")
+        require(group >= 1, f"group must be >= 1, got {group}")
+        n, c, h, wd = x
+        require(
+            w[0] == c, f"weight has {w[0]} input channels, the input has {c} (weight is C x O/g)"
+        )
+        require(c % group == 0, f"input channels {c} must be divisible by group {group}")
+        o = w[1] * group
+        if b is not None:
+            require(b == (o,), f"bias must have shape {o}, got {'x'.join(map(str, b))}")
+        strides, pads = get_ints(props, "strides"), get_ints(props, "pads")
+        dilations = get_ints(props, "dilations")
+        out = [
+            conv_transpose_output_size(
+                (h, wd)[i],
+                w[2 + i],
+                strides[i],
+                pads[i],
+                pads[i + 2],
+                dilations[i],
+                output_padding[i],
+            )
+            for i in range(2)
+        ]
+        require(
+            min(out) >= 1,
+            f"pads crop everything: output size {out} from input {[h, wd]}",
+        )
+        return [(n, o, out[0], out[1])]
+
+
+OPS = [Conv2dOp, ConvTransposeOp]

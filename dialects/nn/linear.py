@@ -15,7 +15,7 @@ from xdsl.irdl import (
 )
 
 from .base import NNOperation, Props, Shape, get_float, get_int, get_ints, require
-from .binary import fmt_shape, broadcast_shapes, check_unidirectional
+from .binary import broadcast_shapes, check_unidirectional, fmt_shape
 
 
 def _flag(props: Props, name: str) -> int:

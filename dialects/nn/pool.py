@@ -27,7 +27,8 @@ def _pool_shape(x: Shape, props: Props) -> Shape:
 
 @irdl_op_definition
 class MaxPoolOp(NNOperation):
-    """Max over each window; padding never wins (it is -inf) (ONNX MaxPool, output 0)."""
+    """Max over each window (ONNX MaxPool, output 0); padding is the lowest finite f32, so
+    it never wins and a window wholly in padding gives -3.4e38 (as ONNX Runtime does)."""
 
     name = "nn.max_pool"
     input = operand_def(TensorType)

@@ -4,7 +4,7 @@
 is a 3x3 conv that stores, per kernel, a pattern id (-1 = removed) and its 4 kept values.
 """
 
-from xdsl.ir import Dialect
+from xdsl.ir import Dialect, Operation
 
 from .attributes import (
     CENTRE,
@@ -18,7 +18,7 @@ from .attributes import (
 )
 from .conv import ACTIVATIONS, PatConv2dOp, get_ids, get_patterns, ids_array, ids_attr
 
-ALL_OPS = [PatConv2dOp]
+ALL_OPS: list[type[Operation]] = [PatConv2dOp]
 
 PAT = Dialect("pat", ALL_OPS, [PatternsAttr])
 

@@ -50,7 +50,9 @@ def pattern_set_error(patterns: Sequence[Sequence[int]]) -> str | None:
     for index, pattern in enumerate(patterns):
         where = f"pattern {index} {list(pattern)}"
         if len(pattern) != PATTERN_SIZE:
-            return f"{where}: a pattern must keep exactly {PATTERN_SIZE} positions, got {len(pattern)}"
+            return (
+                f"{where}: a pattern must keep exactly {PATTERN_SIZE} positions, got {len(pattern)}"
+            )
         bad = [p for p in pattern if not 0 <= p < KERNEL_POSITIONS]
         if bad:
             return f"{where}: positions must be in 0..{KERNEL_POSITIONS - 1}, got {bad[0]}"
@@ -100,9 +102,7 @@ class PatternsAttr(Data[PatternSet]):
             )
 
         patterns = tuple(
-            parser.parse_comma_separated_list(
-                parser.Delimiter.ANGLE, pattern, " in #pat.patterns"
-            )
+            parser.parse_comma_separated_list(parser.Delimiter.ANGLE, pattern, " in #pat.patterns")
         )
         error = pattern_set_error(patterns)
         if error is not None:

@@ -135,7 +135,9 @@ class PatConv2dOp(NNOperation):
                 f"ids must be in [-1, {k}) for {k} patterns, got {int(ids.flat[bad[0]])} at {at}"
             )
         act = get_str(props, "activation", "none")
-        require(act in ACTIVATIONS, f"activation must be one of {', '.join(ACTIVATIONS)}, got '{act}'")
+        require(
+            act in ACTIVATIONS, f"activation must be one of {', '.join(ACTIVATIONS)}, got '{act}'"
+        )
         if b is not None:
             require(b == (o,), f"bias must have shape {o}, got {'x'.join(map(str, b))}")
         oh, ow = window_output((h, w), KERNEL, props)
@@ -144,7 +146,9 @@ class PatConv2dOp(NNOperation):
     def verify_(self) -> None:
         super().verify_()
         owner = self.values.owner
-        if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, DenseIntOrFPElementsAttr):
+        if isinstance(owner, arith.ConstantOp) and isinstance(
+            owner.value, DenseIntOrFPElementsAttr
+        ):
             values = np.frombuffer(owner.value.data.data, dtype="<f4")
             if values.size != int(np.prod(owner.value.get_shape())):  # splat
                 values = np.broadcast_to(values[:1], owner.value.get_shape())

@@ -59,4 +59,5 @@ def drop_empty_kernels(ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray,
     ids = np.asarray(ids)
     vals = np.asarray(values, dtype=np.float32)
     empty = ~vals.any(axis=-1)
-    return np.where(empty, -1, ids).astype(np.int8), vals.copy()
+    cleared = np.where(empty[..., None], np.float32(0.0), vals).astype(np.float32)  # no -0.0
+    return np.where(empty, -1, ids).astype(np.int8), cleared

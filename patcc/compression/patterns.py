@@ -28,14 +28,13 @@ from patcc.dialects.pat.attributes import (
     KERNEL_POSITIONS,
     MAX_PATTERNS,
     PATTERN_SIZE,
-    Pattern,
     PatternSet,
     pattern_set_error,
 )
 
-# Kernels per chunk of the (kernels x patterns) energy table: bounds memory (~30 MB for 56
-# candidates) and fixes the summation order of totals, whatever the layer size.
-CHUNK = 1 << 16
+# Kernels per chunk: bounds the working memory (~6 MB) and fixes the summation order of the
+# per-pattern totals (chunk by chunk), whatever the layer size.
+CHUNK = 65536
 
 
 def candidate_patterns() -> PatternSet:
@@ -68,8 +67,8 @@ def kept_energy(kernels: np.ndarray, table: np.ndarray) -> np.ndarray:
     """(K, N) float64: kept energy of each of N (N, 9) kernels under each of K patterns.
 
     float64 squares of float32 weights are exact; the 4 are summed in the pattern's position
-    order, so the result is the same on every machine. Pattern-major layout: each term is a
-    gather of whole rows, several times faster than a gather of columns.
+    order, so the result is the same on every machine. The reference for tests: the pruning
+    functions compute the same sums pattern by pattern (`_scan`).
     """
     sq = np.square(kernels.astype(np.float64)).T  # (9, N)
     energy = sq[table[:, 0]]
@@ -78,11 +77,30 @@ def kept_energy(kernels: np.ndarray, table: np.ndarray) -> np.ndarray:
     return energy
 
 
-def _best(energy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per kernel (column of a (K, N) energy table): the first pattern of maximal energy
-    (np.argmax returns the first maximum, so ties -> lowest index) and that energy."""
-    best = np.argmax(energy, axis=0)
-    return best, energy[best, np.arange(energy.shape[1])]
+def _scan(kernels: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One pass over the patterns for (N, 9) kernels: per kernel the first pattern of maximal
+    kept energy (strict > keeps the lowest index on ties) and that energy; per pattern the
+    energy it keeps summed over the kernels.
+
+    Pattern by pattern on contiguous (N,) rows, never the (K, N) table: cache-friendly, and
+    each energy is summed in the same order as `kept_energy`, so they agree bit for bit.
+    """
+    sq = np.ascontiguousarray(np.square(kernels.astype(np.float64)).T)  # (9, N)
+    n = sq.shape[1]
+    best = np.zeros(n, dtype=np.int64)
+    best_energy = np.full(n, -1.0)
+    totals = np.empty(len(table), dtype=np.float64)
+    energy = np.empty(n, dtype=np.float64)
+    better = np.empty(n, dtype=bool)
+    for p, positions in enumerate(table):
+        np.add(sq[positions[0]], sq[positions[1]], out=energy)
+        for j in positions[2:]:
+            energy += sq[j]
+        totals[p] = energy.sum()
+        np.greater(energy, best_energy, out=better)
+        best[better] = p
+        np.maximum(energy, best_energy, out=best_energy)
+    return best, best_energy, totals
 
 
 def best_patterns(kernels: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -91,12 +109,12 @@ def best_patterns(kernels: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, n
     best = np.empty(len(kernels), dtype=np.int64)
     energy = np.empty(len(kernels), dtype=np.float64)
     for s in _chunks(len(kernels)):
-        best[s], energy[s] = _best(kept_energy(kernels[s], table))
+        best[s], energy[s], _ = _scan(kernels[s], table)
     return best, energy
 
 
-def select_pattern_set(kernels: np.ndarray, k: int) -> PatternSet:
-    """The K patterns that best fit the given (..., 3, 3) kernels.
+def select_pattern_set(kernels: np.ndarray | Sequence[np.ndarray], k: int) -> PatternSet:
+    """The K patterns that best fit the given (..., 3, 3) kernels (or a list of such arrays).
 
     Each non-zero kernel votes for its best candidate (most kept energy, ties -> lowest
     candidate index); all-zero kernels (already removed) do not vote. The set is the K
@@ -105,25 +123,28 @@ def select_pattern_set(kernels: np.ndarray, k: int) -> PatternSet:
     candidates with the most kept energy summed over all kernels, then by candidate order.
     Returned in candidate (lexicographic) order, so the set is canonical.
 
-    Pool the kernels of all eligible convs for a model-wide set, or pass one conv's weight
-    for a per-layer set.
+    Pass the weights of all eligible convs for a model-wide set, or one conv's weight for a
+    per-layer set.
     """
     cands = candidate_patterns()
     if not 1 <= k <= MAX_PATTERNS:
         raise ValueError(f"pattern set size k must be in 1..{MAX_PATTERNS}, got {k}")
     table = np.asarray(cands, dtype=np.int64)
-    flat = _as_kernels(kernels)
+    if isinstance(kernels, np.ndarray):
+        flat = _as_kernels(kernels)
+    else:
+        parts = [_as_kernels(w) for w in kernels]
+        flat = np.concatenate(parts) if parts else np.zeros((0, KERNEL_POSITIONS), np.float32)
     nonzero = flat.any(axis=1)
     voters = flat[nonzero]
     votes = np.zeros(len(cands), dtype=np.int64)
     vote_energy = np.zeros(len(cands), dtype=np.float64)
     total = np.zeros(len(cands), dtype=np.float64)
     for s in _chunks(len(voters)):
-        e = kept_energy(voters[s], table)
-        best, energy = _best(e)
+        best, energy, totals = _scan(voters[s], table)
         votes += np.bincount(best, minlength=len(cands))
         vote_energy += np.bincount(best, weights=energy, minlength=len(cands))
-        total += e.sum(axis=1)
+        total += totals
     voted = votes > 0
     # lexsort: last key is primary. Order: voted first; more votes; more vote energy;
     # (non-voted only) more total energy; lower candidate index.

@@ -34,9 +34,25 @@ def _act(g: GraphBuilder, x: str, hswish: bool) -> str:
     return g.hardswish(x) if hswish else g.relu(x)
 
 
-def _conv_bn_act(g: GraphBuilder, x: str, cout: int, k: int, *, stride: int = 1, group: int = 1, act: bool | None) -> str:
+# Init gains by what follows a conv: HardSwish passes less of the signal's second moment
+# than ReLU, and an SE-scaled input arrives halved, so those convs get larger gains.
+_GAIN = {True: 2.5, False: 2.0, None: 1.0}
+
+
+def _conv_bn_act(
+    g: GraphBuilder,
+    x: str,
+    cout: int,
+    k: int,
+    *,
+    stride: int = 1,
+    group: int = 1,
+    act: bool | None,
+    boost: float = 1.0,
+) -> str:
     """conv + BN, then HardSwish (act=True), ReLU (act=False) or nothing (act=None)."""
-    y = g.bn(g.conv(x, cout, k, stride=stride, group=group, bias=False, gain=2.0 if act is not None else 1.0))
+    gain = _GAIN[act] * boost
+    y = g.bn(g.conv(x, cout, k, stride=stride, group=group, bias=False, gain=gain))
     return y if act is None else _act(g, y, act)
 
 
@@ -55,7 +71,7 @@ def _block(g: GraphBuilder, x: str, b: Block) -> str:
     y = _conv_bn_act(g, y, b.expand, b.kernel, stride=b.stride, group=b.expand, act=b.hswish)
     if b.se:
         y = _squeeze_excite(g, y)
-    y = _conv_bn_act(g, y, b.out, 1, act=None)
+    y = _conv_bn_act(g, y, b.out, 1, act=None, boost=2.0 if b.se else 1.0)
     return g.add(x, y) if b.stride == 1 and cin == b.out else y
 
 
@@ -75,6 +91,6 @@ def mobilenetv3_style(
         x = _block(g, x, b)
     x = _conv_bn_act(g, x, last, 1, act=True)
     x = g.flatten(g.global_avgpool(x))
-    x = g.hardswish(g.gemm(x, hidden))
+    x = g.hardswish(g.gemm(x, hidden, gain=_GAIN[True]))
     x = g.gemm(x, num_classes, gain=1.0)
     return g.build({"output": x}, doc=f"mobilenetv3_style, seed {seed}")

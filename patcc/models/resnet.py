@@ -14,7 +14,16 @@ from .graph import GraphBuilder
 _BRANCH_END_GAMMA = (0.2, 0.5)
 
 
-def _conv_bn(g: GraphBuilder, x: str, cout: int, k: int, stride: int = 1, *, relu: bool = True, last: bool = False) -> str:
+def _conv_bn(
+    g: GraphBuilder,
+    x: str,
+    cout: int,
+    k: int,
+    stride: int = 1,
+    *,
+    relu: bool = True,
+    last: bool = False,
+) -> str:
     y = g.conv(x, cout, k, stride=stride, bias=False)
     y = g.bn(y, gamma=_BRANCH_END_GAMMA) if last else g.bn(y)
     return g.relu(y) if relu else y

@@ -24,6 +24,7 @@ from .activation import ActivationFunctions
 from .binary import BinaryFunctions
 from .conv import ConvFunctions
 from .linear import LinearFunctions
+from .pattern import PatternFunctions
 from .pool import PoolFunctions
 from .rnn import RnnFunctions
 from .tensor_ops import TensorOpsFunctions
@@ -51,6 +52,7 @@ FUNCTION_SETS: list[type[InterpreterFunctions]] = [
     TensorOpsFunctions,
     LinearFunctions,
     RnnFunctions,
+    PatternFunctions,
 ]
 
 

@@ -71,9 +71,7 @@ class ActivationFunctions(InterpreterFunctions):
         return _f32(relu(args[0]))
 
     @impl(act.LeakyReluOp)
-    def run_leaky_relu(
-        self, interpreter: Interpreter, op: act.LeakyReluOp, args: tuple[Any, ...]
-    ):
+    def run_leaky_relu(self, interpreter: Interpreter, op: act.LeakyReluOp, args: tuple[Any, ...]):
         return _f32(leaky_relu(args[0], get_float(op.properties, "alpha")))
 
     @impl(act.PReluOp)
@@ -101,9 +99,7 @@ class ActivationFunctions(InterpreterFunctions):
         return _f32(hard_sigmoid(args[0], get_float(p, "alpha"), get_float(p, "beta")))
 
     @impl(act.HardSwishOp)
-    def run_hard_swish(
-        self, interpreter: Interpreter, op: act.HardSwishOp, args: tuple[Any, ...]
-    ):
+    def run_hard_swish(self, interpreter: Interpreter, op: act.HardSwishOp, args: tuple[Any, ...]):
         return _f32(hard_swish(args[0]))
 
     @impl(act.SiluOp)

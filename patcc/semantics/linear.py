@@ -135,4 +135,6 @@ class LinearFunctions(InterpreterFunctions):
         self, interpreter: Interpreter, op: linear.BatchNormOp, args: tuple[Any, ...]
     ):
         x, scale, bias, mean, var = args
-        return _f32(batch_norm(x, scale, bias, mean, var, epsilon=get_float(op.properties, "epsilon")))
+        return _f32(
+            batch_norm(x, scale, bias, mean, var, epsilon=get_float(op.properties, "epsilon"))
+        )

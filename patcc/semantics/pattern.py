@@ -29,7 +29,9 @@ def apply_activation(y: np.ndarray, activation: str) -> np.ndarray:
     return y
 
 
-def pat_conv2d(op: PatConv2dOp, x: np.ndarray, values: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
+def pat_conv2d(
+    op: PatConv2dOp, x: np.ndarray, values: np.ndarray, bias: np.ndarray | None
+) -> np.ndarray:
     """Numpy value of `op` on the given operand values."""
     weight = dense_from_pattern(ids_array(op.ids), values, op.patterns.patterns)
     p = op.properties

@@ -15,7 +15,10 @@ from .numpy_conv import pad_nchw, windows
 
 
 def _out_hw(
-    padded_hw: Sequence[int], kernel: Sequence[int], strides: Sequence[int], dilations: Sequence[int]
+    padded_hw: Sequence[int],
+    kernel: Sequence[int],
+    strides: Sequence[int],
+    dilations: Sequence[int],
 ) -> tuple[int, int]:
     oh = (padded_hw[0] - dilations[0] * (kernel[0] - 1) - 1) // strides[0] + 1
     ow = (padded_hw[1] - dilations[1] * (kernel[1] - 1) - 1) // strides[1] + 1
@@ -30,8 +33,9 @@ def max_pool(
     pads: Sequence[int],
     dilations: Sequence[int],
 ) -> np.ndarray:
-    """Padding is -inf, so it never wins (a window wholly in padding gives -inf)."""
-    xp = pad_nchw(x, pads, value=-np.inf)
+    """Padding is the lowest finite f32, as in ONNX Runtime: it never wins against an input
+    value, and a window wholly in padding gives -3.4e38 rather than -inf."""
+    xp = pad_nchw(x, pads, value=float(np.finfo(np.float32).min))
     out_hw = _out_hw(xp.shape[2:], kernel, strides, dilations)
     return windows(xp, kernel, strides, dilations, out_hw).max(axis=(4, 5))
 
@@ -68,9 +72,7 @@ def avg_pool(
             lo, hi = -pads[i], size + pads[i + 2] - ceil_pads[i]
         else:
             lo, hi = 0, size
-        counts.append(
-            _tap_counts(out_hw[i], kernel[i], strides[i], dilations[i], pads[i], lo, hi)
-        )
+        counts.append(_tap_counts(out_hw[i], kernel[i], strides[i], dilations[i], pads[i], lo, hi))
     divisor = (counts[0][:, None] * counts[1][None, :]).astype(np.float32)
     return np.divide(sums, divisor, out=np.zeros_like(sums), where=divisor > 0)
 

@@ -36,7 +36,10 @@ def pad_array(x: np.ndarray, pads: Sequence[int], mode: str, value: float) -> np
     """ONNX Pad: negative pads crop first, then np.pad adds the positive ones."""
     r = x.ndim
     begins, ends = pads[:r], pads[r:]
-    crop = tuple(slice(max(-b, 0), x.shape[d] - max(-e, 0)) for d, (b, e) in enumerate(zip(begins, ends)))
+    crop = tuple(
+        slice(max(-b, 0), x.shape[d] - max(-e, 0))
+        for d, (b, e) in enumerate(zip(begins, ends, strict=True))
+    )
     x = x[crop]
     widths = [(max(b, 0), max(e, 0)) for b, e in zip(begins, ends, strict=True)]
     if mode == "constant":
@@ -159,9 +162,7 @@ class TensorOpsFunctions(InterpreterFunctions):
     @impl(ops.PadOp)
     def run_pad(self, interpreter: Interpreter, op: ops.PadOp, args: tuple[Any, ...]):
         p = op.properties
-        return (
-            pad_array(args[0], get_ints(p, "pads"), get_str(p, "mode"), get_float(p, "value")),
-        )
+        return (pad_array(args[0], get_ints(p, "pads"), get_str(p, "mode"), get_float(p, "value")),)
 
     @impl(ops.ResizeOp)
     def run_resize(self, interpreter: Interpreter, op: ops.ResizeOp, args: tuple[Any, ...]):
@@ -182,9 +183,7 @@ class TensorOpsFunctions(InterpreterFunctions):
         return (args[0].reshape(get_ints(op.properties, "shape")),)
 
     @impl(ops.TransposeOp)
-    def run_transpose(
-        self, interpreter: Interpreter, op: ops.TransposeOp, args: tuple[Any, ...]
-    ):
+    def run_transpose(self, interpreter: Interpreter, op: ops.TransposeOp, args: tuple[Any, ...]):
         return (np.ascontiguousarray(args[0].transpose(get_ints(op.properties, "perm"))),)
 
     @impl(ops.GatherOp)

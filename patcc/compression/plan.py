@@ -1,0 +1,131 @@
+"""Model-level pruning decisions, shared by the IR passes and the ONNX-level `patcc.prune`.
+
+Given the convs of a model (weights and groups), decide per conv: skipped (and why), or its
+pattern set, pattern ids and kept values after pattern and connectivity pruning. One
+implementation of the constraint serves every user (passes, `patcc prune`, ADMM training).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from patcc.dialects.pat.attributes import MAX_PATTERNS, PatternSet
+from patcc.errors import PatccError
+
+from .connectivity import drop_empty_kernels, prune_connectivity
+from .patterns import (
+    check_pattern_fit,
+    detect_existing_patterns,
+    pack_dense,
+    project_to_patterns,
+    select_pattern_set,
+)
+
+SCOPES = ("model", "layer")
+
+
+@dataclass(frozen=True)
+class PruneOptions:
+    """patterns: K, the pattern-set size; connectivity: one rate for every pruned conv or a
+    rate per conv name (missing names: 1.0), 1.0 = no connectivity pruning; scope: one set
+    for the model (as PatDNN) or one per layer; first_layer: prune convs with <= 4 input
+    channels too (left dense by default, as usual)."""
+
+    patterns: int = 8
+    connectivity: float | Mapping[str, float] = 3.6
+    scope: str = "model"
+    first_layer: bool = False
+
+    def check(self) -> None:
+        if not 1 <= self.patterns <= MAX_PATTERNS:
+            raise PatccError(f"patterns: K must be in 1..{MAX_PATTERNS}, got {self.patterns}")
+        rates = (
+            self.connectivity.values()
+            if isinstance(self.connectivity, Mapping)
+            else [self.connectivity]
+        )
+        for rate in rates:
+            if not (math.isfinite(rate) and rate >= 1.0):
+                raise PatccError(f"connectivity: the rate must be a number >= 1, got {rate}")
+        if self.scope not in SCOPES:
+            raise PatccError(f"scope: expected one of {', '.join(SCOPES)}, got '{self.scope}'")
+
+    def rate_for(self, name: str) -> float:
+        if isinstance(self.connectivity, Mapping):
+            return float(self.connectivity.get(name, 1.0))
+        return float(self.connectivity)
+
+
+@dataclass(frozen=True)
+class ConvWeights:
+    """A conv as the planner sees it."""
+
+    name: str
+    weight: np.ndarray  # OIHW
+    group: int
+
+
+@dataclass(frozen=True)
+class LayerDecision:
+    name: str
+    skipped: str | None  # why the conv stays dense; None when pruned
+    patterns: PatternSet = ()
+    ids: np.ndarray | None = None  # (O, I) int8, -1 = removed
+    values: np.ndarray | None = None  # (O, I, 4) float32
+    lossless: bool = False  # the weights already fitted the set: nothing was lost
+
+
+def skip_reason(conv: ConvWeights, first_layer: bool) -> str | None:
+    """Why a conv is not pattern-pruned, or None if it is eligible."""
+    o, i, kh, kw = conv.weight.shape
+    if (kh, kw) != (3, 3):
+        return f"{kh}x{kw} kernel (patterns are 3x3)"
+    if conv.group != 1:
+        kind = "depthwise" if conv.group == o and i == 1 else "grouped"
+        return f"{kind} conv (group = {conv.group}; patterns need group = 1)"
+    if i <= 4 and not first_layer:
+        return f"first layer ({i} input channels) stays dense (first_layer=true prunes it)"
+    return None
+
+
+def plan_pruning(convs: Sequence[ConvWeights], options: PruneOptions) -> list[LayerDecision]:
+    """Decide every conv. Raises PatccError when no conv is eligible (not a silent no-op)."""
+    options.check()
+    reasons = {c.name: skip_reason(c, options.first_layer) for c in convs}
+    eligible = [c for c in convs if reasons[c.name] is None]
+    if not eligible:
+        why = "; ".join(f"{n}: {r}" for n, r in reasons.items()) or "the model has no conv"
+        raise PatccError(f"no conv is eligible for pattern pruning ({why})")
+
+    groups = [eligible] if options.scope == "model" else [[c] for c in eligible]
+    sets = {c.name: _pattern_set(group, options.patterns) for group in groups for c in group}
+
+    decisions = []
+    for conv in convs:
+        if reasons[conv.name] is not None:
+            decisions.append(LayerDecision(conv.name, reasons[conv.name]))
+            continue
+        patterns = sets[conv.name]
+        lossless = check_pattern_fit(conv.weight, patterns).lossless
+        if lossless:
+            ids, values = pack_dense(conv.weight, patterns)
+        else:
+            ids, values = project_to_patterns(conv.weight, patterns)
+        ids, values = prune_connectivity(ids, values, options.rate_for(conv.name))
+        ids, values = drop_empty_kernels(ids, values)
+        decisions.append(LayerDecision(conv.name, None, patterns, ids, values, lossless))
+    return decisions
+
+
+def _pattern_set(convs: Sequence[ConvWeights], k: int) -> PatternSet:
+    """The set of K patterns for these convs; an existing pattern set of at most K patterns
+    (a model pruned before, by patcc or by the user's training) is kept as it is."""
+    weights = [c.weight for c in convs]
+    existing = detect_existing_patterns(weights)
+    if existing is not None and len(existing) <= k:
+        return existing
+    return select_pattern_set(np.concatenate([w.reshape(-1, 3, 3) for w in weights]), k)

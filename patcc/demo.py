@@ -1,0 +1,115 @@
+"""`patcc demo` / `make demo`: the main job on the built-in VGG-16, end to end and checked.
+
+Builds VGG-16 with seeded random weights, imports it, prints the per-layer table read from
+the IR, runs patcc's interpreter and ONNX Runtime on the same random input and compares
+them. Exit code 0 on PASS, 1 on FAIL (a user mistake, e.g. a bad size, is a PatccError: 2).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+import numpy as np
+import onnx
+
+from patcc.errors import PatccError
+
+# The pass criterion shared with the test suite: max|diff| <= TOLERANCE * max(1, max|ref|).
+TOLERANCE = 1e-4
+SEED = 0
+
+T = TypeVar("T")
+
+
+def _timed(fn: Callable[[], T]) -> tuple[T, float]:
+    start = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - start
+
+
+def _seconds(t: float) -> str:
+    return f"{t * 1e3:.0f} ms" if t < 1 else f"{t:.2f} s"
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return "x".join(map(str, shape))
+
+
+def compare(actual: np.ndarray, expected: np.ndarray) -> tuple[float, float, bool]:
+    """(max|diff|, max|ref|, passed) under the shared tolerance rule."""
+    if actual.shape != expected.shape:
+        return float("inf"), float(np.max(np.abs(expected), initial=0.0)), False
+    diff = float(np.max(np.abs(actual.astype(np.float64) - expected), initial=0.0))
+    scale = float(np.max(np.abs(expected), initial=0.0))
+    ok = bool(np.isfinite(diff)) and diff <= TOLERANCE * max(1.0, scale)
+    return diff, scale, ok
+
+
+def run_demo(size: int = 224) -> int:
+    """Build, import, tabulate, interpret and check VGG-16 at `size` x `size`."""
+    from patcc.frontend import import_model
+    from patcc.models import vgg16
+    from patcc.report import format_table, layer_table
+    from patcc.semantics import run_function
+
+    if size < 32:
+        raise PatccError(f"--size {size}: VGG-16 has 5 2x2 pools, the size must be >= 32")
+    print(f"patcc demo: VGG-16, input 1x3x{size}x{size}, random weights (seed {SEED})\n")
+
+    model, t_build = _timed(lambda: vgg16(size=size, seed=SEED))
+    n_weights = sum(int(np.prod(t.dims)) for t in model.graph.initializer)
+    print(
+        f"built the ONNX model: {len(model.graph.node)} nodes, {n_weights:,} weights "
+        f"({_seconds(t_build)})"
+    )
+    module, t_import = _timed(lambda: import_model(model))
+    print(f"imported it into nn IR ({_seconds(t_import)})\n")
+    print(format_table(layer_table(module)))
+    print()
+
+    rng = np.random.default_rng(SEED + 1)
+    x = rng.standard_normal((1, 3, size, size), dtype=np.float32)
+    outputs, t_interp = _timed(lambda: run_function(module, {"input": x}))
+    (name, ours), *_ = outputs.items()
+    print(f"patcc interpreter (numpy): {_seconds(t_interp)} (one run)")
+
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        print(
+            "onnxruntime is not installed (it comes with the dev extra: pip install -e '.[dev]'): "
+            "comparison skipped"
+        )
+        return 0
+    ref, t_session, t_ort = _run_onnxruntime(model, x)
+    print(
+        f"{'onnxruntime ' + ort.__version__ + ':':27s}{_seconds(t_ort)} (a warm run, default threads on "
+        f"{os.cpu_count()} cores; session set-up {_seconds(t_session)})"
+    )
+
+    diff, scale, ok = compare(ours, ref)
+    rel = diff / scale if scale > 0 else diff
+    print(
+        f"\noutput '{name}' {_shape_text(ours.shape)}: max|patcc - onnxruntime| = {diff:.3g}, "
+        f"max|onnxruntime| = {scale:.3g}, relative {rel:.3g}"
+    )
+    print(f"tolerance: max|diff| <= {TOLERANCE:g} * max(1, max|onnxruntime|)")
+    if ours.shape == ref.shape and ours.ndim == 2:
+        print(f"top-1 class: patcc {int(np.argmax(ours[0]))}, onnxruntime {int(np.argmax(ref[0]))}")
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+def _run_onnxruntime(model: onnx.ModelProto, x: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """ORT on the model: (output, session set-up seconds, seconds of a second, warm run)."""
+    import onnxruntime as ort
+
+    session, t_session = _timed(
+        lambda: ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    )
+    session.run(None, {"input": x})  # the first run allocates; time the second
+    outs, t_run = _timed(lambda: session.run(None, {"input": x}))
+    return np.asarray(outs[0]), t_session, t_run
