@@ -3,7 +3,8 @@
 The pattern set is chosen over the whole module (scope=model, as PatDNN) or per conv, and
 every eligible kernel is projected onto its best pattern of the set; weights that already
 fit a set of at most K patterns are converted losslessly. Convs left dense get a `pat.skip`
-attribute saying why, so the decision is visible (and FileCheck-able) in the IR.
+attribute saying why, so the decision is visible (and FileCheck-able) in the IR; a module
+with no eligible conv is left dense (`patcc prune` reports that case as an error).
 """
 
 from __future__ import annotations
@@ -50,7 +51,9 @@ class PrunePatternsPass(ModulePass):
             patterns=self.num_patterns, connectivity=1.0, scope=self.scope,
             first_layer=self.first_layer,
         )
-        decisions = {d.name: d for d in plan_pruning(candidates, options)}
+        decisions = {
+            d.name: d for d in plan_pruning(candidates, options, require_eligible=False)
+        }
         for i, (conv, weight) in enumerate(weighted):
             decision = decisions.get(layer_name(i))
             if decision is None or weight is None:

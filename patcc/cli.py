@@ -34,6 +34,23 @@ def cmd_run_ir(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_prune(args: argparse.Namespace) -> int:
+
+    from patcc.compression.onnx_prune import prune_with_report
+    from patcc.compression.plan import PruneOptions
+    from patcc.compression.prune_report import format_prune_report, plot_prune_report
+    from patcc.fileio import write_bytes
+
+    options = PruneOptions(args.patterns, args.connectivity, args.scope, args.first_layer)
+    pruned, report = prune_with_report(args.model, options, _input_shapes(args.input_shape))
+    if args.plot:  # checked before anything is written: matplotlib may be missing
+        plot_prune_report(report, args.plot)
+    write_bytes(args.output, pruned.SerializeToString())
+    if args.report:
+        print(format_prune_report(report))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from patcc.demo import run_demo
 
@@ -67,6 +84,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--inputs", required=True, help=".npz keyed by the model's input names")
     p.add_argument("--outputs", required=True, help=".npz to write, keyed by output names")
     p.set_defaults(run=cmd_run_ir)
+
+    p = sub.add_parser("prune", help="pattern + connectivity pruning of an ONNX model's weights")
+    p.add_argument("model", help="ONNX model file")
+    p.add_argument("-o", "--output", required=True, help="pruned ONNX model to write")
+    p.add_argument("--patterns", type=int, default=8, metavar="K",
+                   help="pattern-set size, 1..56 (default 8)")
+    p.add_argument("--connectivity", type=float, default=3.6, metavar="RATE",
+                   help="kernel removal rate >= 1 (default 3.6; 1 keeps every kernel)")
+    p.add_argument("--scope", choices=["model", "layer"], default="model",
+                   help="one pattern set for the model (default) or one per layer")
+    p.add_argument("--first-layer", action="store_true",
+                   help="prune convs with <= 4 input channels too (dense by default)")
+    p.add_argument("--report", action="store_true", help="print the per-layer table")
+    p.add_argument("--plot", metavar="PNG", help="write the pattern set and histogram figure")
+    _add_input_shape(p)
+    p.set_defaults(run=cmd_prune)
 
     p = sub.add_parser("demo", help="the main job on the built-in VGG-16")
     p.add_argument("--size", type=int, default=224, help="input height and width (default 224)")

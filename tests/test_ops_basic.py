@@ -59,7 +59,7 @@ def run_ort(model: onnx.ModelProto, feeds: Mapping[str, np.ndarray]) -> list[np.
     session = ort.InferenceSession(
         model.SerializeToString(), options, providers=["CPUExecutionProvider"]
     )
-    return session.run(None, dict(feeds))
+    return [np.asarray(out) for out in session.run(None, dict(feeds))]
 
 
 def assert_close(actual: np.ndarray, expected: np.ndarray, rtol: float = 1e-5) -> None:
@@ -86,7 +86,9 @@ def check(
         assert_close(ours[name], expected, rtol)
 
 
-def node(op_type: str, inputs: Sequence[str], outputs: Sequence[str] = ("y",), **attrs: Any):
+def node(
+    op_type: str, inputs: Sequence[str], outputs: Sequence[str] = ("y",), /, **attrs: Any
+) -> onnx.NodeProto:
     return helper.make_node(op_type, list(inputs), list(outputs), **attrs)
 
 
@@ -168,9 +170,7 @@ def test_prelu_opset6_per_channel_slope() -> None:
     assert_close(run_function(import_model(model), X4)["y"], expected)
 
 
-@pytest.mark.parametrize(
-    "attrs", [{}, {"min": -0.5}, {"max": 0.7}, {"min": -1.0, "max": 2.0}]
-)
+@pytest.mark.parametrize("attrs", [{}, {"min": -0.5}, {"max": 0.7}, {"min": -1.0, "max": 2.0}])
 def test_clip_opset6_attributes(attrs: dict[str, float]) -> None:
     check([node("Clip", ["x"], **attrs)], X4, opset=6)
 

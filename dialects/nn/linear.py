@@ -73,8 +73,8 @@ class MatMulOp(NNOperation):
         a, b = in_shapes
         assert a is not None and b is not None
         require(len(a) >= 1 and len(b) >= 1, "operands must have rank >= 1 (no scalars)")
-        a2 = (1, *a) if len(a) == 1 else a
-        b2 = (*b, 1) if len(b) == 1 else b
+        a2: Shape = (1, *a) if len(a) == 1 else tuple(a)
+        b2: Shape = (*b, 1) if len(b) == 1 else tuple(b)
         require(
             a2[-1] == b2[-2],
             f"inner dimensions must agree: lhs {fmt_shape(a)} has {a2[-1]} columns, "

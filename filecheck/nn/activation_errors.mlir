@@ -15,7 +15,7 @@
 
 %x = "test.op"() : () -> tensor<1x4x8x8xf32>
 %y = nn.leaky_relu %x : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
-// CHECK: 'nn.leaky_relu': missing property 'alpha'
+// CHECK: property 'alpha' expected in operation 'nn.leaky_relu'
 
 // -----
 

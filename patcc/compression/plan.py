@@ -92,12 +92,16 @@ def skip_reason(conv: ConvWeights, first_layer: bool) -> str | None:
     return None
 
 
-def plan_pruning(convs: Sequence[ConvWeights], options: PruneOptions) -> list[LayerDecision]:
-    """Decide every conv. Raises PatccError when no conv is eligible (not a silent no-op)."""
+def plan_pruning(
+    convs: Sequence[ConvWeights], options: PruneOptions, *, require_eligible: bool = True
+) -> list[LayerDecision]:
+    """Decide every conv. With `require_eligible`, a model with no eligible conv is an error
+    (asking to prune it is a mistake, not a silent no-op); a pass in a pipeline passes False
+    and leaves such a model dense."""
     options.check()
     reasons = {c.name: skip_reason(c, options.first_layer) for c in convs}
     eligible = [c for c in convs if reasons[c.name] is None]
-    if not eligible:
+    if not eligible and require_eligible:
         why = "; ".join(f"{n}: {r}" for n, r in reasons.items()) or "the model has no conv"
         raise PatccError(f"no conv is eligible for pattern pruning ({why})")
 

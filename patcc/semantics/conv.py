@@ -78,7 +78,7 @@ class ConvFunctions(InterpreterFunctions):
     @impl(conv.ConvTransposeOp)
     def run_conv_transpose(
         self, interpreter: Interpreter, op: conv.ConvTransposeOp, args: tuple[Any, ...]
-    ):
+    ) -> tuple[np.ndarray, ...]:
         x, w, *rest = args
         p = op.properties
         return (

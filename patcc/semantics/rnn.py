@@ -105,7 +105,9 @@ def lstm(
 @register_impls
 class RnnFunctions(InterpreterFunctions):
     @impl(rnn.LstmOp)
-    def run_lstm(self, interpreter: Interpreter, op: rnn.LstmOp, args: tuple[Any, ...]):
+    def run_lstm(
+        self, interpreter: Interpreter, op: rnn.LstmOp, args: tuple[Any, ...]
+    ) -> tuple[np.ndarray, ...]:
         values = iter(args)
         x, w, r = next(values), next(values), next(values)
         b, h0, c0, p = (

@@ -135,11 +135,15 @@ def gather(
 @register_impls
 class TensorOpsFunctions(InterpreterFunctions):
     @impl(ops.ConcatOp)
-    def run_concat(self, interpreter: Interpreter, op: ops.ConcatOp, args: tuple[Any, ...]):
+    def run_concat(
+        self, interpreter: Interpreter, op: ops.ConcatOp, args: tuple[Any, ...]
+    ) -> tuple[np.ndarray, ...]:
         return (np.concatenate(args, axis=get_int(op.properties, "axis")),)
 
     @impl(ops.SliceOp)
-    def run_slice(self, interpreter: Interpreter, op: ops.SliceOp, args: tuple[Any, ...]):
+    def run_slice(
+        self, interpreter: Interpreter, op: ops.SliceOp, args: tuple[Any, ...]
+    ) -> tuple[np.ndarray, ...]:
         p = op.properties
         return (
             np.ascontiguousarray(
@@ -154,18 +158,24 @@ class TensorOpsFunctions(InterpreterFunctions):
         )
 
     @impl(ops.SplitOp)
-    def run_split(self, interpreter: Interpreter, op: ops.SplitOp, args: tuple[Any, ...]):
+    def run_split(
+        self, interpreter: Interpreter, op: ops.SplitOp, args: tuple[Any, ...]
+    ) -> tuple[np.ndarray, ...]:
         sizes = get_ints(op.properties, "sizes")
         parts = np.split(args[0], np.cumsum(sizes)[:-1], axis=get_int(op.properties, "axis"))
         return tuple(np.ascontiguousarray(p) for p in parts)
 
     @impl(ops.PadOp)
-    def run_pad(self, interpreter: Interpreter, op: ops.PadOp, args: tuple[Any, ...]):
+    def run_pad(
+        self, interpreter: Interpreter, op: ops.PadOp, args: tuple[Any, ...]
+    ) -> tuple[np.ndarray, ...]:
         p = op.properties
         return (pad_array(args[0], get_ints(p, "pads"), get_str(p, "mode"), get_float(p, "value")),)
 
     @impl(ops.ResizeOp)
-    def run_resize(self, interpreter: Interpreter, op: ops.ResizeOp, args: tuple[Any, ...]):
+    def run_resize(
+        self, interpreter: Interpreter, op: ops.ResizeOp, args: tuple[Any, ...]
+    ) -> tuple[np.ndarray, ...]:
         p = op.properties
         return (
             resize(
@@ -179,15 +189,21 @@ class TensorOpsFunctions(InterpreterFunctions):
         )
 
     @impl(ops.ReshapeOp)
-    def run_reshape(self, interpreter: Interpreter, op: ops.ReshapeOp, args: tuple[Any, ...]):
+    def run_reshape(
+        self, interpreter: Interpreter, op: ops.ReshapeOp, args: tuple[Any, ...]
+    ) -> tuple[np.ndarray, ...]:
         return (args[0].reshape(get_ints(op.properties, "shape")),)
 
     @impl(ops.TransposeOp)
-    def run_transpose(self, interpreter: Interpreter, op: ops.TransposeOp, args: tuple[Any, ...]):
+    def run_transpose(
+        self, interpreter: Interpreter, op: ops.TransposeOp, args: tuple[Any, ...]
+    ) -> tuple[np.ndarray, ...]:
         return (np.ascontiguousarray(args[0].transpose(get_ints(op.properties, "perm"))),)
 
     @impl(ops.GatherOp)
-    def run_gather(self, interpreter: Interpreter, op: ops.GatherOp, args: tuple[Any, ...]):
+    def run_gather(
+        self, interpreter: Interpreter, op: ops.GatherOp, args: tuple[Any, ...]
+    ) -> tuple[np.ndarray, ...]:
         p = op.properties
         return (
             gather(

@@ -112,6 +112,8 @@ def convert_split(ctx: ImportContext, node: onnx.NodeProto) -> Sequence[SSAValue
             raise ctx.error(f"axis {axis} of size {dim} cannot be split into {parts} parts")
     if len(sizes) != n_out:
         raise ctx.error(f"split gives {len(sizes)} sizes for {n_out} outputs")
+    if min(sizes, default=0) < 1:
+        raise ctx.error(f"split sizes {sizes}: empty outputs are not supported")
     return ctx.emit(
         lambda: ops.SplitOp.inferred(
             [ctx.value(node.input[0])], axis=int_attr(axis), sizes=ints_attr(sizes)
@@ -313,6 +315,8 @@ def convert_reshape(ctx: ImportContext, node: onnx.NodeProto) -> Sequence[SSAVal
         target = [int(v) for v in attrs["shape"]]
     else:
         target = [int(v) for v in ctx.require_const(node.input[1], "shape").reshape(-1)]
+    if 0 in in_shape:
+        raise ctx.error(f"the input {list(in_shape)} is empty, which is not supported")
     allowzero = attrs.get("allowzero", 0)
     shape = []
     for i, d in enumerate(target):

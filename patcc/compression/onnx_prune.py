@@ -1,0 +1,189 @@
+"""`patcc.prune`: pattern + connectivity pruning of an ONNX model's conv weights, in place.
+
+It touches only weights (initializers), so it needs no input shapes and works on models with
+dynamic dimensions; the result is an ordinary ONNX model (zeros where weights were pruned)
+that any runtime loads, so users can measure accuracy or fine-tune in their own framework.
+The decisions are those of `plan_pruning`, the same code the IR passes use.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
+from patcc.errors import PatccError
+
+from .patterns import dense_from_pattern
+from .plan import ConvWeights, LayerDecision, PruneOptions, plan_pruning
+
+
+@dataclass(frozen=True)
+class LayerReport:
+    name: str
+    weight_shape: tuple[int, ...]
+    skipped: str | None
+    kernels: int
+    kernels_kept: int
+    weights_before: int  # non-zero weights before pruning
+    weights_after: int  # non-zero weights after pruning
+    pattern_counts: tuple[tuple[tuple[int, ...], int], ...] = ()  # (pattern, kept kernels)
+    output_pixels: int | None = None  # OH * OW, when shapes are known
+    lossless: bool = False
+
+    @property
+    def macs_after(self) -> int | None:
+        return None if self.output_pixels is None else self.weights_after * self.output_pixels
+
+    @property
+    def macs_before(self) -> int | None:
+        return None if self.output_pixels is None else self.weights_before * self.output_pixels
+
+
+@dataclass
+class PruneReport:
+    options: PruneOptions
+    patterns: tuple[tuple[int, ...], ...]  # the model's set (scope=model) or the union
+    layers: list[LayerReport] = field(default_factory=list)
+
+    def pruned(self) -> list[LayerReport]:
+        return [r for r in self.layers if r.skipped is None]
+
+
+def _conv_nodes(graph: onnx.GraphProto) -> list[onnx.NodeProto]:
+    return [n for n in graph.node if n.op_type == "Conv" and n.domain in ("", "ai.onnx")]
+
+
+def _group(node: onnx.NodeProto) -> int:
+    for a in node.attribute:
+        if a.name == "group":
+            return int(a.i)
+    return 1
+
+
+def _output_pixels(model: onnx.ModelProto, input_shapes: Mapping[str, Sequence[int]]) -> dict[str, int]:
+    """OH*OW of each conv output whose shape ONNX shape inference can tell (else absent)."""
+    model = onnx.ModelProto.FromString(model.SerializeToString())
+    for inp in model.graph.input:
+        if inp.name in input_shapes:
+            dims = inp.type.tensor_type.shape.dim
+            del dims[:]
+            for d in input_shapes[inp.name]:
+                dims.add().dim_value = int(d)
+    try:
+        inferred = onnx.shape_inference.infer_shapes(model)
+    except Exception:
+        return {}
+    shapes: dict[str, int] = {}
+    for vi in [*inferred.graph.value_info, *inferred.graph.output]:
+        dims = vi.type.tensor_type.shape.dim
+        if len(dims) == 4 and all(d.HasField("dim_value") for d in dims[2:]):
+            shapes[vi.name] = dims[2].dim_value * dims[3].dim_value
+    return shapes
+
+
+def prune_with_report(
+    model: onnx.ModelProto | str | Path,
+    options: PruneOptions,
+    input_shapes: Mapping[str, Sequence[int]] | None = None,
+) -> tuple[onnx.ModelProto, PruneReport]:
+    from patcc.frontend import load_model
+
+    proto = onnx.ModelProto.FromString(load_model(model).SerializeToString())
+    graph = proto.graph
+    inits = {t.name: t for t in graph.initializer}
+    uses = Counter(name for node in graph.node for name in node.input)
+
+    convs: list[ConvWeights] = []
+    skipped: dict[str, str] = {}
+    nodes: dict[str, onnx.NodeProto] = {}
+    for index, node in enumerate(_conv_nodes(graph)):
+        name = node.name or f"conv{index}"
+        nodes[name] = node
+        w_name = node.input[1] if len(node.input) > 1 else ""
+        tensor = inits.get(w_name)
+        if tensor is None:
+            skipped[name] = "weight is not an initializer"
+        elif uses[w_name] > 1:
+            skipped[name] = "weight is shared with another node"
+        elif tensor.data_type != onnx.TensorProto.FLOAT:
+            skipped[name] = f"weight type {onnx.TensorProto.DataType.Name(tensor.data_type)} (float32 only)"
+        else:
+            convs.append(ConvWeights(name, numpy_helper.to_array(tensor), _group(node)))
+
+    try:
+        decisions = plan_pruning(convs, options)
+    except PatccError as err:
+        if skipped and "no conv is eligible" in str(err):
+            extra = "; ".join(f"{n}: {r}" for n, r in skipped.items())
+            raise PatccError(f"{err}; also {extra}") from None
+        raise
+
+    pixels = _output_pixels(proto, input_shapes or {})
+    by_name = {c.name: c for c in convs}
+    report = PruneReport(options, ())
+    all_patterns: dict[tuple[int, ...], None] = {}
+    for name, node in nodes.items():
+        if name in skipped:
+            weight = numpy_helper.to_array(inits[node.input[1]]) if node.input[1] in inits else None
+            report.layers.append(_skipped_row(name, weight, skipped[name], pixels.get(node.output[0])))
+            continue
+        decision = next(d for d in decisions if d.name == name)
+        weight = by_name[name].weight
+        if decision.skipped is not None:
+            report.layers.append(_skipped_row(name, weight, decision.skipped, pixels.get(node.output[0])))
+            continue
+        new_weight = _apply(decision)
+        inits[node.input[1]].CopyFrom(numpy_helper.from_array(new_weight, node.input[1]))
+        all_patterns.update(dict.fromkeys(decision.patterns))
+        report.layers.append(_pruned_row(name, weight, new_weight, decision, pixels.get(node.output[0])))
+    report.patterns = tuple(sorted(all_patterns))
+    return proto, report
+
+
+def _apply(decision: LayerDecision) -> np.ndarray:
+    assert decision.ids is not None and decision.values is not None
+    return dense_from_pattern(decision.ids, decision.values, decision.patterns)
+
+
+def _skipped_row(name: str, weight: np.ndarray | None, why: str, pixels: int | None) -> LayerReport:
+    shape = tuple(weight.shape) if weight is not None else ()
+    nnz = int(np.count_nonzero(weight)) if weight is not None else 0
+    kernels = int(np.prod(shape[:2])) if len(shape) >= 2 else 0
+    return LayerReport(name, shape, why, kernels, kernels, nnz, nnz, output_pixels=pixels)
+
+
+def _pruned_row(name: str, weight: np.ndarray, new_weight: np.ndarray, decision: LayerDecision,
+                pixels: int | None) -> LayerReport:
+    assert decision.ids is not None
+    ids = decision.ids.reshape(-1)
+    hist = np.bincount(ids[ids >= 0].astype(np.int64), minlength=len(decision.patterns))
+    return LayerReport(
+        name, tuple(weight.shape), None, int(ids.size), int((ids >= 0).sum()),
+        int(np.count_nonzero(weight)), int(np.count_nonzero(new_weight)),
+        tuple((p, int(h)) for p, h in zip(decision.patterns, hist, strict=True)),
+        pixels, decision.lossless,
+    )
+
+
+def prune(
+    model: onnx.ModelProto | str | Path,
+    *,
+    patterns: int = 8,
+    connectivity: float | Mapping[str, float] = 3.6,
+    scope: str = "model",
+    first_layer: bool = False,
+) -> onnx.ModelProto:
+    """Prune a model's 3x3 convs to K patterns and remove kernels at the given rate.
+
+    `model` is a path or a ModelProto (left untouched); `connectivity` is one rate or a rate
+    per Conv node name (1.0 = keep every kernel). Deterministic: the same model and options
+    give identical bytes.
+    """
+    options = PruneOptions(patterns, connectivity, scope, first_layer)
+    return prune_with_report(model, options)[0]
