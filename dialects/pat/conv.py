@@ -12,6 +12,11 @@
   stands for is a function of (patterns, ids, values) alone.
 - Only ungrouped convs (group = 1): patterns target the dense 3x3 layers that carry the MACs.
 - `activation` fuses the following activation: "none" (default), "relu" or "relu6".
+- `filter_order` / `filter_groups` (optional, written by `reorder-filters`, FKR) are a
+  schedule, not a change of meaning: `filter_order[j]` is the original filter computed at
+  position j (a permutation of 0..O-1), `filter_groups` the ascending start positions of the
+  filter groups (from 0, within [0, O)). Results are still stored to their original output
+  channels, so the op's value does not depend on them.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from patcc.dialects.nn.base import (
     Props,
     Shape,
     ShapeError,
+    get_ints,
     get_str,
     require,
 )
@@ -90,6 +96,36 @@ def get_ids(props: Props) -> np.ndarray:
     return ids_array(props["ids"])
 
 
+def _show(values: Sequence[int], limit: int = 8) -> str:
+    shown = ", ".join(str(v) for v in values[:limit])
+    return f"[{shown}{', ...' if len(values) > limit else ''}]"
+
+
+def check_filter_schedule(props: Props, filters: int) -> None:
+    """FKR's optional schedule properties: `filter_order` a permutation of the filters,
+    `filter_groups` strictly ascending group starts, the first 0, all within [0, O)."""
+    if "filter_order" in props:
+        order = get_ints(props, "filter_order")
+        require(
+            sorted(order) == list(range(filters)),
+            f"filter_order must be a permutation of 0..{filters - 1}, got {_show(order)}",
+        )
+    if "filter_groups" in props:
+        groups = get_ints(props, "filter_groups")
+        require(
+            len(groups) >= 1 and groups[0] == 0,
+            f"filter_groups must start with 0, got {_show(groups)}",
+        )
+        require(
+            all(a < b for a, b in zip(groups, groups[1:], strict=False)),
+            f"filter_groups must be strictly ascending, got {_show(groups)}",
+        )
+        require(
+            groups[-1] < filters,
+            f"filter_groups must be within [0, {filters}) (O = {filters}), got {groups[-1]}",
+        )
+
+
 @irdl_op_definition
 class PatConv2dOp(NNOperation):
     """Pattern-sparse 3x3 conv, NCHW; ONNX Conv semantics (group 1) on the unpacked weight.
@@ -108,6 +144,8 @@ class PatConv2dOp(NNOperation):
     pads = prop_def(DenseArrayBase)
     dilations = prop_def(DenseArrayBase)
     activation = opt_prop_def(StringAttr)
+    filter_order = opt_prop_def(DenseArrayBase)
+    filter_groups = opt_prop_def(DenseArrayBase)
 
     @classmethod
     def infer_shapes(cls, in_shapes: Sequence[Shape | None], props: Props) -> list[Shape]:
@@ -140,6 +178,7 @@ class PatConv2dOp(NNOperation):
         )
         if b is not None:
             require(b == (o,), f"bias must have shape {o}, got {'x'.join(map(str, b))}")
+        check_filter_schedule(props, o)
         oh, ow = window_output((h, w), KERNEL, props)
         return [(n, o, oh, ow)]
 
