@@ -14,6 +14,8 @@ _PASSES: dict[str, tuple[str, str]] = {
     "fuse-silu": ("fuse_silu", "FuseSiluPass"),
     "prune-patterns": ("prune_patterns", "PrunePatternsPass"),
     "prune-connectivity": ("prune_connectivity", "PruneConnectivityPass"),
+    "reorder-filters": ("reorder_filters", "ReorderFiltersPass"),
+    "pack-fkw": ("pack_fkw", "PackFkwPass"),
 }
 
 

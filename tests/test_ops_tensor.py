@@ -7,6 +7,7 @@ form where ONNX moved an attribute to an input.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import onnx
@@ -14,6 +15,7 @@ import onnxruntime as ort
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numpy.typing import ArrayLike
 from onnx import TensorProto, helper, numpy_helper
 from onnx.reference import ReferenceEvaluator
 
@@ -50,7 +52,7 @@ def make_model(
 
 def ort_run(model: onnx.ModelProto, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
     session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
-    return session.run(None, feeds)
+    return [np.asarray(r) for r in session.run(None, feeds)]
 
 
 def check(
@@ -70,7 +72,7 @@ def check(
         np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=info.name)
 
 
-def i64(values: Sequence[int]) -> np.ndarray:
+def i64(values: ArrayLike) -> np.ndarray:
     return np.array(values, dtype=np.int64)
 
 
@@ -352,7 +354,7 @@ def test_flatten(axis: int) -> None:
 
 @pytest.mark.parametrize("perm", [None, [0, 2, 3, 1], [3, 1, 0, 2]])
 def test_transpose(perm: list[int] | None) -> None:
-    kwargs = {} if perm is None else {"perm": perm}
+    kwargs: dict[str, Any] = {} if perm is None else {"perm": perm}
     node = helper.make_node("Transpose", ["x"], ["y"], **kwargs)
     model = make_model([node], {"x": [2, 3, 4, 5]}, ["y"])
     check(model, {"x": rand(2, 3, 4, 5)})
@@ -440,7 +442,7 @@ def test_dynamic_input_dimension_needs_input_shape() -> None:
 
 
 def conv_transpose_model(
-    x_shape: Sequence[int], w: np.ndarray, b: np.ndarray | None, **attrs: object
+    x_shape: Sequence[int], w: np.ndarray, b: np.ndarray | None, **attrs: Any
 ) -> onnx.ModelProto:
     consts = {"w": w} | ({} if b is None else {"b": b})
     inputs = ["x", "w"] + ([] if b is None else ["b"])
@@ -485,7 +487,10 @@ def test_conv_transpose_matches_onnxruntime(
     bias: bool,
 ) -> None:
     # ONNX Runtime requires output_padding < stride
-    output_padding = tuple(min(p, s - 1) for p, s in zip(output_padding, strides, strict=True))
+    output_padding = (
+        min(output_padding[0], strides[0] - 1),
+        min(output_padding[1], strides[1] - 1),
+    )
     out = [
         (hw[i] - 1) * strides[i]
         + dilations[i] * (kernel[i] - 1)
@@ -526,7 +531,7 @@ def lstm_model(
     layout: int = 0,
     peepholes: bool = False,
     outputs: Sequence[str] = ("y", "y_h", "y_c"),
-    **attrs: object,
+    **attrs: Any,
 ) -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
     d = 2 if direction == "bidirectional" else 1
     consts = {
@@ -575,7 +580,7 @@ def test_lstm_batch_major_against_reference() -> None:
     got = run_function(import_model(model), feeds)
     want = ReferenceEvaluator(model).run(None, feeds)
     for info, expected in zip(model.graph.output, want, strict=True):
-        np.testing.assert_allclose(got[info.name], expected, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(got[info.name], np.asarray(expected), rtol=1e-4, atol=1e-5)
 
 
 def test_lstm_input_forget_and_missing_outputs() -> None:

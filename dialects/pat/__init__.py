@@ -17,8 +17,9 @@ from .attributes import (
     position_offset,
 )
 from .conv import ACTIVATIONS, PatConv2dOp, get_ids, get_patterns, ids_array, ids_attr
+from .fkw import FkwConv2dOp
 
-ALL_OPS: list[type[Operation]] = [PatConv2dOp]
+ALL_OPS: list[type[Operation]] = [PatConv2dOp, FkwConv2dOp]
 
 PAT = Dialect("pat", ALL_OPS, [PatternsAttr])
 
@@ -29,6 +30,7 @@ __all__ = [
     "MAX_PATTERNS",
     "PAT",
     "PATTERN_SIZE",
+    "FkwConv2dOp",
     "PatConv2dOp",
     "Pattern",
     "PatternSet",

@@ -316,7 +316,9 @@ def vgg16_storage_table(patterns: int = 8, connectivity: float = 3.6) -> str:
         o, c = conv.weight.shape[:2]
         if decision.skipped is not None:
             dense = o * c * KERNEL_POSITIONS * VALUE_BYTES
-            lines.append(f"| {conv.name} | {o} x {c} | dense: {decision.skipped} | {dense:,} | | | | |")
+            lines.append(
+                f"| {conv.name} | {o} x {c} | dense: {decision.skipped} | {dense:,} | | | | |"
+            )
             continue
         assert decision.ids is not None
         size = storage_bytes(decision.ids, len(decision.patterns))

@@ -67,17 +67,30 @@ def _group(node: onnx.NodeProto) -> int:
 
 
 def _output_pixels(model: onnx.ModelProto, input_shapes: Mapping[str, Sequence[int]]) -> dict[str, int]:
-    """OH*OW of each conv output whose shape ONNX shape inference can tell (else absent)."""
-    model = onnx.ModelProto.FromString(model.SerializeToString())
-    for inp in model.graph.input:
+    """OH*OW of each conv output whose shape ONNX shape inference can tell (else absent).
+
+    Inference runs on a light copy: large initializers become typed graph inputs (their
+    shapes are all inference needs), small ones (shape tensors) keep their values.
+    """
+    graph = model.graph
+    light = onnx.GraphProto(name=graph.name, node=graph.node, output=graph.output)
+    for inp in graph.input:
+        info = light.input.add()
+        info.CopyFrom(inp)
         if inp.name in input_shapes:
-            dims = inp.type.tensor_type.shape.dim
+            dims = info.type.tensor_type.shape.dim
             del dims[:]
             for d in input_shapes[inp.name]:
                 dims.add().dim_value = int(d)
+    for init in graph.initializer:
+        if int(np.prod(init.dims)) <= 4096:
+            light.initializer.add().CopyFrom(init)
+        else:
+            light.input.append(onnx.helper.make_tensor_value_info(init.name, init.data_type, init.dims))
+    light_model = onnx.helper.make_model(light, opset_imports=model.opset_import)
     try:
-        inferred = onnx.shape_inference.infer_shapes(model)
-    except Exception:
+        inferred = onnx.shape_inference.infer_shapes(light_model)
+    except Exception:  # inference is best effort: the table then shows no MACs
         return {}
     shapes: dict[str, int] = {}
     for vi in [*inferred.graph.value_info, *inferred.graph.output]:
@@ -94,7 +107,8 @@ def prune_with_report(
 ) -> tuple[onnx.ModelProto, PruneReport]:
     from patcc.frontend import load_model
 
-    proto = onnx.ModelProto.FromString(load_model(model).SerializeToString())
+    proto = onnx.ModelProto()
+    proto.CopyFrom(load_model(model))  # the caller's model stays untouched
     graph = proto.graph
     inits = {t.name: t for t in graph.initializer}
     uses = Counter(name for node in graph.node for name in node.input)

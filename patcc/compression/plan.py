@@ -106,7 +106,10 @@ def plan_pruning(
         raise PatccError(f"no conv is eligible for pattern pruning ({why})")
 
     groups = [eligible] if options.scope == "model" else [[c] for c in eligible]
-    sets = {c.name: _pattern_set(group, options.patterns) for group in groups for c in group}
+    sets: dict[str, PatternSet] = {}
+    for group in groups:
+        patterns = _pattern_set(group, options.patterns)
+        sets.update(dict.fromkeys((c.name for c in group), patterns))
 
     decisions = []
     for conv in convs:

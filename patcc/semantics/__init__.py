@@ -23,6 +23,7 @@ from patcc.errors import PatccError
 from .activation import ActivationFunctions
 from .binary import BinaryFunctions
 from .conv import ConvFunctions
+from .fkw import FkwFunctions
 from .linear import LinearFunctions
 from .pattern import PatternFunctions
 from .pool import PoolFunctions
@@ -53,6 +54,7 @@ FUNCTION_SETS: list[type[InterpreterFunctions]] = [
     LinearFunctions,
     RnnFunctions,
     PatternFunctions,
+    FkwFunctions,
 ]
 
 
