@@ -105,7 +105,7 @@ def plan_pruning(
         why = "; ".join(f"{n}: {r}" for n, r in reasons.items()) or "the model has no conv"
         raise PatccError(f"no conv is eligible for pattern pruning ({why})")
 
-    groups = [eligible] if options.scope == "model" else [[c] for c in eligible]
+    groups = [eligible] if options.scope == "model" and eligible else [[c] for c in eligible]
     sets: dict[str, PatternSet] = {}
     for group in groups:
         patterns = _pattern_set(group, options.patterns)
