@@ -48,12 +48,12 @@ class PrunePatternsPass(ModulePass):
             if w is not None
         ]
         options = PruneOptions(
-            patterns=self.num_patterns, connectivity=1.0, scope=self.scope,
+            patterns=self.num_patterns,
+            connectivity=1.0,
+            scope=self.scope,
             first_layer=self.first_layer,
         )
-        decisions = {
-            d.name: d for d in plan_pruning(candidates, options, require_eligible=False)
-        }
+        decisions = {d.name: d for d in plan_pruning(candidates, options, require_eligible=False)}
         for i, (conv, weight) in enumerate(weighted):
             decision = decisions.get(layer_name(i))
             if decision is None or weight is None:

@@ -88,14 +88,27 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("prune", help="pattern + connectivity pruning of an ONNX model's weights")
     p.add_argument("model", help="ONNX model file")
     p.add_argument("-o", "--output", required=True, help="pruned ONNX model to write")
-    p.add_argument("--patterns", type=int, default=8, metavar="K",
-                   help="pattern-set size, 1..56 (default 8)")
-    p.add_argument("--connectivity", type=float, default=3.6, metavar="RATE",
-                   help="kernel removal rate >= 1 (default 3.6; 1 keeps every kernel)")
-    p.add_argument("--scope", choices=["model", "layer"], default="model",
-                   help="one pattern set for the model (default) or one per layer")
-    p.add_argument("--first-layer", action="store_true",
-                   help="prune convs with <= 4 input channels too (dense by default)")
+    p.add_argument(
+        "--patterns", type=int, default=8, metavar="K", help="pattern-set size, 1..56 (default 8)"
+    )
+    p.add_argument(
+        "--connectivity",
+        type=float,
+        default=3.6,
+        metavar="RATE",
+        help="kernel removal rate >= 1 (default 3.6; 1 keeps every kernel)",
+    )
+    p.add_argument(
+        "--scope",
+        choices=["model", "layer"],
+        default="model",
+        help="one pattern set for the model (default) or one per layer",
+    )
+    p.add_argument(
+        "--first-layer",
+        action="store_true",
+        help="prune convs with <= 4 input channels too (dense by default)",
+    )
     p.add_argument("--report", action="store_true", help="print the per-layer table")
     p.add_argument("--plot", metavar="PNG", help="write the pattern set and histogram figure")
     _add_input_shape(p)

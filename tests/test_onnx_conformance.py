@@ -27,17 +27,56 @@ from patcc.semantics import run_function
 
 # ONNX op types patcc claims (docs/dialects.md lists them with their nn ops).
 CLAIMED_OPS = [
-    "Conv", "ConvTranspose", "Relu", "LeakyRelu", "PRelu", "Clip", "Sigmoid", "Tanh",
-    "HardSigmoid", "HardSwish", "Add", "Sub", "Mul", "Div", "Sum", "MaxPool", "AveragePool",
-    "GlobalAveragePool", "GlobalMaxPool", "Concat", "Slice", "Split", "Pad", "Resize",
-    "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Gemm", "MatMul", "Softmax",
-    "LSTM", "LRN", "Dropout", "Identity", "BatchNormalization",
+    "Conv",
+    "ConvTranspose",
+    "Relu",
+    "LeakyRelu",
+    "PRelu",
+    "Clip",
+    "Sigmoid",
+    "Tanh",
+    "HardSigmoid",
+    "HardSwish",
+    "Add",
+    "Sub",
+    "Mul",
+    "Div",
+    "Sum",
+    "MaxPool",
+    "AveragePool",
+    "GlobalAveragePool",
+    "GlobalMaxPool",
+    "Concat",
+    "Slice",
+    "Split",
+    "Pad",
+    "Resize",
+    "Reshape",
+    "Flatten",
+    "Transpose",
+    "Squeeze",
+    "Unsqueeze",
+    "Gemm",
+    "MatMul",
+    "Softmax",
+    "LSTM",
+    "LRN",
+    "Dropout",
+    "Identity",
+    "BatchNormalization",
 ]
 
 # Inputs (by index) that are parameters of the op, bound as constants (see module docstring).
 PARAMETER_INPUTS: dict[str, set[int]] = {
-    "Clip": {1, 2}, "Pad": {1, 2, 3}, "Resize": {1, 2, 3}, "Slice": {1, 2, 3, 4},
-    "Split": {1}, "Reshape": {1}, "Squeeze": {1}, "Unsqueeze": {1}, "Dropout": {1, 2},
+    "Clip": {1, 2},
+    "Pad": {1, 2, 3},
+    "Resize": {1, 2, 3},
+    "Slice": {1, 2, 3, 4},
+    "Split": {1},
+    "Reshape": {1},
+    "Squeeze": {1},
+    "Unsqueeze": {1},
+    "Dropout": {1, 2},
 }
 
 # case name -> why patcc does not support it. Calibrated against the onnx version in use;
@@ -67,7 +106,9 @@ def _case_params() -> list:
     return [pytest.param(name, id=name) for name in sorted(_all_cases())]
 
 
-def _bind_parameters(model: onnx.ModelProto, inputs: list[np.ndarray]) -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
+def _bind_parameters(
+    model: onnx.ModelProto, inputs: list[np.ndarray]
+) -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
     """Move parameter inputs (and every non-float input) into initializers."""
     model = onnx.ModelProto.FromString(model.SerializeToString())
     graph = model.graph
@@ -107,5 +148,9 @@ def test_onnx_node_case(name: str) -> None:
         for info, want in zip(model.graph.output, expected, strict=True):
             got = outputs[info.name]
             np.testing.assert_allclose(
-                got, np.asarray(want, dtype=np.float64), rtol=max(case.rtol, 1e-5),
-                atol=max(case.atol, 1e-6), err_msg=f"{name}: output {info.name}")
+                got,
+                np.asarray(want, dtype=np.float64),
+                rtol=max(case.rtol, 1e-5),
+                atol=max(case.atol, 1e-6),
+                err_msg=f"{name}: output {info.name}",
+            )

@@ -521,5 +521,5 @@ def test_verifier_names_op_and_rule() -> None:
     with pytest.raises(VerifyException, match=r"'nn.avg_pool': count_include_pad must be 0 or 1"):
         avg.verify()
 
-    gemm_ok = linear.MatMulOp.inferred([_arg((4, 3)), _arg((3, 5))])
-    gemm_ok.verify()
+    matmul_ok = linear.MatMulOp.inferred([_arg((4, 3)), _arg((3, 5))])
+    matmul_ok.verify()

@@ -56,8 +56,12 @@ def _names(module: ModuleOp) -> list[str]:
 
 @settings(max_examples=40, deadline=None)
 @given(
-    c=st.integers(1, 4), o=st.integers(1, 6), k=st.sampled_from([1, 3]),
-    stride=st.integers(1, 2), with_bias=st.booleans(), seed=st.integers(0, 2**32 - 1),
+    c=st.integers(1, 4),
+    o=st.integers(1, 6),
+    k=st.sampled_from([1, 3]),
+    stride=st.integers(1, 2),
+    with_bias=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
     eps=st.sampled_from([1e-5, 1e-3, 0.1]),
 )
 def test_fold_batchnorm_preserves_semantics(
@@ -65,9 +69,12 @@ def test_fold_batchnorm_preserves_semantics(
 ) -> None:
     rng = np.random.default_rng(seed)
     arrays = {
-        "w": rng.standard_normal((o, c, k, k)), "b": rng.standard_normal(o),
-        "scale": rng.standard_normal(o), "shift": rng.standard_normal(o),
-        "mean": rng.standard_normal(o), "var": rng.random(o) + 0.1,
+        "w": rng.standard_normal((o, c, k, k)),
+        "b": rng.standard_normal(o),
+        "scale": rng.standard_normal(o),
+        "shift": rng.standard_normal(o),
+        "mean": rng.standard_normal(o),
+        "var": rng.random(o) + 0.1,
     }
 
     def build(x: SSAValue, ops: list) -> SSAValue:
@@ -75,11 +82,15 @@ def test_fold_batchnorm_preserves_semantics(
         ops.extend(consts.values())
         conv = Conv2dOp.inferred(
             [x, consts["w"].result, consts["b"].result if with_bias else None],
-            strides=ints_attr([stride, stride]), pads=ints_attr([k // 2] * 4),
-            dilations=ints_attr([1, 1]), group=int_attr(1))
+            strides=ints_attr([stride, stride]),
+            pads=ints_attr([k // 2] * 4),
+            dilations=ints_attr([1, 1]),
+            group=int_attr(1),
+        )
         bn = BatchNormOp.inferred(
             [conv.result, *(consts[n].result for n in ("scale", "shift", "mean", "var"))],
-            epsilon=float_attr(eps))
+            epsilon=float_attr(eps),
+        )
         ops.extend([conv, bn])
         return bn.result
 
@@ -92,8 +103,11 @@ def test_fold_batchnorm_preserves_semantics(
 
 
 @settings(max_examples=20, deadline=None)
-@given(shape=st.lists(st.integers(1, 5), min_size=1, max_size=4), swap=st.booleans(),
-       seed=st.integers(0, 2**32 - 1))
+@given(
+    shape=st.lists(st.integers(1, 5), min_size=1, max_size=4),
+    swap=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_fuse_silu_preserves_semantics(shape: list[int], swap: bool, seed: int) -> None:
     def build(x: SSAValue, ops: list) -> SSAValue:
         sig = SigmoidOp.inferred([x])
@@ -105,5 +119,6 @@ def test_fuse_silu_preserves_semantics(shape: list[int], swap: bool, seed: int) 
     after = _apply(FuseSiluPass(), module)
     assert SiluOp.name in _names(after) and MulOp.name not in _names(after)
     x = {"x": (np.random.default_rng(seed).standard_normal(shape) * 4).astype(np.float32)}
-    np.testing.assert_allclose(run_function(after, x)["y"], run_function(module, x)["y"],
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        run_function(after, x)["y"], run_function(module, x)["y"], rtol=1e-5, atol=1e-6
+    )

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
+from conftest import assert_outputs_close, model_inputs, run_ort
 from onnx import helper, numpy_helper
 from xdsl.dialects.builtin import ModuleOp
 
@@ -23,8 +24,6 @@ from patcc.models import FAMILIES
 from patcc.passes.prune_connectivity import PruneConnectivityPass
 from patcc.passes.prune_patterns import SKIP_ATTR, PrunePatternsPass
 from patcc.semantics import run_function
-
-from conftest import assert_outputs_close, model_inputs, run_ort
 
 PATCC = [sys.executable, "-m", "patcc.cli"]
 
@@ -116,8 +115,11 @@ def test_existing_patterns_are_kept_exactly() -> None:
 def test_skip_reasons_are_in_the_ir() -> None:
     module = import_model(FAMILIES["mobilenet"]())
     PrunePatternsPass().apply(make_context(), module)
-    reasons = [op.attributes[SKIP_ATTR].data for op in module.walk()
-               if isinstance(op, Conv2dOp) and SKIP_ATTR in op.attributes]
+    reasons = [
+        op.attributes[SKIP_ATTR].data
+        for op in module.walk()
+        if isinstance(op, Conv2dOp) and SKIP_ATTR in op.attributes
+    ]
     assert any("depthwise" in r for r in reasons)
     assert any("1x1 kernel" in r for r in reasons)
     assert any("first layer" in r for r in reasons)
@@ -128,20 +130,38 @@ def _dynamic_batch_model() -> onnx.ModelProto:
     w1 = rng.standard_normal((8, 3, 3, 3)).astype(np.float32)
     w2 = rng.standard_normal((8, 8, 3, 3)).astype(np.float32)
     graph = helper.make_graph(
-        [helper.make_node("Conv", ["x", "w1"], ["a"], pads=[1, 1, 1, 1], name="c1"),
-         helper.make_node("Relu", ["a"], ["b"]),
-         helper.make_node("Conv", ["b", "w2"], ["y"], pads=[1, 1, 1, 1], name="c2")],
-        "dyn", [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, ["N", 3, 8, 8])],
+        [
+            helper.make_node("Conv", ["x", "w1"], ["a"], pads=[1, 1, 1, 1], name="c1"),
+            helper.make_node("Relu", ["a"], ["b"]),
+            helper.make_node("Conv", ["b", "w2"], ["y"], pads=[1, 1, 1, 1], name="c2"),
+        ],
+        "dyn",
+        [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, ["N", 3, 8, 8])],
         [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, ["N", 8, 8, 8])],
-        initializer=[numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(w2, "w2")])
+        initializer=[numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(w2, "w2")],
+    )
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
 
 
 def test_cli_prune_with_dynamic_dims_and_report(tmp_path: Path) -> None:
     src, out, png = tmp_path / "m.onnx", tmp_path / "p.onnx", tmp_path / "p.png"
     onnx.save(_dynamic_batch_model(), src)
-    res = subprocess.run([*PATCC, "prune", str(src), "-o", str(out), "--connectivity", "2",
-                          "--report", "--plot", str(png)], capture_output=True, text=True)
+    res = subprocess.run(
+        [
+            *PATCC,
+            "prune",
+            str(src),
+            "-o",
+            str(out),
+            "--connectivity",
+            "2",
+            "--report",
+            "--plot",
+            str(png),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert res.returncode == 0, res.stderr
     assert "c2" in res.stdout and "total (pruned layers)" in res.stdout
     assert "first layer" in res.stdout  # c1 has 3 input channels
@@ -163,8 +183,9 @@ def test_cli_prune_with_dynamic_dims_and_report(tmp_path: Path) -> None:
 def test_cli_prune_bad_options(tmp_path: Path, args: list[str], message: str) -> None:
     src, out = tmp_path / "m.onnx", tmp_path / "p.onnx"
     onnx.save(_dynamic_batch_model(), src)
-    res = subprocess.run([*PATCC, "prune", str(src), "-o", str(out), *args],
-                         capture_output=True, text=True)
+    res = subprocess.run(
+        [*PATCC, "prune", str(src), "-o", str(out), *args], capture_output=True, text=True
+    )
     assert res.returncode == 2
     assert message in res.stderr and len(res.stderr.strip().splitlines()) == 1
     assert not out.exists() and list(tmp_path.iterdir()) == [src]
@@ -173,18 +194,24 @@ def test_cli_prune_bad_options(tmp_path: Path, args: list[str], message: str) ->
 def test_cli_prune_no_eligible_conv_and_bad_file(tmp_path: Path) -> None:
     w = np.ones((4, 3, 1, 1), np.float32)
     graph = helper.make_graph(
-        [helper.make_node("Conv", ["x", "w"], ["y"], name="pointwise")], "g",
+        [helper.make_node("Conv", ["x", "w"], ["y"], name="pointwise")],
+        "g",
         [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 3, 4, 4])],
         [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)],
-        initializer=[numpy_helper.from_array(w, "w")])
+        initializer=[numpy_helper.from_array(w, "w")],
+    )
     src, out = tmp_path / "m.onnx", tmp_path / "p.onnx"
     onnx.save(helper.make_model(graph), src)
-    res = subprocess.run([*PATCC, "prune", str(src), "-o", str(out)], capture_output=True, text=True)
+    res = subprocess.run(
+        [*PATCC, "prune", str(src), "-o", str(out)], capture_output=True, text=True
+    )
     assert res.returncode == 2 and "no conv is eligible" in res.stderr and "pointwise" in res.stderr
     assert not out.exists()
     bad = tmp_path / "bad.onnx"
     bad.write_bytes(b"\x00not onnx")
-    res = subprocess.run([*PATCC, "prune", str(bad), "-o", str(out)], capture_output=True, text=True)
+    res = subprocess.run(
+        [*PATCC, "prune", str(bad), "-o", str(out)], capture_output=True, text=True
+    )
     assert res.returncode == 2 and "not a readable ONNX model" in res.stderr
     assert not out.exists()
     with pytest.raises(PatccError, match="no conv is eligible"):
@@ -200,7 +227,14 @@ def test_passes_by_name_through_xdsl_opt(tmp_path: Path) -> None:
     path.write_text(module_text(module))
     xdsl_opt = Path(sys.executable).parent / "xdsl-opt"
     res = subprocess.run(
-        [str(xdsl_opt), str(path), "-p", "prune-patterns{num-patterns=4},prune-connectivity{rate=2.0},dce"],
-        capture_output=True, text=True)
+        [
+            str(xdsl_opt),
+            str(path),
+            "-p",
+            "prune-patterns{num-patterns=4},prune-connectivity{rate=2.0},dce",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert res.returncode == 0, res.stderr[-2000:]
     assert res.stdout.count("pat.conv2d") >= 2 and "nn.conv2d" in res.stdout

@@ -66,7 +66,9 @@ def _group(node: onnx.NodeProto) -> int:
     return 1
 
 
-def _output_pixels(model: onnx.ModelProto, input_shapes: Mapping[str, Sequence[int]]) -> dict[str, int]:
+def _output_pixels(
+    model: onnx.ModelProto, input_shapes: Mapping[str, Sequence[int]]
+) -> dict[str, int]:
     """OH*OW of each conv output whose shape ONNX shape inference can tell (else absent).
 
     Inference runs on a light copy: large initializers become typed graph inputs (their
@@ -86,7 +88,9 @@ def _output_pixels(model: onnx.ModelProto, input_shapes: Mapping[str, Sequence[i
         if int(np.prod(init.dims)) <= 4096:
             light.initializer.add().CopyFrom(init)
         else:
-            light.input.append(onnx.helper.make_tensor_value_info(init.name, init.data_type, init.dims))
+            light.input.append(
+                onnx.helper.make_tensor_value_info(init.name, init.data_type, init.dims)
+            )
     light_model = onnx.helper.make_model(light, opset_imports=model.opset_import)
     try:
         inferred = onnx.shape_inference.infer_shapes(light_model)
@@ -126,7 +130,9 @@ def prune_with_report(
         elif uses[w_name] > 1:
             skipped[name] = "weight is shared with another node"
         elif tensor.data_type != onnx.TensorProto.FLOAT:
-            skipped[name] = f"weight type {onnx.TensorProto.DataType.Name(tensor.data_type)} (float32 only)"
+            skipped[name] = (
+                f"weight type {onnx.TensorProto.DataType.Name(tensor.data_type)} (float32 only)"
+            )
         else:
             convs.append(ConvWeights(name, numpy_helper.to_array(tensor), _group(node)))
 
@@ -145,17 +151,23 @@ def prune_with_report(
     for name, node in nodes.items():
         if name in skipped:
             weight = numpy_helper.to_array(inits[node.input[1]]) if node.input[1] in inits else None
-            report.layers.append(_skipped_row(name, weight, skipped[name], pixels.get(node.output[0])))
+            report.layers.append(
+                _skipped_row(name, weight, skipped[name], pixels.get(node.output[0]))
+            )
             continue
         decision = next(d for d in decisions if d.name == name)
         weight = by_name[name].weight
         if decision.skipped is not None:
-            report.layers.append(_skipped_row(name, weight, decision.skipped, pixels.get(node.output[0])))
+            report.layers.append(
+                _skipped_row(name, weight, decision.skipped, pixels.get(node.output[0]))
+            )
             continue
         new_weight = _apply(decision)
         inits[node.input[1]].CopyFrom(numpy_helper.from_array(new_weight, node.input[1]))
         all_patterns.update(dict.fromkeys(decision.patterns))
-        report.layers.append(_pruned_row(name, weight, new_weight, decision, pixels.get(node.output[0])))
+        report.layers.append(
+            _pruned_row(name, weight, new_weight, decision, pixels.get(node.output[0]))
+        )
     report.patterns = tuple(sorted(all_patterns))
     return proto, report
 
@@ -172,16 +184,27 @@ def _skipped_row(name: str, weight: np.ndarray | None, why: str, pixels: int | N
     return LayerReport(name, shape, why, kernels, kernels, nnz, nnz, output_pixels=pixels)
 
 
-def _pruned_row(name: str, weight: np.ndarray, new_weight: np.ndarray, decision: LayerDecision,
-                pixels: int | None) -> LayerReport:
+def _pruned_row(
+    name: str,
+    weight: np.ndarray,
+    new_weight: np.ndarray,
+    decision: LayerDecision,
+    pixels: int | None,
+) -> LayerReport:
     assert decision.ids is not None
     ids = decision.ids.reshape(-1)
     hist = np.bincount(ids[ids >= 0].astype(np.int64), minlength=len(decision.patterns))
     return LayerReport(
-        name, tuple(weight.shape), None, int(ids.size), int((ids >= 0).sum()),
-        int(np.count_nonzero(weight)), int(np.count_nonzero(new_weight)),
+        name,
+        tuple(weight.shape),
+        None,
+        int(ids.size),
+        int((ids >= 0).sum()),
+        int(np.count_nonzero(weight)),
+        int(np.count_nonzero(new_weight)),
         tuple((p, int(h)) for p, h in zip(decision.patterns, hist, strict=True)),
-        pixels, decision.lossless,
+        pixels,
+        decision.lossless,
     )
 
 

@@ -88,7 +88,7 @@ def skip_reason(conv: ConvWeights, first_layer: bool) -> str | None:
         kind = "depthwise" if conv.group == o and i == 1 else "grouped"
         return f"{kind} conv (group = {conv.group}; patterns need group = 1)"
     if i <= 4 and not first_layer:
-        return f"first layer ({i} input channels) stays dense (first_layer=true prunes it)"
+        return f"first layer ({i} input channels) stays dense by default"
     return None
 
 

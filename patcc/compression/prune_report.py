@@ -26,21 +26,31 @@ def format_prune_report(report: PruneReport) -> str:
         "pattern set: " + " ".join("[" + ",".join(map(str, p)) + "]" for p in report.patterns),
         "",
     ]
-    head = ("layer", "weight", "kernels kept", "patterns", "non-zero weights", "compression",
-            "non-zero MACs", "note")
+    head = (
+        "layer",
+        "weight",
+        "kernels kept",
+        "patterns",
+        "non-zero weights",
+        "compression",
+        "non-zero MACs",
+        "note",
+    )
     rows: list[tuple[str, ...]] = []
     for r in report.layers:
         used = sum(1 for _, n in r.pattern_counts if n)
-        rows.append((
-            r.name,
-            "x".join(map(str, r.weight_shape)),
-            f"{r.kernels_kept}/{r.kernels}",
-            "-" if r.skipped else str(used),
-            f"{r.weights_before} -> {r.weights_after}",
-            _ratio(r.weights_before, r.weights_after),
-            f"{_macs(r.macs_before)} -> {_macs(r.macs_after)}",
-            r.skipped or ("already pruned: lossless" if r.lossless else ""),
-        ))
+        rows.append(
+            (
+                r.name,
+                "x".join(map(str, r.weight_shape)),
+                f"{r.kernels_kept}/{r.kernels}",
+                "-" if r.skipped else str(used),
+                f"{r.weights_before} -> {r.weights_after}",
+                _ratio(r.weights_before, r.weights_after),
+                f"{_macs(r.macs_before)} -> {_macs(r.macs_after)}",
+                r.skipped or ("already pruned: lossless" if r.lossless else ""),
+            )
+        )
     rows.append(_total("pruned layers", report.pruned()))
     rows.append(_total("all convs", report.layers))
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(head)]
@@ -61,9 +71,14 @@ def _total(label: str, layers: list[LayerReport]) -> tuple[str, ...]:
     mb = sum(r.macs_before or 0 for r in layers) if macs_known else None
     ma = sum(r.macs_after or 0 for r in layers) if macs_known else None
     return (
-        f"total ({label})", "",
-        f"{sum(r.kernels_kept for r in layers)}/{sum(r.kernels for r in layers)}", "",
-        f"{before} -> {after}", _ratio(before, after), f"{_macs(mb)} -> {_macs(ma)}", "",
+        f"total ({label})",
+        "",
+        f"{sum(r.kernels_kept for r in layers)}/{sum(r.kernels for r in layers)}",
+        "",
+        f"{before} -> {after}",
+        _ratio(before, after),
+        f"{_macs(mb)} -> {_macs(ma)}",
+        "",
     )
 
 

@@ -15,8 +15,8 @@ import onnx
 from onnx import helper
 from xdsl.ir import Block, Operation, SSAValue
 
-from patcc.dialects.nn.base import ShapeError, shape_of
 from patcc.constants import constant_op
+from patcc.dialects.nn.base import ShapeError, shape_of
 from patcc.errors import PatccError
 
 SUPPORTED_OPS_DOC = "docs/dialects.md#onnx-operators"

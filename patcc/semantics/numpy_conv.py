@@ -48,7 +48,7 @@ def conv2d(
     dilations: Sequence[int],
     group: int,
 ) -> np.ndarray:
-    n, c, h, wd = x.shape
+    n = x.shape[0]
     o, ipg, kh, kw = w.shape
     xp = pad_nchw(x, pads)
     oh = (xp.shape[2] - dilations[0] * (kh - 1) - 1) // strides[0] + 1

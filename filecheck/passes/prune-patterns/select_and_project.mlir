@@ -29,5 +29,5 @@ builtin.module {
   }
 }
 
-// CHECK:      %y = nn.conv2d %x, %w {pat.skip = "first layer (3 input channels) stays dense (first_layer=true prunes it)", strides
+// CHECK:      %y = nn.conv2d %x, %w {pat.skip = "first layer (3 input channels) stays dense by default", strides
 // CHECK:      %z = nn.conv2d %y, %p {pat.skip = "1x1 kernel (patterns are 3x3)", strides

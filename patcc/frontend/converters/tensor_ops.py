@@ -207,6 +207,8 @@ def _legacy_resize(
 ) -> Sequence[SSAValue]:
     """Upsample (opset 7-9) and Resize-10: asymmetric coordinates, no nearest_mode."""
     shape = ctx.shape(node.input[0])
+    if len(shape) != 4:
+        raise ctx.error(f"only 4-D NCHW inputs can be resized, got rank {len(shape)}")
     if len(scales) != len(shape):
         raise ctx.error(f"scales has {len(scales)} entries for an input of rank {len(shape)}")
     mode = "linear" if mode in ("linear", "bilinear") else mode
