@@ -3,7 +3,7 @@
 What the ONNX importer emits. Each op's shape rule lives in `infer_shapes` (see `base.py`).
 """
 
-from xdsl.ir import Dialect
+from xdsl.ir import Dialect, Operation
 
 from . import activation, binary, conv, linear, pool, rnn, tensor_ops
 from .base import NNOperation
@@ -18,6 +18,6 @@ ALL_OPS: list[type[NNOperation]] = [
     *rnn.OPS,
 ]
 
-NN = Dialect("nn", ALL_OPS, [])
+NN = Dialect("nn", list[type[Operation]](ALL_OPS), [])
 
 __all__ = ["ALL_OPS", "NN", "NNOperation"]

@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 import numpy as np
 from xdsl.dialects import arith
@@ -117,7 +118,7 @@ def check_filter_schedule(props: Props, filters: int) -> None:
             f"filter_groups must start with 0, got {_show(groups)}",
         )
         require(
-            all(a < b for a, b in zip(groups, groups[1:], strict=False)),
+            all(a < b for a, b in pairwise(groups)),
             f"filter_groups must be strictly ascending, got {_show(groups)}",
         )
         require(

@@ -58,6 +58,6 @@ def drop_empty_kernels(ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray,
     """Mark kernels whose values are all zero as removed (-1): no code is spent on them."""
     ids = np.asarray(ids)
     vals = np.asarray(values, dtype=np.float32)
-    empty = ~vals.any(axis=-1)
+    empty = np.logical_not(vals.any(axis=-1))
     cleared = np.where(empty[..., None], np.float32(0.0), vals).astype(np.float32)  # no -0.0
     return np.where(empty, -1, ids).astype(np.int8), cleared
