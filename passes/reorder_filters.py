@@ -47,7 +47,9 @@ class ReorderFiltersPass(ModulePass):
             raise PatccError(f"reorder-filters: group-size must be >= 1, got {self.group_size}")
         for conv in [c for c in op.walk() if isinstance(c, PatConv2dOp)]:
             ids = ids_array(conv.ids)
-            conv.properties["filter_order"] = ints_attr(filter_order(ids, len(conv.patterns)))
+            conv.properties["filter_order"] = ints_attr(
+                filter_order(ids, len(conv.patterns)).tolist()
+            )
             conv.properties["filter_groups"] = ints_attr(
-                filter_groups(ids.shape[0], self.group_size)
+                filter_groups(ids.shape[0], self.group_size).tolist()
             )

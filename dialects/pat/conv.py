@@ -112,7 +112,7 @@ def check_filter_schedule(props: Props, filters: int) -> None:
             f"filter_order must be a permutation of 0..{filters - 1}, got {_show(order)}",
         )
     if "filter_groups" in props:
-        groups = get_ints(props, "filter_groups")
+        groups = list(get_ints(props, "filter_groups"))
         require(
             len(groups) >= 1 and groups[0] == 0,
             f"filter_groups must start with 0, got {_show(groups)}",
