@@ -70,7 +70,11 @@ def graph_inputs(graph: onnx.GraphProto, input_shapes: InputShapes) -> list[tupl
         known.add(inp.name)
         ttype = inp.type.tensor_type
         if ttype.elem_type != onnx.TensorProto.FLOAT:
-            kind = onnx.TensorProto.DataType.Name(ttype.elem_type) if ttype.elem_type else "not a tensor"
+            kind = (
+                onnx.TensorProto.DataType.Name(ttype.elem_type)
+                if ttype.elem_type
+                else "not a tensor"
+            )
             raise PatccError(
                 f"input '{inp.name}' has element type {kind}: patcc compiles float32 models"
             )
