@@ -1,6 +1,6 @@
 """FKR (reorder-filters) and FKW (pack-fkw): semantics preserved, format exact, storage small.
 
-Random pruned `pat.conv2d` layers (random shapes, strides, pads, dilations, pattern sets,
+Random pruned `pat.conv2d` layers, and whole pruned model families, (random shapes, strides, pads, dilations, pattern sets,
 connectivity, group sizes) run through the interpreter before and after each pass, alone
 and chained: the outputs must be bit-identical, since FKR is a schedule and FKW a lossless
 storage of the same dense weight. The numpy FKW functions are checked for an exact round
@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from xdsl.dialects import arith, func
-from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, ModuleOp, StringAttr
+from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, ModuleOp, StringAttr, TensorType
 from xdsl.ir import Block, Region
 from xdsl.parser import Parser
 from xdsl.passes import ModulePass
@@ -39,10 +39,13 @@ from patcc.constants import constant_op, constant_value
 from patcc.dialects.nn.base import ints_attr, str_attr, tensor_f32
 from patcc.dialects.pat import FkwConv2dOp, PatConv2dOp, PatternsAttr, ids_attr
 from patcc.dialects.pat.conv import ACTIVATIONS, get_ids
-from patcc.frontend import make_context
+from patcc.frontend import import_model, make_context
+from patcc.models import FAMILIES
 from patcc.passes.pack_fkw import PackFkwPass
+from patcc.passes.prune_connectivity import PruneConnectivityPass
+from patcc.passes.prune_patterns import PrunePatternsPass
 from patcc.passes.reorder_filters import ReorderFiltersPass
-from patcc.semantics import NAME_ATTR, run_function
+from patcc.semantics import NAME_ATTR, input_names, main_function, run_function
 
 CANDIDATES = candidate_patterns()
 CTX = make_context()
@@ -219,6 +222,33 @@ def test_packed_module_prints_and_parses(layer: dict, generic: bool) -> None:
     parsed.verify()
     assert _print(parsed) == _print(after)
     _assert_same(parsed, after, layer)
+
+
+@pytest.mark.parametrize("family", ["vgg", "resnet", "yolo", "unet"])
+def test_whole_networks_unchanged(family: str) -> None:
+    """Pruned model families (residual adds, concats, upsampling after reordered convs):
+    reorder-filters + pack-fkw leave every output bit-identical."""
+    module = import_model(FAMILIES[family]())
+    PrunePatternsPass(num_patterns=8).apply(CTX, module)
+    PruneConnectivityPass(rate=3.6).apply(CTX, module)
+    after = _apply(module, ReorderFiltersPass(group_size=4), PackFkwPass())
+    assert _ops(after, FkwConv2dOp) and not _ops(after, PatConv2dOp)
+    inputs = {
+        name: np.random.default_rng(3).standard_normal(shape).astype(np.float32)
+        for name, shape in _input_shapes(module).items()
+    }
+    want, got = run_function(module, inputs), run_function(after, inputs)
+    for name in want:
+        np.testing.assert_array_equal(got[name], want[name])
+
+
+def _input_shapes(module: ModuleOp) -> dict[str, tuple[int, ...]]:
+    fn = main_function(module)
+    return {
+        name: tuple(typ.get_shape())
+        for name, typ in zip(input_names(fn), fn.function_type.inputs.data, strict=True)
+        if isinstance(typ, TensorType)
+    }
 
 
 # ---- numpy FKW ---------------------------------------------------------------------------

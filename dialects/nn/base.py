@@ -183,12 +183,16 @@ class NNOperation(IRDLOperation):
                 shapes.extend(shape_of(v) for v in value)
         return shapes
 
+    def check_element_types(self) -> None:
+        """The element-type rule; ops with integer operands (index arrays) override it."""
+        for value in [*self.operands, *self.results]:
+            typ = value.type
+            if not isinstance(typ, TensorType) or typ.element_type != f32:
+                raise ShapeError(f"all operands and results must be f32 tensors, got {typ}")
+
     def verify_(self) -> None:
         try:
-            for value in [*self.operands, *self.results]:
-                typ = value.type
-                if not isinstance(typ, TensorType) or typ.element_type != f32:
-                    raise ShapeError(f"all operands and results must be f32 tensors, got {typ}")
+            self.check_element_types()
             expected = self.infer_shapes(self.operand_shapes(), self.properties)
         except ShapeError as err:
             raise VerifyException(f"'{self.name}': {err}") from None

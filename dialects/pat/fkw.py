@@ -53,7 +53,6 @@ from patcc.dialects.nn.base import (
     Props,
     Shape,
     ShapeError,
-    _fmt,
     get_str,
     require,
     shape_of,
@@ -135,7 +134,7 @@ class FkwConv2dOp(NNOperation):
         oh, ow = window_output((h, w), KERNEL, props)
         return [(n, o, oh, ow)]
 
-    def _check_element_types(self) -> None:
+    def check_element_types(self) -> None:
         for name, value in [
             ("input", self.input),
             ("weight", self.weight),
@@ -150,18 +149,7 @@ class FkwConv2dOp(NNOperation):
                 raise ShapeError(f"{name} must be an i32 tensor, got {value.type}")
 
     def verify_(self) -> None:
-        try:
-            self._check_element_types()
-            expected = self.infer_shapes(self.operand_shapes(), self.properties)
-        except ShapeError as err:
-            raise VerifyException(f"'{self.name}': {err}") from None
-        actual = [shape_of(self.result)]
-        if [tuple(s) for s in expected] != actual:
-            raise VerifyException(
-                f"'{self.name}': result shape {_fmt(actual)} does not match the shape "
-                f"{_fmt(expected)} implied by the operands {_fmt(self.operand_shapes())} "
-                "and properties"
-            )
+        super().verify_()  # element types, shapes and properties
         arrays = [constant_value(getattr(self, name)) for name in INT_OPERANDS]
         if any(a is None for a in arrays):
             return  # content rules need the values; shapes were checked above
