@@ -10,7 +10,7 @@ setup:
 demo: setup
 	$(VENV)/patcc demo
 
-test: setup lint pytest filecheck
+test: setup lint typecheck pytest filecheck
 
 pytest:
 	$(VENV)/python -m pytest -n $(JOBS) tests
