@@ -15,11 +15,9 @@ from xdsl.interpreter import Interpreter, InterpreterFunctions, impl, register_i
 
 from patcc.compression.fkw import FKW, unpack_fkw
 from patcc.compression.patterns import dense_from_pattern
-from patcc.dialects.nn.base import get_ints
 from patcc.dialects.pat.fkw import FkwConv2dOp
 
-from .numpy_conv import conv2d
-from .pattern import apply_activation
+from .pattern import pattern_conv
 
 
 def fkw_dense_weight(op: FkwConv2dOp, fkw: FKW, in_channels: int) -> np.ndarray:
@@ -30,17 +28,7 @@ def fkw_dense_weight(op: FkwConv2dOp, fkw: FKW, in_channels: int) -> np.ndarray:
 
 def fkw_conv2d(op: FkwConv2dOp, x: np.ndarray, fkw: FKW, bias: np.ndarray | None) -> np.ndarray:
     """Numpy value of `op` on the given operand values."""
-    p = op.properties
-    y = conv2d(
-        x,
-        fkw_dense_weight(op, fkw, x.shape[1]),
-        bias,
-        strides=get_ints(p, "strides"),
-        pads=get_ints(p, "pads"),
-        dilations=get_ints(p, "dilations"),
-        group=1,
-    )
-    return apply_activation(y, op.activation_name())
+    return pattern_conv(op, x, fkw_dense_weight(op, fkw, x.shape[1]), bias)
 
 
 @register_impls

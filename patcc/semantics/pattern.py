@@ -10,9 +10,10 @@ from typing import Any
 
 import numpy as np
 from xdsl.interpreter import Interpreter, InterpreterFunctions, impl, register_impls
+from xdsl.ir import Operation
 
 from patcc.compression.patterns import dense_from_pattern
-from patcc.dialects.nn.base import get_ints
+from patcc.dialects.nn.base import get_ints, get_str
 from patcc.dialects.pat import PatConv2dOp, ids_array
 
 from .numpy_conv import conv2d
@@ -29,11 +30,11 @@ def apply_activation(y: np.ndarray, activation: str) -> np.ndarray:
     return y
 
 
-def pat_conv2d(
-    op: PatConv2dOp, x: np.ndarray, values: np.ndarray, bias: np.ndarray | None
+def pattern_conv(
+    op: Operation, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None
 ) -> np.ndarray:
-    """Numpy value of `op` on the given operand values."""
-    weight = dense_from_pattern(ids_array(op.ids), values, op.patterns.patterns)
+    """A pattern conv (`pat.conv2d`, `pat.fkw_conv2d`) on its unpacked dense weight: ONNX
+    Conv with the op's window properties, then its fused activation."""
     p = op.properties
     y = conv2d(
         x,
@@ -44,7 +45,15 @@ def pat_conv2d(
         dilations=get_ints(p, "dilations"),
         group=1,
     )
-    return apply_activation(y, op.activation_name())
+    return apply_activation(y, get_str(p, "activation", "none"))
+
+
+def pat_conv2d(
+    op: PatConv2dOp, x: np.ndarray, values: np.ndarray, bias: np.ndarray | None
+) -> np.ndarray:
+    """Numpy value of `op` on the given operand values."""
+    weight = dense_from_pattern(ids_array(op.ids), values, op.patterns.patterns)
+    return pattern_conv(op, x, weight, bias)
 
 
 @register_impls
