@@ -163,6 +163,17 @@ def test_input_shape_for_unknown_input(tmp_path: Path) -> None:
     assert not out.exists()
 
 
+@pytest.mark.parametrize(
+    ("spec", "rule"),
+    [("input=2x4x8x8", "dimension 1 is 3 in the model"), ("input=2x3x8", "has rank 4")],
+)
+def test_input_shape_disagreeing_with_the_model(tmp_path: Path, spec: str, rule: str) -> None:
+    out = tmp_path / "m.mlir"
+    model = save(conv_model(batch="N"), tmp_path / "m.onnx")
+    assert_user_error(patcc("import", model, "-o", out, "--input-shape", spec), rule)
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("spec", ["input=1x3xAx8", "input", "=1x3x8x8", "input=1x0x8x8"])
 def test_bad_input_shape_syntax(tmp_path: Path, spec: str) -> None:
     out = tmp_path / "m.mlir"

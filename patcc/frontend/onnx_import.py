@@ -60,47 +60,60 @@ def parse_input_shape(text: str) -> tuple[str, list[int]]:
 
 
 def graph_inputs(graph: onnx.GraphProto, input_shapes: InputShapes) -> list[tuple[str, list[int]]]:
-    """The run-time inputs of the graph with static shapes (initializers are not inputs)."""
+    """The run-time inputs of the graph with static shapes (initializers are not inputs).
+
+    `input_shapes` fixes dynamic dimensions; where the model states a dimension, the given
+    shape must agree with it.
+    """
     initializers = {t.name for t in graph.initializer}
-    out: list[tuple[str, list[int]]] = []
-    known = set()
-    for inp in graph.input:
-        if inp.name in initializers:
-            continue
-        known.add(inp.name)
-        ttype = inp.type.tensor_type
-        if ttype.elem_type != onnx.TensorProto.FLOAT:
-            kind = (
-                onnx.TensorProto.DataType.Name(ttype.elem_type)
-                if ttype.elem_type
-                else "not a tensor"
-            )
-            raise PatccError(
-                f"input '{inp.name}' has element type {kind}: patcc compiles float32 models"
-            )
-        if inp.name in input_shapes:
-            out.append((inp.name, list(input_shapes[inp.name])))
-            continue
-        if not ttype.HasField("shape"):
-            raise PatccError(f"input '{inp.name}' has no shape: give --input-shape {inp.name}=...")
-        dims: list[int] = []
-        for axis, d in enumerate(ttype.shape.dim):
-            if d.HasField("dim_value") and d.dim_value > 0:
-                dims.append(d.dim_value)
-            else:
-                label = f" ('{d.dim_param}')" if d.dim_param else ""
-                raise PatccError(
-                    f"input '{inp.name}' dimension {axis}{label} is dynamic: "
-                    f"give --input-shape {inp.name}=D0xD1x..."
-                )
-        out.append((inp.name, dims))
+    inputs = [inp for inp in graph.input if inp.name not in initializers]
+    known = {inp.name for inp in inputs}
     unknown = set(input_shapes) - known
     if unknown:
         raise PatccError(
             f"--input-shape names {', '.join(sorted(unknown))}, but the model's inputs are "
             f"{', '.join(sorted(known)) or 'none'}"
         )
-    return out
+    return [(inp.name, _static_shape(inp, input_shapes.get(inp.name))) for inp in inputs]
+
+
+def _static_shape(inp: onnx.ValueInfoProto, given: Sequence[int] | None) -> list[int]:
+    ttype = inp.type.tensor_type
+    if ttype.elem_type != onnx.TensorProto.FLOAT:
+        kind = (
+            onnx.TensorProto.DataType.Name(ttype.elem_type) if ttype.elem_type else "not a tensor"
+        )
+        raise PatccError(
+            f"input '{inp.name}' has element type {kind}: patcc compiles float32 models"
+        )
+    if not ttype.HasField("shape"):
+        if given is None:
+            raise PatccError(f"input '{inp.name}' has no shape: give --input-shape {inp.name}=...")
+        return list(given)
+    declared = [
+        d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else None
+        for d in ttype.shape.dim
+    ]
+    if given is not None:
+        text = "x".join(map(str, given))
+        if len(given) != len(declared):
+            raise PatccError(
+                f"--input-shape {inp.name}={text}: the model's input has rank {len(declared)}"
+            )
+        for axis, (want, got) in enumerate(zip(declared, given, strict=True)):
+            if want is not None and want != got:
+                raise PatccError(
+                    f"--input-shape {inp.name}={text}: dimension {axis} is {want} in the model"
+                )
+        return list(given)
+    for axis, (d, value) in enumerate(zip(ttype.shape.dim, declared, strict=True)):
+        if value is None:
+            label = f" ('{d.dim_param}')" if d.dim_param else ""
+            raise PatccError(
+                f"input '{inp.name}' dimension {axis}{label} is dynamic: "
+                f"give --input-shape {inp.name}=D0xD1x..."
+            )
+    return [int(v) for v in declared if v is not None]
 
 
 def _fold(node: onnx.NodeProto, inputs: list[np.ndarray | None], opset: int) -> list[np.ndarray]:
