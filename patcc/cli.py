@@ -51,6 +51,50 @@ def cmd_prune(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pipeline(args: argparse.Namespace) -> int:
+    from patcc.pipelines import patdnn, pipeline_string
+
+    pipeline = patdnn(
+        args.patterns,
+        args.connectivity,
+        scope=args.scope,
+        first_layer=args.first_layer,
+        group_size=args.group_size,
+    )
+    # Checked now, so a bad option is an error here rather than later inside xdsl-opt.
+    from patcc.compression.plan import PruneOptions
+
+    PruneOptions(args.patterns, args.connectivity, args.scope, args.first_layer).check()
+    if args.group_size < 1:
+        raise PatccError(f"--group-size must be >= 1, got {args.group_size}")
+    print(pipeline_string(pipeline))
+    return 0
+
+
+def _add_prune_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--patterns", type=int, default=8, metavar="K", help="pattern-set size, 1..56 (default 8)"
+    )
+    p.add_argument(
+        "--connectivity",
+        type=float,
+        default=3.6,
+        metavar="RATE",
+        help="kernel removal rate >= 1 (default 3.6; 1 keeps every kernel)",
+    )
+    p.add_argument(
+        "--scope",
+        choices=["model", "layer"],
+        default="model",
+        help="one pattern set for the model (default) or one per layer",
+    )
+    p.add_argument(
+        "--first-layer",
+        action="store_true",
+        help="prune convs with <= 4 input channels too (dense by default)",
+    )
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from patcc.demo import run_demo
 
@@ -113,6 +157,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", metavar="PNG", help="write the pattern set and histogram figure")
     _add_input_shape(p)
     p.set_defaults(run=cmd_prune)
+
+    p = sub.add_parser("pipeline", help="print a named pass pipeline as an xdsl-opt -p string")
+    p.add_argument("name", choices=["patdnn"], help="the pipeline")
+    _add_prune_options(p)
+    p.add_argument("--group-size", type=int, default=4, help="FKR filter-group size (default 4)")
+    p.set_defaults(run=cmd_pipeline)
 
     p = sub.add_parser("demo", help="the main job on the built-in VGG-16")
     p.add_argument("--size", type=int, default=224, help="input height and width (default 224)")
