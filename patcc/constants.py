@@ -10,17 +10,32 @@ from xdsl.dialects.builtin import (
     DenseIntOrFPElementsAttr,
     IntegerType,
     TensorType,
+    f32,
 )
-from xdsl.ir import SSAValue
+from xdsl.ir import Attribute, SSAValue
 
-from patcc.dialects.nn.base import tensor_f32
 from patcc.errors import PatccError
 
 
+def numpy_dtype(element: Attribute) -> np.dtype:
+    """The little-endian numpy dtype of a float or integer element type."""
+    if isinstance(element, AnyFloat):
+        return np.dtype(f"<f{element.bitwidth // 8}")
+    if isinstance(element, IntegerType):
+        return np.dtype(f"<i{max(element.width.data, 8) // 8}")
+    raise PatccError(f"dense constant: unsupported element type {element}")
+
+
+def dense_attr(array: np.ndarray, element: AnyFloat | IntegerType) -> DenseIntOrFPElementsAttr:
+    """A dense tensor attribute of `element` type holding `array` (bytes copied once,
+    little-endian)."""
+    arr = np.ascontiguousarray(array, dtype=numpy_dtype(element))
+    return DenseIntOrFPElementsAttr(TensorType(element, list(arr.shape)), BytesAttr(arr.tobytes()))
+
+
 def dense_f32(array: np.ndarray) -> DenseIntOrFPElementsAttr:
-    """A dense f32 tensor attribute holding `array` (bytes copied once, little-endian)."""
-    arr = np.ascontiguousarray(array, dtype="<f4")
-    return DenseIntOrFPElementsAttr(tensor_f32(arr.shape), BytesAttr(arr.tobytes()))
+    """A dense f32 tensor attribute holding `array`."""
+    return dense_attr(array, f32)
 
 
 def constant_op(array: np.ndarray) -> arith.ConstantOp:
@@ -29,13 +44,7 @@ def constant_op(array: np.ndarray) -> arith.ConstantOp:
 
 def dense_to_numpy(attr: DenseIntOrFPElementsAttr) -> np.ndarray:
     """Read-only view of a dense attribute's bytes (xDSL stores them little-endian)."""
-    el = attr.type.element_type
-    if isinstance(el, AnyFloat):
-        dtype = np.dtype(f"<f{el.bitwidth // 8}")
-    elif isinstance(el, IntegerType):
-        dtype = np.dtype(f"<i{max(el.width.data, 8) // 8}")
-    else:
-        raise PatccError(f"dense constant: unsupported element type {el}")
+    dtype = numpy_dtype(attr.type.element_type)
     arr = np.frombuffer(attr.data.data, dtype=dtype)
     shape = tuple(attr.type.get_shape())
     if arr.size == 1 and int(np.prod(shape)) != 1:  # splat

@@ -1,14 +1,71 @@
-"""Shared helpers: ONNX Runtime as the oracle, the shared tolerance rule, random inputs."""
+"""Shared helpers: ONNX models built in tests, ONNX Runtime as the oracle, the shared
+tolerance rule, random inputs, printed IR."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import io
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import onnx
 import pytest
+from numpy.typing import ArrayLike
+from onnx import TensorProto, helper, numpy_helper
+from xdsl.ir import Attribute, Operation
+from xdsl.printer import Printer
+
+from patcc.dialects.nn.base import ints_attr
+from patcc.dialects.pat import PatternsAttr, ids_attr
 
 TOLERANCE = 1e-4
+
+# A dimension of a graph input or output: a size, or a name for a dynamic one ("N", "batch").
+Dims = Sequence[int | str]
+
+
+class Rand:
+    """Standard-normal float32 arrays from one seeded generator: `rand(2, 3, scale=3.0)`.
+
+    Each test module makes its own, so the values it draws do not depend on which other
+    modules ran before it.
+    """
+
+    def __init__(self, seed: int = 0) -> None:
+        self.rng = np.random.default_rng(seed)
+
+    def __call__(self, *shape: int, scale: float = 1.0) -> np.ndarray:
+        return np.asarray(self.rng.standard_normal(shape) * scale, dtype=np.float32)
+
+
+def make_model(
+    nodes: Sequence[onnx.NodeProto],
+    inputs: Mapping[str, Dims],
+    outputs: Sequence[str] | Mapping[str, Dims | None],
+    initializers: Mapping[str, ArrayLike] | None = None,
+    opset: int = 17,
+) -> onnx.ModelProto:
+    """One float32 graph: `inputs` maps names to shapes, `outputs` names (shapes left to
+    inference) or names to shapes; `initializers` are constants of any dtype.
+
+    IR version 8, so that ONNX Runtime releases older than the installed onnx load it too.
+    """
+    out_shapes: Mapping[str, Dims | None] = (
+        outputs if isinstance(outputs, Mapping) else dict.fromkeys(outputs)
+    )
+    graph = helper.make_graph(
+        list(nodes),
+        "g",
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, list(s)) for n, s in inputs.items()],
+        [
+            helper.make_tensor_value_info(n, TensorProto.FLOAT, None if s is None else list(s))
+            for n, s in out_shapes.items()
+        ],
+        [numpy_helper.from_array(np.asarray(v), k) for k, v in (initializers or {}).items()],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8
+    return model
 
 
 def model_inputs(model: onnx.ModelProto, seed: int = 1) -> dict[str, np.ndarray]:
@@ -25,9 +82,14 @@ def model_inputs(model: onnx.ModelProto, seed: int = 1) -> dict[str, np.ndarray]
 
 
 def run_ort(model: onnx.ModelProto, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The reference: outputs of ONNX Runtime (CPU), keyed by graph output name."""
+    """The reference: outputs of ONNX Runtime (CPU), keyed by graph output name, in the
+    graph's output order."""
     ort = pytest.importorskip("onnxruntime")
-    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    options = ort.SessionOptions()
+    options.log_severity_level = 3  # ORT warns when its shape inference disagrees with itself
+    session = ort.InferenceSession(
+        model.SerializeToString(), options, providers=["CPUExecutionProvider"]
+    )
     names = [o.name for o in model.graph.output]
     return dict(zip(names, session.run(names, dict(inputs)), strict=True))
 
@@ -47,3 +109,26 @@ def assert_outputs_close(
     assert set(actual) == set(expected), f"outputs {sorted(actual)} != {sorted(expected)}"
     for name in expected:
         assert_close(actual[name], expected[name])
+
+
+def print_ir(ir: Operation | Attribute, generic: bool = False) -> str:
+    """An op (a module) or an attribute as xDSL prints it, custom or generic syntax."""
+    out = io.StringIO()
+    printer = Printer(stream=out, print_generic_format=generic)
+    if isinstance(ir, Operation):
+        printer.print_op(ir)
+    else:
+        printer.print_attribute(ir)
+    return out.getvalue()
+
+
+def pat_conv_props(case: Mapping[str, Any]) -> dict[str, Attribute]:
+    """The pattern and window properties of a `pat.conv2d` from a test case's `patterns`,
+    `ids`, `strides`, `pads` and `dilations` (the caller adds `activation`)."""
+    return {
+        "patterns": PatternsAttr(case["patterns"]),
+        "ids": ids_attr(case["ids"]),
+        "strides": ints_attr(case["strides"]),
+        "pads": ints_attr(case["pads"]),
+        "dilations": ints_attr(case["dilations"]),
+    }

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
-from conftest import assert_outputs_close, model_inputs, run_ort
-from onnx import TensorProto, helper
+from conftest import assert_outputs_close, make_model, model_inputs, run_ort
+from onnx import helper
 
 from patcc.fileio import write_npz
 from patcc.models import vgg_style
@@ -38,24 +38,13 @@ def assert_user_error(proc: subprocess.CompletedProcess[str], *words: str) -> st
 def conv_model(batch: int | str = 1, extra: onnx.NodeProto | None = None) -> onnx.ModelProto:
     """input [batch,3,8,8] -> Conv 3x3 (4 filters) -> output; optionally one more node."""
     rng = np.random.default_rng(0)
-    w = helper.make_tensor(
-        "w", TensorProto.FLOAT, [4, 3, 3, 3], rng.standard_normal(108).astype(np.float32)
-    )
+    w = rng.standard_normal(108).astype(np.float32).reshape(4, 3, 3, 3)
     nodes = [helper.make_node("Conv", ["input", "w"], ["conv"], pads=[1, 1, 1, 1])]
     out_name, out_shape = "conv", [batch, 4, 8, 8]
     if extra is not None:
         nodes.append(extra)
         out_name, out_shape = extra.output[0], None
-    graph = helper.make_graph(
-        nodes,
-        "g",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [batch, 3, 8, 8])],
-        [helper.make_tensor_value_info(out_name, TensorProto.FLOAT, out_shape)],
-        [w],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    return model
+    return make_model(nodes, {"input": [batch, 3, 8, 8]}, {out_name: out_shape}, {"w": w})
 
 
 def save(model: onnx.ModelProto, path: Path) -> Path:

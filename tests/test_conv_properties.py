@@ -4,11 +4,10 @@ auto_pad) through import + interpreter equal ONNX Runtime."""
 from __future__ import annotations
 
 import numpy as np
-import onnx
-from conftest import assert_close, run_ort
+from conftest import assert_close, make_model, run_ort
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from onnx import helper, numpy_helper
+from onnx import helper
 
 from patcc.frontend import import_model
 from patcc.semantics import run_function
@@ -61,13 +60,9 @@ def test_conv_matches_onnxruntime(case: dict) -> None:
     rng = np.random.default_rng(case["seed"])
     kh, kw = case["kernel"]
     w = rng.standard_normal((case["o"], case["c"] // case["group"], kh, kw)).astype(np.float32)
-    inits = [numpy_helper.from_array(w, "w")]
-    inputs = ["x", "w"]
+    inits = {"w": w}
     if case["bias"]:
-        inits.append(
-            numpy_helper.from_array(rng.standard_normal(case["o"]).astype(np.float32), "b")
-        )
-        inputs.append("b")
+        inits["b"] = rng.standard_normal(case["o"]).astype(np.float32)
     attrs = {
         "strides": list(case["strides"]),
         "dilations": list(case["dilations"]),
@@ -79,13 +74,8 @@ def test_conv_matches_onnxruntime(case: dict) -> None:
     else:
         attrs["auto_pad"] = case["auto_pad"]
     shape = [case["n"], case["c"], case["h"], case["w"]]
-    graph = helper.make_graph(
-        [helper.make_node("Conv", inputs, ["y"], **attrs)],
-        "conv",
-        [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, shape)],
-        [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)],
-        initializer=inits,
+    model = make_model(
+        [helper.make_node("Conv", ["x", *inits], ["y"], **attrs)], {"x": shape}, ["y"], inits
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     x = {"x": rng.standard_normal(shape).astype(np.float32)}
     assert_close(run_function(import_model(model), x)["y"], run_ort(model, x)["y"])

@@ -9,11 +9,11 @@ trip, for every consistency rule, and for FKW < CSR at PatDNN's 8x on VGG-16-sha
 
 from __future__ import annotations
 
-import io
 from dataclasses import replace
 
 import numpy as np
 import pytest
+from conftest import pat_conv_props, print_ir
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from xdsl.dialects import arith, func
@@ -21,7 +21,6 @@ from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, ModuleOp, StringAtt
 from xdsl.ir import Block, Region
 from xdsl.parser import Parser
 from xdsl.passes import ModulePass
-from xdsl.printer import Printer
 from xdsl.utils.exceptions import VerifyException
 
 from patcc.compression.connectivity import drop_empty_kernels, prune_connectivity
@@ -98,13 +97,7 @@ def _module(layer: dict) -> ModuleOp:
         bias_op = constant_op(layer["bias"])
         ops.append(bias_op)
         bias = bias_op.result
-    props = {
-        "patterns": PatternsAttr(layer["patterns"]),
-        "ids": ids_attr(layer["ids"]),
-        "strides": ints_attr(layer["strides"]),
-        "pads": ints_attr(layer["pads"]),
-        "dilations": ints_attr(layer["dilations"]),
-    }
+    props = pat_conv_props(layer)
     if layer["activation"] != "none":
         props["activation"] = str_attr(layer["activation"])
     conv = PatConv2dOp.inferred([block.args[0], values.result, bias], **props)
@@ -159,12 +152,6 @@ def _ops(module: ModuleOp, cls: type) -> list:
     return [op for op in module.walk() if isinstance(op, cls)]
 
 
-def _print(module: ModuleOp, generic: bool = False) -> str:
-    out = io.StringIO()
-    Printer(stream=out, print_generic_format=generic).print_op(module)
-    return out.getvalue()
-
-
 # ---- passes preserve semantics ----------------------------------------------------------
 
 
@@ -182,7 +169,7 @@ def test_reorder_filters_is_a_schedule(layer: dict, group_size: int) -> None:
     assert (np.diff(counts) <= 0).all(), "kept-kernel counts must not increase along the order"
     assert conv.filter_groups.get_values() == tuple(range(0, layer["o"], group_size))
     # Idempotent at a fixed group size.
-    assert _print(_apply(after, ReorderFiltersPass(group_size=group_size))) == _print(after)
+    assert print_ir(_apply(after, ReorderFiltersPass(group_size=group_size))) == print_ir(after)
 
 
 @settings(max_examples=100, deadline=None)
@@ -217,10 +204,10 @@ def test_pack_fkw_preserves_semantics(layer: dict, group_size: int, reorder_firs
 @given(layer=layers(), generic=st.booleans())
 def test_packed_module_prints_and_parses(layer: dict, generic: bool) -> None:
     after = _apply(_module(layer), ReorderFiltersPass(group_size=3), PackFkwPass())
-    text = _print(after, generic)
+    text = print_ir(after, generic)
     parsed = Parser(CTX, text).parse_module()
     parsed.verify()
-    assert _print(parsed) == _print(after)
+    assert print_ir(parsed) == print_ir(after)
     _assert_same(parsed, after, layer)
 
 
@@ -346,7 +333,7 @@ def test_fkw_op_verifier_names_the_rule() -> None:
     }  # fmt: skip
     layer["values"] = np.ones((4, 3, 4), np.float32) * (layer["ids"] >= 0)[..., None]
     after = _apply(_module(layer), PackFkwPass())
-    text = _print(after).replace(
+    text = print_ir(after).replace(
         "dense<[0, 1, 2, 3]> : tensor<4xi32>", "dense<[0, 1, 1, 3]> : tensor<4xi32>", 1
     )
     with pytest.raises(VerifyException, match=r"'pat.fkw_conv2d': reorder must be a permutation"):

@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 import onnx
 import pytest
+from conftest import run_ort
 from onnx import numpy_helper
 from onnx.backend.test.case.test_case import TestCase
 
@@ -228,12 +229,6 @@ def _bind_parameters(
     return model, feeds
 
 
-def _run_ort(model: onnx.ModelProto, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
-    ort = pytest.importorskip("onnxruntime")
-    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
-    return list(session.run(None, feeds))
-
-
 @pytest.mark.parametrize("name", _case_params())
 def test_onnx_node_case(name: str) -> None:
     case = _all_cases()[name]
@@ -252,7 +247,7 @@ def test_onnx_node_case(name: str) -> None:
             assert any(op.name.startswith("nn.") for op in module.walk()), "no nn op imported"
         outputs = run_function(module, feeds)
         if name in ORT_IS_REFERENCE:
-            expected = _run_ort(model, feeds)
+            expected = list(run_ort(model, feeds).values())
         for info, want in zip(model.graph.output, expected, strict=True):
             got = outputs[info.name]
             np.testing.assert_allclose(

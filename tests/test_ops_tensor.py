@@ -11,48 +11,19 @@ from typing import Any
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 import pytest
+from conftest import Rand, make_model, run_ort
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import ArrayLike
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper, numpy_helper
 from onnx.reference import ReferenceEvaluator
 
 from patcc.errors import PatccError
 from patcc.frontend import import_model
 from patcc.semantics import run_function
 
-RNG = np.random.default_rng(0)
-
-
-def rand(*shape: int) -> np.ndarray:
-    return RNG.standard_normal(shape).astype(np.float32)
-
-
-def make_model(
-    nodes: Sequence[onnx.NodeProto],
-    inputs: dict[str, Sequence[int | str]],
-    outputs: Sequence[str],
-    *,
-    opset: int = 17,
-    consts: dict[str, np.ndarray] | None = None,
-) -> onnx.ModelProto:
-    graph = helper.make_graph(
-        list(nodes),
-        "g",
-        [helper.make_tensor_value_info(n, TensorProto.FLOAT, list(s)) for n, s in inputs.items()],
-        [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in outputs],
-        [numpy_helper.from_array(np.asarray(v), k) for k, v in (consts or {}).items()],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
-    model.ir_version = 8
-    return model
-
-
-def ort_run(model: onnx.ModelProto, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
-    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
-    return [np.asarray(r) for r in session.run(None, feeds)]
+rand = Rand(0)
 
 
 def check(
@@ -65,9 +36,9 @@ def check(
     """patcc's import + interpreter give ONNX Runtime's outputs (shapes included)."""
     module = import_model(model)
     got = run_function(module, feeds)
-    want = ort_run(model, feeds)
-    for info, expected in zip(model.graph.output, want, strict=True):
-        actual = got[info.name]
+    want = run_ort(model, feeds)
+    for info in model.graph.output:
+        actual, expected = got[info.name], want[info.name]
         assert actual.shape == expected.shape, info.name
         np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=info.name)
 
@@ -87,7 +58,7 @@ def test_concat_with_constant_and_negative_axis(opset: int) -> None:
         {"a": [1, 2, 3, 4], "b": [1, 3, 3, 4]},
         ["y"],
         opset=opset,
-        consts={"k": rand(1, 1, 3, 4)},
+        initializers={"k": rand(1, 1, 3, 4)},
     )
     check(model, {"a": rand(1, 2, 3, 4), "b": rand(1, 3, 3, 4)})
 
@@ -109,13 +80,15 @@ def test_slice_inputs(case: tuple[list[int], ...]) -> None:
     starts, ends, axes, steps = case
     node = helper.make_node("Slice", ["x", "s", "e", "a", "t"], ["y"])
     consts = {"s": i64(starts), "e": i64(ends), "a": i64(axes), "t": i64(steps)}
-    model = make_model([node], {"x": [2, 3, 5, 7]}, ["y"], consts=consts)
+    model = make_model([node], {"x": [2, 3, 5, 7]}, ["y"], initializers=consts)
     check(model, {"x": rand(2, 3, 5, 7)})
 
 
 def test_slice_without_axes_and_steps() -> None:
     node = helper.make_node("Slice", ["x", "s", "e"], ["y"])
-    model = make_model([node], {"x": [4, 6]}, ["y"], consts={"s": i64([1, -4]), "e": i64([3, 99])})
+    model = make_model(
+        [node], {"x": [4, 6]}, ["y"], initializers={"s": i64([1, -4]), "e": i64([3, 99])}
+    )
     check(model, {"x": rand(4, 6)})
 
 
@@ -130,7 +103,9 @@ def test_slice_attributes_opset9() -> None:
 
 def test_split_sizes_input_opset13() -> None:
     node = helper.make_node("Split", ["x", "sp"], ["a", "b", "c"], axis=1)
-    model = make_model([node], {"x": [1, 6, 2]}, ["a", "b", "c"], consts={"sp": i64([1, 3, 2])})
+    model = make_model(
+        [node], {"x": [1, 6, 2]}, ["a", "b", "c"], initializers={"sp": i64([1, 3, 2])}
+    )
     check(model, {"x": rand(1, 6, 2)})
 
 
@@ -160,14 +135,14 @@ def test_split_num_outputs_opset18_uneven() -> None:
 def test_pad_inputs(mode: str) -> None:
     node = helper.make_node("Pad", ["x", "p", "v"], ["y"], mode=mode)
     consts = {"p": i64([0, 1, 2, 1, 0, 0, 1, 3]), "v": np.array(1.5, dtype=np.float32)}
-    model = make_model([node], {"x": [1, 2, 4, 5]}, ["y"], consts=consts)
+    model = make_model([node], {"x": [1, 2, 4, 5]}, ["y"], initializers=consts)
     check(model, {"x": rand(1, 2, 4, 5)})
 
 
 def test_pad_negative_crops() -> None:
     node = helper.make_node("Pad", ["x", "p"], ["y"])
     model = make_model(
-        [node], {"x": [1, 2, 4, 5]}, ["y"], consts={"p": i64([0, 0, -1, 2, 0, 0, 1, -2])}
+        [node], {"x": [1, 2, 4, 5]}, ["y"], initializers={"p": i64([0, 0, -1, 2, 0, 0, 1, -2])}
     )
     check(model, {"x": rand(1, 2, 4, 5)})
 
@@ -175,7 +150,7 @@ def test_pad_negative_crops() -> None:
 def test_pad_axes_opset18() -> None:
     node = helper.make_node("Pad", ["x", "p", "", "ax"], ["y"], mode="reflect")
     consts = {"p": i64([1, 2, 2, 1]), "ax": i64([-1, 2])}
-    model = make_model([node], {"x": [1, 2, 4, 5]}, ["y"], opset=18, consts=consts)
+    model = make_model([node], {"x": [1, 2, 4, 5]}, ["y"], opset=18, initializers=consts)
     check(model, {"x": rand(1, 2, 4, 5)})
 
 
@@ -221,7 +196,7 @@ def resize_model(
         coordinate_transformation_mode=coordinate_mode,
         nearest_mode=nearest_mode,
     )
-    return make_model([node], {"x": list(shape)}, ["y"], opset=opset, consts=consts)
+    return make_model([node], {"x": list(shape)}, ["y"], opset=opset, initializers=consts)
 
 
 @pytest.mark.parametrize("opset", [11, 17])
@@ -248,7 +223,7 @@ def test_resize_axes_opset18() -> None:
         {"x": [1, 2, 3, 4]},
         ["y"],
         opset=18,
-        consts={"sc": np.array([2.0, 3.0], np.float32)},
+        initializers={"sc": np.array([2.0, 3.0], np.float32)},
     )
     check(model, {"x": rand(1, 2, 3, 4)})
 
@@ -263,7 +238,7 @@ def test_resize_opset10(mode: str, scales: list[float]) -> None:
         {"x": [1, 2, 5, 7]},
         ["y"],
         opset=10,
-        consts={"sc": np.array([1, 1, *scales], np.float32)},
+        initializers={"sc": np.array([1, 1, *scales], np.float32)},
     )
     check(model, {"x": rand(1, 2, 5, 7)})
 
@@ -276,7 +251,7 @@ def test_upsample_opset9_input(mode: str) -> None:
         {"x": [1, 2, 3, 4]},
         ["y"],
         opset=9,
-        consts={"sc": np.array([1, 1, 2, 2.5], np.float32)},
+        initializers={"sc": np.array([1, 1, 2, 2.5], np.float32)},
     )
     check(model, {"x": rand(1, 2, 3, 4)})
 
@@ -327,21 +302,21 @@ def test_resize_matches_onnxruntime(
 @pytest.mark.parametrize("target", [[0, -1], [-1, 3, 4], [2, 0, 2, 2], [24]])
 def test_reshape_zero_and_minus_one(target: list[int]) -> None:
     node = helper.make_node("Reshape", ["x", "s"], ["y"])
-    model = make_model([node], {"x": [2, 3, 4]}, ["y"], consts={"s": i64(target)})
+    model = make_model([node], {"x": [2, 3, 4]}, ["y"], initializers={"s": i64(target)})
     check(model, {"x": rand(2, 3, 4)})
 
 
 def test_reshape_allowzero_keeps_zero_as_error() -> None:
     """allowzero=1 makes 0 a real size: a non-empty input cannot fit."""
     node = helper.make_node("Reshape", ["x", "s"], ["y"], allowzero=1)
-    model = make_model([node], {"x": [2, 3]}, ["y"], opset=14, consts={"s": i64([0, 6])})
+    model = make_model([node], {"x": [2, 3]}, ["y"], opset=14, initializers={"s": i64([0, 6])})
     with pytest.raises(PatccError, match="does not fit"):
         import_model(model)
 
 
 def test_reshape_allowzero_without_zero() -> None:
     node = helper.make_node("Reshape", ["x", "s"], ["y"], allowzero=1)
-    model = make_model([node], {"x": [2, 3]}, ["y"], opset=14, consts={"s": i64([3, -1])})
+    model = make_model([node], {"x": [2, 3]}, ["y"], opset=14, initializers={"s": i64([3, -1])})
     check(model, {"x": rand(2, 3)})
 
 
@@ -374,7 +349,7 @@ def test_squeeze_unsqueeze(opset: int) -> None:
             helper.make_node("Unsqueeze", ["s", "b"], ["y"]),
         ]
         consts = {"a": i64([-1, 1]), "b": i64([0, -1])}
-    model = make_model(nodes, {"x": [2, 1, 3, 1]}, ["s", "y"], opset=opset, consts=consts)
+    model = make_model(nodes, {"x": [2, 1, 3, 1]}, ["s", "y"], opset=opset, initializers=consts)
     check(model, {"x": rand(2, 1, 3, 1)})
 
 
@@ -393,13 +368,13 @@ def test_squeeze_all_unit_axes() -> None:
 )
 def test_gather_constant_indices(axis: int, indices: np.ndarray) -> None:
     node = helper.make_node("Gather", ["x", "i"], ["y"], axis=axis)
-    model = make_model([node], {"x": [2, 3, 4]}, ["y"], consts={"i": indices})
+    model = make_model([node], {"x": [2, 3, 4]}, ["y"], initializers={"i": indices})
     check(model, {"x": rand(2, 3, 4)})
 
 
 def test_gather_runtime_indices_is_refused() -> None:
     node = helper.make_node("Gather", ["k", "x"], ["y"])
-    model = make_model([node], {"x": [2]}, ["y"], consts={"k": rand(5, 3)})
+    model = make_model([node], {"x": [2]}, ["y"], initializers={"k": rand(5, 3)})
     with pytest.raises(PatccError, match="embedding lookup"):
         import_model(model)
 
@@ -417,7 +392,7 @@ def test_shape_subgraph_folds_to_one_reshape() -> None:
         helper.make_node("Reshape", ["x", "target"], ["y"]),
     ]
     consts = {"zero": np.array(0, np.int64), "axes0": i64([0]), "minus_one": i64([-1])}
-    model = make_model(nodes, {"x": [2, 3, 4, 4]}, ["y"], opset=13, consts=consts)
+    model = make_model(nodes, {"x": [2, 3, 4, 4]}, ["y"], opset=13, initializers=consts)
     module = import_model(model)
     names = [op.name for op in module.walk()]
     assert names.count("nn.reshape") == 1
@@ -447,7 +422,7 @@ def conv_transpose_model(
     consts = {"w": w} | ({} if b is None else {"b": b})
     inputs = ["x", "w"] + ([] if b is None else ["b"])
     node = helper.make_node("ConvTranspose", inputs, ["y"], **attrs)
-    return make_model([node], {"x": list(x_shape)}, ["y"], consts=consts)
+    return make_model([node], {"x": list(x_shape)}, ["y"], initializers=consts)
 
 
 def test_conv_transpose_output_shape_and_auto_pad() -> None:
@@ -558,7 +533,7 @@ def lstm_model(
         {"x": x_shape, "h0": state, "c0": state},
         [o for o in outputs if o],
         opset=14,
-        consts=consts,
+        initializers=consts,
     )
     return model, {"x": rand(*x_shape), "h0": rand(*state), "c0": rand(*state)}
 

@@ -7,24 +7,23 @@ interpreter must agree with a dense conv of an independently (loop-)unpacked wei
 
 from __future__ import annotations
 
-import io
 import re
 
 import numpy as np
 import pytest
+from conftest import pat_conv_props, print_ir
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Block, Region
 from xdsl.parser import Parser
-from xdsl.printer import Printer
 from xdsl.utils.exceptions import ParseError, VerifyException
 
 from patcc.compression.patterns import candidate_patterns
 from patcc.constants import constant_op
-from patcc.dialects.nn.base import ints_attr, str_attr, tensor_f32
-from patcc.dialects.pat import PatConv2dOp, PatternsAttr, ids_array, ids_attr, position_offset
+from patcc.dialects.nn.base import str_attr, tensor_f32
+from patcc.dialects.pat import PatConv2dOp, PatternsAttr, ids_array, position_offset
 from patcc.frontend import make_context
 from patcc.semantics import run_function
 from patcc.semantics.numpy_conv import conv2d
@@ -33,16 +32,6 @@ CANDIDATES = candidate_patterns()
 CTX = make_context()
 
 pattern_sets = st.lists(st.sampled_from(CANDIDATES), min_size=1, max_size=56, unique=True)
-
-
-def _print(op: ModuleOp | PatternsAttr, generic: bool = False) -> str:
-    out = io.StringIO()
-    printer = Printer(stream=out, print_generic_format=generic)
-    if isinstance(op, ModuleOp):
-        printer.print_op(op)
-    else:
-        printer.print_attribute(op)
-    return out.getvalue()
 
 
 def _parse_module(text: str) -> ModuleOp:
@@ -58,7 +47,7 @@ def _parse_module(text: str) -> ModuleOp:
 @given(patterns=pattern_sets)
 def test_patterns_attr_round_trip(patterns: list[tuple[int, ...]]) -> None:
     attr = PatternsAttr(patterns)
-    text = _print(attr)
+    text = print_ir(attr)
     assert text.startswith("#pat.patterns<[")
     parsed = Parser(CTX, text).parse_attribute()
     assert parsed == attr
@@ -129,13 +118,7 @@ def _conv_module(case: dict) -> ModuleOp:
         arg_types.append(tensor_f32(case["bias"].shape))
     block = Block(arg_types=arg_types)
     values = constant_op(case["values"])
-    props = {
-        "patterns": PatternsAttr(case["patterns"]),
-        "ids": ids_attr(case["ids"]),
-        "strides": ints_attr(case["strides"]),
-        "pads": ints_attr(case["pads"]),
-        "dilations": ints_attr(case["dilations"]),
-    }
+    props = pat_conv_props(case)
     if case["activation"] is not None:
         props["activation"] = str_attr(case["activation"])
     bias = block.args[1] if case["bias"] is not None else None
@@ -151,14 +134,14 @@ def _conv_module(case: dict) -> ModuleOp:
 @given(case=conv_cases())
 def test_conv_round_trip(case: dict) -> None:
     module = _conv_module(case)
-    custom = _print(module)
+    custom = print_ir(module)
     assert "pat.conv2d %" in custom
-    assert _print(_parse_module(custom)) == custom
-    generic = _print(module, generic=True)
+    assert print_ir(_parse_module(custom)) == custom
+    generic = print_ir(module, generic=True)
     assert '"pat.conv2d"' in generic
     reparsed = _parse_module(generic)
-    assert _print(reparsed) == custom
-    assert _print(reparsed, generic=True) == generic
+    assert print_ir(reparsed) == custom
+    assert print_ir(reparsed, generic=True) == generic
     conv = next(op for op in reparsed.walk() if isinstance(op, PatConv2dOp))
     assert np.array_equal(ids_array(conv.ids), case["ids"])
 
@@ -293,9 +276,9 @@ def test_large_conv_round_trips_through_hex() -> None:
         "dilations": (1, 1),
         "activation": "relu",
     }
-    custom = _print(_conv_module(case))
+    custom = print_ir(_conv_module(case))
     assert 'ids = dense<"0x' in custom
     reparsed = _parse_module(custom)
-    assert _print(reparsed) == custom
+    assert print_ir(reparsed) == custom
     conv = next(op for op in reparsed.walk() if isinstance(op, PatConv2dOp))
     assert np.array_equal(ids_array(conv.ids), ids)

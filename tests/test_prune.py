@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
-from conftest import assert_outputs_close, model_inputs, run_ort
+from conftest import assert_outputs_close, make_model, model_inputs, run_ort
 from onnx import helper, numpy_helper
 from xdsl.dialects.builtin import ModuleOp
 
@@ -129,18 +129,12 @@ def _dynamic_batch_model() -> onnx.ModelProto:
     rng = np.random.default_rng(0)
     w1 = rng.standard_normal((8, 3, 3, 3)).astype(np.float32)
     w2 = rng.standard_normal((8, 8, 3, 3)).astype(np.float32)
-    graph = helper.make_graph(
-        [
-            helper.make_node("Conv", ["x", "w1"], ["a"], pads=[1, 1, 1, 1], name="c1"),
-            helper.make_node("Relu", ["a"], ["b"]),
-            helper.make_node("Conv", ["b", "w2"], ["y"], pads=[1, 1, 1, 1], name="c2"),
-        ],
-        "dyn",
-        [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, ["N", 3, 8, 8])],
-        [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, ["N", 8, 8, 8])],
-        initializer=[numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(w2, "w2")],
-    )
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    nodes = [
+        helper.make_node("Conv", ["x", "w1"], ["a"], pads=[1, 1, 1, 1], name="c1"),
+        helper.make_node("Relu", ["a"], ["b"]),
+        helper.make_node("Conv", ["b", "w2"], ["y"], pads=[1, 1, 1, 1], name="c2"),
+    ]
+    return make_model(nodes, {"x": ["N", 3, 8, 8]}, {"y": ["N", 8, 8, 8]}, {"w1": w1, "w2": w2})
 
 
 def test_cli_prune_with_dynamic_dims_and_report(tmp_path: Path) -> None:
@@ -193,15 +187,15 @@ def test_cli_prune_bad_options(tmp_path: Path, args: list[str], message: str) ->
 
 def test_cli_prune_no_eligible_conv_and_bad_file(tmp_path: Path) -> None:
     w = np.ones((4, 3, 1, 1), np.float32)
-    graph = helper.make_graph(
+    model = make_model(
         [helper.make_node("Conv", ["x", "w"], ["y"], name="pointwise")],
-        "g",
-        [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 3, 4, 4])],
-        [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)],
-        initializer=[numpy_helper.from_array(w, "w")],
+        {"x": [1, 3, 4, 4]},
+        ["y"],
+        {"w": w},
+        opset=onnx.defs.onnx_opset_version(),
     )
     src, out = tmp_path / "m.onnx", tmp_path / "p.onnx"
-    onnx.save(helper.make_model(graph), src)
+    onnx.save(model, src)
     res = subprocess.run(
         [*PATCC, "prune", str(src), "-o", str(out)], capture_output=True, text=True
     )
@@ -215,7 +209,7 @@ def test_cli_prune_no_eligible_conv_and_bad_file(tmp_path: Path) -> None:
     assert res.returncode == 2 and "not a readable ONNX model" in res.stderr
     assert not out.exists()
     with pytest.raises(PatccError, match="no conv is eligible"):
-        patcc.prune(helper.make_model(graph))
+        patcc.prune(model)
 
 
 def test_passes_by_name_through_xdsl_opt(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from xdsl.dialects.builtin import FloatAttr, TensorType
 from xdsl.irdl import irdl_op_definition, operand_def, opt_prop_def, prop_def, result_def
 
-from .base import NNOperation, Props, Shape, get_float, require
+from .base import NNOperation, Props, Shape, check_finite, get_float, one_shape, require
 from .binary import check_unidirectional
 
 
@@ -24,20 +24,13 @@ class UnaryElementwiseOp(NNOperation):
 
     @classmethod
     def infer_shapes(cls, in_shapes: Sequence[Shape | None], props: Props) -> list[Shape]:
-        (x,) = in_shapes
-        assert x is not None
+        x = one_shape(in_shapes)
         cls.check_props(props)
         return [x]
 
     @classmethod
     def check_props(cls, props: Props) -> None:
         """Rules on the properties; none by default."""
-
-
-def _check_finite(props: Props, *names: str) -> None:
-    for name in names:
-        value = get_float(props, name)
-        require(math.isfinite(value), f"{name} must be finite, got {value}")
 
 
 @irdl_op_definition
@@ -56,7 +49,7 @@ class LeakyReluOp(UnaryElementwiseOp):
 
     @classmethod
     def check_props(cls, props: Props) -> None:
-        _check_finite(props, "alpha")
+        check_finite(props, "alpha")
 
 
 @irdl_op_definition
@@ -115,7 +108,7 @@ class HardSigmoidOp(UnaryElementwiseOp):
 
     @classmethod
     def check_props(cls, props: Props) -> None:
-        _check_finite(props, "alpha", "beta")
+        check_finite(props, "alpha", "beta")
 
 
 @irdl_op_definition
@@ -141,7 +134,7 @@ class EluOp(UnaryElementwiseOp):
 
     @classmethod
     def check_props(cls, props: Props) -> None:
-        _check_finite(props, "alpha")
+        check_finite(props, "alpha")
 
 
 @irdl_op_definition

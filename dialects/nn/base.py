@@ -8,6 +8,7 @@ builds ops through `inferred`), and the passes that rebuild ops.
 
 from __future__ import annotations
 
+import math
 from abc import abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import ClassVar, Self
@@ -45,6 +46,11 @@ def tensor_f32(shape: Sequence[int]) -> TensorType[Float32Type]:
     return TensorType(f32, list(shape))
 
 
+def fmt_shape(shape: Sequence[int]) -> str:
+    """`2x3x4` (`scalar` for rank 0): how shapes read in error messages."""
+    return "x".join(map(str, shape)) or "scalar"
+
+
 def shape_of(value: SSAValue | Attribute) -> Shape:
     typ = value.type if isinstance(value, SSAValue) else value
     if not isinstance(typ, TensorType):
@@ -77,7 +83,8 @@ def str_attr(value: str) -> StringAttr:
 # ---- property readers (what shape functions, interpreters and passes read) ----------------
 
 
-def _get(props: Props, name: str) -> Attribute:
+def get_attr(props: Props, name: str) -> Attribute:
+    """A required property (ShapeError names it when it is missing)."""
     if name not in props:
         raise ShapeError(f"missing property '{name}'")
     return props[name]
@@ -86,7 +93,7 @@ def _get(props: Props, name: str) -> Attribute:
 def get_ints(props: Props, name: str, default: Sequence[int] | None = None) -> tuple[int, ...]:
     if name not in props and default is not None:
         return tuple(default)
-    attr = _get(props, name)
+    attr = get_attr(props, name)
     if isinstance(attr, DenseArrayBase):
         return tuple(int(v) for v in attr.get_values())
     if isinstance(attr, ArrayAttr):
@@ -105,13 +112,13 @@ def _int_of(attr: Attribute) -> int:
 def get_int(props: Props, name: str, default: int | None = None) -> int:
     if name not in props and default is not None:
         return default
-    return _int_of(_get(props, name))
+    return _int_of(get_attr(props, name))
 
 
 def get_float(props: Props, name: str, default: float | None = None) -> float:
     if name not in props and default is not None:
         return default
-    attr = _get(props, name)
+    attr = get_attr(props, name)
     if isinstance(attr, FloatAttr):
         return float(attr.value.data)
     if isinstance(attr, IntegerAttr):
@@ -122,7 +129,7 @@ def get_float(props: Props, name: str, default: float | None = None) -> float:
 def get_str(props: Props, name: str, default: str | None = None) -> str:
     if name not in props and default is not None:
         return default
-    attr = _get(props, name)
+    attr = get_attr(props, name)
     if isinstance(attr, StringAttr):
         return attr.data
     raise ShapeError(f"property '{name}' must be a string, got {attr}")
@@ -132,6 +139,55 @@ def require(cond: bool, message: str) -> None:
     """Raise a ShapeError with `message` (the broken rule) unless `cond` holds."""
     if not cond:
         raise ShapeError(message)
+
+
+# ---- property rules (shared by the shape functions) ---------------------------------------
+
+
+def get_choice(props: Props, name: str, allowed: Sequence[str], default: str | None = None) -> str:
+    """A string property that must be one of `allowed`."""
+    value = get_str(props, name, default)
+    require(value in allowed, f"{name} must be one of {', '.join(allowed)}, got '{value}'")
+    return value
+
+
+def get_flag(props: Props, name: str, default: int | None = None) -> int:
+    """An integer property that must be 0 or 1."""
+    value = get_int(props, name, default)
+    require(value in (0, 1), f"{name} must be 0 or 1, got {value}")
+    return value
+
+
+def get_positive(props: Props, name: str) -> int:
+    """An integer property that must be >= 1 (a count or a size)."""
+    value = get_int(props, name)
+    require(value >= 1, f"{name} must be >= 1, got {value}")
+    return value
+
+
+def check_finite(props: Props, *names: str) -> None:
+    """Each of the float properties `names` must be finite."""
+    for name in names:
+        value = get_float(props, name)
+        require(math.isfinite(value), f"{name} must be finite, got {value}")
+
+
+# ---- operand shape rules ------------------------------------------------------------------
+
+
+def one_shape(in_shapes: Sequence[Shape | None]) -> Shape:
+    """The operand shape of a one-operand op."""
+    (x,) = in_shapes
+    assert x is not None
+    return x
+
+
+def check_nchw(x: Shape) -> None:
+    require(len(x) == 4, f"input must be 4-D NCHW, got rank {len(x)}")
+
+
+def check_spatial(x: Shape) -> None:
+    require(len(x) >= 3, f"input must be N x C x spatial (rank >= 3), got rank {len(x)}")
 
 
 class NNOperation(IRDLOperation):
@@ -206,5 +262,5 @@ class NNOperation(IRDLOperation):
 
 
 def _fmt(shapes: Sequence[Shape | None]) -> str:
-    parts = ["-" if s is None else "x".join(map(str, s)) or "scalar" for s in shapes]
+    parts = ["-" if s is None else fmt_shape(s) for s in shapes]
     return ", ".join(parts) if len(parts) != 1 else parts[0]

@@ -11,11 +11,7 @@ from collections.abc import Sequence
 from xdsl.dialects.builtin import TensorType
 from xdsl.irdl import irdl_op_definition, operand_def, result_def
 
-from .base import NNOperation, Props, Shape, ShapeError, require
-
-
-def fmt_shape(shape: Shape) -> str:
-    return "x".join(map(str, shape)) or "scalar"
+from .base import NNOperation, Props, Shape, ShapeError, fmt_shape, require
 
 
 def broadcast_shapes(a: Shape, b: Shape, what: str = "operand shapes") -> Shape:

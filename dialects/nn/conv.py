@@ -7,7 +7,16 @@ from collections.abc import Sequence
 from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, TensorType
 from xdsl.irdl import irdl_op_definition, operand_def, opt_operand_def, prop_def, result_def
 
-from .base import NNOperation, Props, Shape, get_int, get_ints, require
+from .base import (
+    NNOperation,
+    Props,
+    Shape,
+    check_nchw,
+    fmt_shape,
+    get_ints,
+    get_positive,
+    require,
+)
 
 
 def conv_output_size(
@@ -38,6 +47,12 @@ def check_window(props: Props, *, kernel: Sequence[int] | None = None) -> None:
             len(kernel) == 2 and min(kernel) >= 1,
             f"kernel must be 2 positive integers, got {list(kernel)}",
         )
+
+
+def check_bias(bias: Shape | None, filters: int) -> None:
+    """An optional bias operand holds one value per output channel."""
+    if bias is not None:
+        require(bias == (filters,), f"bias must have shape {filters}, got {fmt_shape(bias)}")
 
 
 def window_output(in_hw: Sequence[int], kernel: Sequence[int], props: Props) -> tuple[int, int]:
@@ -75,11 +90,10 @@ class Conv2dOp(NNOperation):
     def infer_shapes(cls, in_shapes: Sequence[Shape | None], props: Props) -> list[Shape]:
         x, w, b = in_shapes
         assert x is not None and w is not None
-        require(len(x) == 4, f"input must be 4-D NCHW, got rank {len(x)}")
+        check_nchw(x)
         require(len(w) == 4, f"weight must be 4-D OIHW, got rank {len(w)}")
         check_window(props, kernel=w[2:])
-        group = get_int(props, "group")
-        require(group >= 1, f"group must be >= 1, got {group}")
+        group = get_positive(props, "group")
         n, c, h, wd = x
         o, i = w[0], w[1]
         require(
@@ -90,8 +104,7 @@ class Conv2dOp(NNOperation):
             i * group == c,
             f"weight has {i} input channels per group, expected {c} / {group} = {c // group}",
         )
-        if b is not None:
-            require(b == (o,), f"bias must have shape {o}, got {'x'.join(map(str, b))}")
+        check_bias(b, o)
         oh, ow = window_output((h, wd), w[2:], props)
         return [(n, o, oh, ow)]
 
@@ -132,7 +145,7 @@ class ConvTransposeOp(NNOperation):
     def infer_shapes(cls, in_shapes: Sequence[Shape | None], props: Props) -> list[Shape]:
         x, w, b = in_shapes
         assert x is not None and w is not None
-        require(len(x) == 4, f"input must be 4-D NCHW, got rank {len(x)}")
+        check_nchw(x)
         require(len(w) == 4, f"weight must be 4-D (C, O / group, KH, KW), got rank {len(w)}")
         check_window(props, kernel=w[2:])
         output_padding = get_ints(props, "output_padding")
@@ -140,16 +153,14 @@ class ConvTransposeOp(NNOperation):
             len(output_padding) == 2 and min(output_padding) >= 0,
             f"output_padding must be 2 non-negative integers, got {list(output_padding)}",
         )
-        group = get_int(props, "group")
-        require(group >= 1, f"group must be >= 1, got {group}")
+        group = get_positive(props, "group")
         n, c, h, wd = x
         require(
             w[0] == c, f"weight has {w[0]} input channels, the input has {c} (weight is C x O/g)"
         )
         require(c % group == 0, f"input channels {c} must be divisible by group {group}")
         o = w[1] * group
-        if b is not None:
-            require(b == (o,), f"bias must have shape {o}, got {'x'.join(map(str, b))}")
+        check_bias(b, o)
         strides, pads = get_ints(props, "strides"), get_ints(props, "pads")
         dilations = get_ints(props, "dilations")
         out = [

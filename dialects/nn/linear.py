@@ -14,14 +14,21 @@ from xdsl.irdl import (
     result_def,
 )
 
-from .base import NNOperation, Props, Shape, get_float, get_int, get_ints, require
-from .binary import broadcast_shapes, check_unidirectional, fmt_shape
-
-
-def _flag(props: Props, name: str) -> int:
-    value = get_int(props, name)
-    require(value in (0, 1), f"{name} must be 0 or 1, got {value}")
-    return value
+from .base import (
+    NNOperation,
+    Props,
+    Shape,
+    check_finite,
+    check_spatial,
+    fmt_shape,
+    get_flag,
+    get_float,
+    get_ints,
+    get_positive,
+    one_shape,
+    require,
+)
+from .binary import broadcast_shapes, check_unidirectional
 
 
 @irdl_op_definition
@@ -45,8 +52,8 @@ class GemmOp(NNOperation):
         assert a is not None and b is not None
         require(len(a) == 2, f"a must be 2-D, got rank {len(a)}")
         require(len(b) == 2, f"b must be 2-D, got rank {len(b)}")
-        m, ka = a[::-1] if _flag(props, "trans_a") else a
-        kb, n = b[::-1] if _flag(props, "trans_b") else b
+        m, ka = a[::-1] if get_flag(props, "trans_a") else a
+        kb, n = b[::-1] if get_flag(props, "trans_b") else b
         require(
             ka == kb,
             f"inner dimensions must agree: op(a) is {m}x{ka}, op(b) is {kb}x{n}",
@@ -103,8 +110,7 @@ class SoftmaxBase(NNOperation):
 
     @classmethod
     def infer_shapes(cls, in_shapes: Sequence[Shape | None], props: Props) -> list[Shape]:
-        (x,) = in_shapes
-        assert x is not None
+        x = one_shape(in_shapes)
         _axes_in_range(get_ints(props, "axes"), len(x))
         return [x]
 
@@ -139,14 +145,10 @@ class LrnOp(NNOperation):
 
     @classmethod
     def infer_shapes(cls, in_shapes: Sequence[Shape | None], props: Props) -> list[Shape]:
-        (x,) = in_shapes
-        assert x is not None
-        require(len(x) >= 3, f"input must be N x C x spatial (rank >= 3), got rank {len(x)}")
-        size = get_int(props, "size")
-        require(size >= 1, f"size must be >= 1, got {size}")
-        for name in ("alpha", "beta", "bias"):
-            value = get_float(props, name)
-            require(math.isfinite(value), f"{name} must be finite, got {value}")
+        x = one_shape(in_shapes)
+        check_spatial(x)
+        get_positive(props, "size")
+        check_finite(props, "alpha", "beta", "bias")
         return [x]
 
 

@@ -13,12 +13,22 @@ from collections.abc import Sequence
 from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, TensorType
 from xdsl.irdl import irdl_op_definition, operand_def, opt_prop_def, prop_def, result_def
 
-from .base import NNOperation, Props, Shape, get_int, get_ints, require
+from .base import (
+    NNOperation,
+    Props,
+    Shape,
+    check_nchw,
+    check_spatial,
+    get_flag,
+    get_ints,
+    one_shape,
+    require,
+)
 from .conv import check_window, window_output
 
 
 def _pool_shape(x: Shape, props: Props) -> Shape:
-    require(len(x) == 4, f"input must be 4-D NCHW, got rank {len(x)}")
+    check_nchw(x)
     kernel = get_ints(props, "kernel")
     check_window(props, kernel=kernel)
     oh, ow = window_output(x[2:], kernel, props)
@@ -40,9 +50,7 @@ class MaxPoolOp(NNOperation):
 
     @classmethod
     def infer_shapes(cls, in_shapes: Sequence[Shape | None], props: Props) -> list[Shape]:
-        (x,) = in_shapes
-        assert x is not None
-        return [_pool_shape(x, props)]
+        return [_pool_shape(one_shape(in_shapes), props)]
 
 
 @irdl_op_definition
@@ -64,11 +72,8 @@ class AvgPoolOp(NNOperation):
 
     @classmethod
     def infer_shapes(cls, in_shapes: Sequence[Shape | None], props: Props) -> list[Shape]:
-        (x,) = in_shapes
-        assert x is not None
-        out = _pool_shape(x, props)
-        cip = get_int(props, "count_include_pad")
-        require(cip in (0, 1), f"count_include_pad must be 0 or 1, got {cip}")
+        out = _pool_shape(one_shape(in_shapes), props)
+        get_flag(props, "count_include_pad")
         pads = get_ints(props, "pads")
         ceil_pads = get_ints(props, "ceil_pads", (0, 0))
         require(
@@ -87,9 +92,8 @@ class GlobalPoolOp(NNOperation):
 
     @classmethod
     def infer_shapes(cls, in_shapes: Sequence[Shape | None], props: Props) -> list[Shape]:
-        (x,) = in_shapes
-        assert x is not None
-        require(len(x) >= 3, f"input must be N x C x spatial (rank >= 3), got rank {len(x)}")
+        x = one_shape(in_shapes)
+        check_spatial(x)
         return [(x[0], x[1]) + (1,) * (len(x) - 2)]
 
 

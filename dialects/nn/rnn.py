@@ -21,13 +21,19 @@ from xdsl.irdl.operations import ParsePropInAttrDict
 from xdsl.parser import Parser
 from xdsl.printer import Printer
 
-from .base import NNOperation, Props, Shape, get_float, get_int, get_str, require
+from .base import (
+    NNOperation,
+    Props,
+    Shape,
+    fmt_shape,
+    get_choice,
+    get_flag,
+    get_float,
+    get_positive,
+    require,
+)
 
 LSTM_DIRECTIONS = ("forward", "reverse", "bidirectional")
-
-
-def _dims(shape: Sequence[int]) -> str:
-    return "x".join(map(str, shape))
 
 
 @irdl_op_definition
@@ -71,19 +77,13 @@ class LstmOp(NNOperation):
     def infer_shapes(cls, in_shapes: Sequence[Shape | None], props: Props) -> list[Shape]:
         x, w, r, b, h0, c0, p = in_shapes
         assert x is not None and w is not None and r is not None
-        direction = get_str(props, "direction")
-        require(
-            direction in LSTM_DIRECTIONS,
-            f"direction must be one of {', '.join(LSTM_DIRECTIONS)}, got '{direction}'",
-        )
-        hidden = get_int(props, "hidden_size")
-        require(hidden >= 1, f"hidden_size must be >= 1, got {hidden}")
+        direction = get_choice(props, "direction", LSTM_DIRECTIONS)
+        hidden = get_positive(props, "hidden_size")
         clip = get_float(props, "clip", math.inf)
         require(clip > 0, f"clip must be positive, got {clip}")
-        input_forget = get_int(props, "input_forget", 0)
-        require(input_forget in (0, 1), f"input_forget must be 0 or 1, got {input_forget}")
+        get_flag(props, "input_forget", 0)
         d = 2 if direction == "bidirectional" else 1
-        require(len(x) == 3, f"X must be 3-D [seq, batch, input], got {_dims(x)}")
+        require(len(x) == 3, f"X must be 3-D [seq, batch, input], got {fmt_shape(x)}")
         seq, batch, size = x
         expected = {
             "W": (w, (d, 4 * hidden, size)),
@@ -96,8 +96,8 @@ class LstmOp(NNOperation):
         for name, (actual, want) in expected.items():
             require(
                 actual is None or tuple(actual) == want,
-                f"{name} must have shape {_dims(want)} for {d} direction(s), hidden size "
-                f"{hidden} and X {_dims(x)}, got {_dims(actual or ())}",
+                f"{name} must have shape {fmt_shape(want)} for {d} direction(s), hidden size "
+                f"{hidden} and X {fmt_shape(x)}, got {fmt_shape(actual or ())}",
             )
         return [(seq, d, batch, hidden), (d, batch, hidden), (d, batch, hidden)]
 

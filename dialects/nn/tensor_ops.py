@@ -32,10 +32,14 @@ from .base import (
     Props,
     Shape,
     ShapeError,
-    get_float,
+    check_finite,
+    check_nchw,
+    fmt_shape,
+    get_attr,
+    get_choice,
     get_int,
     get_ints,
-    get_str,
+    one_shape,
     require,
 )
 
@@ -46,16 +50,10 @@ def floats_attr(values: Sequence[float]) -> DenseArrayBase:
 
 
 def get_floats(props: Props, name: str) -> tuple[float, ...]:
-    if name not in props:
-        raise ShapeError(f"missing property '{name}'")
-    attr = props[name]
+    attr = get_attr(props, name)
     if not isinstance(attr, DenseArrayBase):
         raise ShapeError(f"property '{name}' must be an array<f32: ...>, got {attr}")
     return tuple(float(v) for v in attr.get_values())
-
-
-def _dims(shape: Sequence[int]) -> str:
-    return "x".join(map(str, shape)) or "scalar"
 
 
 def check_axis(axis: int, rank: int, what: str = "axis") -> None:
@@ -87,7 +85,7 @@ class ConcatOp(NNOperation):
             )
             require(
                 same,
-                f"input {i} has shape {_dims(s)}, which differs from input 0 ({_dims(first)}) "
+                f"input {i} has shape {fmt_shape(s)}, which differs from input 0 ({fmt_shape(first)}) "
                 f"outside axis {axis}",
             )
         total = sum(s[axis] for s in shapes)
@@ -132,8 +130,7 @@ class SliceOp(NNOperation):
 
     @classmethod
     def infer_shapes(cls, in_shapes: Sequence[Shape | None], props: Props) -> list[Shape]:
-        (x,) = in_shapes
-        assert x is not None
+        x = one_shape(in_shapes)
         starts, ends = get_ints(props, "starts"), get_ints(props, "ends")
         axes, steps = get_ints(props, "axes"), get_ints(props, "steps")
         n = len(starts)
@@ -148,7 +145,7 @@ class SliceOp(NNOperation):
             check_axis(axis, len(x), "each axis")
             require(step != 0, f"steps must be non-zero, got {list(steps)}")
             out[axis] = slice_bounds(x[axis], start, end, step)[2]
-        require(min(out, default=1) >= 1, f"the slice is empty: result shape {_dims(out)}")
+        require(min(out, default=1) >= 1, f"the slice is empty: result shape {fmt_shape(out)}")
         return [tuple(out)]
 
 
@@ -167,8 +164,7 @@ class SplitOp(NNOperation):
 
     @classmethod
     def infer_shapes(cls, in_shapes: Sequence[Shape | None], props: Props) -> list[Shape]:
-        (x,) = in_shapes
-        assert x is not None
+        x = one_shape(in_shapes)
         axis = get_int(props, "axis")
         check_axis(axis, len(x))
         sizes = get_ints(props, "sizes")
@@ -204,18 +200,15 @@ class PadOp(NNOperation):
 
     @classmethod
     def infer_shapes(cls, in_shapes: Sequence[Shape | None], props: Props) -> list[Shape]:
-        (x,) = in_shapes
-        assert x is not None
-        mode = get_str(props, "mode")
-        require(mode in PAD_MODES, f"mode must be one of {', '.join(PAD_MODES)}, got '{mode}'")
+        x = one_shape(in_shapes)
+        mode = get_choice(props, "mode", PAD_MODES)
         pads = get_ints(props, "pads")
         r = len(x)
         require(
             len(pads) == 2 * r,
             f"pads must have 2 x rank = {2 * r} entries [begins..., ends...], got {len(pads)}",
         )
-        value = get_float(props, "value")
-        require(math.isfinite(value), f"value must be finite, got {value}")
+        check_finite(props, "value")
         if mode != "constant":
             require(min(pads, default=0) >= 0, f"{mode} pads must be >= 0, got {list(pads)}")
         if mode == "reflect":
@@ -226,7 +219,7 @@ class PadOp(NNOperation):
                     f"got {pads[d]} and {pads[d + r]}",
                 )
         out = tuple(x[d] + pads[d] + pads[d + r] for d in range(r))
-        require(min(out, default=1) >= 1, f"the padded tensor is empty: {_dims(out)}")
+        require(min(out, default=1) >= 1, f"the padded tensor is empty: {fmt_shape(out)}")
         return [out]
 
 
@@ -263,16 +256,11 @@ class ResizeOp(NNOperation):
 
     @classmethod
     def infer_shapes(cls, in_shapes: Sequence[Shape | None], props: Props) -> list[Shape]:
-        (x,) = in_shapes
-        assert x is not None
-        require(len(x) == 4, f"input must be 4-D NCHW, got rank {len(x)}")
-        for name, allowed in (
-            ("mode", RESIZE_MODES),
-            ("coordinate_transformation_mode", COORDINATE_MODES),
-            ("nearest_mode", NEAREST_MODES),
-        ):
-            value = get_str(props, name)
-            require(value in allowed, f"{name} must be one of {', '.join(allowed)}, got '{value}'")
+        x = one_shape(in_shapes)
+        check_nchw(x)
+        get_choice(props, "mode", RESIZE_MODES)
+        get_choice(props, "coordinate_transformation_mode", COORDINATE_MODES)
+        get_choice(props, "nearest_mode", NEAREST_MODES)
         scales = get_floats(props, "scales")
         require(
             len(scales) == 2 and all(math.isfinite(s) and s > 0 for s in scales),
@@ -301,13 +289,12 @@ class ReshapeOp(NNOperation):
 
     @classmethod
     def infer_shapes(cls, in_shapes: Sequence[Shape | None], props: Props) -> list[Shape]:
-        (x,) = in_shapes
-        assert x is not None
+        x = one_shape(in_shapes)
         shape = get_ints(props, "shape")
         require(min(shape, default=1) >= 1, f"shape must be positive sizes, got {list(shape)}")
         require(
             math.prod(shape) == math.prod(x),
-            f"shape {_dims(shape)} has {math.prod(shape)} elements, the input {_dims(x)} "
+            f"shape {fmt_shape(shape)} has {math.prod(shape)} elements, the input {fmt_shape(x)} "
             f"has {math.prod(x)}",
         )
         return [tuple(shape)]
@@ -324,8 +311,7 @@ class TransposeOp(NNOperation):
 
     @classmethod
     def infer_shapes(cls, in_shapes: Sequence[Shape | None], props: Props) -> list[Shape]:
-        (x,) = in_shapes
-        assert x is not None
+        x = one_shape(in_shapes)
         perm = get_ints(props, "perm")
         require(
             sorted(perm) == list(range(len(x))),
@@ -349,8 +335,7 @@ class GatherOp(NNOperation):
 
     @classmethod
     def infer_shapes(cls, in_shapes: Sequence[Shape | None], props: Props) -> list[Shape]:
-        (x,) = in_shapes
-        assert x is not None
+        x = one_shape(in_shapes)
         axis = get_int(props, "axis")
         check_axis(axis, len(x))
         indices = get_ints(props, "indices")

@@ -25,9 +25,7 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 import numpy as np
-from xdsl.dialects import arith
 from xdsl.dialects.builtin import (
-    BytesAttr,
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
     IntegerType,
@@ -46,16 +44,21 @@ from xdsl.irdl import (
 )
 from xdsl.utils.exceptions import VerifyException
 
+from patcc.constants import constant_value, dense_attr, dense_to_numpy
 from patcc.dialects.nn.base import (
     NNOperation,
     Props,
     Shape,
     ShapeError,
+    check_nchw,
+    fmt_shape,
+    get_attr,
+    get_choice,
     get_ints,
     get_str,
     require,
 )
-from patcc.dialects.nn.conv import check_window, window_output
+from patcc.dialects.nn.conv import check_bias, check_window, window_output
 
 from .attributes import PATTERN_SIZE, PatternsAttr
 
@@ -67,7 +70,7 @@ def ids_attr(ids: np.ndarray) -> DenseIntOrFPElementsAttr:
     """The `ids` property from an (O, C) integer array (stored as tensor<OxCxi8>)."""
     arr = np.ascontiguousarray(ids, dtype="<i1")
     require(arr.ndim == 2, f"ids must be 2-D (O x C), got rank {arr.ndim}")
-    return DenseIntOrFPElementsAttr(TensorType(i8, list(arr.shape)), BytesAttr(arr.tobytes()))
+    return dense_attr(arr, i8)
 
 
 def ids_array(attr: Attribute) -> np.ndarray:
@@ -77,11 +80,7 @@ def ids_array(attr: Attribute) -> np.ndarray:
     el = attr.get_element_type()
     if not isinstance(el, IntegerType) or el.width.data != 8:
         raise ShapeError(f"ids must have element type i8, got {el}")
-    shape = tuple(attr.get_shape())
-    arr = np.frombuffer(attr.data.data, dtype="<i1")
-    if arr.size == 1 and int(np.prod(shape)) != 1:
-        return np.full(shape, arr[0], dtype=np.int8)
-    return arr.reshape(shape)
+    return dense_to_numpy(attr)
 
 
 def get_patterns(props: Props) -> PatternsAttr:
@@ -92,9 +91,17 @@ def get_patterns(props: Props) -> PatternsAttr:
 
 
 def get_ids(props: Props) -> np.ndarray:
-    if "ids" not in props:
-        raise ShapeError("missing property 'ids'")
-    return ids_array(props["ids"])
+    return ids_array(get_attr(props, "ids"))
+
+
+def pattern_conv_shape(x: Shape, filters: int, bias: Shape | None, props: Props) -> Shape:
+    """The rules `pat.conv2d` and `pat.fkw_conv2d` share once their O is known (fused
+    activation, bias, FKR schedule), and their result shape: a 3x3 window over NCHW `x`."""
+    get_choice(props, "activation", ACTIVATIONS, "none")
+    check_bias(bias, filters)
+    check_filter_schedule(props, filters)
+    oh, ow = window_output(x[2:], KERNEL, props)
+    return (x[0], filters, oh, ow)
 
 
 def _show(values: Sequence[int], limit: int = 8) -> str:
@@ -152,11 +159,11 @@ class PatConv2dOp(NNOperation):
     def infer_shapes(cls, in_shapes: Sequence[Shape | None], props: Props) -> list[Shape]:
         x, v, b = in_shapes
         assert x is not None and v is not None
-        require(len(x) == 4, f"input must be 4-D NCHW, got rank {len(x)}")
-        n, c, h, w = x
+        check_nchw(x)
+        c = x[1]
         require(
             len(v) == 3 and v[2] == PATTERN_SIZE,
-            f"values must be O x C x {PATTERN_SIZE}, got {'x'.join(map(str, v))}",
+            f"values must be O x C x {PATTERN_SIZE}, got {fmt_shape(v)}",
         )
         o = v[0]
         require(v[1] == c, f"values have {v[1]} input channels, the input has {c}")
@@ -165,7 +172,7 @@ class PatConv2dOp(NNOperation):
         ids = get_ids(props)
         require(
             ids.shape == (o, c),
-            f"ids must have shape {o}x{c} (O x C), got {'x'.join(map(str, ids.shape))}",
+            f"ids must have shape {o}x{c} (O x C), got {fmt_shape(ids.shape)}",
         )
         bad = np.flatnonzero((ids < -1) | (ids >= k))
         if bad.size:
@@ -173,26 +180,12 @@ class PatConv2dOp(NNOperation):
             raise ShapeError(
                 f"ids must be in [-1, {k}) for {k} patterns, got {int(ids.flat[bad[0]])} at {at}"
             )
-        act = get_str(props, "activation", "none")
-        require(
-            act in ACTIVATIONS, f"activation must be one of {', '.join(ACTIVATIONS)}, got '{act}'"
-        )
-        if b is not None:
-            require(b == (o,), f"bias must have shape {o}, got {'x'.join(map(str, b))}")
-        check_filter_schedule(props, o)
-        oh, ow = window_output((h, w), KERNEL, props)
-        return [(n, o, oh, ow)]
+        return [pattern_conv_shape(x, o, b, props)]
 
     def verify_(self) -> None:
         super().verify_()
-        owner = self.values.owner
-        if isinstance(owner, arith.ConstantOp) and isinstance(
-            owner.value, DenseIntOrFPElementsAttr
-        ):
-            values = np.frombuffer(owner.value.data.data, dtype="<f4")
-            if values.size != int(np.prod(owner.value.get_shape())):  # splat
-                values = np.broadcast_to(values[:1], owner.value.get_shape())
-            values = values.reshape(*owner.value.get_shape())
+        values = constant_value(self.values)  # f32: the element types were checked above
+        if values is not None:
             removed = (ids_array(self.ids) == -1) & values.any(axis=-1)
             if removed.any():
                 at = [int(i) for i in np.argwhere(removed)[0]]

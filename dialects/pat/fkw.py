@@ -25,7 +25,6 @@ from collections.abc import Sequence
 import numpy as np
 from xdsl.dialects import arith
 from xdsl.dialects.builtin import (
-    BytesAttr,
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
     StringAttr,
@@ -47,37 +46,34 @@ from xdsl.utils.exceptions import VerifyException
 # A module import, not a name import: patcc.compression.fkw imports this package's
 # attributes, so either side may be imported first.
 import patcc.compression.fkw as fkw_format
-from patcc.constants import constant_value
+from patcc.constants import constant_value, dense_attr
 from patcc.dialects.nn.base import (
     NNOperation,
     Props,
     Shape,
     ShapeError,
+    check_nchw,
+    fmt_shape,
     get_str,
     require,
     shape_of,
 )
-from patcc.dialects.nn.conv import check_window, window_output
+from patcc.dialects.nn.conv import check_window
 
 from .attributes import PATTERN_SIZE, PatternsAttr
-from .conv import ACTIVATIONS, KERNEL, check_filter_schedule, get_patterns
+from .conv import get_patterns, pattern_conv_shape
 
 INT_OPERANDS = ("offset", "reorder", "index", "stride")
 
 
 def dense_i32(array: np.ndarray) -> DenseIntOrFPElementsAttr:
-    """A dense i32 tensor attribute holding `array` (little-endian bytes)."""
-    arr = np.ascontiguousarray(array, dtype="<i4")
-    return DenseIntOrFPElementsAttr(TensorType(i32, list(arr.shape)), BytesAttr(arr.tobytes()))
+    """A dense i32 tensor attribute holding `array`."""
+    return dense_attr(array, i32)
 
 
 def int32_constant_op(array: np.ndarray) -> arith.ConstantOp:
     """`arith.constant dense<...> : tensor<...xi32>` (patcc.constants builds f32 only)."""
     return arith.ConstantOp(dense_i32(array))
-
-
-def _dims(shape: Shape) -> str:
-    return "x".join(map(str, shape)) or "scalar"
 
 
 @irdl_op_definition
@@ -106,33 +102,26 @@ class FkwConv2dOp(NNOperation):
         x, offset, reorder, index, stride, weight, b = in_shapes
         assert x is not None and offset is not None and reorder is not None
         assert index is not None and stride is not None and weight is not None
-        require(len(x) == 4, f"input must be 4-D NCHW, got rank {len(x)}")
-        n, _, h, w = x
-        require(len(reorder) == 1, f"reorder must be 1-D (O), got {_dims(reorder)}")
+        check_nchw(x)
+        require(len(reorder) == 1, f"reorder must be 1-D (O), got {fmt_shape(reorder)}")
         o = reorder[0]
-        require(offset == (o + 1,), f"offset must have O+1 = {o + 1} entries, got {_dims(offset)}")
-        require(len(index) == 1, f"index must be 1-D (kept kernels), got {_dims(index)}")
+        require(
+            offset == (o + 1,), f"offset must have O+1 = {o + 1} entries, got {fmt_shape(offset)}"
+        )
+        require(len(index) == 1, f"index must be 1-D (kept kernels), got {fmt_shape(index)}")
         kept = index[0]
         require(
             weight == (kept, PATTERN_SIZE),
             f"weight must be {kept}x{PATTERN_SIZE} (kept kernels x {PATTERN_SIZE}), "
-            f"got {_dims(weight)}",
+            f"got {fmt_shape(weight)}",
         )
         k = len(get_patterns(props))
         require(
             stride == (o, k + 1),
-            f"stride must be {o}x{k + 1} (O x (K+1) for {k} patterns), got {_dims(stride)}",
+            f"stride must be {o}x{k + 1} (O x (K+1) for {k} patterns), got {fmt_shape(stride)}",
         )
         check_window(props)
-        act = get_str(props, "activation", "none")
-        require(
-            act in ACTIVATIONS, f"activation must be one of {', '.join(ACTIVATIONS)}, got '{act}'"
-        )
-        if b is not None:
-            require(b == (o,), f"bias must have shape {o}, got {_dims(b)}")
-        check_filter_schedule(props, o)
-        oh, ow = window_output((h, w), KERNEL, props)
-        return [(n, o, oh, ow)]
+        return [pattern_conv_shape(x, o, b, props)]
 
     def check_element_types(self) -> None:
         for name, value in [

@@ -11,6 +11,8 @@ from xdsl.interpreter import Interpreter, InterpreterFunctions, impl, register_i
 from patcc.dialects.nn import activation as act
 from patcc.dialects.nn.base import get_float
 
+from .common import f32_result
+
 F32 = np.float32
 
 
@@ -60,56 +62,54 @@ def softplus(x: np.ndarray) -> np.ndarray:
     return np.logaddexp(F32(0), x)
 
 
-def _f32(y: np.ndarray) -> tuple[np.ndarray]:
-    return (np.asarray(y, dtype=F32),)
-
-
 @register_impls
 class ActivationFunctions(InterpreterFunctions):
     @impl(act.ReluOp)
     def run_relu(self, interpreter: Interpreter, op: act.ReluOp, args: tuple[Any, ...]):
-        return _f32(relu(args[0]))
+        return f32_result(relu(args[0]))
 
     @impl(act.LeakyReluOp)
     def run_leaky_relu(self, interpreter: Interpreter, op: act.LeakyReluOp, args: tuple[Any, ...]):
-        return _f32(leaky_relu(args[0], get_float(op.properties, "alpha")))
+        return f32_result(leaky_relu(args[0], get_float(op.properties, "alpha")))
 
     @impl(act.PReluOp)
     def run_prelu(self, interpreter: Interpreter, op: act.PReluOp, args: tuple[Any, ...]):
-        return _f32(prelu(args[0], args[1]))
+        return f32_result(prelu(args[0], args[1]))
 
     @impl(act.ClipOp)
     def run_clip(self, interpreter: Interpreter, op: act.ClipOp, args: tuple[Any, ...]):
         p = op.properties
-        return _f32(clip(args[0], get_float(p, "min", -math.inf), get_float(p, "max", math.inf)))
+        return f32_result(
+            clip(args[0], get_float(p, "min", -math.inf), get_float(p, "max", math.inf))
+        )
 
     @impl(act.SigmoidOp)
     def run_sigmoid(self, interpreter: Interpreter, op: act.SigmoidOp, args: tuple[Any, ...]):
-        return _f32(sigmoid(args[0]))
+        return f32_result(sigmoid(args[0]))
 
     @impl(act.TanhOp)
     def run_tanh(self, interpreter: Interpreter, op: act.TanhOp, args: tuple[Any, ...]):
-        return _f32(tanh(args[0]))
+        return f32_result(tanh(args[0]))
 
     @impl(act.HardSigmoidOp)
     def run_hard_sigmoid(
         self, interpreter: Interpreter, op: act.HardSigmoidOp, args: tuple[Any, ...]
     ):
         p = op.properties
-        return _f32(hard_sigmoid(args[0], get_float(p, "alpha"), get_float(p, "beta")))
+        return f32_result(hard_sigmoid(args[0], get_float(p, "alpha"), get_float(p, "beta")))
 
     @impl(act.HardSwishOp)
     def run_hard_swish(self, interpreter: Interpreter, op: act.HardSwishOp, args: tuple[Any, ...]):
-        return _f32(hard_swish(args[0]))
+        return f32_result(hard_swish(args[0]))
 
     @impl(act.SiluOp)
     def run_silu(self, interpreter: Interpreter, op: act.SiluOp, args: tuple[Any, ...]):
-        return _f32(silu(args[0]))
+        return f32_result(silu(args[0]))
 
     @impl(act.EluOp)
     def run_elu(self, interpreter: Interpreter, op: act.EluOp, args: tuple[Any, ...]):
-        return _f32(elu(args[0], get_float(op.properties, "alpha")))
+        return f32_result(elu(args[0], get_float(op.properties, "alpha")))
 
     @impl(act.SoftplusOp)
     def run_softplus(self, interpreter: Interpreter, op: act.SoftplusOp, args: tuple[Any, ...]):
-        return _f32(softplus(args[0]))
+        return f32_result(softplus(args[0]))

@@ -10,6 +10,8 @@ from xdsl.interpreter import Interpreter, InterpreterFunctions, impl, register_i
 
 from patcc.dialects.nn import binary
 
+from .common import f32_result
+
 
 def divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """IEEE division: x / 0 is +-inf or NaN, as in ONNX Runtime, without numpy warnings."""
@@ -30,7 +32,7 @@ BINARY_FUNCTIONS: dict[type[binary.BinaryElementwiseOp], Callable[..., np.ndarra
 
 def _run(op: binary.BinaryElementwiseOp, args: tuple[Any, ...]) -> tuple[np.ndarray]:
     a, b = args
-    return (np.asarray(BINARY_FUNCTIONS[type(op)](a, b), dtype=np.float32),)
+    return f32_result(BINARY_FUNCTIONS[type(op)](a, b))
 
 
 @register_impls

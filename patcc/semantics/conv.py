@@ -33,8 +33,8 @@ def conv_transpose2d(
     cpg = c // group
     sh, sw = strides
     dh, dw = dilations
-    full_h = (h - 1) * sh + dh * (kh - 1) + 1 + output_padding[0]
-    full_w = (wd - 1) * sw + dw * (kw - 1) + 1 + output_padding[1]
+    full_h = conv.conv_transpose_output_size(h, kh, sh, 0, 0, dh, output_padding[0])
+    full_w = conv.conv_transpose_output_size(wd, kw, sw, 0, 0, dw, output_padding[1])
     full = np.zeros((n, opg * group, full_h, full_w), dtype=np.float32)
     for g in range(group):
         xg = x[:, g * cpg : (g + 1) * cpg].transpose(0, 2, 3, 1).reshape(n * h * wd, cpg)

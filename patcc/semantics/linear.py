@@ -12,6 +12,8 @@ from xdsl.interpreter import Interpreter, InterpreterFunctions, impl, register_i
 from patcc.dialects.nn import linear
 from patcc.dialects.nn.base import get_float, get_int, get_ints
 
+from .common import f32_result
+
 F32 = np.float32
 
 
@@ -83,10 +85,6 @@ def batch_norm(
     return (x - mean.reshape(shape)) * factor + bias.reshape(shape)
 
 
-def _f32(y: np.ndarray) -> tuple[np.ndarray]:
-    return (np.asarray(y, dtype=F32),)
-
-
 @register_impls
 class LinearFunctions(InterpreterFunctions):
     @impl(linear.GemmOp)
@@ -102,21 +100,21 @@ class LinearFunctions(InterpreterFunctions):
             trans_a=bool(get_int(p, "trans_a")),
             trans_b=bool(get_int(p, "trans_b")),
         )
-        return _f32(y)
+        return f32_result(y)
 
     @impl(linear.MatMulOp)
     def run_matmul(self, interpreter: Interpreter, op: linear.MatMulOp, args: tuple[Any, ...]):
-        return _f32(matmul(args[0], args[1]))
+        return f32_result(matmul(args[0], args[1]))
 
     @impl(linear.SoftmaxOp)
     def run_softmax(self, interpreter: Interpreter, op: linear.SoftmaxOp, args: tuple[Any, ...]):
-        return _f32(softmax(args[0], get_ints(op.properties, "axes")))
+        return f32_result(softmax(args[0], get_ints(op.properties, "axes")))
 
     @impl(linear.LogSoftmaxOp)
     def run_log_softmax(
         self, interpreter: Interpreter, op: linear.LogSoftmaxOp, args: tuple[Any, ...]
     ):
-        return _f32(log_softmax(args[0], get_ints(op.properties, "axes")))
+        return f32_result(log_softmax(args[0], get_ints(op.properties, "axes")))
 
     @impl(linear.LrnOp)
     def run_lrn(self, interpreter: Interpreter, op: linear.LrnOp, args: tuple[Any, ...]):
@@ -128,13 +126,13 @@ class LinearFunctions(InterpreterFunctions):
             beta=get_float(p, "beta"),
             bias=get_float(p, "bias"),
         )
-        return _f32(y)
+        return f32_result(y)
 
     @impl(linear.BatchNormOp)
     def run_batch_norm(
         self, interpreter: Interpreter, op: linear.BatchNormOp, args: tuple[Any, ...]
     ):
         x, scale, bias, mean, var = args
-        return _f32(
+        return f32_result(
             batch_norm(x, scale, bias, mean, var, epsilon=get_float(op.properties, "epsilon"))
         )

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from patcc.dialects.nn.conv import conv_output_size
+
 
 def pad_nchw(x: np.ndarray, pads: Sequence[int], value: float = 0.0) -> np.ndarray:
     """pads = [top, left, bottom, right]."""
@@ -38,6 +40,19 @@ def windows(
     )
 
 
+def window_out_hw(
+    padded_hw: Sequence[int],
+    kernel: Sequence[int],
+    strides: Sequence[int],
+    dilations: Sequence[int],
+) -> tuple[int, int]:
+    """Output H, W of a window sliding over an already padded input."""
+    oh, ow = (
+        conv_output_size(padded_hw[i], kernel[i], strides[i], 0, 0, dilations[i]) for i in range(2)
+    )
+    return oh, ow
+
+
 def conv2d(
     x: np.ndarray,
     w: np.ndarray,
@@ -51,8 +66,7 @@ def conv2d(
     n = x.shape[0]
     o, ipg, kh, kw = w.shape
     xp = pad_nchw(x, pads)
-    oh = (xp.shape[2] - dilations[0] * (kh - 1) - 1) // strides[0] + 1
-    ow = (xp.shape[3] - dilations[1] * (kw - 1) - 1) // strides[1] + 1
+    oh, ow = window_out_hw(xp.shape[2:], (kh, kw), strides, dilations)
     win = windows(xp, (kh, kw), strides, dilations, (oh, ow))  # N C OH OW KH KW
     opg = o // group
     out = np.empty((n, o, oh, ow), dtype=np.float32)

@@ -11,18 +11,7 @@ from xdsl.interpreter import Interpreter, InterpreterFunctions, impl, register_i
 from patcc.dialects.nn import pool
 from patcc.dialects.nn.base import get_int, get_ints
 
-from .numpy_conv import pad_nchw, windows
-
-
-def _out_hw(
-    padded_hw: Sequence[int],
-    kernel: Sequence[int],
-    strides: Sequence[int],
-    dilations: Sequence[int],
-) -> tuple[int, int]:
-    oh = (padded_hw[0] - dilations[0] * (kernel[0] - 1) - 1) // strides[0] + 1
-    ow = (padded_hw[1] - dilations[1] * (kernel[1] - 1) - 1) // strides[1] + 1
-    return oh, ow
+from .numpy_conv import pad_nchw, window_out_hw, windows
 
 
 def max_pool(
@@ -36,7 +25,7 @@ def max_pool(
     """Padding is the lowest finite f32, as in ONNX Runtime: it never wins against an input
     value, and a window wholly in padding gives -3.4e38 rather than -inf."""
     xp = pad_nchw(x, pads, value=float(np.finfo(np.float32).min))
-    out_hw = _out_hw(xp.shape[2:], kernel, strides, dilations)
+    out_hw = window_out_hw(xp.shape[2:], kernel, strides, dilations)
     return windows(xp, kernel, strides, dilations, out_hw).max(axis=(4, 5))
 
 
@@ -63,7 +52,7 @@ def avg_pool(
     A window with no counted tap gives 0, as in ONNX Runtime.
     """
     xp = pad_nchw(x, pads)
-    out_hw = _out_hw(xp.shape[2:], kernel, strides, dilations)
+    out_hw = window_out_hw(xp.shape[2:], kernel, strides, dilations)
     sums = windows(xp, kernel, strides, dilations, out_hw).sum(axis=(4, 5), dtype=np.float32)
     counts = []
     for i in range(2):

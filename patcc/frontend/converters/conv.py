@@ -68,11 +68,8 @@ def convert_conv_transpose(ctx: ImportContext, node: onnx.NodeProto) -> Sequence
         pads = [0, 0, 0, 0]
     if out_shape is not None:
         for i in range(2):
-            full = (
-                (x_shape[2 + i] - 1) * strides[i]
-                + output_padding[i]
-                + dilations[i] * (kernel[i] - 1)
-                + 1
+            full = conv.conv_transpose_output_size(
+                x_shape[2 + i], kernel[i], strides[i], 0, 0, dilations[i], output_padding[i]
             )
             total = full - out_shape[i]
             if total < 0:  # a larger output than the full result: zeros at the end
