@@ -16,6 +16,7 @@ _PASSES: dict[str, tuple[str, str]] = {
     "prune-connectivity": ("prune_connectivity", "PruneConnectivityPass"),
     "reorder-filters": ("reorder_filters", "ReorderFiltersPass"),
     "pack-fkw": ("pack_fkw", "PackFkwPass"),
+    "lower-to-loops": ("lower_to_loops", "LowerToLoopsPass"),
 }
 
 

@@ -1,0 +1,269 @@
+"""lower-to-loops: the graph level (nn ops on tensors) becomes the loop level (buffers and
+scf/memref/arith/vector loop nests), the level tiling, unrolling, LRE and the C targets
+work on.
+
+Conventions (later passes and targets rely on them):
+- Signature: `func.func @f(%in: memref<..> {nn.name = "input"}, ..., %out: memref<..>
+  {nn.name = "output", nn.output})`. Inputs keep their order and attributes; each result
+  becomes a trailing out-parameter marked with the `nn.output` unit attribute, and the
+  function returns nothing. A returned value is computed straight into its out-parameter.
+- Tensor constants become private constant `memref.global`s read by `memref.get_global`;
+  intermediate tensors become `memref.alloc` buffers (reuse is a later buffer-plan pass).
+- Every op goes through `patcc.lowering.registry.LOWERINGS`; an op without a lowering (for
+  example a `pat` conv before its lowering is registered) is a clear error, never skipped.
+- A unary activation (relu, clip, silu, hard_swish, ...) that is the single use of an
+  epilogue producer (nn.conv2d, nn.conv_transpose, nn.gemm, nn.matmul) is fused into the
+  producer's store: no buffer, no second pass over memory for it.
+
+The lowerings emit `linalg.generic` where an op is a pure affine map (elementwise, broadcast,
+transpose, slice); this pass then runs xDSL's convert-linalg-to-loops and lower-affine, and
+finally hoists every scalar constant to the function entry, one per value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import arith, func, memref
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    DenseIntOrFPElementsAttr,
+    DictionaryAttr,
+    FloatAttr,
+    FunctionType,
+    IntegerAttr,
+    ModuleOp,
+    StringAttr,
+    TensorType,
+    UnitAttr,
+)
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.irdl import IRDLOperation
+from xdsl.passes import ModulePass
+from xdsl.rewriter import InsertPoint, Rewriter
+from xdsl.traits import SymbolOpInterface
+from xdsl.transforms.convert_linalg_to_loops import ConvertLinalgToLoopsPass
+from xdsl.transforms.lower_affine import LowerAffinePass
+
+from patcc.errors import PatccError
+from patcc.lowering.context import LoweringContext, buffer_type
+from patcc.lowering.registry import EPILOGUE_PRODUCERS, FUSABLE_ACTIVATIONS, LOWERINGS
+
+NAME_ATTR = "nn.name"
+OUTPUT_ATTR = "nn.output"
+
+
+@dataclass(frozen=True)
+class LowerToLoopsPass(ModulePass):
+    """Every tensor-level function of the module to loop level (see the module docstring)."""
+
+    name = "lower-to-loops"
+
+    vector_length: int = 8
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if self.vector_length < 1:
+            raise PatccError(
+                f"lower-to-loops: vector-length must be >= 1, got {self.vector_length}"
+            )
+        symbols = {
+            s.data
+            for o in op.ops
+            if o.get_trait(SymbolOpInterface) is not None
+            and isinstance(
+                s := o.properties.get("sym_name", o.attributes.get("sym_name")), StringAttr
+            )
+        }
+        for fn in list(op.ops):
+            if isinstance(fn, func.FuncOp) and fn.body.blocks and _is_tensor_level(fn):
+                _lower_function(op, fn, self.vector_length, symbols)
+        ConvertLinalgToLoopsPass().apply(ctx, op)
+        LowerAffinePass().apply(ctx, op)
+        for fn in op.ops:
+            if isinstance(fn, func.FuncOp) and fn.body.blocks:
+                hoist_constants(fn)
+
+
+def _is_tensor_level(fn: func.FuncOp) -> bool:
+    types = [*fn.function_type.inputs.data, *fn.function_type.outputs.data]
+    return any(isinstance(t, TensorType) for t in types) or any(
+        isinstance(r.type, TensorType) for o in fn.walk() for r in o.results
+    )
+
+
+def _arg_dicts(attrs: ArrayAttr[DictionaryAttr] | None, count: int) -> list[dict[str, Attribute]]:
+    if attrs is None:
+        return [{} for _ in range(count)]
+    return [dict(d.data) for d in attrs.data]
+
+
+def _operand_buffers(op: Operation, buffers: dict[SSAValue, SSAValue]) -> list[SSAValue | None]:
+    """Operand buffers in definition order: None for an absent optional, variadics inline."""
+    if not isinstance(op, IRDLOperation):
+        return [buffers[v] for v in op.operands]
+    out: list[SSAValue | None] = []
+    for name, _ in op.get_irdl_definition().operands:
+        value = getattr(op, name)
+        if value is None:
+            out.append(None)
+        elif isinstance(value, SSAValue):
+            out.append(buffers[value])
+        else:
+            out.extend(buffers[v] for v in value)
+    return out
+
+
+def _is_dense_constant(op: Operation) -> bool:
+    return (
+        isinstance(op, arith.ConstantOp)
+        and isinstance(op.value, DenseIntOrFPElementsAttr)
+        and isinstance(op.value.type, TensorType)
+    )
+
+
+def _lower_function(
+    module: ModuleOp, fn: func.FuncOp, vector_length: int, symbols: set[str]
+) -> None:
+    old = fn.body.block
+    ret = old.last_op
+    if not isinstance(ret, func.ReturnOp):
+        raise PatccError(
+            f"lower-to-loops: function @{fn.sym_name.data} does not end in func.return"
+        )
+    in_types = list(fn.function_type.inputs.data)
+    out_types = list(fn.function_type.outputs.data)
+    for t in [*in_types, *out_types]:
+        if not isinstance(t, TensorType):
+            raise PatccError(f"lower-to-loops: function @{fn.sym_name.data}: {t} is not a tensor")
+    arg_attrs = _arg_dicts(fn.arg_attrs, len(in_types))
+    res_attrs = _arg_dicts(fn.res_attrs, len(out_types))
+    for attrs in res_attrs:
+        attrs[OUTPUT_ATTR] = UnitAttr()
+
+    block = Block(arg_types=[buffer_type(t) for t in [*in_types, *out_types]])
+    new_fn = func.FuncOp(
+        fn.sym_name.data,
+        FunctionType.from_lists(block.arg_types, []),
+        Region(block),
+        fn.sym_visibility,
+        arg_attrs=ArrayAttr([DictionaryAttr(a) for a in [*arg_attrs, *res_attrs]]),
+    )
+    Rewriter.insert_op(new_fn, InsertPoint.before(fn))
+    ctx = LoweringContext(module, new_fn, block, vector_length, symbols)
+
+    buffers: dict[SSAValue, SSAValue] = {}
+    for arg, new in zip(old.args, block.args, strict=False):
+        buffers[arg] = new
+        new.name_hint = arg.name_hint
+    out_params = list(block.args[len(in_types) :])
+    # returned value -> its out-parameter positions not yet written
+    pending: dict[SSAValue, list[int]] = {}
+    for i, (value, param) in enumerate(zip(ret.arguments, out_params, strict=True)):
+        pending.setdefault(value, []).append(i)
+        name = res_attrs[i].get(NAME_ATTR)
+        param.name_hint = value.name_hint or (
+            name.data if isinstance(name, StringAttr) else f"out{i}"
+        )
+
+    def result_buffer(value: SSAValue) -> SSAValue:
+        slots = pending.get(value)
+        if slots:
+            return out_params[slots.pop(0)]
+        typ = value.type
+        assert isinstance(typ, TensorType)
+        return ctx.alloc(typ.get_shape(), value.name_hint, typ.element_type)
+
+    # fusion: producer -> the single-use activation applied in its store
+    fused: set[Operation] = set()
+    for op in old.ops:
+        if type(op) not in EPILOGUE_PRODUCERS or len(op.results) != 1:
+            continue
+        result = op.results[0]
+        uses = list(result.uses)
+        if len(uses) != 1 or result in pending:
+            continue
+        user = uses[0].operation
+        if (
+            type(user) in FUSABLE_ACTIVATIONS
+            and user.operands[0] is result
+            and user.parent_block() is old
+        ):
+            ctx.epilogues[op] = user
+            fused.add(user)
+
+    for op in old.ops:
+        ctx.ip = InsertPoint.at_end(block)
+        if isinstance(op, func.ReturnOp):
+            break
+        if op in fused:
+            continue
+        if _is_dense_constant(op):
+            assert isinstance(op, arith.ConstantOp)
+            value = op.value
+            assert isinstance(value, DenseIntOrFPElementsAttr)
+            buffers[op.result] = ctx.global_constant(value, op.result.name_hint or "cst")
+            continue
+        lowering = LOWERINGS.get(type(op))
+        if lowering is None:
+            raise PatccError(_missing(op))
+        act = ctx.epilogue(op)
+        final = act.results if act is not None else op.results
+        outs = [result_buffer(r) for r in final]
+        operands = _operand_buffers(op, buffers)
+        ctx.ip = InsertPoint.at_end(block)
+        lowering(ctx, op, operands, outs)
+        for r, buf in zip(op.results, outs, strict=True):
+            buffers[r] = buf
+        if act is not None:
+            buffers[act.results[0]] = outs[0]
+
+    ctx.ip = InsertPoint.at_end(block)
+    for value, slots in pending.items():
+        for i in slots:  # values returned twice, or arguments/constants returned as they are
+            ctx.insert(memref.CopyOp(buffers[value], out_params[i]))
+    ctx.insert(func.ReturnOp())
+    fn.detach()
+    fn.erase()
+
+
+def _missing(op: Operation) -> str:
+    msg = f"lower-to-loops: no lowering for op '{op.name}'"
+    if op.name.startswith("pat."):
+        return msg + " (pattern convolutions are lowered by patcc/lowering/pattern_conv.py)"
+    return msg + " (see patcc/lowering/registry.py)"
+
+
+def hoist_constants(fn: func.FuncOp) -> None:
+    """One scalar arith.constant per value, at the top of the function: what the lowerings
+    and convert-linalg-to-loops emitted inside loops runs once (MLIR canonicalize does the
+    same)."""
+    entry = fn.body.block
+    seen: dict[tuple[str, str], SSAValue] = {}
+    anchor: Operation | None = None
+    for op in list(fn.walk()):
+        if not isinstance(op, arith.ConstantOp) or not isinstance(
+            op.value, IntegerAttr | FloatAttr
+        ):
+            continue
+        key = (str(op.value), str(op.result.type))
+        if key in seen:
+            op.result.replace_all_uses_with(seen[key])
+            op.detach()
+            op.erase()
+            continue
+        seen[key] = op.result
+        op.detach()
+        Rewriter.insert_op(op, InsertPoint.after(anchor) if anchor else InsertPoint.at_start(entry))
+        anchor = op
+    # keep hoisted get_global / broadcast ops (which use constants) after the constants
+    if anchor is None:
+        return
+    last_constant, tail = anchor, anchor
+    for op in list(entry.ops):
+        if op is last_constant:
+            break
+        if not isinstance(op, arith.ConstantOp):
+            op.detach()
+            Rewriter.insert_op(op, InsertPoint.after(tail))
+            tail = op

@@ -1,0 +1,271 @@
+"""Pattern convolutions at loop level: the PatDNN code generator's loop nest.
+
+`pat.fkw_conv2d` reads its FKW arrays (constant `memref.global`s after `lower-to-loops`)
+in the order the loops stream them; every (filter, pattern) run gets a body specialised to
+the pattern, so a kept kernel costs exactly 4 input loads and 4 FMAs per output vector,
+with no index arithmetic on the pattern and no branch:
+
+    padded = input with a zero border (once per layer: the inner loops never branch)
+    for j in 0 .. O:                                     # reordered filters (FKR order)
+        o = reorder[j]                                   # the original output channel
+        lb[p] = offset[j] + stride[j, p]                 # run bounds, loaded once per filter
+        for oh in 0 .. OH:
+            for ow0 in 0 .. OW - OW % V step V:          # vectorised output width
+                acc = broadcast(bias[o])                 # bias fused: the initial value
+                for p in used patterns:                  # Python-unrolled: (dy, dx) constants
+                    for k in lb[p] .. lb[p+1]:           # scf.for, acc in iter_args
+                        c = index[k]
+                        acc = fma(vector.load padded[n, c, oh*sh + kh_t*dh, ow0 + kw_t*dw],
+                                  broadcast(weight[k, t]), acc)       # t = 0..3, unrolled
+                vector.store act(acc), y[n, o, oh, ow0]  # the op's activation, then a fused one
+            for ow in OW - OW % V .. OW: ...             # scalar remainder, same bodies
+
+The row and column indices of the 3 possible tap rows / columns are computed once per
+output row / vector, outside the kernel loops. As in the dense conv lowering, a conv with
+stride_w > 1 takes the scalar path over the whole width. Each kernel loop carries the
+discardable attributes `pat.conv` (the layer's name, conv0, conv1, ... as prune-patterns
+numbers them) and `pat.pattern` (the pattern's positions): `inner_body_stats` and later
+passes (LRE, tiling) find the specialised bodies by them.
+
+`pat.conv2d` (not FKW-packed) shares the emitter: its structure arrays (offset, reorder,
+index, stride) are functions of `ids` and `filter_order` alone, so they are packed at
+compile time (`patcc.compression.fkw.pack_fkw`) into constant globals, and the weights are
+read in place from `values[o, c, t]` (which therefore need not be constant).
+
+`filter_groups` is not used yet: group tiling is a later pass; the j loop runs the groups
+back to back, which is the same schedule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from xdsl.dialects import arith, scf
+from xdsl.dialects.builtin import DenseArrayBase, StringAttr, i64
+from xdsl.ir import Operation, SSAValue
+
+from patcc.compression.fkw import pack_fkw
+from patcc.constants import constant_value
+from patcc.dialects.nn.base import get_ints, get_str
+from patcc.dialects.nn.conv import Conv2dOp
+from patcc.dialects.pat.attributes import PATTERN_SIZE, position_offset
+from patcc.dialects.pat.conv import PatConv2dOp, ids_array
+from patcc.dialects.pat.fkw import FkwConv2dOp, dense_i32
+from patcc.errors import PatccError
+
+from .context import Index, Lowering, LoweringContext, buffer_shape
+
+CONV_ATTR = "pat.conv"
+"""On each specialised kernel loop: the name of the conv it belongs to."""
+PATTERN_ATTR = "pat.pattern"
+"""On each specialised kernel loop: the 4 kernel positions of its pattern."""
+
+WeightAt = Callable[[SSAValue, SSAValue, SSAValue, int], SSAValue]
+"""(k, o, c, t) -> the scalar weight of tap t of kept kernel k (filter o, channel c)."""
+
+
+@dataclass(frozen=True)
+class PatternConv:
+    """What the emitter needs of a pattern conv, whichever op it came from."""
+
+    offset: SSAValue  # memref<(O+1) x i32>
+    reorder: SSAValue  # memref<O x i32>
+    index: SSAValue  # memref<N x i32>
+    stride: SSAValue  # memref<O x (K+1) x i32>
+    weight_at: WeightAt
+    patterns: tuple[tuple[int, ...], ...]
+    used: tuple[int, ...]  # pattern ids with at least one kernel (all K when unknown)
+
+
+def _used_patterns(stride: np.ndarray | None, k: int) -> tuple[int, ...]:
+    """Patterns some filter has a kernel of: a body for the others would be dead code."""
+    if stride is None:
+        return tuple(range(k))
+    runs = np.diff(np.asarray(stride, dtype=np.int64), axis=1)
+    return tuple(int(p) for p in np.flatnonzero((runs > 0).any(axis=0)))
+
+
+def conv_name(ctx: LoweringContext, op: Operation) -> str:
+    """conv<i>, i = the op's position among the module's convs (prune-patterns' names)."""
+    convs = [c for c in ctx.module.walk() if isinstance(c, Conv2dOp | PatConv2dOp | FkwConv2dOp)]
+    for i, c in enumerate(convs):
+        if c is op:
+            return f"conv{i}"
+    return op.results[0].name_hint or "conv"
+
+
+def _activate(ctx: LoweringContext, op: Operation, value: SSAValue) -> SSAValue:
+    """The op's own fused activation, then any activation the pass fused after it."""
+    act = get_str(op.properties, "activation", "none")
+    if act not in ("none", "relu", "relu6"):
+        raise PatccError(f"lower-to-loops: {op.name}: unknown activation '{act}'")
+    if act != "none":  # np.maximum / np.clip of the reference: NaN-propagating max, min
+        value = ctx.maxf(value, ctx.const_like(value, 0.0))
+    if act == "relu6":
+        value = ctx.minf(value, ctx.const_like(value, 6.0))
+    return ctx.apply_epilogue(op, value)
+
+
+def emit_pattern_conv(
+    ctx: LoweringContext,
+    op: Operation,
+    conv: PatternConv,
+    x: SSAValue,
+    bias: SSAValue | None,
+    y: SSAValue,
+) -> None:
+    """The loop nest of the module docstring, computing `op` into `y`."""
+    p = op.properties
+    sh, sw = get_ints(p, "strides")
+    dh, dw = get_ints(p, "dilations")
+    n_n, o_n, oh_n, ow_n = buffer_shape(y)
+    xp = ctx.padded(x, get_ints(p, "pads"), 0.0)
+    vl = ctx.vector_length
+    vec_end = ow_n - ow_n % vl if sw == 1 and vl > 1 else 0
+    name = StringAttr(conv_name(ctx, op))
+    # (kh, kw) in 0..2 of each tap, in the stored weight order (ascending positions)
+    taps = {
+        q: [(dy + 1, dx + 1) for dy, dx in map(position_offset, conv.patterns[q])]
+        for q in conv.used
+    }
+    rows = sorted({kh for q in conv.used for kh, _ in taps[q]})
+    cols = sorted({kw for q in conv.used for _, kw in taps[q]})
+
+    def filter_body(ivs: list[Index]) -> None:
+        n, j = ivs
+        o = ctx.load_index(conv.reorder, j)
+        base = ctx.load_index(conv.offset, j)
+        bounds: dict[int, SSAValue] = {}
+        for q in conv.used:
+            for r in (q, q + 1):
+                if r not in bounds:
+                    start = ctx.emit(arith.IndexCastOp(ctx.load(conv.stride, [j, r]), base.type))
+                    bounds[r] = ctx.emit(arith.AddiOp(base, start))
+        b = ctx.load(bias, [o]) if bias is not None else ctx.f32(0.0)
+        b_vec = ctx.broadcast(b) if vec_end > 0 else None
+
+        def row(oh: Index) -> None:
+            iy = {kh: ctx.lin(0, (sh, oh), (dh, kh)) for kh in rows}
+
+            def accumulate(ow: Index, acc: SSAValue, vector: bool) -> SSAValue:
+                ix = {kw: ctx.lin(0, (sw, ow), (dw, kw)) for kw in cols}
+                for q in conv.used:
+
+                    def kernel(k: Index, carried: list[SSAValue], q: int = q) -> list[SSAValue]:
+                        assert isinstance(k, SSAValue)
+                        c = ctx.load_index(conv.index, k)
+                        a = carried[0]
+                        for t, (kh, kw) in enumerate(taps[q]):
+                            w = conv.weight_at(k, o, c, t)
+                            at = [n, c, iy[kh], ix[kw]]
+                            if vector:
+                                a = ctx.fma(ctx.vload(xp, at), ctx.broadcast(w), a)
+                            else:
+                                a = ctx.fma(ctx.load(xp, at), w, a)
+                        return [a]
+
+                    (acc,) = ctx.reduce(bounds[q + 1], [acc], kernel, lb=bounds[q], name="k")
+                    loop = acc.owner
+                    assert isinstance(loop, scf.ForOp)  # dynamic bounds: always a loop
+                    loop.attributes[CONV_ATTR] = name
+                    loop.attributes[PATTERN_ATTR] = DenseArrayBase.from_list(
+                        i64, list(conv.patterns[q])
+                    )
+                return acc
+
+            def vector_body(ow0: Index) -> None:
+                assert b_vec is not None
+                acc = accumulate(ow0, b_vec, True)
+                ctx.vstore(_activate(ctx, op, acc), y, [n, o, oh, ow0])
+
+            def scalar_body(ow: Index) -> None:
+                acc = accumulate(ow, b, False)
+                ctx.store(_activate(ctx, op, acc), y, [n, o, oh, ow])
+
+            ctx.loop(vec_end, vector_body, step=vl, name="ow")
+            ctx.loop(ow_n, scalar_body, lb=vec_end, name="ow")
+
+        ctx.loop(oh_n, row, name="oh")
+
+    ctx.nest((n_n, o_n), filter_body, names=("n", "j"))
+
+
+def lower_fkw_conv2d(
+    ctx: LoweringContext,
+    op: Operation,
+    operands: Sequence[SSAValue | None],
+    results: Sequence[SSAValue],
+) -> None:
+    """`pat.fkw_conv2d`: the FKW arrays are the operand buffers."""
+    assert isinstance(op, FkwConv2dOp)
+    x, offset, reorder, index, stride, weight, bias = operands
+    assert x is not None and offset is not None and reorder is not None
+    assert index is not None and stride is not None and weight is not None
+    patterns = op.patterns.patterns
+
+    def weight_at(k: SSAValue, o: SSAValue, c: SSAValue, t: int) -> SSAValue:
+        return ctx.load(weight, [k, t])
+
+    conv = PatternConv(
+        offset=offset,
+        reorder=reorder,
+        index=index,
+        stride=stride,
+        weight_at=weight_at,
+        patterns=patterns,
+        used=_used_patterns(constant_value(op.stride), len(patterns)),
+    )
+    emit_pattern_conv(ctx, op, conv, x, bias, results[0])
+
+
+def lower_pat_conv2d(
+    ctx: LoweringContext,
+    op: Operation,
+    operands: Sequence[SSAValue | None],
+    results: Sequence[SSAValue],
+) -> None:
+    """`pat.conv2d`: FKW structure packed at compile time from `ids` (and `filter_order`),
+    weights read in place from `values[o, c, t]`; the same loop nest as FKW."""
+    assert isinstance(op, PatConv2dOp)
+    x, values, bias = operands
+    assert x is not None and values is not None
+    patterns = op.patterns.patterns
+    ids = ids_array(op.ids)
+    order = get_ints(op.properties, "filter_order") if op.filter_order is not None else None
+    zeros = np.zeros((*ids.shape, PATTERN_SIZE), dtype=np.float32)  # structure only
+    fkw = pack_fkw(ids, zeros, patterns, order)
+    arrays = {
+        role: ctx.global_constant(dense_i32(getattr(fkw, role)), role)
+        for role in ("offset", "reorder", "index", "stride")
+    }
+
+    def weight_at(k: SSAValue, o: SSAValue, c: SSAValue, t: int) -> SSAValue:
+        return ctx.load(values, [o, c, t])
+
+    conv = PatternConv(
+        **arrays,
+        weight_at=weight_at,
+        patterns=patterns,
+        used=_used_patterns(fkw.stride, len(patterns)),
+    )
+    emit_pattern_conv(ctx, op, conv, x, bias, results[0])
+
+
+LOWERINGS: dict[type[Operation], Lowering] = {
+    FkwConv2dOp: lower_fkw_conv2d,
+    PatConv2dOp: lower_pat_conv2d,
+}
+
+# Both apply ctx.apply_epilogue before their stores (after their own fused activation).
+EPILOGUE_PRODUCERS: set[type[Operation]] = {FkwConv2dOp, PatConv2dOp}
+
+
+__all__ = [
+    "CONV_ATTR",
+    "EPILOGUE_PRODUCERS",
+    "LOWERINGS",
+    "PATTERN_ATTR",
+    "emit_pattern_conv",
+]

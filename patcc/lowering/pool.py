@@ -1,0 +1,174 @@
+"""Pools at loop level: scf.for nests emitted directly, scalar for now.
+
+Windowed pools read a bordered copy of the input (like the convs: lowest-f32 border for max,
+zero border for average), so the window loops have no bounds checks, and reduce in an
+iter_args register. Not linalg: xDSL's convert-linalg-to-loops keeps a reduction in memory
+(a load and a store of the output per tap), and average pooling divides by a per-position
+tap count, which is known at compile time: it is a constant table here, computed with the
+numpy reference's own function, so both levels count the same taps.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from xdsl.ir import Operation, SSAValue
+
+from patcc.dialects.nn import pool
+from patcc.dialects.nn.base import get_int, get_ints
+from patcc.semantics.pool import _tap_counts
+
+from .context import F32_LOWEST, Index, Lowering, LoweringContext, buffer_shape
+
+
+def _window(
+    ctx: LoweringContext,
+    op: Operation,
+    xp: SSAValue,
+    y: SSAValue,
+    init: SSAValue | None,
+    combine: str,
+    finish,
+) -> None:
+    """for n, c, oh, ow: acc = combine over the window of xp; y = finish(acc, oh, ow)."""
+    p = op.properties
+    kh_n, kw_n = get_ints(p, "kernel")
+    sh, sw = get_ints(p, "strides")
+    dh, dw = get_ints(p, "dilations")
+    n_n, c_n, oh_n, ow_n = buffer_shape(y)
+
+    def body(ivs: list[Index]) -> None:
+        n, c, oh, ow = ivs
+
+        def tap(kh: Index, kw: Index) -> SSAValue:
+            ih = ctx.lin(0, (sh, oh), (dh, kh))
+            iw = ctx.lin(0, (sw, ow), (dw, kw))
+            return ctx.load(xp, [n, c, ih, iw])
+
+        # max starts from the first tap (then -inf inputs give -inf, as in numpy)
+        start = init if init is not None else tap(0, 0)
+
+        def over_kh(kh: Index, carried: list[SSAValue]) -> list[SSAValue]:
+            def over_kw(kw: Index, carried: list[SSAValue]) -> list[SSAValue]:
+                v = tap(kh, kw)
+                acc = carried[0]
+                return [ctx.maxf(acc, v) if combine == "max" else ctx.addf(acc, v)]
+
+            return ctx.reduce(kw_n, carried, over_kw, name="kw")
+
+        acc = ctx.reduce(kh_n, [start], over_kh, name="kh")[0]
+        ctx.store(finish(acc, oh, ow), y, ivs)
+
+    ctx.nest((n_n, c_n, oh_n, ow_n), body, names=("n", "c", "oh", "ow"))
+
+
+def lower_max_pool(
+    ctx: LoweringContext,
+    op: Operation,
+    operands: Sequence[SSAValue | None],
+    results: Sequence[SSAValue],
+) -> None:
+    (x,) = operands
+    assert x is not None
+    xp = ctx.padded(x, get_ints(op.properties, "pads"), F32_LOWEST)
+    _window(ctx, op, xp, results[0], None, "max", lambda acc, oh, ow: acc)
+
+
+def avg_pool_divisors(op: Operation, in_hw: Sequence[int], out_hw: Sequence[int]) -> np.ndarray:
+    """OH x OW divisors of nn.avg_pool (1 where no tap counts: the sum there is 0)."""
+    p = op.properties
+    kernel, strides = get_ints(p, "kernel"), get_ints(p, "strides")
+    dilations, pads = get_ints(p, "dilations"), get_ints(p, "pads")
+    ceil_pads = get_ints(p, "ceil_pads", (0, 0))
+    include = bool(get_int(p, "count_include_pad"))
+    counts = []
+    for i in range(2):
+        lo, hi = (-pads[i], in_hw[i] + pads[i + 2] - ceil_pads[i]) if include else (0, in_hw[i])
+        counts.append(_tap_counts(out_hw[i], kernel[i], strides[i], dilations[i], pads[i], lo, hi))
+    divisor = (counts[0][:, None] * counts[1][None, :]).astype(np.float32)
+    return np.where(divisor > 0, divisor, np.float32(1))
+
+
+def lower_avg_pool(
+    ctx: LoweringContext,
+    op: Operation,
+    operands: Sequence[SSAValue | None],
+    results: Sequence[SSAValue],
+) -> None:
+    (x,) = operands
+    assert x is not None
+    y = results[0]
+    xp = ctx.padded(x, get_ints(op.properties, "pads"), 0.0)
+    divisors = avg_pool_divisors(op, buffer_shape(x)[2:], buffer_shape(y)[2:])
+    if np.all(divisors == divisors.flat[0]):
+        d = ctx.f32(float(divisors.flat[0]))  # one count everywhere: no table
+
+        def finish(acc: SSAValue, oh: Index, ow: Index) -> SSAValue:
+            return ctx.divf(acc, d)
+    else:
+        table = ctx.global_constant(divisors, "avg_pool_divisors")
+
+        def finish(acc: SSAValue, oh: Index, ow: Index) -> SSAValue:
+            return ctx.divf(acc, ctx.load(table, [oh, ow]))
+
+    _window(ctx, op, xp, y, ctx.f32(0.0), "sum", finish)
+
+
+def _global(
+    ctx: LoweringContext,
+    operands: Sequence[SSAValue | None],
+    results: Sequence[SSAValue],
+    mean: bool,
+) -> None:
+    """Reduce each (n, c) plane of the input (viewed N x C x S) in a register."""
+    (x,) = operands
+    assert x is not None
+    y = results[0]
+    shape = buffer_shape(x)
+    n_n, c_n = shape[:2]
+    s_n = math.prod(shape[2:])
+    xv = ctx.view(x, (n_n, c_n, s_n))
+    yv = ctx.view(y, (n_n, c_n, 1))
+
+    def body(ivs: list[Index]) -> None:
+        n, c = ivs
+        init = ctx.f32(0.0) if mean else ctx.load(xv, [n, c, 0])
+
+        def step(s: Index, carried: list[SSAValue]) -> list[SSAValue]:
+            v = ctx.load(xv, [n, c, s])
+            return [ctx.addf(carried[0], v) if mean else ctx.maxf(carried[0], v)]
+
+        acc = ctx.reduce(s_n, [init], step, name="s")[0]
+        if mean:
+            acc = ctx.divf(acc, ctx.f32(float(s_n)))
+        ctx.store(acc, yv, [n, c, 0])
+
+    ctx.nest((n_n, c_n), body, names=("n", "c"))
+
+
+def lower_global_avg_pool(
+    ctx: LoweringContext,
+    op: Operation,
+    operands: Sequence[SSAValue | None],
+    results: Sequence[SSAValue],
+) -> None:
+    _global(ctx, operands, results, mean=True)
+
+
+def lower_global_max_pool(
+    ctx: LoweringContext,
+    op: Operation,
+    operands: Sequence[SSAValue | None],
+    results: Sequence[SSAValue],
+) -> None:
+    _global(ctx, operands, results, mean=False)
+
+
+LOWERINGS: dict[type[Operation], Lowering] = {
+    pool.MaxPoolOp: lower_max_pool,
+    pool.AvgPoolOp: lower_avg_pool,
+    pool.GlobalAvgPoolOp: lower_global_avg_pool,
+    pool.GlobalMaxPoolOp: lower_global_max_pool,
+}

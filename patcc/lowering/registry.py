@@ -1,0 +1,48 @@
+"""Which function lowers which op: the table the `lower-to-loops` pass consults.
+
+A `Lowering` is `(ctx, op, operand buffers, result buffers) -> None` (see `context.py`):
+operand buffers in the op's definition order, None for an absent optional operand, the
+values of a variadic operand in place; result buffers one per result (a fused activation's
+result shares its producer's buffer). It emits at `ctx.ip` the ops that compute the results
+into their buffers.
+
+To add an op family: a module with `LOWERINGS` (and, if its lowerings apply
+`ctx.apply_epilogue` before their stores, `EPILOGUE_PRODUCERS`), merged below.
+"""
+
+from __future__ import annotations
+
+from xdsl.ir import Operation
+
+from . import activation, binary, conv, linear, pattern_conv, pool, rnn, tensor_ops
+from .context import Lowering, LoweringContext
+
+LOWERINGS: dict[type[Operation], Lowering] = {
+    **conv.LOWERINGS,
+    **activation.LOWERINGS,
+    **binary.LOWERINGS,
+    **pool.LOWERINGS,
+    **tensor_ops.LOWERINGS,
+    **linear.LOWERINGS,
+    **rnn.LOWERINGS,
+    **pattern_conv.LOWERINGS,
+}
+
+# Ops whose lowering applies `ctx.apply_epilogue(op, value)` to every value it stores: the
+# pass fuses a following single-use unary activation (activation.EMITTERS) into them.
+EPILOGUE_PRODUCERS: set[type[Operation]] = {
+    *conv.EPILOGUE_PRODUCERS,
+    *linear.EPILOGUE_PRODUCERS,
+    *pattern_conv.EPILOGUE_PRODUCERS,
+}
+
+# Unary activations the pass may fuse into an epilogue producer.
+FUSABLE_ACTIVATIONS: frozenset[type[Operation]] = frozenset(activation.EMITTERS)
+
+__all__ = [
+    "EPILOGUE_PRODUCERS",
+    "FUSABLE_ACTIVATIONS",
+    "LOWERINGS",
+    "Lowering",
+    "LoweringContext",
+]

@@ -1,0 +1,364 @@
+"""Loop-level pattern convs (patcc/lowering/pattern_conv.py) compute what the tensor level does.
+
+Random small pruned `pat.conv2d` layers (shapes, strides, pads, dilations, pattern sets,
+connectivity, bias, fused activations, a following activation the pass fuses too) go
+through reorder-filters + pack-fkw (or pack-fkw alone, or no packing at all) and then
+`lower-to-loops{vector-length=V}` for V in 1, 4, 8: the interpreter's loop-level output must
+equal the tensor-level one. Plus the shape of the generated bodies (4 loads + 4 FMAs per
+kernel, read back by `inner_body_stats`) and a whole pruned network against ONNX Runtime.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx
+import pytest
+from conftest import assert_close, assert_outputs_close, model_inputs, run_ort
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from xdsl.dialects import func, memref, scf, vector
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    DenseArrayBase,
+    DictionaryAttr,
+    FloatAttr,
+    ModuleOp,
+    StringAttr,
+    f32,
+)
+from xdsl.ir import Block, Region
+from xdsl.passes import ModulePass
+
+from patcc.compression.connectivity import drop_empty_kernels, prune_connectivity
+from patcc.compression.onnx_prune import prune
+from patcc.compression.patterns import candidate_patterns
+from patcc.constants import constant_op
+from patcc.dialects.nn import activation as act
+from patcc.dialects.nn.base import ints_attr, str_attr, tensor_f32
+from patcc.dialects.pat import FkwConv2dOp, PatConv2dOp, PatternsAttr, ids_attr
+from patcc.dialects.pat.conv import ACTIVATIONS
+from patcc.frontend import import_model, make_context
+from patcc.lowering.pattern_conv import CONV_ATTR, PATTERN_ATTR
+from patcc.lowering.stats import inner_body_stats
+from patcc.models import FAMILIES
+from patcc.models.graph import GraphBuilder
+from patcc.passes.lower_to_loops import LowerToLoopsPass
+from patcc.passes.pack_fkw import PackFkwPass
+from patcc.passes.reorder_filters import ReorderFiltersPass
+from patcc.pipelines import patdnn
+from patcc.semantics import NAME_ATTR, run_function
+
+CANDIDATES = candidate_patterns()
+CTX = make_context()
+TOL = 1e-5
+VECTOR_LENGTHS = (1, 4, 8)
+FOLLOWERS = ("none", "relu", "sigmoid", "clip")
+
+
+@st.composite
+def layers(draw: st.DrawFn) -> dict:
+    """A random small pruned pat.conv2d layer (tiny: the interpreter is slow)."""
+    o, c = draw(st.integers(1, 6)), draw(st.integers(1, 6))
+    patterns = draw(st.lists(st.sampled_from(CANDIDATES), min_size=1, max_size=8, unique=True))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    ids = rng.integers(0, len(patterns), size=(o, c)).astype(np.int8)
+    values = rng.standard_normal((o, c, 4)).astype(np.float32)
+    rate = draw(st.sampled_from([1.0, 1.5, 2.0, 3.6]))
+    ids, values = drop_empty_kernels(*prune_connectivity(ids, values, rate))
+    if draw(st.booleans()):  # whole filters removed: empty runs, zero-length filters
+        dead = rng.random(o) < 0.3
+        ids[dead] = -1
+        values[dead] = 0.0
+    d = draw(st.integers(1, 2))
+    return {
+        "o": o,
+        "c": c,
+        "hw": (draw(st.integers(6, 10)), draw(st.integers(6, 12))),
+        "patterns": patterns,
+        "ids": ids,
+        "values": values,
+        "strides": [draw(st.integers(1, 2)), draw(st.integers(1, 2))],
+        "pads": draw(st.lists(st.integers(0, 2), min_size=4, max_size=4)),
+        "dilations": [d, d],
+        "bias": rng.standard_normal(o).astype(np.float32) if draw(st.booleans()) else None,
+        "activation": draw(st.sampled_from(ACTIVATIONS)),
+        "follower": draw(st.sampled_from(FOLLOWERS)),
+        "seed": seed,
+    }
+
+
+def _follower(kind: str, x) -> act.UnaryElementwiseOp | None:
+    if kind == "relu":
+        return act.ReluOp.inferred([x])
+    if kind == "sigmoid":
+        return act.SigmoidOp.inferred([x])
+    if kind == "clip":
+        return act.ClipOp.inferred([x], min=FloatAttr(-0.5, f32), max=FloatAttr(0.75, f32))
+    return None
+
+
+def _module(layer: dict) -> ModuleOp:
+    """func @f(x) -> y: the pattern conv with constant values (and bias), then optionally a
+    unary activation the lowering fuses into the conv's store."""
+    shape = (1, layer["c"], *layer["hw"])
+    block = Block(arg_types=[tensor_f32(shape)])
+    values = constant_op(layer["values"])
+    ops: list = [values]
+    bias = None
+    if layer["bias"] is not None:
+        bias_op = constant_op(layer["bias"])
+        ops.append(bias_op)
+        bias = bias_op.result
+    props = {
+        "patterns": PatternsAttr(layer["patterns"]),
+        "ids": ids_attr(layer["ids"]),
+        "strides": ints_attr(layer["strides"]),
+        "pads": ints_attr(layer["pads"]),
+        "dilations": ints_attr(layer["dilations"]),
+    }
+    if layer["activation"] != "none":
+        props["activation"] = str_attr(layer["activation"])
+    conv = PatConv2dOp.inferred([block.args[0], values.result, bias], **props)
+    ops.append(conv)
+    out = conv.result
+    follower = _follower(layer["follower"], out)
+    if follower is not None:
+        ops.append(follower)
+        out = follower.results[0]
+    block.add_ops([*ops, func.ReturnOp(out)])
+    fn = func.FuncOp(
+        "f",
+        ([tensor_f32(shape)], [out.type]),
+        Region(block),
+        arg_attrs=ArrayAttr([DictionaryAttr({NAME_ATTR: StringAttr("x")})]),
+        res_attrs=ArrayAttr([DictionaryAttr({NAME_ATTR: StringAttr("y")})]),
+    )
+    module = ModuleOp([fn])
+    module.verify()
+    return module
+
+
+def _lower(module: ModuleOp, *passes: ModulePass) -> ModuleOp:
+    after = module.clone()
+    for p in passes:
+        p.apply(CTX, after)
+        after.verify()
+    return after
+
+
+def _input(layer: dict) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(layer["seed"] + 2)
+    return {"x": rng.standard_normal((1, layer["c"], *layer["hw"])).astype(np.float32)}
+
+
+PACKINGS: dict[str, tuple[ModulePass, ...]] = {
+    "fkr+fkw": (ReorderFiltersPass(group_size=2), PackFkwPass()),
+    "fkw": (PackFkwPass(),),
+    "unpacked": (),
+}
+
+
+@settings(max_examples=20, deadline=None)
+@given(layer=layers(), packing=st.sampled_from(sorted(PACKINGS)))
+def test_lowered_pattern_conv_matches_tensor_level(layer: dict, packing: str) -> None:
+    module = _lower(_module(layer), *PACKINGS[packing])
+    conv_type = PatConv2dOp if packing == "unpacked" else FkwConv2dOp
+    assert any(isinstance(op, conv_type) for op in module.walk())
+    inputs = _input(layer)
+    want = run_function(module, inputs)["y"]
+    for vl in VECTOR_LENGTHS:
+        lowered = _lower(module, LowerToLoopsPass(vector_length=vl))
+        assert not any(isinstance(op, PatConv2dOp | FkwConv2dOp) for op in lowered.walk())
+        # a following activation is fused into the conv's store: no intermediate buffer
+        allocs = [op for op in lowered.walk() if isinstance(op, memref.AllocOp)]
+        assert all(a.memref.name_hint == "padded" for a in allocs)
+        assert_close(run_function(lowered, inputs)["y"], want, TOL)
+
+
+@pytest.mark.parametrize("packing", sorted(PACKINGS))
+@pytest.mark.parametrize(
+    "ids",
+    [np.array([[-1, -1], [0, 1]], np.int8), np.full((2, 2), -1, np.int8)],
+    ids=["empty-filter", "no-kernels"],
+)
+def test_removed_filters_store_activated_bias(packing: str, ids: np.ndarray) -> None:
+    """A filter without kernels (or a layer without any: N = 0) runs no kernel loop and
+    stores act(bias)."""
+    layer = {
+        "o": 2,
+        "c": 2,
+        "hw": (6, 7),
+        "patterns": [(0, 1, 3, 4), (4, 5, 7, 8)],
+        "ids": ids,
+        "values": np.ones((2, 2, 4), np.float32) * (ids >= 0)[..., None],
+        "strides": [1, 1],
+        "pads": [1, 1, 1, 1],
+        "dilations": [1, 1],
+        "bias": np.array([0.5, -0.25], np.float32),
+        "activation": "relu",
+        "follower": "none",
+        "seed": 0,
+    }
+    module = _lower(_module(layer), *PACKINGS[packing])
+    inputs = _input(layer)
+    want = run_function(module, inputs)["y"]
+    np.testing.assert_array_equal(want[0, 0], 0.5)
+    for vl in (1, 4):
+        lowered = _lower(module, LowerToLoopsPass(vector_length=vl))
+        assert_close(run_function(lowered, inputs)["y"], want, TOL)
+
+
+def test_unpacked_conv_with_runtime_values() -> None:
+    """pat.conv2d whose values are a function argument: only the structure is packed at
+    compile time, the weights are read from the buffer in place."""
+    rng = np.random.default_rng(7)
+    ids = np.array([[0, -1, 1], [1, 1, -1]], np.int8)
+    values = rng.standard_normal((2, 3, 4)).astype(np.float32) * (ids >= 0)[..., None]
+    x_shape = (1, 3, 7, 9)
+    block = Block(arg_types=[tensor_f32(x_shape), tensor_f32((2, 3, 4))])
+    conv = PatConv2dOp.inferred(
+        [block.args[0], block.args[1], None],
+        patterns=PatternsAttr([(0, 1, 3, 4), (4, 5, 7, 8)]),
+        ids=ids_attr(ids),
+        strides=ints_attr([1, 1]),
+        pads=ints_attr([1, 1, 1, 1]),
+        dilations=ints_attr([1, 1]),
+        activation=str_attr("relu6"),
+    )
+    block.add_ops([conv, func.ReturnOp(conv.result)])
+    names = [DictionaryAttr({NAME_ATTR: StringAttr(n)}) for n in ("x", "v")]
+    fn = func.FuncOp(
+        "f",
+        ([tensor_f32(x_shape), tensor_f32((2, 3, 4))], [conv.result.type]),
+        Region(block),
+        arg_attrs=ArrayAttr(names),
+        res_attrs=ArrayAttr([DictionaryAttr({NAME_ATTR: StringAttr("y")})]),
+    )
+    module = ModuleOp([fn])
+    inputs = {"x": rng.standard_normal(x_shape).astype(np.float32), "v": values}
+    want = run_function(module, inputs)["y"]
+    lowered = _lower(module, LowerToLoopsPass(vector_length=4))
+    assert_close(run_function(lowered, inputs)["y"], want, TOL)
+
+
+# ---- the generated bodies ---------------------------------------------------------------
+
+
+def _fkw_module(vl: int) -> ModuleOp:
+    layer = {
+        "o": 2,
+        "c": 2,
+        "hw": (6, 6),
+        "patterns": [(0, 1, 3, 4), (4, 5, 7, 8)],
+        "ids": np.array([[0, 1], [-1, 0]], np.int8),
+        "values": np.arange(16, dtype=np.float32).reshape(2, 2, 4) * [[[1]], [[0]]],
+        "strides": [1, 1],
+        "pads": [1, 1, 1, 1],
+        "dilations": [1, 1],
+        "bias": None,
+        "activation": "relu",
+        "follower": "none",
+        "seed": 0,
+    }
+    layer["values"][1, 1] = [1, 2, 3, 4]
+    return _lower(_module(layer), PackFkwPass(), LowerToLoopsPass(vector_length=vl))
+
+
+def test_kernel_bodies_are_specialised_per_pattern() -> None:
+    """One kernel loop per (pattern, path): 4 vector loads, 4 broadcasts, 4 FMAs each, the
+    taps constant (no arithmetic on pattern positions), the accumulator in iter_args."""
+    module = _fkw_module(4)
+    loops = [op for op in module.walk() if isinstance(op, scf.ForOp) and CONV_ATTR in op.attributes]
+    # 2 used patterns x (vector path + scalar remainder of 6 % 4)
+    assert len(loops) == 4
+    vector_loops = [lp for lp in loops if lp.iter_args[0].type != f32]
+    assert len(vector_loops) == 2
+    for loop in vector_loops:
+        body = list(loop.body.block.ops)
+        assert sum(isinstance(op, vector.LoadOp) for op in body) == 4
+        assert sum(isinstance(op, vector.BroadcastOp) for op in body) == 4
+        assert sum(isinstance(op, vector.FMAOp) for op in body) == 4
+        assert not any(isinstance(op, scf.ForOp) for op in body)
+    marks = [lp.attributes[PATTERN_ATTR] for lp in vector_loops]
+    assert all(isinstance(m, DenseArrayBase) for m in marks)
+    patterns = {tuple(m.get_values()) for m in marks if isinstance(m, DenseArrayBase)}
+    assert patterns == {(0, 1, 3, 4), (4, 5, 7, 8)}
+
+
+def test_inner_body_stats() -> None:
+    stats = inner_body_stats(_fkw_module(4))
+    assert set(stats) == {"conv0"}
+    conv = stats["conv0"]
+    assert len(conv.bodies) == 4
+    assert conv.loads_per_kernel == 4 and conv.fmas_per_kernel == 4 and conv.loads_per_fma == 1
+    for body in conv.bodies:
+        assert (body.input_loads, body.weight_loads, body.index_loads, body.fmas) == (4, 4, 1, 4)
+        assert body.kernels == 1 and body.accumulators == 1
+    # V = 1: scalar path only, same counts
+    scalar = inner_body_stats(_fkw_module(1))["conv0"]
+    assert all(not b.vector for b in scalar.bodies) and scalar.fmas_per_kernel == 4
+
+
+def test_unused_patterns_get_no_body() -> None:
+    """A pattern of the set that no kernel uses generates no dead kernel loop."""
+    layer = {
+        "o": 2,
+        "c": 2,
+        "hw": (6, 6),
+        "patterns": [(0, 1, 3, 4), (4, 5, 7, 8), (1, 3, 4, 5)],
+        "ids": np.array([[0, 2], [2, 0]], np.int8),
+        "values": np.ones((2, 2, 4), np.float32),
+        "strides": [1, 1],
+        "pads": [1, 1, 1, 1],
+        "dilations": [1, 1],
+        "bias": None,
+        "activation": "none",
+        "follower": "none",
+        "seed": 0,
+    }
+    lowered = _lower(_module(layer), PackFkwPass(), LowerToLoopsPass(vector_length=8))
+    patterns = {b.pattern for b in inner_body_stats(lowered)["conv0"].bodies}
+    assert patterns == {(0, 1, 3, 4), (1, 3, 4, 5)}
+
+
+# ---- a whole pruned network -------------------------------------------------------------
+
+
+def _small_net() -> onnx.ModelProto:
+    """conv(3->8)+relu, conv(8->8)+relu, conv(8->6, stride 2)+relu, residual-free: the first
+    conv stays dense (3 input channels), the other two become FKW pattern convs."""
+    g = GraphBuilder("small_net", 0)
+    x = g.input((1, 3, 10, 10))
+    x = g.relu(g.conv(x, 8, 3))
+    x = g.relu(g.conv(x, 8, 3))
+    x = g.relu(g.conv(x, 6, 3, stride=2))
+    return g.build({"output": x})
+
+
+def test_pruned_vgg_lowered_matches_onnxruntime() -> None:
+    """A tiny VGG (convs, relus, max pools, gemms) at PatDNN's 8x, lowered whole."""
+    model = FAMILIES["vgg"](size=16, widths=(8, "M", 16, 16, "M"), hidden=(16,))
+    pruned = prune(model, patterns=8, connectivity=3.6)
+    module = import_model(pruned)
+    patdnn(8, 3.6).apply(CTX, module)
+    LowerToLoopsPass(vector_length=8).apply(CTX, module)
+    module.verify()
+    stats = inner_body_stats(module)
+    assert set(stats) == {"conv1", "conv2"}
+    assert all(s.loads_per_kernel == 4 and s.fmas_per_kernel == 4 for s in stats.values())
+    inputs = model_inputs(pruned)
+    assert_outputs_close(run_function(module, inputs), run_ort(pruned, inputs))
+
+
+def test_pruned_network_lowered_matches_onnxruntime() -> None:
+    pruned = prune(_small_net(), patterns=4, connectivity=2.0)
+    module = import_model(pruned)
+    patdnn(4, 2.0).apply(CTX, module)
+    assert sum(isinstance(op, FkwConv2dOp) for op in module.walk()) == 2
+    LowerToLoopsPass(vector_length=4).apply(CTX, module)
+    module.verify()
+    stats = inner_body_stats(module)
+    assert set(stats) == {"conv1", "conv2"}
+    inputs = model_inputs(pruned)
+    assert_outputs_close(run_function(module, inputs), run_ort(pruned, inputs))
