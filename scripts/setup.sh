@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: the C toolchain (targets), SIMDe (NEON on x86), aarch64 cross gcc + qemu,
 # PoCL (OpenCL on the CPU). Installed only when missing.
-DEB_PKGS=(build-essential)
+DEB_PKGS=(build-essential libsimde-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+          pocl-opencl-icd ocl-icd-opencl-dev)
 missing=()
 for p in "${DEB_PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
