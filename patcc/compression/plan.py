@@ -108,7 +108,7 @@ def plan_pruning(
     groups = [eligible] if options.scope == "model" and eligible else [[c] for c in eligible]
     sets: dict[str, PatternSet] = {}
     for group in groups:
-        patterns = _pattern_set(group, options.patterns)
+        patterns = choose_pattern_set([c.weight for c in group], options.patterns)
         sets.update(dict.fromkeys((c.name for c in group), patterns))
 
     decisions = []
@@ -117,21 +117,33 @@ def plan_pruning(
             decisions.append(LayerDecision(conv.name, reasons[conv.name]))
             continue
         patterns = sets[conv.name]
-        lossless = check_pattern_fit(conv.weight, patterns).lossless
-        if lossless:
-            ids, values = pack_dense(conv.weight, patterns)
-        else:
-            ids, values = project_to_patterns(conv.weight, patterns)
-        ids, values = prune_connectivity(ids, values, options.rate_for(conv.name))
-        ids, values = drop_empty_kernels(ids, values)
+        ids, values, lossless = prune_layer(conv.weight, patterns, options.rate_for(conv.name))
         decisions.append(LayerDecision(conv.name, None, patterns, ids, values, lossless))
     return decisions
 
 
-def _pattern_set(convs: Sequence[ConvWeights], k: int) -> PatternSet:
-    """The set of K patterns for these convs; an existing pattern set of at most K patterns
-    (a model pruned before, by patcc or by the user's training) is kept as it is."""
-    weights = [c.weight for c in convs]
+def prune_layer(
+    weight: np.ndarray, patterns: PatternSet, rate: float
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """One conv's weight (OIHW, 3x3) onto the constraint: pattern projection (lossless
+    packing when it already fits the set), then connectivity pruning at `rate`.
+
+    Returns ids (O, I) int8 (-1 = removed), values (O, I, 4) float32 and whether the weight
+    already fitted the set. This is the projection ADMM training uses too.
+    """
+    lossless = check_pattern_fit(weight, patterns).lossless
+    if lossless:
+        ids, values = pack_dense(weight, patterns)
+    else:
+        ids, values = project_to_patterns(weight, patterns)
+    ids, values = prune_connectivity(ids, values, rate)
+    ids, values = drop_empty_kernels(ids, values)
+    return ids, values, lossless
+
+
+def choose_pattern_set(weights: Sequence[np.ndarray], k: int) -> PatternSet:
+    """The set of K patterns for these OIHW 3x3 weights; an existing pattern set of at most K
+    patterns (a model pruned before, by patcc or by the user's training) is kept as it is."""
     existing = detect_existing_patterns(weights)
     if existing is not None and len(existing) <= k:
         return existing
