@@ -1,0 +1,124 @@
+"""report.json of a build folder: per layer what was compiled and what it costs.
+
+Read from the IR just before it is lowered to loops (the last level where a layer is still
+one op), through `patcc.report.layer_table` for shapes and MACs; pattern convs add the
+kernels kept, the non-zero MACs and their schedule (FKR filter groups, and any tiling
+properties later passes attach). Storage is the bytes of the op's constant operands, i.e.
+the compact FKW arrays for a packed conv.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from xdsl.dialects import arith, func
+from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, ModuleOp, StringAttr, TensorType
+from xdsl.ir import Attribute, Operation, SSAValue
+
+from patcc.constants import constant_value
+from patcc.dialects.pat.conv import PatConv2dOp, get_ids
+from patcc.dialects.pat.fkw import FkwConv2dOp
+from patcc.report import LayerStats, layer_table
+from patcc.semantics import main_function
+
+# op properties that describe how a layer is computed rather than what it computes
+SCHEDULE_KEYS = ("filter_groups", "tile", "unroll", "vector", "lre", "schedule", "activation")
+
+
+def _layer_ops(module: ModuleOp) -> list[Operation]:
+    """The ops `layer_table` has one row for, in the same order."""
+    return [
+        op
+        for op in main_function(module).body.walk()
+        if not isinstance(op, arith.ConstantOp | func.ReturnOp | func.FuncOp)
+    ]
+
+
+def _json_value(attr: Attribute) -> Any:
+    if isinstance(attr, DenseArrayBase):
+        return [int(v) for v in attr.get_values()]
+    if isinstance(attr, IntegerAttr):
+        return attr.value.data
+    if isinstance(attr, StringAttr):
+        return attr.data
+    return str(attr)
+
+
+def _schedule(op: Operation) -> dict[str, Any]:
+    items = {**op.attributes, **op.properties}
+    out = {k: _json_value(v) for k, v in items.items() if any(s in k for s in SCHEDULE_KEYS)}
+    groups = out.get("filter_groups")
+    if isinstance(groups, list):
+        out["filter_groups"] = len(groups)  # the count; the starts are in the IR
+    return out
+
+
+def _storage_bytes(op: Operation) -> int:
+    return sum(
+        int(value.nbytes)
+        for value in (constant_value(v) for v in op.operands[1:])
+        if value is not None
+    )
+
+
+def _dims(value: SSAValue) -> tuple[int, ...]:
+    typ = value.type
+    return tuple(typ.get_shape()) if isinstance(typ, TensorType) else ()
+
+
+def _pattern_conv(op: PatConv2dOp | FkwConv2dOp) -> dict[str, int]:
+    """Kernels kept of all, and MACs dense (9 taps a kernel) and non-zero (4 taps a kept
+    kernel), from the pattern ids or the FKW index array."""
+    out = _dims(op.result)
+    in_channels = _dims(op.input)[1]
+    if isinstance(op, PatConv2dOp):
+        ids = get_ids(op.properties)
+        kept, total = int((ids >= 0).sum()), int(ids.size)
+    else:
+        kept, total = _dims(op.index)[0], _dims(op.reorder)[0] * in_channels
+    pixels = int(np.prod(out)) // out[1]  # batch x height x width
+    return {
+        "kernels_kept": kept,
+        "kernels_total": total,
+        "macs": pixels * total * 9,
+        "nonzero_macs": pixels * kept * 4,
+    }
+
+
+def _dense_conv(op: Operation, macs: int) -> dict[str, int]:
+    """Kernels with a non-zero weight, and MACs scaled by the share of non-zero weights."""
+    weight = constant_value(op.operands[1]) if len(op.operands) > 1 else None
+    if "conv" not in op.name or weight is None or weight.ndim != 4:
+        return {}
+    kernels = weight.reshape(weight.shape[0] * weight.shape[1], -1)
+    return {
+        "kernels_kept": int(np.any(kernels != 0, axis=1).sum()),
+        "kernels_total": int(kernels.shape[0]),
+        "nonzero_macs": macs * int(np.count_nonzero(weight)) // max(1, weight.size),
+    }
+
+
+def _row(stats: LayerStats, op: Operation) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "name": stats.name,
+        "op": stats.op,
+        "shape": [list(s) for s in stats.shapes],
+        "macs": stats.macs,
+        "nonzero_macs": stats.macs,
+        "storage_bytes": _storage_bytes(op),
+    }
+    if isinstance(op, PatConv2dOp | FkwConv2dOp):
+        row.update(_pattern_conv(op))
+    else:
+        row.update(_dense_conv(op, stats.macs))
+    schedule = _schedule(op)
+    if schedule:
+        row["schedule"] = schedule
+    return row
+
+
+def layer_report(module: ModuleOp) -> list[dict[str, Any]]:
+    rows = layer_table(module)
+    ops = _layer_ops(module)
+    return [_row(stats, op) for stats, op in zip(rows, ops, strict=True)]
