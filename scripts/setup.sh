@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up for a fresh Debian machine: system packages the project needs, a .venv,
-# and patcc installed in editable mode with its dev extras. Quick when everything is there.
+# and patcc installed in editable mode with its dev and train extras. Quick when everything
+# is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,8 +24,9 @@ PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 stamp=.venv/.stamp-install
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    echo "setup: installing patcc (editable) with dev extras into .venv"
+    echo "setup: installing patcc (editable) with dev and train extras into .venv"
     .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-    .venv/bin/python -m pip install -q -e ".[dev]"
+    # train: torch==2.13.0 (CPU build from local disk, ~30 s, ~0.9 GB) for the ADMM tests
+    .venv/bin/python -m pip install -q -e ".[dev,train]"
     touch "$stamp"
 fi
