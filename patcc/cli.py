@@ -52,14 +52,22 @@ def cmd_prune(args: argparse.Namespace) -> int:
 
 
 def cmd_pipeline(args: argparse.Namespace) -> int:
-    from patcc.pipelines import patdnn, pipeline_string
+    from patcc.pipelines import Tiles, patdnn, pipeline_string
 
+    for flag in ("vector_length", "tile_oc", "tile_oh", "tile_ow"):
+        value, low = getattr(args, flag), 0 if flag == "tile_oc" else 1
+        if value < low:
+            raise PatccError(f"--{flag.replace('_', '-')} must be >= {low}, got {value}")
     pipeline = patdnn(
         args.patterns,
         args.connectivity,
         scope=args.scope,
         first_layer=args.first_layer,
         group_size=args.group_size,
+        to_loops=args.to == "loops",
+        vector_length=args.vector_length,
+        tiles=None if args.no_tile else Tiles(args.tile_oc, args.tile_oh, args.tile_ow),
+        lre=not args.no_lre,
     )
     # Checked now, so a bad option is an error here rather than later inside xdsl-opt.
     from patcc.compression.plan import PruneOptions
@@ -162,6 +170,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", choices=["patdnn"], help="the pipeline")
     _add_prune_options(p)
     p.add_argument("--group-size", type=int, default=4, help="FKR filter-group size (default 4)")
+    p.add_argument(
+        "--to", choices=["loops", "fkw"], default="loops", help="stop at loop level or at FKW"
+    )
+    p.add_argument("--vector-length", type=int, default=8, help="SIMD width (default 8)")
+    p.add_argument("--tile-oc", type=int, default=0, help="filters per tile (0: the group size)")
+    p.add_argument("--tile-oh", type=int, default=4, help="output rows per tile (default 4)")
+    p.add_argument("--tile-ow", type=int, default=2, help="output vectors per tile (default 2)")
+    p.add_argument("--no-tile", action="store_true", help="leave the conv loops untiled")
+    p.add_argument("--no-lre", action="store_true", help="no eliminate-load-redundancy")
     p.set_defaults(run=cmd_pipeline)
 
     p = sub.add_parser("demo", help="the main job on the built-in VGG-16")

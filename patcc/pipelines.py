@@ -1,21 +1,39 @@
 """Named pass pipelines: Python `PassPipeline` objects and their `xdsl-opt -p` strings.
 
-`patdnn(...)` is the PatDNN flow as far as it is built: pattern and connectivity pruning,
-filter-kernel reorder and FKW packing. Later levels (loops, tiling, load-redundancy
-elimination) append their passes here, so the Python object and the string never differ.
+`patdnn(...)` is the PatDNN flow from an imported model to loop level: pattern and
+connectivity pruning, filter-kernel reorder, FKW packing, lowering to loops, tiling and
+load-redundancy elimination, then xDSL's canonicalize and CSE. The Python object and the
+`xdsl-opt -p` string are made from the same list, so they never differ.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from xdsl.passes import ModulePass, PassPipeline
+from xdsl.transforms.canonicalize import CanonicalizePass
+from xdsl.transforms.common_subexpression_elimination import CommonSubexpressionElimination
 from xdsl.transforms.dead_code_elimination import DeadCodeElimination
 
+from patcc.passes.eliminate_load_redundancy import EliminateLoadRedundancyPass
 from patcc.passes.fold_batchnorm import FoldBatchNormPass
 from patcc.passes.fuse_silu import FuseSiluPass
+from patcc.passes.lower_to_loops import LowerToLoopsPass
 from patcc.passes.pack_fkw import PackFkwPass
 from patcc.passes.prune_connectivity import PruneConnectivityPass
 from patcc.passes.prune_patterns import PrunePatternsPass
 from patcc.passes.reorder_filters import DEFAULT_GROUP_SIZE, ReorderFiltersPass
+from patcc.passes.tile_conv import TileConvPass
+
+
+@dataclass(frozen=True)
+class Tiles:
+    """tile-conv's sizes: filters (0: the FKR group size, so a tile is one group), output
+    rows, and output-width vectors."""
+
+    oc: int = 0
+    oh: int = 4
+    ow: int = 2
 
 
 def post_import_passes() -> list[ModulePass]:
@@ -31,15 +49,28 @@ def patdnn(
     scope: str = "model",
     first_layer: bool = False,
     group_size: int = DEFAULT_GROUP_SIZE,
+    to_loops: bool = True,
+    vector_length: int = 8,
+    tiles: Tiles | None = Tiles(),
+    lre: bool = True,
 ) -> PassPipeline:
     """The PatDNN pipeline from an imported (nn-level) module. `connectivity=1.0` prunes
-    patterns only."""
+    patterns only; `to_loops=False` stops at FKW (pattern level); `tiles=None` does not
+    tile, `lre=False` leaves the tiles rolled (no unroll-and-jam, no load elimination)."""
     passes: list[ModulePass] = [
         PrunePatternsPass(num_patterns=patterns, scope=scope, first_layer=first_layer),
     ]
     if connectivity != 1.0:
         passes.append(PruneConnectivityPass(rate=connectivity))
     passes += [ReorderFiltersPass(group_size=group_size), PackFkwPass(), DeadCodeElimination()]
+    if to_loops:
+        passes.append(LowerToLoopsPass(vector_length=vector_length))
+        if tiles is not None:
+            oc = tiles.oc or group_size
+            passes.append(TileConvPass(oc=oc, oh=tiles.oh, ow=tiles.ow))
+        if lre:
+            passes.append(EliminateLoadRedundancyPass())
+        passes += [CanonicalizePass(), CommonSubexpressionElimination()]
     return PassPipeline(tuple(passes))
 
 

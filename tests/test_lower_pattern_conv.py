@@ -45,7 +45,7 @@ from patcc.models.graph import GraphBuilder
 from patcc.passes.lower_to_loops import LowerToLoopsPass
 from patcc.passes.pack_fkw import PackFkwPass
 from patcc.passes.reorder_filters import ReorderFiltersPass
-from patcc.pipelines import patdnn
+from patcc.pipelines import Tiles, patdnn
 from patcc.semantics import NAME_ATTR, run_function
 
 CANDIDATES = candidate_patterns()
@@ -337,28 +337,45 @@ def _small_net() -> onnx.ModelProto:
 
 
 def test_pruned_vgg_lowered_matches_onnxruntime() -> None:
-    """A tiny VGG (convs, relus, max pools, gemms) at PatDNN's 8x, lowered whole."""
+    """A tiny VGG (convs, relus, max pools, gemms) at PatDNN's 8x, through the whole patdnn
+    pipeline (lowered, tiled 4 filters x 4 rows x 2 vectors, LRE'd)."""
     model = FAMILIES["vgg"](size=16, widths=(8, "M", 16, 16, "M"), hidden=(16,))
     pruned = prune(model, patterns=8, connectivity=3.6)
     module = import_model(pruned)
     patdnn(8, 3.6).apply(CTX, module)
-    LowerToLoopsPass(vector_length=8).apply(CTX, module)
     module.verify()
     stats = inner_body_stats(module)
     assert set(stats) == {"conv1", "conv2"}
-    assert all(s.loads_per_kernel == 4 and s.fmas_per_kernel == 4 for s in stats.values())
+    assert all(s.fmas_per_kernel > 4 and s.loads_per_fma < 1 for s in stats.values())
     inputs = model_inputs(pruned)
     assert_outputs_close(run_function(module, inputs), run_ort(pruned, inputs))
 
 
-def test_pruned_network_lowered_matches_onnxruntime() -> None:
+@pytest.mark.parametrize(
+    ("name", "tiles"), [("small", Tiles(oc=2, oh=3, ow=2)), ("resnet", Tiles())]
+)
+def test_pruned_network_lowered_matches_onnxruntime(name: str, tiles: Tiles) -> None:
+    """The whole pipeline on a residual-free net (vector length 4, tiles that leave
+    remainders) and on the ResNet-style family (defaults) == ONNX Runtime on the pruned model."""
+    model = _small_net() if name == "small" else FAMILIES["resnet"]()
+    pruned = prune(model, patterns=4, connectivity=2.0)
+    module = import_model(pruned)
+    pipeline = patdnn(4, 2.0, vector_length=4 if name == "small" else 8, tiles=tiles)
+    pipeline.apply(CTX, module)
+    module.verify()
+    assert not any(isinstance(op, FkwConv2dOp) for op in module.walk())
+    if name == "small":
+        assert set(inner_body_stats(module)) == {"conv1", "conv2"}
+    inputs = model_inputs(pruned)
+    assert_outputs_close(run_function(module, inputs), run_ort(pruned, inputs))
+
+
+def test_pipeline_can_stop_before_tiling() -> None:
+    """patdnn(..., to_loops=False) + lower-to-loops: the untiled bodies, 4 loads + 4 FMAs."""
     pruned = prune(_small_net(), patterns=4, connectivity=2.0)
     module = import_model(pruned)
-    patdnn(4, 2.0).apply(CTX, module)
+    patdnn(4, 2.0, to_loops=False).apply(CTX, module)
     assert sum(isinstance(op, FkwConv2dOp) for op in module.walk()) == 2
     LowerToLoopsPass(vector_length=4).apply(CTX, module)
-    module.verify()
     stats = inner_body_stats(module)
-    assert set(stats) == {"conv1", "conv2"}
-    inputs = model_inputs(pruned)
-    assert_outputs_close(run_function(module, inputs), run_ort(pruned, inputs))
+    assert all(s.loads_per_kernel == 4 and s.fmas_per_kernel == 4 for s in stats.values())

@@ -32,8 +32,8 @@ index, stride) are functions of `ids` and `filter_order` alone, so they are pack
 compile time (`patcc.compression.fkw.pack_fkw`) into constant globals, and the weights are
 read in place from `values[o, c, t]` (which therefore need not be constant).
 
-`filter_groups` is not used yet: group tiling is a later pass; the j loop runs the groups
-back to back, which is the same schedule.
+`filter_groups` is not used here: the j loop runs the groups back to back, and the j, oh and
+vector-ow loops carry `pat.loop` (filters / rows / cols) so that `tile-conv` can tile them.
 """
 
 from __future__ import annotations
@@ -61,6 +61,13 @@ CONV_ATTR = "pat.conv"
 """On each specialised kernel loop: the name of the conv it belongs to."""
 PATTERN_ATTR = "pat.pattern"
 """On each specialised kernel loop: the 4 kernel positions of its pattern."""
+LOOP_ATTR = "pat.loop"
+"""On the reordered-filter (`filters`), output-row (`rows`) and vector output-width (`cols`)
+loops of a pattern conv: what `tile-conv` tiles (a loop of one trip is not emitted)."""
+TILE_ATTR = "pat.tile"
+"""On a loop `tile-conv` strip-mined: the tile size (the intra-tile trip count)."""
+UNROLL_ATTR = "pat.unroll"
+"""On `tile-conv`'s intra-tile loops (constant trip count): for LRE to unroll and jam."""
 
 WeightAt = Callable[[SSAValue, SSAValue, SSAValue, int], SSAValue]
 """(k, o, c, t) -> the scalar weight of tap t of kept kernel k (filter o, channel c)."""
@@ -185,11 +192,28 @@ def emit_pattern_conv(
                 ctx.store(_activate(ctx, op, acc), y, [n, o, oh, ow])
 
             ctx.loop(vec_end, vector_body, step=vl, name="ow")
+            if vec_end > vl:
+                _mark_last(ctx, "cols")
             ctx.loop(ow_n, scalar_body, lb=vec_end, name="ow")
 
         ctx.loop(oh_n, row, name="oh")
+        if oh_n > 1:
+            _mark_last(ctx, "rows")
 
     ctx.nest((n_n, o_n), filter_body, names=("n", "j"))
+    if o_n > 1:
+        _mark_last(ctx, "filters", nested=n_n > 1)
+
+
+def _mark_last(ctx: LoweringContext, role: str, nested: bool = False) -> None:
+    """Mark the loop just emitted at `ctx.ip` (or the one loop in its body: the j loop inside
+    a batch loop) with `pat.loop = role`."""
+    ip = ctx.ip
+    op = ip.insert_before.prev_op if ip.insert_before is not None else ip.block.last_op
+    if nested and isinstance(op, scf.ForOp):
+        op = op.body.block.first_op
+    assert isinstance(op, scf.ForOp), "a loop of more than one trip was just emitted"
+    op.attributes[LOOP_ATTR] = StringAttr(role)
 
 
 def lower_fkw_conv2d(
@@ -265,7 +289,10 @@ EPILOGUE_PRODUCERS: set[type[Operation]] = {FkwConv2dOp, PatConv2dOp}
 __all__ = [
     "CONV_ATTR",
     "EPILOGUE_PRODUCERS",
+    "LOOP_ATTR",
     "LOWERINGS",
     "PATTERN_ATTR",
+    "TILE_ATTR",
+    "UNROLL_ATTR",
     "emit_pattern_conv",
 ]

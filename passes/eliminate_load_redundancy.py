@@ -1,0 +1,140 @@
+"""eliminate-load-redundancy (LRE): one load per input vector in each register tile.
+
+After `tile-conv`, three steps turn a tile into a register-blocked micro-kernel:
+
+1. unroll the intra-tile loops (`pat.unroll`) with xDSL's own `scf.for` unroller pattern;
+2. jam the copies (`patcc.lowering.jam`): the copies' loops of equal bounds and role fuse,
+   so each kernel loop carries the whole tile's accumulators (oh rows x ow vectors) and
+   its body holds every tap of every copy;
+3. remove redundant loads in each block: two loads of the same buffer at the same address,
+   with no write to that buffer between them, are one. Kernel level: the taps (dy, dx) of
+   output row r read input row r*stride + dy, so rows of the tile share loads; the channel
+   index and weights of the kernel are loaded once for the tile, not once per output.
+   Filter level: filters of a group (an `oc` tile) share a load when their kernels read the
+   same (channel, row, column) in one body.
+
+Step 3 is ours, not xDSL's CSE: `vector.load` declares no memory effect, so CSE keeps it, and
+equal addresses are often different SSA values (`(oh0 + 1) * 2 + 0` vs `oh0 * 2 + 2`): the
+pass compares addresses as affine forms of their leaves. CSE then merges the pure ops the
+deduplicated loads leave identical (weight broadcasts, index casts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import arith, memref, scf, vector
+from xdsl.dialects.builtin import IntegerAttr, ModuleOp
+from xdsl.ir import Block, Operation, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, RewritePattern
+from xdsl.rewriter import Rewriter
+from xdsl.transforms.common_subexpression_elimination import cse
+from xdsl.transforms.scf_for_loop_unroll import UnrollLoopPattern
+
+from patcc.lowering.effects import effects, root
+from patcc.lowering.jam import jam
+from patcc.lowering.pattern_conv import CONV_ATTR, LOOP_ATTR, UNROLL_ATTR
+
+Affine = tuple[frozenset[tuple[Hashable, int]], int]
+
+
+class _UnrollMarked(RewritePattern):
+    """xDSL's full unroll, for the loops tile-conv marked only."""
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        if isinstance(op, scf.ForOp) and UNROLL_ATTR in op.attributes:
+            UnrollLoopPattern().match_and_rewrite(op, rewriter)
+
+
+def affine(value: SSAValue) -> Affine:
+    """value as sum(coef * leaf) + constant over addi / subi / muli-by-constant; a leaf is
+    an SSA value (an index_cast is its operand's leaf: casts of one load are one leaf)."""
+    owner = value.owner
+    if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
+        return frozenset(), int(owner.value.value.data)
+    if isinstance(owner, arith.AddiOp | arith.SubiOp):
+        (lt, lc), (rt, rc) = affine(owner.lhs), affine(owner.rhs)
+        sign = 1 if isinstance(owner, arith.AddiOp) else -1
+        terms = dict(lt)
+        for leaf, coef in rt:
+            terms[leaf] = terms.get(leaf, 0) + sign * coef
+        return frozenset((k, c) for k, c in terms.items() if c), lc + sign * rc
+    if isinstance(owner, arith.MuliOp):
+        (lt, lc), (rt, rc) = affine(owner.lhs), affine(owner.rhs)
+        if not rt or not lt:
+            scale, (terms, const) = (rc, (lt, lc)) if not rt else (lc, (rt, rc))
+            return frozenset((k, c * scale) for k, c in terms if c * scale), const * scale
+    if isinstance(owner, arith.IndexCastOp):
+        return frozenset({(("index_cast", owner.input), 1)}), 0
+    return frozenset({(value, 1)}), 0
+
+
+def _load_key(op: memref.LoadOp | vector.LoadOp) -> Hashable:
+    buf, *indices = op.operands
+    return (op.name, op.results[0].type, buf, tuple(affine(i) for i in indices))
+
+
+def dedupe_loads(block: Block) -> int:
+    """Replace each load by an earlier equal one of this block (no write to its buffer in
+    between); recurse into nested blocks. Returns the number of loads removed."""
+    removed = 0
+    seen: dict[Hashable, SSAValue] = {}
+    for op in list(block.ops):
+        if isinstance(op, memref.LoadOp | vector.LoadOp):
+            key = _load_key(op)
+            if key in seen:
+                op.results[0].replace_all_uses_with(seen[key])
+                Rewriter.erase_op(op)
+                removed += 1
+                continue
+            seen[key] = op.results[0]
+            continue
+        for region in op.regions:
+            for inner in region.blocks:
+                removed += dedupe_loads(inner)
+        written = effects(op)
+        if written.unknown:
+            seen.clear()
+        elif written.writes:
+            for key in [k for k, v in seen.items() if root(_buffer(v)) in written.writes]:
+                del seen[key]
+    return removed
+
+
+def _buffer(loaded: SSAValue) -> SSAValue:
+    owner = loaded.owner
+    assert isinstance(owner, Operation)
+    return owner.operands[0]
+
+
+def _conv_nests(module: ModuleOp) -> list[scf.ForOp]:
+    """The outermost marked loops: the pattern-conv nests."""
+    out: list[scf.ForOp] = []
+    for op in module.walk():
+        if isinstance(op, scf.ForOp) and (CONV_ATTR in op.attributes or LOOP_ATTR in op.attributes):
+            parent = op.parent_op()
+            while parent is not None and not (
+                isinstance(parent, scf.ForOp)
+                and (CONV_ATTR in parent.attributes or LOOP_ATTR in parent.attributes)
+            ):
+                parent = parent.parent_op()
+            if parent is None:
+                out.append(op)
+    return out
+
+
+@dataclass(frozen=True)
+class EliminateLoadRedundancyPass(ModulePass):
+    """Unroll and jam tile-conv's tiles, then load each input vector once per tile."""
+
+    name = "eliminate-load-redundancy"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        PatternRewriteWalker(_UnrollMarked()).rewrite_module(op)
+        for nest in _conv_nests(op):
+            jam(nest.body.block)
+            dedupe_loads(nest.body.block)
+            cse(nest)

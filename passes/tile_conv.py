@@ -1,0 +1,112 @@
+"""tile-conv: tile the filter, row and column loops of every pattern conv.
+
+`lower-to-loops` marks the reordered-filter loop j, the output-row loop and the vector
+output-width loop of each pattern conv with `pat.loop` (filters / rows / cols). This pass
+strip-mines each of them by its tile size,
+
+    for x in lb .. ub step s                 for x0 in lb .. m step T*s   {pat.tile = T}
+        body(x)                       ->          for t in 0 .. T        {pat.unroll}
+                                                      body(x0 + t*s)
+                                              for x in m .. ub step s       (remainder)
+                                                  body(x)
+
+with m = lb + (trip count // T) * T * s: full tiles run the intra-tile loop of constant trip
+count T, and the remainder (sizes that do not divide) keeps the original loop. The intra-tile
+loops have constant bounds so that xDSL's `scf.for` unroller takes them as they are; they are
+marked `pat.unroll` for `eliminate-load-redundancy`, which unrolls and jams them into a
+register tile (oc filters x oh rows x ow vectors of accumulators). The tile sizes live on the
+loops (`pat.tile`), so a later printer or tuner reads them from the IR; `oc` is best the FKR
+group size (`reorder-filters{group-size}`), so a tile of filters is one group.
+
+A tile size of 1 (or one at least the loop's trip count) leaves that loop as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import arith, scf
+from xdsl.dialects.builtin import IndexType, IntegerAttr, ModuleOp, StringAttr, UnitAttr
+from xdsl.ir import Block, Region, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.rewriter import InsertPoint, Rewriter
+
+from patcc.errors import PatccError
+from patcc.lowering.jam import constant_int
+from patcc.lowering.pattern_conv import LOOP_ATTR, TILE_ATTR, UNROLL_ATTR
+
+
+def _const(value: int, ip: InsertPoint) -> SSAValue:
+    op = arith.ConstantOp(IntegerAttr(value, IndexType()))
+    Rewriter.insert_op(op, ip)
+    return op.result
+
+
+def strip_mine(loop: scf.ForOp, tile: int) -> bool:
+    """Strip-mine `loop` (constant bounds, no iter_args) by `tile`; False if nothing to do."""
+    lb, ub, step = (constant_int(v) for v in (loop.lb, loop.ub, loop.step))
+    if lb is None or ub is None or step is None or loop.iter_args or step <= 0:
+        return False
+    trips = max(0, -(-(ub - lb) // step))
+    if tile <= 1 or trips < tile:
+        return False
+    main_end = lb + trips // tile * tile * step
+    before = InsertPoint.before(loop)
+    zero, one, size, scale = (_const(v, before) for v in (0, 1, tile, step))
+    # intra-tile loop: t in 0..tile, x = x0 + t*step, the original body with x for its iv
+    outer_block = Block(arg_types=[IndexType()])
+    x0 = outer_block.args[0]
+    x0.name_hint = (loop.body.block.args[0].name_hint or "x") + "0"
+    inner_block = Block(arg_types=[IndexType()])
+    t = inner_block.args[0]  # unnamed: unrolling names its constants after it
+    if step != 1:
+        mul = arith.MuliOp(t, scale)
+        inner_block.add_op(mul)
+        t = mul.result
+    add = arith.AddiOp(x0, t)
+    inner_block.add_op(add)
+    body = loop.body.block
+    mapping: dict[SSAValue, SSAValue] = {body.args[0]: add.result}
+    for op in body.ops:
+        inner_block.add_op(op.clone(mapping))
+    inner = scf.ForOp(zero, size, one, [], Region(inner_block))
+    inner.attributes[UNROLL_ATTR] = UnitAttr()
+    outer_block.add_ops([inner, scf.YieldOp()])
+    start, end, tile_step = (_const(v, before) for v in (lb, main_end, tile * step))
+    outer = scf.ForOp(start, end, tile_step, [], Region(outer_block))
+    outer.attributes.update(loop.attributes)
+    outer.attributes[TILE_ATTR] = IntegerAttr(tile, 64)
+    Rewriter.insert_op(outer, before)
+    if main_end >= ub:
+        Rewriter.erase_op(loop)
+    else:  # the remainder: the original loop from main_end on
+        loop.operands[0] = _const(main_end, before)
+    return True
+
+
+@dataclass(frozen=True)
+class TileConvPass(ModulePass):
+    """Tile the pattern convs' filters by `oc`, output rows by `oh` and output width by `ow`
+    vectors (1 = leave that loop untiled)."""
+
+    name = "tile-conv"
+
+    oc: int = 4
+    oh: int = 4
+    ow: int = 2
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        sizes = {"filters": self.oc, "rows": self.oh, "cols": self.ow}
+        if min(sizes.values()) < 1:
+            raise PatccError(f"tile-conv: tile sizes must be >= 1, got {sizes}")
+        for role in ("cols", "rows", "filters"):  # inner first: outer tiles copy tiled bodies
+            loops = [
+                loop
+                for loop in op.walk()
+                if isinstance(loop, scf.ForOp)
+                and loop.attributes.get(LOOP_ATTR) == StringAttr(role)
+                and TILE_ATTR not in loop.attributes
+            ]
+            for loop in loops:
+                strip_mine(loop, sizes[role])

@@ -1,0 +1,125 @@
+"""tile-conv and eliminate-load-redundancy keep the loop-level pattern convs' results.
+
+Random small pruned layers (the strategy of test_lower_pattern_conv: shapes, strides, pads,
+dilations, pattern sets, connectivity, bias, fused activations), random tile sizes and
+vector lengths: the interpreter's output after each pass is bit-identical to the one before
+it (each accumulator still sums its taps in the same order). Plus the structure: tile sizes
+recorded on the loops, remainders, and the load counts of a hand-sized register tile.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_lower_pattern_conv import PACKINGS, _input, _lower, _module, layers
+from xdsl.dialects import scf, vector
+from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr
+
+from patcc.errors import PatccError
+from patcc.lowering.pattern_conv import LOOP_ATTR, TILE_ATTR, UNROLL_ATTR
+from patcc.lowering.stats import inner_body_stats
+from patcc.passes.eliminate_load_redundancy import EliminateLoadRedundancyPass
+from patcc.passes.lower_to_loops import LowerToLoopsPass
+from patcc.passes.pack_fkw import PackFkwPass
+from patcc.passes.tile_conv import TileConvPass
+from patcc.semantics import run_function
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    layer=layers(),
+    packing=st.sampled_from(["fkr+fkw", "unpacked"]),
+    vl=st.sampled_from([1, 4, 8]),
+    tiles=st.tuples(st.integers(1, 3), st.integers(1, 4), st.integers(1, 3)),
+)
+def test_tile_and_lre_keep_results(
+    layer: dict, packing: str, vl: int, tiles: tuple[int, int, int]
+) -> None:
+    loops = _lower(_module(layer), *PACKINGS[packing], LowerToLoopsPass(vector_length=vl))
+    inputs = _input(layer)
+    want = run_function(loops, inputs)["y"]
+    oc, oh, ow = tiles
+    tiled = _lower(loops, TileConvPass(oc=oc, oh=oh, ow=ow))
+    np.testing.assert_array_equal(run_function(tiled, inputs)["y"], want)
+    lre = _lower(tiled, EliminateLoadRedundancyPass())
+    assert not any(UNROLL_ATTR in op.attributes for op in lre.walk())
+    np.testing.assert_array_equal(run_function(lre, inputs)["y"], want)
+    before, after = inner_body_stats(tiled), inner_body_stats(lre)
+    for name, stats in after.items():  # never more loads per output than before
+        assert stats.loads_per_fma <= before[name].loads_per_fma
+
+
+def _layer(o: int = 2, h: int = 6, w: int = 8) -> dict:
+    """o filters x 2 channels; patterns [0, 1, 3, 4] (rows +0/+1, columns +0/+1 of the
+    padded input) and [4, 5, 7, 8] (rows, columns +1/+2); every kernel kept."""
+    ids = np.array([[0, 1], [1, 0]] * (o // 2) + [[0, 0]] * (o % 2), np.int8)
+    return {
+        "o": o,
+        "c": 2,
+        "hw": (h, w),
+        "patterns": [(0, 1, 3, 4), (4, 5, 7, 8)],
+        "ids": ids,
+        "values": np.arange(o * 8, dtype=np.float32).reshape(o, 2, 4),
+        "strides": [1, 1],
+        "pads": [1, 1, 1, 1],
+        "dilations": [1, 1],
+        "bias": None,
+        "activation": "none",
+        "follower": "none",
+        "seed": 0,
+    }
+
+
+def _loops(layer: dict, vl: int = 4) -> ModuleOp:
+    return _lower(_module(layer), PackFkwPass(), LowerToLoopsPass(vector_length=vl))
+
+
+def _tiles(module: ModuleOp) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for op in module.walk():
+        role, tile = op.attributes.get(LOOP_ATTR), op.attributes.get(TILE_ATTR)
+        if isinstance(role, StringAttr) and isinstance(tile, IntegerAttr):
+            out.setdefault(role.data, []).append(tile.value.data)
+    return out
+
+
+def test_tile_sizes_live_on_the_loops() -> None:
+    # 5 filters, 7 rows, 12 columns = 3 vectors of 4: every size leaves a remainder
+    loops = _loops(_layer(o=5, h=7, w=12))
+    tiled = _lower(loops, TileConvPass(oc=2, oh=3, ow=2))
+    tiles = _tiles(tiled)
+    assert tiles["filters"] == [2]
+    assert set(tiles["rows"]) == {3} and set(tiles["cols"]) == {2}
+    # the remainders keep the original (untiled) loops
+    roles = [
+        op.attributes[LOOP_ATTR]
+        for op in tiled.walk()
+        if LOOP_ATTR in op.attributes and TILE_ATTR not in op.attributes
+    ]
+    assert {r.data for r in roles if isinstance(r, StringAttr)} == {"filters", "rows", "cols"}
+    # tiles larger than the loops: nothing to tile
+    assert _tiles(_lower(loops, TileConvPass(oc=8, oh=8, ow=4))) == {}
+
+
+def test_tile_sizes_must_be_positive() -> None:
+    with pytest.raises(PatccError, match="tile sizes"):
+        _lower(_loops(_layer()), TileConvPass(oc=0))
+
+
+def test_lre_register_tile_load_counts() -> None:
+    """oh = 4 rows x ow = 2 vectors: a kernel of pattern [0, 1, 3, 4] reads padded rows
+    r + {0, 1} at columns x + {0, 1}, for r in 0..3 and x in {x0, x0 + 4}: 5 rows x 4
+    columns = 20 distinct vectors for 32 FMAs (32 loads before LRE)."""
+    tiled = _lower(_loops(_layer()), TileConvPass(oc=2, oh=4, ow=2))
+    lre = _lower(tiled, EliminateLoadRedundancyPass())
+    full = [b for b in inner_body_stats(lre)["conv0"].bodies if b.accumulators == 8]
+    assert full and all((b.input_loads, b.fmas, b.index_loads) == (20, 32, 1) for b in full)
+    assert all(b.weight_loads == 4 for b in full)  # the 4 weights once for the whole tile
+    before = [b for b in inner_body_stats(tiled)["conv0"].bodies if b.vector]
+    assert all((b.input_loads, b.fmas, b.accumulators) == (4, 4, 1) for b in before)
+    fused = [op for op in lre.walk() if isinstance(op, scf.ForOp) and len(op.iter_args) == 8]
+    assert all(
+        sum(isinstance(o, vector.LoadOp) for o in loop.body.block.ops) == 20 for loop in fused
+    )
