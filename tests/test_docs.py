@@ -152,6 +152,8 @@ def example_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "3_fkr.mlir",
         "4_fkw.mlir",
         "5_loops.mlir",
+        "6_tiled.mlir",
+        "7_lre.mlir",
     ]
     return out
 
@@ -167,7 +169,7 @@ def test_example_files_parse_with_xdsl_opt(example_dir: Path, tmp_path: Path) ->
     printed = {}
     for mlir in sorted(example_dir.glob("*.mlir")):
         printed[mlir.name] = _xdsl_opt(mlir, tmp_path / mlir.name)
-    assert len(printed) == 6
+    assert len(printed) == 8
     # the facts docs/architecture.md tells about each level
     assert "nn.batch_norm" in printed["0_nn_raw.mlir"]
     assert "nn.batch_norm" not in printed["1_nn.mlir"]
@@ -177,6 +179,9 @@ def test_example_files_parse_with_xdsl_opt(example_dir: Path, tmp_path: Path) ->
     assert "pat.conv2d" not in printed["4_fkw.mlir"]
     assert "pat.fkw_conv2d" not in printed["5_loops.mlir"]
     assert "scf.for" in printed["5_loops.mlir"] and "pat.pattern" in printed["5_loops.mlir"]
+    assert "pat.tile = 4" in printed["6_tiled.mlir"] and "pat.unroll" in printed["6_tiled.mlir"]
+    assert "pat.unroll" not in printed["7_lre.mlir"]
+    assert "%133, %134, %135, %136 = scf.for %k" in printed["7_lre.mlir"]
 
 
 INLINE_OP = re.compile(r"`(%[^`]* = [^`]*: [^`]*)`")

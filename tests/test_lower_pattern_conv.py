@@ -245,21 +245,28 @@ def test_unpacked_conv_with_runtime_values() -> None:
 # ---- the generated bodies ---------------------------------------------------------------
 
 
+HAND_LAYER = {
+    "o": 2,
+    "c": 2,
+    "hw": (6, 6),
+    "patterns": [(0, 1, 3, 4), (4, 5, 7, 8)],
+    "strides": [1, 1],
+    "pads": [1, 1, 1, 1],
+    "dilations": [1, 1],
+    "bias": None,
+    "activation": "none",
+    "follower": "none",
+    "seed": 0,
+}
+"""A hand-sized layer's fixed fields (2 filters x 2 channels, 2 patterns, stride 1, pad 1)."""
+
+
 def _fkw_module(vl: int) -> ModuleOp:
     layer = {
-        "o": 2,
-        "c": 2,
-        "hw": (6, 6),
-        "patterns": [(0, 1, 3, 4), (4, 5, 7, 8)],
+        **HAND_LAYER,
         "ids": np.array([[0, 1], [-1, 0]], np.int8),
         "values": np.arange(16, dtype=np.float32).reshape(2, 2, 4) * [[[1]], [[0]]],
-        "strides": [1, 1],
-        "pads": [1, 1, 1, 1],
-        "dilations": [1, 1],
-        "bias": None,
         "activation": "relu",
-        "follower": "none",
-        "seed": 0,
     }
     layer["values"][1, 1] = [1, 2, 3, 4]
     return _lower(_module(layer), PackFkwPass(), LowerToLoopsPass(vector_length=vl))

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_lower_pattern_conv import PACKINGS, _input, _lower, _module, layers
+from test_lower_pattern_conv import HAND_LAYER, PACKINGS, _input, _lower, _module, layers
 from xdsl.dialects import scf, vector
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr
 
@@ -55,21 +55,8 @@ def _layer(o: int = 2, h: int = 6, w: int = 8) -> dict:
     """o filters x 2 channels; patterns [0, 1, 3, 4] (rows +0/+1, columns +0/+1 of the
     padded input) and [4, 5, 7, 8] (rows, columns +1/+2); every kernel kept."""
     ids = np.array([[0, 1], [1, 0]] * (o // 2) + [[0, 0]] * (o % 2), np.int8)
-    return {
-        "o": o,
-        "c": 2,
-        "hw": (h, w),
-        "patterns": [(0, 1, 3, 4), (4, 5, 7, 8)],
-        "ids": ids,
-        "values": np.arange(o * 8, dtype=np.float32).reshape(o, 2, 4),
-        "strides": [1, 1],
-        "pads": [1, 1, 1, 1],
-        "dilations": [1, 1],
-        "bias": None,
-        "activation": "none",
-        "follower": "none",
-        "seed": 0,
-    }
+    values = np.arange(o * 8, dtype=np.float32).reshape(o, 2, 4)
+    return {**HAND_LAYER, "o": o, "hw": (h, w), "ids": ids, "values": values}
 
 
 def _loops(layer: dict, vl: int = 4) -> ModuleOp:

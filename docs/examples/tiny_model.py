@@ -10,6 +10,8 @@ writes OUT_DIR/tiny.onnx and one .mlir file per level:
     3_fkr.mlir      `xdsl-opt 2_pat.mlir -p 'reorder-filters{group-size=4}'`
     4_fkw.mlir      `xdsl-opt 3_fkr.mlir -p 'pack-fkw,dce'`
     5_loops.mlir    `xdsl-opt 4_fkw.mlir -p lower-to-loops`
+    6_tiled.mlir    `xdsl-opt 5_loops.mlir -p 'tile-conv{oc=4 oh=4 ow=2}'`
+    7_lre.mlir      `xdsl-opt 6_tiled.mlir -p 'eliminate-load-redundancy,canonicalize,cse'`
 
 The model (input "input" 1x3x8x8, output "logits" 1x10), deterministic weights (seed 0):
 
@@ -40,6 +42,8 @@ LEVELS = (
     "3_fkr.mlir",
     "4_fkw.mlir",
     "5_loops.mlir",
+    "6_tiled.mlir",
+    "7_lre.mlir",
 )
 
 # (input file, pass pipeline, output file) of each xdsl-opt step
@@ -48,6 +52,8 @@ XDSL_OPT_STEPS = (
     ("2_pat.mlir", "reorder-filters{group-size=4}", "3_fkr.mlir"),
     ("3_fkr.mlir", "pack-fkw,dce", "4_fkw.mlir"),
     ("4_fkw.mlir", "lower-to-loops", "5_loops.mlir"),
+    ("5_loops.mlir", "tile-conv{oc=4 oh=4 ow=2}", "6_tiled.mlir"),
+    ("6_tiled.mlir", "eliminate-load-redundancy,canonicalize,cse", "7_lre.mlir"),
 )
 
 
