@@ -149,43 +149,50 @@ def compare(split: Split, recipe: Recipe) -> dict[str, float]:
     result["one-shot + masked fine-tune"] = accuracy(one_shot, split.x_test, split.y_test)
 
     admm = copy.deepcopy(dense)
-    pruner(admm, recipe).fit(
-        batches,
-        F.cross_entropy,
-        admm_epochs=recipe.admm_epochs,
-        finetune_epochs=recipe.finetune_epochs,
-        lr=recipe.lr / 2,
-    )
-    result["ADMM + masked fine-tune"] = accuracy(admm, split.x_test, split.y_test)
+    admm_pruner = pruner(admm, recipe)
+    for epochs, finetune, row in (
+        (recipe.admm_epochs, 0, "ADMM, hard-pruned (no fine-tune)"),
+        (0, recipe.finetune_epochs, "ADMM + masked fine-tune"),
+    ):
+        admm_pruner.fit(
+            batches, F.cross_entropy, admm_epochs=epochs, finetune_epochs=finetune, lr=recipe.lr / 2
+        )
+        result[row] = accuracy(admm, split.x_test, split.y_test)
     return result
 
 
 def main(argv: list[str] | None = None) -> None:
     defaults = Recipe()
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(description="ADMM pattern pruning on digits")
     for field in ("dense_epochs", "admm_epochs", "finetune_epochs", "width", "seed"):
-        parser.add_argument(
-            "--" + field.replace("_", "-"), type=int, default=getattr(defaults, field)
-        )
+        flag = "--" + field.replace("_", "-")
+        parser.add_argument(flag, type=int, default=getattr(defaults, field))
+    parser.add_argument("--seeds", type=int, default=1, help="runs, seeds seed, seed+1, ...")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    recipe = Recipe(
-        dense_epochs=args.dense_epochs,
-        admm_epochs=args.admm_epochs,
-        finetune_epochs=args.finetune_epochs,
-        width=args.width,
-        seed=args.seed,
-    )
     start = time.perf_counter()
-    result = compare(load_digits_split(seed=recipe.seed), recipe)
+    runs = []
+    for seed in range(args.seed, args.seed + args.seeds):
+        recipe = Recipe(
+            dense_epochs=args.dense_epochs,
+            admm_epochs=args.admm_epochs,
+            finetune_epochs=args.finetune_epochs,
+            width=args.width,
+            seed=seed,
+        )  # the seed picks the split, the initial weights and the batch order
+        runs.append(compare(load_digits_split(seed=seed), recipe))
+    seeds = range(args.seed, args.seed + args.seeds)
     print(
-        f"| model (patterns {recipe.patterns}, connectivity {recipe.connectivity}) | test accuracy |"
+        f"| test accuracy (%), patterns {defaults.patterns}, connectivity "
+        f"{defaults.connectivity} | " + " | ".join(f"seed {s}" for s in seeds) + " | mean |"
     )
-    print("| --- | --- |")
-    for name, acc in result.items():
-        print(f"| {name} | {acc:.2f} % |")
+    print("| --- " * (len(runs) + 2) + "|")
+    for name in runs[0]:
+        accs = [run[name] for run in runs]
+        cells = " | ".join(f"{a:.2f}" for a in accs)
+        print(f"| {name} | {cells} | {sum(accs) / len(accs):.2f} |")
     print(
         f"\n{time.perf_counter() - start:.0f} s, torch {torch.__version__}, "
         f"{torch.get_num_threads()} threads"
