@@ -11,19 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xdsl.passes import ModulePass, PassPipeline
-from xdsl.transforms.canonicalize import CanonicalizePass
-from xdsl.transforms.common_subexpression_elimination import CommonSubexpressionElimination
 from xdsl.transforms.dead_code_elimination import DeadCodeElimination
 
-from patcc.passes.eliminate_load_redundancy import EliminateLoadRedundancyPass
 from patcc.passes.fold_batchnorm import FoldBatchNormPass
 from patcc.passes.fuse_silu import FuseSiluPass
-from patcc.passes.lower_to_loops import LowerToLoopsPass
 from patcc.passes.pack_fkw import PackFkwPass
 from patcc.passes.prune_connectivity import PruneConnectivityPass
 from patcc.passes.prune_patterns import PrunePatternsPass
 from patcc.passes.reorder_filters import DEFAULT_GROUP_SIZE, ReorderFiltersPass
-from patcc.passes.tile_conv import TileConvPass
 
 
 @dataclass(frozen=True)
@@ -63,7 +58,16 @@ def patdnn(
     if connectivity != 1.0:
         passes.append(PruneConnectivityPass(rate=connectivity))
     passes += [ReorderFiltersPass(group_size=group_size), PackFkwPass(), DeadCodeElimination()]
-    if to_loops:
+    if to_loops:  # imported here: the importer's post_import_passes need none of these
+        from xdsl.transforms.canonicalize import CanonicalizePass
+        from xdsl.transforms.common_subexpression_elimination import (
+            CommonSubexpressionElimination,
+        )
+
+        from patcc.passes.eliminate_load_redundancy import EliminateLoadRedundancyPass
+        from patcc.passes.lower_to_loops import LowerToLoopsPass
+        from patcc.passes.tile_conv import TileConvPass
+
         passes.append(LowerToLoopsPass(vector_length=vector_length))
         if tiles is not None:
             oc = tiles.oc or group_size
