@@ -17,6 +17,9 @@ _PASSES: dict[str, tuple[str, str]] = {
     "reorder-filters": ("reorder_filters", "ReorderFiltersPass"),
     "pack-fkw": ("pack_fkw", "PackFkwPass"),
     "lower-to-loops": ("lower_to_loops", "LowerToLoopsPass"),
+    "plan-buffers": ("plan_buffers", "PlanBuffersPass"),
+    "parallelize": ("parallelize", "ParallelizePass"),
+    "layout-weights": ("layout_weights", "LayoutWeightsPass"),
     "tile-conv": ("tile_conv", "TileConvPass"),
     "eliminate-load-redundancy": ("eliminate_load_redundancy", "EliminateLoadRedundancyPass"),
 }

@@ -43,11 +43,11 @@ from xdsl.irdl import IRDLOperation
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.traits import SymbolOpInterface
-from xdsl.transforms.convert_linalg_to_loops import ConvertLinalgToLoopsPass
 from xdsl.transforms.lower_affine import LowerAffinePass
 
 from patcc.errors import PatccError
 from patcc.lowering.context import LoweringContext, buffer_type
+from patcc.lowering.layers import convert_linalg_keeping_layers, layer_label, mark_layer
 from patcc.lowering.registry import EPILOGUE_PRODUCERS, FUSABLE_ACTIVATIONS, LOWERINGS
 
 NAME_ATTR = "nn.name"
@@ -78,7 +78,7 @@ class LowerToLoopsPass(ModulePass):
         for fn in list(op.ops):
             if isinstance(fn, func.FuncOp) and fn.body.blocks and _is_tensor_level(fn):
                 _lower_function(op, fn, self.vector_length, symbols)
-        ConvertLinalgToLoopsPass().apply(ctx, op)
+        convert_linalg_keeping_layers(op)
         LowerAffinePass().apply(ctx, op)
         for fn in op.ops:
             if isinstance(fn, func.FuncOp) and fn.body.blocks:
@@ -192,6 +192,7 @@ def _lower_function(
             ctx.epilogues[op] = user
             fused.add(user)
 
+    layers = 0
     for op in old.ops:
         ctx.ip = InsertPoint.at_end(block)
         if isinstance(op, func.ReturnOp):
@@ -212,7 +213,13 @@ def _lower_function(
         outs = [result_buffer(r) for r in final]
         operands = _operand_buffers(op, buffers)
         ctx.ip = InsertPoint.at_end(block)
+        before = set(block.ops)
         lowering(ctx, op, operands, outs)
+        hoisted = {v.owner for v in ctx.hoisted_values()}
+        new = [o for o in block.ops if o not in before and o not in hoisted]
+        fused_act = f" + {act.name.partition('.')[2]}" if act is not None else ""
+        mark_layer(new, layer_label(op, layers) + fused_act)
+        layers += 1
         for r, buf in zip(op.results, outs, strict=True):
             buffers[r] = buf
         if act is not None:

@@ -32,8 +32,17 @@ def _passes() -> dict[str, Callable[[], type[ModulePass]]]:
     return ALL_PASSES
 
 
+def _target(name: str) -> Callable[[], type[Target]]:
+    def load() -> type[Target]:
+        from patcc.targets.c_targets import C_TARGETS
+
+        return C_TARGETS[name]
+
+    return load
+
+
 def _targets() -> dict[str, Callable[[], type[Target]]]:
-    return {}
+    return {name: _target(name) for name in ("x86-c", "neon-c")}
 
 
 def load_all_dialects(ctx: Context) -> None:

@@ -132,6 +132,10 @@ class LoweringContext:
             self._hoisted[key] = op.results[0]
         return self._hoisted[key]
 
+    def hoisted_values(self) -> list[SSAValue]:
+        """Values emitted once at the function entry (shared by every layer)."""
+        return list(self._hoisted.values())
+
     # ---- constants ----------------------------------------------------------------------
 
     def index(self, value: Index) -> SSAValue:

@@ -132,6 +132,7 @@ def run_function(module: ModuleOp, inputs: Mapping[str, np.ndarray]) -> dict[str
 
 
 OUTPUT_ATTR = "nn.output"
+WORKSPACE_ATTR = "nn.workspace"
 
 
 def _run_loop_function(
@@ -143,16 +144,20 @@ def _run_loop_function(
     names = input_names(fn)
     attrs = fn.arg_attrs.data if fn.arg_attrs is not None else ()
     is_out = [i < len(attrs) and OUTPUT_ATTR in attrs[i].data for i in range(len(types))]
-    wanted = [n for n, out in zip(names, is_out, strict=True) if not out]
+    is_scratch = [i < len(attrs) and WORKSPACE_ATTR in attrs[i].data for i in range(len(types))]
+    wanted = [n for n, out, ws in zip(names, is_out, is_scratch, strict=True) if not (out or ws)]
     missing = [n for n in wanted if n not in inputs]
     if missing:
         raise PatccError(
             f"inputs: missing {', '.join(missing)} (the model takes {', '.join(wanted)})"
         )
     args = []
-    for name, typ, out in zip(names, types, is_out, strict=True):
+    for name, typ, out, ws in zip(names, types, is_out, is_scratch, strict=True):
         assert isinstance(typ, MemRefType)
         shape = tuple(typ.get_shape())
+        if ws:  # plan-buffers' workspace: the caller allocates it
+            args.append(from_numpy(np.zeros(shape, dtype=np.int8)))
+            continue
         if out:
             args.append(from_numpy(np.zeros(shape, dtype=np.float32)))
             continue

@@ -150,6 +150,16 @@ class LoopFunctions(MemRefFunctions, ScfFunctions):
         assert isinstance(typ, MemRefType)
         return (ShapedArray(src.data_ptr, list(typ.get_shape())),)
 
+    @impl(memref.ViewOp)
+    def run_view(self, interpreter: Interpreter, op: memref.ViewOp, args: PythonValues):
+        """plan-buffers' views: typed data at a byte shift into the i8 workspace."""
+        src, shift, *_ = args
+        typ = op.result.type
+        assert isinstance(typ, MemRefType)
+        xtype = _xtype(_element_dtype(typ.element_type))
+        ptr = TypedPtr(src.data_ptr.raw + int(shift), xtype=xtype)
+        return (ShapedArray(ptr, list(typ.get_shape())),)
+
     # ---- vector -------------------------------------------------------------------------
 
     @impl(vector.LoadOp)

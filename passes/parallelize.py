@@ -1,0 +1,239 @@
+"""parallelize{threads=N}: mark the loops whose iterations may run on different threads.
+
+In every conv / gemm layer (by its `nn.layer` label), the outermost `scf.for` whose
+iterations provably write disjoint memory gets `patcc.parallel`; the C targets print it as
+`#pragma omp parallel for schedule(static)`. Nothing is reduced across iterations, so the
+results are bit-identical for any thread count. `threads` (0: the runtime's default) is
+recorded on the module as `patcc.threads`, the default thread count of the build.
+
+Disjointness is checked, not assumed: a loop qualifies when it carries no values, holds no
+copies or calls, and every buffer it writes is written and read only through one view, at
+one index position, with one index value that is injective in the loop's induction
+variable (iv, iv + c, iv * c, or an entry of a constant permutation table such as the FKW
+`reorder` array indexed by one of those).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects import arith, func, memref, scf, vector
+from xdsl.dialects.builtin import (
+    DenseIntOrFPElementsAttr,
+    IntegerAttr,
+    ModuleOp,
+    UnitAttr,
+    VectorType,
+    i64,
+)
+from xdsl.ir import Operation, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.traits import SymbolTable
+
+from patcc.constants import dense_to_numpy
+from patcc.errors import PatccError
+from patcc.lowering.layers import layer_op
+from patcc.targets.attrs import PARALLEL_ATTR, THREADS_ATTR
+from patcc.targets.layers import ALIASES, label_of, root_buffer
+
+PARALLEL_LAYERS = frozenset(
+    {"nn.conv2d", "nn.conv_transpose", "pat.conv2d", "pat.fkw_conv2d", "nn.gemm", "nn.matmul"}
+)
+_PURE_PREFIXES = ("arith.", "math.")
+_ACCESSES = (memref.LoadOp, memref.StoreOp, vector.LoadOp, vector.StoreOp)
+
+
+def _inside(v: SSAValue, loop: scf.ForOp) -> bool:
+    owner = v.owner
+    op = owner if isinstance(owner, Operation) else owner.parent_op()
+    while op is not None:
+        if op is loop:
+            return True
+        op = op.parent_op()
+    return False
+
+
+def _constant_int(v: SSAValue) -> int | None:
+    op = v.owner
+    if isinstance(op, arith.ConstantOp) and isinstance(op.value, IntegerAttr):
+        return op.value.value.data
+    return None
+
+
+def _is_permutation_table(buf: SSAValue) -> bool:
+    """A constant global whose entries are all distinct (e.g. FKW's filter reorder)."""
+    get = root_buffer(buf).owner
+    if not isinstance(get, memref.GetGlobalOp):
+        return False
+    glob = SymbolTable.lookup_symbol(get, get.name_)
+    if not isinstance(glob, memref.GlobalOp):
+        return False
+    value = glob.initial_value
+    if not isinstance(value, DenseIntOrFPElementsAttr):
+        return False
+    flat = dense_to_numpy(value).reshape(-1)
+    return len(np.unique(flat)) == flat.size
+
+
+def _injective(v: SSAValue, loop: scf.ForOp) -> bool:
+    """v takes a different value in every iteration of `loop`."""
+    iv = loop.body.block.args[0]
+    if v is iv:
+        return True
+    op = v.owner
+    if not isinstance(op, Operation) or not _inside(v, loop):
+        return False
+    if isinstance(op, arith.IndexCastOp):
+        return _injective(op.input, loop)
+    if isinstance(op, arith.AddiOp | arith.SubiOp):
+        a, b = op.lhs, op.rhs
+        return (_injective(a, loop) and not _inside(b, loop)) or (
+            _injective(b, loop) and not _inside(a, loop)
+        )
+    if isinstance(op, arith.MuliOp):
+        a, b = op.lhs, op.rhs
+        return (_injective(a, loop) and (_constant_int(b) or 0) != 0) or (
+            _injective(b, loop) and (_constant_int(a) or 0) != 0
+        )
+    if isinstance(op, memref.LoadOp) and len(op.indices) == 1:
+        return _injective(op.indices[0], loop) and _is_permutation_table(op.memref)
+    return False
+
+
+def _vector_width(op: Operation) -> int:
+    typ = op.result.type if isinstance(op, vector.LoadOp) else None
+    if isinstance(op, vector.StoreOp):
+        typ = op.vector.type
+    return typ.get_shape()[0] if isinstance(typ, VectorType) else 1
+
+
+def is_parallel(loop: scf.ForOp) -> bool:
+    """Iterations of `loop` write disjoint memory and read nothing another one writes."""
+    if loop.iter_args:
+        return False
+    accesses: dict[SSAValue, list[Operation]] = {}
+    written: set[SSAValue] = set()
+    for op in loop.body.walk():
+        if isinstance(op, _ACCESSES):
+            buf = _accessed(op)
+            accesses.setdefault(root_buffer(buf), []).append(op)
+            if isinstance(op, memref.StoreOp | vector.StoreOp):
+                written.add(root_buffer(buf))
+        elif isinstance(
+            op,
+            (
+                scf.ForOp | scf.YieldOp | scf.IfOp | vector.BroadcastOp,
+                vector.FMAOp,
+                memref.GetGlobalOp,
+                *ALIASES,
+            ),
+        ):
+            continue
+        elif not op.name.startswith(_PURE_PREFIXES):
+            return False  # copies, calls, allocations, unknown ops
+    step = _constant_int(loop.step) or 0
+    return all(_disjoint(accesses[root], loop, step) for root in written)
+
+
+def _accessed(op: Operation) -> SSAValue:
+    """The memref a load/store (scalar or vector) accesses."""
+    if isinstance(op, memref.LoadOp | memref.StoreOp):
+        return op.memref
+    assert isinstance(op, vector.LoadOp | vector.StoreOp)
+    return op.base
+
+
+def _first_index(op: Operation) -> int:
+    """Operand position of a load/store's first index (after value and memref)."""
+    return 2 if isinstance(op, memref.StoreOp | vector.StoreOp) else 1
+
+
+def _iv_offset(v: SSAValue, loop: scf.ForOp) -> int | None:
+    """c when v is `iv + c` for a constant c."""
+    if v is loop.body.block.args[0]:
+        return 0
+    op = v.owner
+    if isinstance(op, arith.AddiOp):
+        for x, y in ((op.lhs, op.rhs), (op.rhs, op.lhs)):
+            c, base = _constant_int(y), _iv_offset(x, loop)
+            if c is not None and base is not None:
+                return base + c
+    return None
+
+
+def _slot(v: SSAValue, loop: scf.ForOp) -> tuple[SSAValue | None, int] | None:
+    """(None, c) when v is `iv + c`; (table, c) when v is `table[iv + c]` for a constant
+    permutation table (the FKW filter order: the filters of one group)."""
+    c = _iv_offset(v, loop)
+    if c is not None:
+        return None, c
+    op = v.owner
+    if isinstance(op, arith.IndexCastOp):
+        return _slot(op.input, loop)
+    if isinstance(op, memref.LoadOp) and len(op.indices) == 1:
+        c = _iv_offset(op.indices[0], loop)
+        if c is not None and _is_permutation_table(op.memref):
+            return root_buffer(op.memref), c
+    return None
+
+
+def _disjoint(ops: list[Operation], loop: scf.ForOp, step: int) -> bool:
+    """All accesses go through one view, and at one index position every iteration touches
+    its own elements: `iv + c` (or `table[iv + c]`) with all c + width within one step, or
+    one shared index value injective in iv."""
+    views = {_accessed(op) for op in ops}
+    if len(views) != 1 or step <= 0:
+        return False
+    index_lists = [list(op.operands[_first_index(op) :]) for op in ops]
+    rank = len(index_lists[0])
+    for pos in range(rank):
+        widths = [_vector_width(op) if pos == rank - 1 else 1 for op in ops]
+        slots = [_slot(idx[pos], loop) for idx in index_lists]
+        if all(slot is not None for slot in slots):
+            tables = {slot[0] for slot in slots if slot is not None}
+            lo = min(slot[1] for slot in slots if slot is not None)
+            hi = max(slot[1] + w for slot, w in zip(slots, widths, strict=True) if slot is not None)
+            if len(tables) == 1 and (None in tables or max(widths) == 1) and hi - lo <= step:
+                return True
+        key = index_lists[0][pos]
+        same_key = all(idx[pos] is key for idx in index_lists)
+        if max(widths) == 1 and same_key and _injective(key, loop):
+            return True
+    return False
+
+
+def _mark_outermost(op: Operation) -> int:
+    """Mark the outermost parallel loops at or below `op`; returns how many."""
+    if isinstance(op, scf.ForOp) and is_parallel(op):
+        op.attributes[PARALLEL_ATTR] = UnitAttr()
+        return 1
+    count = 0
+    for region in op.regions:
+        for block in region.blocks:
+            for inner in block.ops:
+                count += _mark_outermost(inner)
+    return count
+
+
+@dataclass(frozen=True)
+class ParallelizePass(ModulePass):
+    """Mark parallel loops of conv/gemm layers (see the module docstring)."""
+
+    name = "parallelize"
+
+    threads: int = 0
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if self.threads < 0:
+            raise PatccError(f"parallelize: threads must be >= 0, got {self.threads}")
+        if self.threads:
+            op.attributes[THREADS_ATTR] = IntegerAttr(self.threads, i64)
+        for fn in op.ops:
+            if not isinstance(fn, func.FuncOp) or not fn.body.blocks:
+                continue
+            for top in fn.body.block.ops:
+                label = label_of(top)
+                if label is not None and layer_op(label) in PARALLEL_LAYERS:
+                    _mark_outermost(top)

@@ -1,0 +1,74 @@
+"""Which layer each top-level loop nest serves: the `nn.layer` attribute.
+
+lower-to-loops writes one flat function body; the C targets print one function per layer
+and the parallelize pass picks conv/gemm nests, so every top-level op a lowering emits is
+marked with a label such as `conv3: pat fkw_conv2d 1x64x56x56 -> 1x128x56x56, 8 patterns,
+4 groups + relu`. The label is the text the C printer puts in the layer's comment; `layer_op`
+reads the op name back out of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from xdsl.dialects import memref
+from xdsl.dialects.builtin import DenseArrayBase, ModuleOp, ShapedType, StringAttr
+from xdsl.ir import Operation
+from xdsl.pattern_rewriter import PatternRewriterListener, PatternRewriteWalker
+from xdsl.transforms.convert_linalg_to_loops import LowerLinalgStructuredOpPattern
+
+LAYER_ATTR = "nn.layer"
+
+
+def _shape(typ: object) -> str:
+    if isinstance(typ, ShapedType):
+        return "x".join(str(d) for d in typ.get_shape()) or "scalar"
+    return str(typ)
+
+
+def layer_label(op: Operation, index: int) -> str:
+    """`<name>: <dialect> <op> <input shape> -> <output shapes>[, K patterns, G groups]`."""
+    result = op.results[0] if op.results else None
+    short = op.name.split(".")[-1]
+    name = (result.name_hint if result is not None else None) or f"{short}{index}"
+    ins = _shape(op.operands[0].type) if op.operands else "()"
+    outs = ", ".join(_shape(r.type) for r in op.results) or "()"
+    dialect, _, kind = op.name.partition(".")
+    # "pat fkw_conv2d", not "pat.fkw_conv2d": the lowered module names no tensor-level op
+    label = f"{name}: {dialect} {kind} {ins} -> {outs}"
+    patterns = op.properties.get("patterns")
+    if patterns is not None and hasattr(patterns, "__len__"):
+        label += f", {len(patterns)} patterns"  # pyright: ignore[reportArgumentType]
+    groups = op.properties.get("filter_groups")
+    if isinstance(groups, DenseArrayBase):
+        label += f", {len(groups.get_values())} groups"
+    return label
+
+
+def layer_op(label: str) -> str:
+    """The op name inside a label written by `layer_label` ('' if there is none)."""
+    _, _, rest = label.partition(": ")
+    return ".".join(rest.split(" ")[:2])
+
+
+def mark_layer(ops: Iterable[Operation], label: str) -> None:
+    """Label the ops (buffers belong to no layer: plan-buffers decides where they live)."""
+    for op in ops:
+        if not isinstance(op, memref.AllocOp):
+            op.attributes[LAYER_ATTR] = StringAttr(label)
+
+
+def convert_linalg_keeping_layers(module: ModuleOp) -> None:
+    """xDSL's convert-linalg-to-loops, with each new top-level op taking the layer label of
+    the linalg op it replaces (they are inserted right before it)."""
+
+    def inherit(op: Operation) -> None:
+        nxt = op.next_op
+        if nxt is not None and LAYER_ATTR in nxt.attributes and LAYER_ATTR not in op.attributes:
+            op.attributes[LAYER_ATTR] = nxt.attributes[LAYER_ATTR]
+
+    PatternRewriteWalker(
+        LowerLinalgStructuredOpPattern(),
+        apply_recursively=False,
+        listener=PatternRewriterListener(operation_insertion_handler=[inherit]),
+    ).rewrite_module(module)

@@ -1,0 +1,164 @@
+"""From a loop-level module to the files of a build: model.c, weights.bin, model.json.
+
+`prepare_pipeline` gives the target passes the driver runs after lower-to-loops (buffer
+plan, parallel loops, weight layout); `emit` prints what those passes decided. `emit_for`
+bundles both with the compile flags, for the driver.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from xdsl.dialects.builtin import IntegerAttr, MemRefType, ModuleOp, VectorType
+from xdsl.passes import ModulePass
+
+from patcc.errors import PatccError
+from patcc.targets.attrs import THREADS_ATTR, UNPLANNED_BYTES_ATTR, WORKSPACE_BYTES_ATTR
+from patcc.targets.c_module import main_function, signature
+from patcc.targets.c_targets import C_TARGETS
+from patcc.targets.weights import weights_blob
+
+# the driver's target families -> the xDSL target that prints them
+FAMILY_TARGETS = {"x86": "x86-c", "neon": "neon-c"}
+DEFAULT_VECTOR_LENGTH = {"x86-c": 8, "neon-c": 4}
+
+# compile flags of the generated C, per build (the runtime adds -fopenmp, -fPIC, ...)
+CFLAGS: dict[str, tuple[str, ...]] = {
+    "x86-c": ("-O3", "-mavx2", "-mfma"),
+    "x86-c-avx512": ("-O3", "-mavx2", "-mfma", "-mavx512f"),
+    "neon-c": ("-O3",),  # aarch64-linux-gnu-gcc (NEON is part of armv8-a)
+    "neon-c-simde": ("-O3", "-DPATCC_SIMDE", "-march=native"),  # NEON source on x86
+    "neon-c-aarch64": ("-O3", "-static"),
+}
+
+
+def target_name(target: str) -> str:
+    name = FAMILY_TARGETS.get(target, target)
+    if name not in C_TARGETS:
+        known = ", ".join([*FAMILY_TARGETS, *C_TARGETS])
+        raise PatccError(f"unknown C target '{target}' (known: {known})")
+    return name
+
+
+def cflags_for(target: str, vector_length: int) -> tuple[str, ...]:
+    name = target_name(target)
+    if name == "x86-c" and vector_length == 16:
+        return CFLAGS["x86-c-avx512"]
+    return CFLAGS[name]
+
+
+def prepare_pipeline(target: str, threads: int | None = None) -> list[ModulePass]:
+    """The target passes, run on the loop-level module before `emit`."""
+    from patcc.passes.layout_weights import LayoutWeightsPass
+    from patcc.passes.parallelize import ParallelizePass
+    from patcc.passes.plan_buffers import PlanBuffersPass
+
+    target_name(target)
+    return [PlanBuffersPass(), ParallelizePass(threads=threads or 0), LayoutWeightsPass()]
+
+
+@dataclass(frozen=True)
+class EmittedModel(Mapping[str, bytes]):
+    """The files of a build (name -> bytes), plus model.json as a dict and the compile
+    flags of model.c."""
+
+    files: dict[str, bytes]
+    metadata: dict[str, Any]
+    cflags: tuple[str, ...]
+
+    def __getitem__(self, name: str) -> bytes:
+        return self.files[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.files)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+
+def _int_attr(attrs: Mapping[str, Any], name: str) -> int:
+    attr = attrs.get(name)
+    return attr.value.data if isinstance(attr, IntegerAttr) else 0
+
+
+def vector_length_of(module: ModuleOp) -> int:
+    """The widest vector<N x f32> the loop level uses (1: scalar code)."""
+    lanes = [
+        r.type.get_shape()[0]
+        for op in module.walk()
+        for r in op.results
+        if isinstance(r.type, VectorType) and r.type.get_num_dims() == 1
+    ]
+    return max(lanes, default=1)
+
+
+def metadata(module: ModuleOp, target: str) -> dict[str, Any]:
+    fn = main_function(module)
+    sig = signature(fn)
+
+    def specs(args: list[Any]) -> list[dict[str, Any]]:
+        out = []
+        for a in args:
+            typ = a.type
+            assert isinstance(typ, MemRefType)
+            out.append({"name": sig.names[a], "shape": list(typ.get_shape()), "dtype": "float32"})
+        return out
+
+    threads = _int_attr(module.attributes, THREADS_ATTR)
+    return {
+        "format": 1,
+        "target": target,
+        "model": fn.sym_name.data,
+        "inputs": specs(sig.inputs),
+        "outputs": specs(sig.outputs),
+        "weights": "weights.bin",
+        "weights_bytes": _int_attr(module.attributes, "patcc.weights_bytes"),
+        "workspace_bytes": _int_attr(fn.attributes, WORKSPACE_BYTES_ATTR),
+        "unplanned_activation_bytes": _int_attr(fn.attributes, UNPLANNED_BYTES_ATTR),
+        "vector_length": vector_length_of(module),
+        "threads": threads or None,
+    }
+
+
+def emit(module: ModuleOp, target: str) -> EmittedModel:
+    """model.c, weights.bin and model.json of a module the target passes have run on."""
+    name = target_name(target)
+    source = C_TARGETS[name]().source(module)
+    meta = metadata(module, name)
+    cflags = cflags_for(name, meta["vector_length"])
+    meta["cflags"] = list(cflags)
+    files = {
+        "model.c": source.encode(),
+        "weights.bin": weights_blob(module),
+        "model.json": (json.dumps(meta, indent=1) + "\n").encode(),
+    }
+    return EmittedModel(files, meta, cflags)
+
+
+@dataclass(frozen=True)
+class Emitter:
+    """What the driver needs for one target: the vector length to lower with, the target
+    passes, the flags, and `emit`."""
+
+    target: str
+    threads: int | None = None
+    vector_length: int = 8
+    passes: list[ModulePass] = field(default_factory=list)
+
+    @property
+    def cflags(self) -> tuple[str, ...]:
+        return cflags_for(self.target, self.vector_length)
+
+    def emit(self, module: ModuleOp) -> EmittedModel:
+        return emit(module, self.target)
+
+
+def emit_for(
+    target: str, *, threads: int | None = None, vector_length: int | None = None
+) -> Emitter:
+    name = target_name(target)
+    length = vector_length or DEFAULT_VECTOR_LENGTH[name]
+    return Emitter(name, threads, length, prepare_pipeline(name, threads))

@@ -1,0 +1,43 @@
+"""The weight blob: every constant `memref.global` at the 64-byte-aligned offset that the
+layout-weights pass recorded on it (`patcc.blob_offset`)."""
+
+from __future__ import annotations
+
+import numpy as np
+from xdsl.dialects import memref
+from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, IntegerAttr, MemRefType, ModuleOp
+
+from patcc.constants import dense_to_numpy, numpy_dtype
+from patcc.errors import PatccError
+from patcc.targets.attrs import BLOB_OFFSET_ATTR, WEIGHTS_BYTES_ATTR
+
+
+def global_bytes(glob: memref.GlobalOp) -> bytes:
+    """A global's initial value as little-endian bytes of its element type."""
+    value = glob.initial_value
+    typ = glob.type
+    if not isinstance(value, DenseIntOrFPElementsAttr) or not isinstance(typ, MemRefType):
+        raise PatccError(f"memref.global @{glob.sym_name.data}: no dense initial value")
+    dtype = numpy_dtype(typ.element_type)
+    shape = tuple(typ.get_shape())
+    return np.ascontiguousarray(dense_to_numpy(value).astype(dtype).reshape(shape)).tobytes()
+
+
+def weights_blob(module: ModuleOp) -> bytes:
+    """The contents of weights.bin (zero padding between globals)."""
+    size_attr = module.attributes.get(WEIGHTS_BYTES_ATTR)
+    if not isinstance(size_attr, IntegerAttr):
+        raise PatccError(f"weights: module has no {WEIGHTS_BYTES_ATTR}: run layout-weights first")
+    blob = bytearray(size_attr.value.data)
+    for op in module.ops:
+        if not isinstance(op, memref.GlobalOp):
+            continue
+        offset = op.attributes.get(BLOB_OFFSET_ATTR)
+        if not isinstance(offset, IntegerAttr):
+            raise PatccError(
+                f"weights: memref.global @{op.sym_name.data} has no {BLOB_OFFSET_ATTR}"
+            )
+        data = global_bytes(op)
+        start = offset.value.data
+        blob[start : start + len(data)] = data
+    return bytes(blob)
