@@ -53,7 +53,7 @@ def strip_mine(loop: scf.ForOp, tile: int) -> bool:
         return False
     main_end = lb + trips // tile * tile * step
     before = InsertPoint.before(loop)
-    zero, one, size, scale = (_const(v, before) for v in (0, 1, tile, step))
+    zero, one, size = (_const(v, before) for v in (0, 1, tile))
     # intra-tile loop: t in 0..tile, x = x0 + t*step, the original body with x for its iv
     outer_block = Block(arg_types=[IndexType()])
     x0 = outer_block.args[0]
@@ -61,7 +61,7 @@ def strip_mine(loop: scf.ForOp, tile: int) -> bool:
     inner_block = Block(arg_types=[IndexType()])
     t = inner_block.args[0]  # unnamed: unrolling names its constants after it
     if step != 1:
-        mul = arith.MuliOp(t, scale)
+        mul = arith.MuliOp(t, _const(step, before))
         inner_block.add_op(mul)
         t = mul.result
     add = arith.AddiOp(x0, t)
