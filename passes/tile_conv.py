@@ -18,7 +18,12 @@ register tile (oc filters x oh rows x ow vectors of accumulators). The tile size
 loops (`pat.tile`), so a later printer or tuner reads them from the IR; `oc` is best the FKR
 group size (`reorder-filters{group-size}`), so a tile of filters is one group.
 
-A tile size of 1 (or one at least the loop's trip count) leaves that loop as it is.
+A tile size of 1 (or one larger than the loop's trip count) leaves that loop as it is.
+
+Why not xDSL's `scf-parallel-loop-tiling`: it tiles only the innermost `scf.parallel` (our
+nests are `scf.for`, the conv's loops carry no parallel semantics yet), and it bounds each
+tile with an `affine.min`, so no intra-tile loop has a constant trip count for the unroller
+to take and the remainder is not split off. The strip-mining here is those two differences.
 """
 
 from __future__ import annotations

@@ -310,19 +310,10 @@ def test_inner_body_stats() -> None:
 def test_unused_patterns_get_no_body() -> None:
     """A pattern of the set that no kernel uses generates no dead kernel loop."""
     layer = {
-        "o": 2,
-        "c": 2,
-        "hw": (6, 6),
+        **HAND_LAYER,
         "patterns": [(0, 1, 3, 4), (4, 5, 7, 8), (1, 3, 4, 5)],
         "ids": np.array([[0, 2], [2, 0]], np.int8),
         "values": np.ones((2, 2, 4), np.float32),
-        "strides": [1, 1],
-        "pads": [1, 1, 1, 1],
-        "dilations": [1, 1],
-        "bias": None,
-        "activation": "none",
-        "follower": "none",
-        "seed": 0,
     }
     lowered = _lower(_module(layer), PackFkwPass(), LowerToLoopsPass(vector_length=8))
     patterns = {b.pattern for b in inner_body_stats(lowered)["conv0"].bodies}
