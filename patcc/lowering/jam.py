@@ -11,6 +11,9 @@ Fusing loop B into an earlier loop A moves B (and the ops between them B needs) 
 ops in between, and interleaves A's and B's iterations: legal when neither reads what the
 other writes. Both may write the same buffer: the loops fused here come from one conv nest,
 whose iterations write distinct output elements (each output element is stored once).
+
+xDSL 0.74 has `scf.for` unrolling (used, by LRE) but no sibling-loop fusion or unroll-and-jam,
+hence this module.
 """
 
 from __future__ import annotations
