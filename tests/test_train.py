@@ -57,7 +57,8 @@ class Trained:
 
 @pytest.fixture(scope="module")
 def trained(torch: ModuleType) -> Trained:
-    """Dense, one-shot-projected and ADMM + fine-tuned small VGGs on digits (~20 s)."""
+    """Dense, one-shot-projected and ADMM + fine-tuned small VGGs on digits (~20 s; dense
+    ~99 %, one-shot ~10 %, ADMM ~98 %)."""
     import torch.nn.functional as F
 
     from patcc.train.digits import Batches, Recipe, accuracy, load_digits_split, pruner, train_dense

@@ -48,9 +48,11 @@ class ADMMPruner:
     rate per conv module name (as in `model.named_modules()`, missing names: 1.0);
     rho, rho_growth, rho_max: the penalty weight, multiplied by rho_growth at every `step`
     up to rho_max (a growing rho pulls W onto Z ever harder, so the hard prune at the end
-    costs little); warmup: `step` calls before the pattern set is chosen from the weights
-    trained so far (0: chosen now, for a pretrained model); scope, first_layer: as `patcc
-    prune`. With scope "model" one set serves every conv, as in PatDNN.
+    costs little; the defaults are those of the digits example, with a step per epoch and
+    a mean cross-entropy loss: scale rho with your loss); warmup: `step` calls before the
+    pattern set is chosen from the weights trained so far (0: chosen now, for a pretrained
+    model); scope, first_layer: as `patcc prune`. With scope "model" one set serves every
+    conv, as in PatDNN.
     """
 
     def __init__(
@@ -59,9 +61,9 @@ class ADMMPruner:
         *,
         patterns: int = 8,
         connectivity: float | Mapping[str, float] = 3.6,
-        rho: float = 1e-3,
-        rho_growth: float = 1.3,
-        rho_max: float = 1.0,
+        rho: float = 0.05,
+        rho_growth: float = 1.2,
+        rho_max: float = 10.0,
         warmup: int = 0,
         scope: str = "model",
         first_layer: bool = False,

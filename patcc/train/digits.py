@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import dataclasses
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -102,8 +103,9 @@ class Recipe:
     width: int = 16
     batch_size: int = 64
     lr: float = 2e-3
-    rho: float = 1e-2
-    rho_growth: float = 1.15
+    rho: float = 0.05  # ADMMPruner's defaults
+    rho_growth: float = 1.2
+    rho_max: float = 10.0
     patterns: int = 8
     connectivity: float = 3.6
     seed: int = 0
@@ -126,6 +128,7 @@ def pruner(model: nn.Module, recipe: Recipe) -> ADMMPruner:
         connectivity=recipe.connectivity,
         rho=recipe.rho,
         rho_growth=recipe.rho_growth,
+        rho_max=recipe.rho_max,
     )
 
 
@@ -162,33 +165,28 @@ def compare(split: Split, recipe: Recipe) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    defaults = Recipe()
     parser = argparse.ArgumentParser(description="ADMM pattern pruning on digits")
-    for field in ("dense_epochs", "admm_epochs", "finetune_epochs", "width", "seed"):
-        flag = "--" + field.replace("_", "-")
-        parser.add_argument(flag, type=int, default=getattr(defaults, field))
+    for field in dataclasses.fields(Recipe):
+        flag = "--" + field.name.replace("_", "-")
+        parser.add_argument(flag, type=type(field.default), default=field.default)
     parser.add_argument("--seeds", type=int, default=1, help="runs, seeds seed, seed+1, ...")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
-    args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    args = vars(parser.parse_args(argv))
+    seeds, threads = args.pop("seeds"), args.pop("threads")
+    if threads:
+        torch.set_num_threads(threads)
     start = time.perf_counter()
-    runs = []
-    for seed in range(args.seed, args.seed + args.seeds):
-        recipe = Recipe(
-            dense_epochs=args.dense_epochs,
-            admm_epochs=args.admm_epochs,
-            finetune_epochs=args.finetune_epochs,
-            width=args.width,
-            seed=seed,
-        )  # the seed picks the split, the initial weights and the batch order
-        runs.append(compare(load_digits_split(seed=seed), recipe))
-    seeds = range(args.seed, args.seed + args.seeds)
+    first = Recipe(**args)
+    runs = [  # the seed picks the split, the initial weights and the batch order
+        compare(load_digits_split(seed=seed), dataclasses.replace(first, seed=seed))
+        for seed in range(first.seed, first.seed + seeds)
+    ]
     print(
-        f"| test accuracy (%), patterns {defaults.patterns}, connectivity "
-        f"{defaults.connectivity} | " + " | ".join(f"seed {s}" for s in seeds) + " | mean |"
+        f"| test accuracy (%), patterns {first.patterns}, connectivity {first.connectivity} | "
+        + " | ".join(f"seed {first.seed + i}" for i in range(seeds))
+        + " | mean |"
     )
-    print("| --- " * (len(runs) + 2) + "|")
+    print("| --- " * (seeds + 2) + "|")
     for name in runs[0]:
         accs = [run[name] for run in runs]
         cells = " | ".join(f"{a:.2f}" for a in accs)
