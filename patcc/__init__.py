@@ -2,7 +2,8 @@
 
 Python API: `patcc.prune(model, patterns=8, connectivity=3.6)` (ONNX in, ONNX out),
 `patcc.import_model(model)` (ONNX -> nn-level xDSL module), `patcc.run_function(module,
-inputs)` (reference interpreter).
+inputs)` (reference interpreter), `patcc.compile(model, target="x86")` (ONNX -> a built and
+loaded `patcc.CompiledModel`).
 """
 
 from __future__ import annotations
@@ -15,13 +16,17 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from patcc.compression.onnx_prune import prune
+    from patcc.driver import compile
     from patcc.frontend import import_model
+    from patcc.runtime import CompiledModel
     from patcc.semantics import run_function
 
 _LAZY = {
     "prune": "patcc.compression.onnx_prune",
     "import_model": "patcc.frontend",
     "run_function": "patcc.semantics",
+    "compile": "patcc.driver",
+    "CompiledModel": "patcc.runtime",
 }
 
 
@@ -34,4 +39,12 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'patcc' has no attribute {name!r}")
 
 
-__all__ = ["PatccError", "__version__", "import_model", "prune", "run_function"]
+__all__ = [
+    "CompiledModel",
+    "PatccError",
+    "__version__",
+    "compile",
+    "import_model",
+    "prune",
+    "run_function",
+]

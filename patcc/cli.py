@@ -103,6 +103,36 @@ def _add_prune_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def cmd_compile(args: argparse.Namespace) -> int:
+    from patcc.driver import compile
+
+    if args.no_prune and (args.patterns is not None or args.connectivity is not None):
+        raise PatccError("--no-prune takes no --patterns or --connectivity")
+    compiled = compile(
+        args.model,
+        target=args.target,
+        patterns=None if args.no_prune else (8 if args.patterns is None else args.patterns),
+        connectivity=3.6 if args.connectivity is None else args.connectivity,
+        threads=args.threads,
+        out_dir=args.output,
+        input_shape=_input_shapes(args.input_shape),
+        vector_length=args.vector_length,
+    )
+    print(f"{compiled.build_dir}: {compiled.target} build, see report.json")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from patcc.fileio import read_npz, write_npz
+    from patcc.runtime import CompiledModel
+
+    model = CompiledModel(
+        args.build_dir, simde=args.simde, threads=args.threads, device=args.device
+    )
+    write_npz(args.outputs, model.run(read_npz(args.inputs)))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from patcc.demo import run_demo
 
@@ -180,6 +210,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-tile", action="store_true", help="leave the conv loops untiled")
     p.add_argument("--no-lre", action="store_true", help="no eliminate-load-redundancy")
     p.set_defaults(run=cmd_pipeline)
+
+    p = sub.add_parser("compile", help="ONNX model -> build folder (sources, weights, library)")
+    p.add_argument("model", help="ONNX model file")
+    p.add_argument("-o", "--output", required=True, metavar="OUT_DIR", help="build folder")
+    p.add_argument("--target", default="x86", help="x86 (default), neon or opencl")
+    p.add_argument("--patterns", type=int, metavar="K", help="pattern-set size (default 8)")
+    p.add_argument(
+        "--connectivity", type=float, metavar="RATE", help="kernel removal rate (default 3.6)"
+    )
+    p.add_argument(
+        "--no-prune",
+        action="store_true",
+        help="keep the weights (dense, or the patterns they already have)",
+    )
+    p.add_argument("--threads", type=int, metavar="N", help="default thread count of the build")
+    p.add_argument("--vector-length", type=int, metavar="N", help="SIMD width in floats")
+    _add_input_shape(p)
+    p.set_defaults(run=cmd_compile)
+
+    p = sub.add_parser("run", help="run a build folder on .npz inputs")
+    p.add_argument("build_dir", metavar="OUT_DIR", help="folder written by patcc compile")
+    p.add_argument("--inputs", required=True, help=".npz keyed by the model's input names")
+    p.add_argument("--outputs", required=True, help=".npz to write, keyed by output names")
+    p.add_argument("--simde", action="store_true", help="neon: run through SIMDe, not qemu")
+    p.add_argument("--device", help="OpenCL device (default: the first)")
+    p.add_argument("--threads", type=int, metavar="N", help="threads (default: the build's)")
+    p.set_defaults(run=cmd_run)
 
     p = sub.add_parser("demo", help="the main job on the built-in VGG-16")
     p.add_argument("--size", type=int, default=224, help="input height and width (default 224)")

@@ -25,7 +25,8 @@ from patcc.runtime.tools import require_simde, require_tool, run_compiler
 
 HARNESS = Path(__file__).with_name("main.c")
 MODEL_FILES = ("model.c", "weights.bin", "model.json")
-SIMDE_FLAGS = ("-DSIMDE_ENABLE_NATIVE_ALIASES", "-DPATCC_SIMDE")
+OPENCL_FILES = ("model.cl", "weights.bin", "model.json")  # kernels built when loaded
+SIMDE_FLAGS = ("-DPATCC_SIMDE",)  # the neon printer includes simde/arm/neon.h then
 # the shared library each target loads in-process (neon on x86: through SIMDe)
 SHARED_LIBRARY = {"x86": "libmodel.so", "neon": "libmodel_simde.so"}
 AARCH64_EXECUTABLE = "model_aarch64"
@@ -48,10 +49,13 @@ class Artifact:
         return [self.compiler, *extra_flags, *self.args]
 
 
-def artifact_commands(target: str, cflags: Sequence[str]) -> list[Artifact]:
+def artifact_commands(
+    target: str, cflags: Sequence[str], simde_cflags: Sequence[str] | None = None
+) -> list[Artifact]:
     """What a target's build folder can build. x86: the model as a shared library, plus the
     standalone harness `model`. neon: a static aarch64 executable (cross-compiled, run under
-    qemu-aarch64; native on an aarch64 host) and, on x86, a shared library through SIMDe."""
+    qemu-aarch64; native on an aarch64 host) and, on x86, a shared library through SIMDe
+    (`simde_cflags`; by default the neon flags minus ARM machine options, plus PATCC_SIMDE)."""
     flags = (*cflags, "-fopenmp")
     lib = ("-fPIC", "-shared", "model.c", "-lm")
     exe = ("main.c", "model.c", "-lm")
@@ -65,7 +69,8 @@ def artifact_commands(target: str, cflags: Sequence[str]) -> list[Artifact]:
         static = (*flags, "-static", *exe, "-o", AARCH64_EXECUTABLE)
         out = [Artifact(AARCH64_EXECUTABLE, cross, static, True)]
         if not on_aarch64():
-            simde = (*_host_flags(cflags), "-fopenmp", *SIMDE_FLAGS, *lib)
+            host = _host_flags(cflags) + list(SIMDE_FLAGS) if simde_cflags is None else simde_cflags
+            simde = (*host, "-fopenmp", *lib)
             out.append(
                 Artifact("libmodel_simde.so", "gcc", (*simde, "-o", "libmodel_simde.so"), True)
             )
@@ -108,15 +113,17 @@ def build(
     out_dir: str | Path,
     *,
     cflags: Sequence[str],
+    simde_cflags: Sequence[str] | None = None,
     report: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write the build folder for `files` (model.c, weights.bin, model.json from a target's
     emitter) and compile its default artifacts; returns the folder."""
     out_dir = Path(out_dir)
-    missing = [f for f in MODEL_FILES if f not in files]
+    required = OPENCL_FILES if target == "opencl" else MODEL_FILES
+    missing = [f for f in required if f not in files]
     if missing:
         raise PatccError(f"the emitted model lacks {', '.join(missing)}")
-    artifacts = artifact_commands(target, cflags)
+    artifacts = artifact_commands(target, cflags, simde_cflags)
     wanted = [a for a in artifacts if a.built_by_default]
     check_tools(target)
     _check_replaceable(out_dir)

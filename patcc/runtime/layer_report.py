@@ -119,6 +119,47 @@ def _row(stats: LayerStats, op: Operation) -> dict[str, Any]:
 
 
 def layer_report(module: ModuleOp) -> list[dict[str, Any]]:
+    """One row per op of a tensor-level module (before lower-to-loops)."""
     rows = layer_table(module)
     ops = _layer_ops(module)
     return [_row(stats, op) for stats, op in zip(rows, ops, strict=True)]
+
+
+def _loop_layers(module: ModuleOp) -> list[tuple[str, list[Operation]]]:
+    """(label, top-level ops) of each layer of a loop-level module, in order."""
+    from patcc.lowering.layers import LAYER_ATTR
+
+    layers: dict[str, list[Operation]] = {}
+    for top in main_function(module).body.block.ops:
+        label = top.attributes.get(LAYER_ATTR)
+        if isinstance(label, StringAttr):
+            layers.setdefault(label.data, []).append(top)
+    return list(layers.items())
+
+
+def add_loop_schedules(rows: list[dict[str, Any]], module: ModuleOp) -> None:
+    """Add what the loop-level passes chose for each layer: tile sizes per loop role
+    (`pat.tile` on the `pat.loop` loops), parallel loops, and the activation fused into it.
+
+    lower-to-loops labels each layer's loops (`nn.layer`) with the op it came from, in the
+    order of `rows` less the activations it fused, so rows and labels pair up in order."""
+    from patcc.lowering.layers import layer_op
+    from patcc.lowering.pattern_conv import LOOP_ATTR, TILE_ATTR
+    from patcc.targets.attrs import PARALLEL_ATTR
+
+    pending = iter(rows)
+    for label, tops in _loop_layers(module):
+        row = next((r for r in pending if r["op"] == layer_op(label)), None)
+        if row is None:
+            return
+        schedule: dict[str, Any] = {}
+        if " + " in label:
+            schedule["fused"] = label.rsplit(" + ", 1)[1]
+        for op in (o for top in tops for o in top.walk()):
+            role, tile = op.attributes.get(LOOP_ATTR), op.attributes.get(TILE_ATTR)
+            if isinstance(role, StringAttr) and isinstance(tile, IntegerAttr):
+                schedule.setdefault("tiles", {})[role.data] = tile.value.data
+            if PARALLEL_ATTR in op.attributes:
+                schedule["parallel"] = True
+        if schedule:
+            row["schedule"] = {**row.get("schedule", {}), **schedule}

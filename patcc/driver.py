@@ -1,0 +1,151 @@
+"""`patcc.compile`: ONNX model -> build folder -> `CompiledModel`, the whole flow in one call.
+
+import (patcc.frontend) -> pruning and the co-design passes (`patcc.pipelines.patdnn`, or
+lower-to-loops alone for a dense model) -> the target's passes -> the target's printer ->
+the build folder with its compiled artifact (patcc.runtime). Tools are checked before the
+slow part, so a missing compiler is reported at once.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import onnx
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import ModulePass
+
+from patcc.errors import PatccError
+from patcc.runtime.builder import build, check_tools
+from patcc.runtime.loader import CompiledModel
+
+TARGETS = ("x86", "neon", "opencl")
+LOWER_TO_LOOPS = "lower-to-loops"
+
+
+def check_options(target: str, threads: int | None, vector_length: int | None) -> None:
+    if target not in TARGETS:
+        raise PatccError(f"unknown target '{target}' (targets: {', '.join(TARGETS)})")
+    if threads is not None and threads < 1:
+        raise PatccError(f"threads must be >= 1, got {threads}")
+    if vector_length is not None and vector_length < 1:
+        raise PatccError(f"vector length must be >= 1, got {vector_length}")
+
+
+def target_available(target: str) -> bool:
+    """Whether patcc.targets can print `target` (the OpenCL printer comes separately)."""
+    from importlib.util import find_spec
+
+    from patcc.targets.emit import FAMILY_TARGETS
+
+    if target == "opencl":
+        return find_spec("patcc.targets.opencl_target") is not None
+    return target in FAMILY_TARGETS
+
+
+def compression_passes(
+    module: ModuleOp, patterns: int | None, connectivity: float, vector_length: int
+) -> list[ModulePass]:
+    """The passes from the imported module to loop level. patterns=None: no pruning, but a
+    model whose weights already fit a pattern set (pruned before, e.g. by ADMM training) is
+    compiled as pattern convs with its weights unchanged."""
+    from patcc.passes.lower_to_loops import LowerToLoopsPass
+    from patcc.pipelines import patdnn
+
+    if patterns is None:
+        existing = existing_pattern_count(module)
+        if existing is None:
+            return [LowerToLoopsPass(vector_length=vector_length)]
+        patterns, connectivity = existing, 1.0
+    return list(patdnn(patterns, connectivity, vector_length=vector_length).passes)
+
+
+def existing_pattern_count(module: ModuleOp) -> int | None:
+    """The size of the pattern set the module's eligible convs already use, or None."""
+    from patcc.compression.patterns import detect_existing_patterns
+    from patcc.compression.plan import ConvWeights, skip_reason
+    from patcc.constants import constant_value
+    from patcc.dialects.nn.base import get_int
+    from patcc.dialects.nn.conv import Conv2dOp
+
+    weights = []
+    for conv in module.walk():
+        if not isinstance(conv, Conv2dOp):
+            continue
+        weight = constant_value(conv.weight)
+        if weight is None:
+            continue
+        candidate = ConvWeights("", weight, get_int(conv.properties, "group"))
+        if skip_reason(candidate, first_layer=False) is None:
+            weights.append(weight)
+    found = detect_existing_patterns(weights)
+    return None if found is None else len(found)
+
+
+def _apply(module: ModuleOp, passes: Sequence[ModulePass]) -> list[dict[str, Any]]:
+    """Run the passes; returns the layer report taken just before the loop level."""
+    from patcc.frontend import make_context
+    from patcc.runtime.layer_report import add_loop_schedules, layer_report
+
+    ctx = make_context()
+    layers: list[dict[str, Any]] | None = None
+    for p in passes:
+        if p.name == LOWER_TO_LOOPS and layers is None:
+            layers = layer_report(module)
+        p.apply(ctx, module)
+    if layers is None:
+        return []
+    add_loop_schedules(layers, module)
+    return layers
+
+
+def compile(
+    model: str | Path | onnx.ModelProto,
+    *,
+    target: str = "x86",
+    patterns: int | None = 8,
+    connectivity: float = 3.6,
+    threads: int | None = None,
+    out_dir: str | Path | None = None,
+    input_shape: Mapping[str, Sequence[int]] | None = None,
+    vector_length: int | None = None,
+) -> CompiledModel:
+    """Compile an ONNX model (a path or a ModelProto) for `target` into `out_dir` (a fresh
+    temporary folder if None) and load it. `patterns=None` compiles without pruning."""
+    from patcc.compression.plan import PruneOptions
+    from patcc.frontend import import_model
+    from patcc.targets import CFLAGS, emit_for
+
+    check_options(target, threads, vector_length)
+    if patterns is not None:
+        PruneOptions(patterns, connectivity).check()
+    if not target_available(target):
+        raise PatccError(f"target '{target}' is not available yet (available: x86, neon)")
+    check_tools(target)
+    emitter = emit_for(target, threads=threads, vector_length=vector_length)
+    module = import_model(model, {k: list(v) for k, v in (input_shape or {}).items()})
+    passes = compression_passes(module, patterns, connectivity, emitter.vector_length)
+    layers = _apply(module, [*passes, *emitter.passes])
+    emitted = emitter.emit(module)
+    folder = Path(out_dir) if out_dir is not None else _fresh_folder()
+    report = {
+        "target": target,
+        "patterns": patterns,
+        "connectivity": connectivity if patterns is not None else None,
+        "threads": threads,
+        "vector_length": emitter.vector_length,
+        "layers": layers,
+        "total": {
+            key: sum(int(row.get(key, 0)) for row in layers)
+            for key in ("macs", "nonzero_macs", "storage_bytes")
+        },
+    }
+    simde_cflags = CFLAGS.get(f"{emitter.target}-simde")
+    build(emitted, target, folder, cflags=emitter.cflags, simde_cflags=simde_cflags, report=report)
+    return CompiledModel(folder, threads=threads)
+
+
+def _fresh_folder() -> Path:
+    return Path(tempfile.mkdtemp(prefix="patcc-")) / "build"

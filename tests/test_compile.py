@@ -1,0 +1,144 @@
+"""`patcc.compile` end to end: every model family, pruned and dense, compiled for x86 (and
+neon through SIMDe and qemu-aarch64) matches ONNX Runtime on the same ONNX model."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from conftest import assert_outputs_close, model_inputs, run_ort
+
+import patcc
+from patcc.models import FAMILIES
+from patcc.runtime import CompiledModel
+from patcc.runtime.builder import artifact_commands, compile_artifact
+
+NAMES = sorted(FAMILIES)
+QEMU_FAMILIES = ["resnet", "vgg"]
+
+
+# MobileNetV3 has no conv that pattern pruning applies to (depthwise, 1x1, 5x5 and the
+# 3-channel first layer): it is tested dense only.
+PRUNABLE = [n for n in NAMES if n != "mobilenet"]
+
+
+@cache
+def family_model(name: str, variant: str) -> onnx.ModelProto:
+    """The family's test model, or its weights pattern-pruned by `patcc.prune` (an ordinary
+    ONNX model: the reference for the pruned build)."""
+    model = FAMILIES[name]()
+    if variant == "dense":
+        return model
+    return patcc.prune(model, patterns=8, connectivity=2.0)
+
+
+def best_variant(name: str) -> str:
+    return "pruned" if name in PRUNABLE else "dense"
+
+
+_BUILDS: dict[tuple[str, str, str], Path] = {}
+
+
+@pytest.fixture(scope="session")
+def builds(tmp_path_factory: pytest.TempPathFactory):
+    """Compile each (family, variant, target) once for all tests that run it."""
+
+    def get(name: str, variant: str, target: str = "x86") -> Path:
+        key = (name, variant, target)
+        if key not in _BUILDS:
+            out = tmp_path_factory.mktemp(f"{name}-{variant}-{target}") / "build"
+            # patterns=None: dense weights stay dense, pruned ones are recognised losslessly
+            patcc.compile(family_model(name, variant), target=target, patterns=None, out_dir=out)
+            _BUILDS[key] = out
+        return _BUILDS[key]
+
+    return get
+
+
+def check_against_onnxruntime(model: CompiledModel, onnx_model: onnx.ModelProto) -> None:
+    inputs = model_inputs(onnx_model)
+    assert_outputs_close(model.run(inputs), run_ort(onnx_model, inputs))
+
+
+@pytest.mark.parametrize(
+    ("name", "variant"), [*((n, "pruned") for n in PRUNABLE), *((n, "dense") for n in NAMES)]
+)
+def test_x86_matches_onnxruntime(builds, name: str, variant: str) -> None:
+    check_against_onnxruntime(CompiledModel(builds(name, variant)), family_model(name, variant))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_neon_through_simde_matches_onnxruntime(builds, name: str) -> None:
+    variant = best_variant(name)
+    model = CompiledModel(builds(name, variant, "neon"), simde=True)
+    check_against_onnxruntime(model, family_model(name, variant))
+
+
+@pytest.mark.parametrize("name", QEMU_FAMILIES)
+def test_neon_aarch64_under_qemu_matches_onnxruntime(builds, name: str) -> None:
+    model = CompiledModel(builds(name, "pruned", "neon"))
+    check_against_onnxruntime(model, family_model(name, "pruned"))
+
+
+def test_pruned_weights_are_compiled_as_patterns_bit_exact(builds) -> None:
+    report = json.loads((builds("vgg", "pruned") / "report.json").read_text())
+    pattern_layers = [r for r in report["layers"] if r["op"].startswith("pat.")]
+    assert pattern_layers and report["patterns"] is None
+    for row in pattern_layers:
+        assert 0 < row["kernels_kept"] < row["kernels_total"]
+        assert row["nonzero_macs"] < row["macs"] and "schedule" in row
+    dense = json.loads((builds("vgg", "dense") / "report.json").read_text())
+    assert not any(r["op"].startswith("pat.") for r in dense["layers"])
+
+
+def test_compile_prunes_like_patcc_prune(tmp_path: Path) -> None:
+    """patterns=8 prunes inside the compiler; a model without BatchNorm gets the same weights
+    as `patcc.prune` gives the ONNX model."""
+    model = FAMILIES["vgg"]()
+    compiled = patcc.compile(model, patterns=8, connectivity=2.0, out_dir=tmp_path / "b")
+    check_against_onnxruntime(compiled, family_model("vgg", "pruned"))
+
+
+def test_thread_counts_give_identical_outputs(builds) -> None:
+    model = CompiledModel(builds("resnet", "pruned"))
+    inputs = model_inputs(family_model("resnet", "pruned"))
+    one, two = model.run(inputs, threads=1), model.run(inputs, threads=2)
+    for name in one:
+        np.testing.assert_array_equal(one[name], two[name])
+
+
+def test_sanitized_build_runs_clean(builds, tmp_path: Path) -> None:
+    """The standalone harness and a real model under AddressSanitizer + UBSan."""
+    folder = builds("resnet", "pruned")
+    meta = json.loads((folder / "model.json").read_text())
+    flags = [*meta["cflags"], "-O1", "-g"]
+    harness = next(a for a in artifact_commands("x86", flags) if a.name == "model")
+    exe = compile_artifact(folder, harness, ["-fsanitize=address,undefined"])
+    onnx_model = family_model("resnet", "pruned")
+    inputs = model_inputs(onnx_model)
+    ((_, x),) = inputs.items()
+    x.tofile(tmp_path / "in.bin")
+    proc = subprocess.run(
+        [
+            str(exe),
+            str(folder / "weights.bin"),
+            "2",
+            str(tmp_path / "in.bin"),
+            str(tmp_path / "out.bin"),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1"},
+        timeout=300,
+    )
+    exe.unlink()
+    assert proc.returncode == 0 and not proc.stderr, proc.stderr[-3000:]
+    (out,) = meta["outputs"]
+    got = np.fromfile(tmp_path / "out.bin", dtype=np.float32).reshape(out["shape"])
+    assert_outputs_close({out["name"]: got}, run_ort(onnx_model, inputs))
