@@ -148,11 +148,16 @@ def _plan(fn: func.FuncOp) -> None:
         [a.type for a in entry.args], list(fn.function_type.outputs.data)
     )
     anchor = InsertPoint.at_start(entry)
+    shifts: dict[int, SSAValue] = {}
     for buf in sorted(buffers, key=lambda b: (b.offset, b.first)):
-        shift = arith.ConstantOp(IntegerAttr.from_index_int_value(buf.offset))
-        view = memref.ViewOp(workspace, shift.result, [], buf.alloc.memref.type)
+        if buf.offset not in shifts:
+            shift = arith.ConstantOp(IntegerAttr.from_index_int_value(buf.offset))
+            Rewriter.insert_op(shift, anchor)
+            anchor = InsertPoint.after(shift)
+            shifts[buf.offset] = shift.result
+        view = memref.ViewOp(workspace, shifts[buf.offset], [], buf.alloc.memref.type)
         view.result.name_hint = buf.alloc.memref.name_hint
-        Rewriter.insert_op([shift, view], anchor)
+        Rewriter.insert_op(view, anchor)
         anchor = InsertPoint.after(view)
         buf.alloc.memref.replace_all_uses_with(view.result)
         Rewriter.erase_op(buf.alloc)

@@ -106,9 +106,10 @@ def signature(fn: func.FuncOp) -> Signature:
 
 def check_ready(module: ModuleOp, target: str) -> None:
     """The host decisions the printer needs must already be in the IR."""
-    for op in module.walk():
-        if isinstance(op, memref.AllocOp):
-            raise PatccError(f"{target}: 'memref.alloc' left in the module: run plan-buffers first")
+    ops = list(module.walk())
+    if any(isinstance(op, memref.AllocOp) for op in ops):
+        raise PatccError(f"{target}: 'memref.alloc' left in the module: run plan-buffers first")
+    for op in ops:
         if isinstance(op, memref.GlobalOp) and BLOB_OFFSET_ATTR not in op.attributes:
             raise PatccError(
                 f"{target}: memref.global @{op.sym_name.data} has no {BLOB_OFFSET_ATTR}: "

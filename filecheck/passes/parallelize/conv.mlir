@@ -1,0 +1,24 @@
+// RUN: xdsl-opt %s -p "lower-to-loops{vector-length=4},parallelize{threads=3}" | filecheck %s
+
+// In the conv layer, the outermost loop of each nest whose iterations write disjoint memory
+// is parallel: the padding fill (i), the padded copy (c) and the output-channel loop (o);
+// the max-pool layer is not a conv/gemm layer and stays serial. threads=3 goes on the
+// module.
+
+builtin.module {
+  func.func @layer(%x: tensor<1x2x4x8xf32> {nn.name = "input"}) -> (tensor<1x4x2x4xf32> {nn.name = "output"}) {
+    %w = arith.constant dense<0.5> : tensor<4x2x3x3xf32>
+    %y = nn.conv2d %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x4x8xf32>, tensor<4x2x3x3xf32>) -> tensor<1x4x4x8xf32>
+    %p = nn.max_pool %y {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>} : (tensor<1x4x4x8xf32>) -> tensor<1x4x2x4xf32>
+    func.return %p : tensor<1x4x2x4xf32>
+  }
+}
+
+// CHECK:      builtin.module attributes {patcc.threads = 3 : i64} {
+// CHECK:        scf.for %i = {{.*}} {
+// CHECK:        } {nn.layer = "y: nn conv2d 1x2x4x8 -> 1x4x4x8", patcc.parallel}
+// CHECK:        scf.for %c = {{.*}} {
+// CHECK:        } {nn.layer = "y: nn conv2d 1x2x4x8 -> 1x4x4x8", patcc.parallel}
+// CHECK:        scf.for %o = {{.*}} {
+// CHECK:        } {nn.layer = "y: nn conv2d 1x2x4x8 -> 1x4x4x8", patcc.parallel}
+// CHECK:        } {nn.layer = "p: nn max_pool 1x4x4x8 -> 1x4x2x4"}
