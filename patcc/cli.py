@@ -241,6 +241,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="the main job on the built-in VGG-16")
     p.add_argument("--size", type=int, default=224, help="input height and width (default 224)")
     p.set_defaults(run=cmd_demo)
+
+    from patcc.bench.cli import add_parser as add_bench
+
+    add_bench(sub)
     return parser
 
 

@@ -1,0 +1,112 @@
+"""The bench's outputs: a Markdown table (also what the terminal shows), JSON, a bar chart.
+
+Every contender runs the same pruned model, so the effective GFLOP/s of each is counted on
+the same work: 2 x the non-zero MACs per inference. Against the measured sgemm peak that
+says how much of the machine a contender's time turns into useful arithmetic.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+def _gflops(result: dict[str, Any], ms: float) -> float | None:
+    nz = result.get("nonzero_macs")
+    return None if not nz else 2.0 * nz / (ms * 1e-3) / 1e9
+
+
+def table(result: dict[str, Any]) -> str:
+    """One Markdown table over all thread counts, then the compile times."""
+    lines = [
+        "| threads | runtime | median ms | IQR ms | patcc speed-up | GFLOP/s (non-zero) "
+        "| % of sgemm peak | note |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for run in result["runs"]:
+        threads = run["threads"]
+        peak = result["peak_gflops"][str(threads)]
+        mine = run["results"]["patcc"]["median_ms"]
+        for name, s in run["results"].items():
+            ms = s["median_ms"]
+            gf = _gflops(result, ms)
+            speedup = "" if name == "patcc" else f"{ms / mine:.2f}x"
+            note = s.get("note", "")
+            if "max_rel_diff" in s:
+                note = (note + "; " if note else "") + f"diff {s['max_rel_diff']:.1e}"
+            label = f"{name} {s.get('version', '')}".strip()
+            gf_text = "" if gf is None else f"{gf:.1f}"
+            frac = "" if gf is None else f"{100 * gf / peak:.0f} %"
+            lines.append(
+                f"| {threads} | {label} | {ms:.1f} | {s['iqr_ms']:.1f} | {speedup} | "
+                f"{gf_text} | {frac} | {note} |"
+            )
+        for name, reason in run["skipped"].items():
+            lines.append(f"| {threads} | {name} | | | | | | skipped: {reason} |")
+    peaks = ", ".join(f"{t} thread(s) {g:.1f}" for t, g in result["peak_gflops"].items())
+    c = result["compile"]
+    emit = "n/a" if c.get("emit_s") is None else f"{c['emit_s']:.2f} s"
+    lines += [
+        "",
+        f"sgemm peak GFLOP/s: {peaks}. Non-zero MACs: {result.get('nonzero_macs')} "
+        f"of {result.get('macs')} dense.",
+        f"patcc compile: import -> emitted source {emit}, with the C compiler "
+        f"{c['total_s']:.2f} s in all.",
+    ]
+    if result.get("layers"):
+        lines += ["", layer_table(result)]
+    return "\n".join(lines)
+
+
+def layer_table(result: dict[str, Any]) -> str:
+    peaks = result["peak_gflops"]
+    lines = [
+        "| layer | threads | shape | patcc ms | ort ms | speed-up | patcc % peak |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for row in result["layers"]:
+        mine, ort = row["patcc_ms"], row.get("ort_ms")
+        gf = 2.0 * row["nonzero_macs"] / (mine * 1e-3) / 1e9
+        frac = 100 * gf / peaks[str(row["threads"])]
+        ratio = "" if ort is None else f"{ort / mine:.2f}x"
+        ort_text = "" if ort is None else f"{ort:.2f}"
+        lines.append(
+            f"| {row['name']} | {row['threads']} | {row['shape']} | {mine:.2f} | "
+            f"{ort_text} | {ratio} | {frac:.0f} % |"
+        )
+    return "\n".join(lines)
+
+
+def write_json(result: dict[str, Any], path: Path) -> None:
+    path.write_text(json.dumps(result, indent=2) + "\n")
+
+
+def write_png(result: dict[str, Any], path: Path) -> None:
+    """Grouped bars: median ms per runtime, one group per thread count (small, for a README)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    runs = result["runs"]
+    names = list(dict.fromkeys(n for r in runs for n in r["results"]))
+    fig, ax = plt.subplots(figsize=(6, 3), dpi=80)
+    width = 0.8 / max(1, len(names))
+    for i, name in enumerate(names):
+        xs, ys = [], []
+        for j, run in enumerate(runs):
+            if name in run["results"]:
+                xs.append(j + i * width)
+                ys.append(run["results"][name]["median_ms"])
+        bars = ax.bar(xs, ys, width, label=name)
+        ax.bar_label(bars, fmt="%.0f", fontsize=7)
+    ax.set_xticks([j + width * (len(names) - 1) / 2 for j in range(len(runs))])
+    ax.set_xticklabels([f"{r['threads']} thread(s)" for r in runs])
+    ax.set_ylabel("median ms (lower is better)")
+    pruned = f"{result['patterns']} patterns, connectivity {result['connectivity']}"
+    ax.set_title(f"{result['model']} ({pruned})", fontsize=9)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

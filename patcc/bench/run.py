@@ -1,0 +1,196 @@
+"""`patcc bench`: patcc against the dense frameworks on the same pruned model, in one process.
+
+The model is pruned once (`patcc.prune`) and that ONNX file is what every contender runs:
+patcc compiles it (its weights already fit the pattern set, so they are kept bit for bit),
+the peers load it as it is. Per thread count, all contenders are timed round-robin
+(`timing.interleave`), so the ratios are fair on a shared machine; patcc's output is checked
+against ONNX Runtime's so a fast wrong kernel cannot win.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+
+from patcc.bench.layers import conv_layers
+from patcc.bench.peak import sgemm_gflops
+from patcc.bench.peers import Session, Skipped, open_peer
+from patcc.bench.timing import interleave, robust_stats
+
+
+@dataclass
+class BenchOptions:
+    patterns: int = 8
+    connectivity: float = 3.6
+    peers: Sequence[str] = ("ort", "mnn", "deepsparse", "tvm")
+    threads: Sequence[int] = (1,)
+    repeat: int = 10
+    layers: bool = False
+    target: str = "x86"
+    budget_s: float | None = None  # per thread count, after the minimum of 3 rounds
+    log: Callable[[str], None] = field(default=lambda s: print(s, file=sys.stderr, flush=True))
+
+
+def cpu_model() -> str:
+    """/proc/cpuinfo's model name (the tuning log keys on it too)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine() -> dict[str, Any]:
+    import os
+
+    return {
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "python": platform.python_version(),
+    }
+
+
+def random_inputs(model: onnx.ModelProto) -> dict[str, np.ndarray]:
+    inits = {t.name for t in model.graph.initializer}
+    rng = np.random.default_rng(0)
+    out = {}
+    for inp in model.graph.input:
+        if inp.name in inits:
+            continue
+        shape = [d.dim_value or 1 for d in inp.type.tensor_type.shape.dim]
+        out[inp.name] = rng.standard_normal(shape, dtype=np.float32)
+    return out
+
+
+def compile_patcc(path: Path, options: BenchOptions, out_dir: Path) -> tuple[Any, dict[str, Any]]:
+    """Compile the pruned model; its report.json, with compile seconds added: `emit_s`
+    (import -> emitted source, as the driver measures it, when it does) and `total_s`
+    (including the C compiler)."""
+    from patcc.driver import compile
+
+    start = time.perf_counter()
+    compiled = compile(path, target=options.target, patterns=None, out_dir=out_dir)
+    total = time.perf_counter() - start
+    report = json.loads((compiled.build_dir / "report.json").read_text())
+    emit = report.get("timings", {}).get("emit_s")
+    report["compile"] = {
+        "emit_s": emit,
+        "cc_s": None if emit is None else total - emit,
+        "total_s": total,
+    }
+    return compiled, report
+
+
+def _contenders(
+    compiled: Any,
+    path: Path,
+    inputs: dict[str, np.ndarray],
+    threads: int,
+    peers: Sequence[str],
+) -> tuple[dict[str, Callable[[], object]], dict[str, dict[str, Any]], dict[str, str]]:
+    runners: dict[str, Callable[[], object]] = {}
+    info: dict[str, dict[str, Any]] = {}
+    skipped: dict[str, str] = {}
+    mine = compiled.run(inputs, threads=threads)
+    runners["patcc"] = lambda: compiled.run(inputs, threads=threads)
+    info["patcc"] = {"version": "", "note": ""}
+    reference = next(iter(mine.values()))
+    for name in peers:
+        peer = open_peer(name, path, inputs, threads)
+        if isinstance(peer, Skipped):
+            skipped[name] = peer.reason
+            continue
+        assert isinstance(peer, Session)
+        runners[name] = peer.run
+        theirs = np.asarray(peer.run()).reshape(reference.shape)
+        scale = float(np.abs(theirs).max()) or 1.0
+        err = float(np.abs(theirs - reference).max()) / scale
+        info[name] = {"version": peer.version, "note": peer.note, "max_rel_diff": err}
+    return runners, info, skipped
+
+
+def bench(model: onnx.ModelProto, name: str, options: BenchOptions) -> dict[str, Any]:
+    """Run the whole benchmark; returns the JSON-able result (see `report.table`)."""
+    from patcc.compression.onnx_prune import prune
+
+    log = options.log
+    work = Path(tempfile.mkdtemp(prefix="patcc-bench-"))
+    pruned = prune(model, patterns=options.patterns, connectivity=options.connectivity)
+    path = work / "pruned.onnx"
+    onnx.save(pruned, str(path))
+    log(f"compiling {name} with patcc ({options.target}) ...")
+    compiled, report = compile_patcc(path, options, work / "build")
+    inputs = random_inputs(pruned)
+    total = report.get("total", {})
+    result: dict[str, Any] = {
+        "model": name,
+        "patterns": options.patterns,
+        "connectivity": options.connectivity,
+        "target": options.target,
+        "machine": machine(),
+        "compile": report["compile"],
+        "macs": total.get("macs"),
+        "nonzero_macs": total.get("nonzero_macs"),
+        "peak_gflops": {},
+        "runs": [],
+    }
+    for threads in options.threads:
+        log(f"threads={threads}: sgemm peak ...")
+        peak = sgemm_gflops(threads)
+        result["peak_gflops"][str(threads)] = peak
+        runners, info, skipped = _contenders(compiled, path, inputs, threads, options.peers)
+        log(f"threads={threads}: timing {', '.join(runners)} round-robin x{options.repeat}")
+        samples = interleave(
+            runners,
+            options.repeat,
+            budget_s=options.budget_s,
+            progress=lambda done, of: log(f"  round {done}/{of}"),
+        )
+        stats = {k: {**robust_stats(v).as_dict(), **info[k]} for k, v in samples.items()}
+        result["runs"].append({"threads": threads, "results": stats, "skipped": skipped})
+    if options.layers:
+        result["layers"] = bench_layers(pruned, options, work)
+    return result
+
+
+def bench_layers(
+    pruned: onnx.ModelProto, options: BenchOptions, work: Path
+) -> list[dict[str, Any]]:
+    """patcc vs ONNX Runtime per conv layer, each layer compiled and timed alone."""
+    from patcc.driver import compile
+
+    rows = []
+    for i, layer in enumerate(conv_layers(pruned)):
+        path = work / f"layer{i}.onnx"
+        onnx.save(layer.model, str(path))
+        compiled = compile(path, target=options.target, patterns=None, out_dir=work / f"l{i}")
+        inputs = random_inputs(layer.model)
+        for threads in options.threads:
+            runners, _, _ = _contenders(compiled, path, inputs, threads, ["ort"])
+            samples = interleave(runners, options.repeat, budget_s=options.budget_s)
+            row: dict[str, Any] = {
+                "name": layer.name,
+                "threads": threads,
+                "shape": f"{'x'.join(map(str, layer.input_shape[1:]))}->"
+                f"{'x'.join(map(str, layer.output_shape[1:]))}",
+                "nonzero_macs": layer.nonzero_macs,
+            }
+            for who, secs in samples.items():
+                row[f"{who}_ms"] = robust_stats(secs).median_ms
+            rows.append(row)
+            options.log(f"  layer {layer.name} threads={threads}: {row}")
+    return rows

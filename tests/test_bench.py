@@ -1,0 +1,63 @@
+"""`patcc bench` and its parts. Benchmarks are not timed tests: structure, not speed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from bench_helpers import tiny_conv
+
+from patcc.bench.layers import conv_layers
+from patcc.bench.report import table
+from patcc.bench.timing import interleave, robust_stats
+from patcc.cli import main
+from patcc.models import vgg_style
+
+
+def test_robust_stats_drops_outliers() -> None:
+    s = robust_stats([0.010, 0.011, 0.010, 0.012, 0.011, 0.500])
+    assert s.dropped == 1 and s.samples == 6
+    assert 10.0 <= s.median_ms <= 12.0 and s.min_ms == pytest.approx(10.0)
+
+
+def test_interleave_round_robin_order() -> None:
+    calls: list[str] = []
+    samples = interleave(
+        {"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, 3, warmup=1
+    )
+    assert calls == ["a", "b"] * 4
+    assert {k: len(v) for k, v in samples.items()} == {"a": 3, "b": 3}
+
+
+def test_conv_layers_are_single_conv_models() -> None:
+    model = vgg_style()
+    layers = conv_layers(model)
+    convs = [n for n in model.graph.node if n.op_type == "Conv"]
+    assert len(layers) == len(convs)
+    for layer in layers:
+        onnx.checker.check_model(layer.model)
+        assert [n.op_type for n in layer.model.graph.node] == ["Conv"]
+        assert layer.nonzero_macs > 0
+
+
+def test_bench_command_writes_json_and_png(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "tiny.onnx"
+    onnx.save(tiny_conv(), str(path))
+    out_json, out_png = tmp_path / "b.json", tmp_path / "b.png"
+    args = [str(path), "--peers", "ort,nosuch", "--repeat", "3", "--json", str(out_json)]
+    assert main(["bench", *args, "--png", str(out_png)]) == 0
+    result = json.loads(out_json.read_text())
+    run = result["runs"][0]
+    assert set(run["results"]) == {"patcc", "ort"} and "nosuch" in run["skipped"]
+    assert run["results"]["ort"]["max_rel_diff"] < 1e-4  # the same model, the same answer
+    assert result["compile"]["total_s"] > 0 and result["peak_gflops"]["1"] > 0
+    assert out_png.read_bytes()[:4] == b"\x89PNG"
+    printed = capsys.readouterr().out
+    assert "| 1 | patcc |" in printed and "skipped: unknown peer" in printed
+    assert table(result) in printed
+    assert np.isfinite(run["results"]["patcc"]["median_ms"])
