@@ -1,0 +1,206 @@
+"""The C targets compute what the interpreter computes: printed C compiled with gcc, called
+through the C ABI (ctypes), on dense and pattern-pruned single layers and whole small
+networks; x86-c natively, neon-c through SIMDe and as a static aarch64 binary under qemu.
+
+Every build is compiled once per session, two gcc processes at a time (the `builds`
+fixture); the references are the interpreter at graph or pattern level (numpy, fast).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from c_build import Build, aarch64, compile_all, emit_module, native, run_library, run_qemu
+from conftest import assert_close, make_model, model_inputs
+from onnx import helper
+from xdsl.dialects.builtin import ModuleOp
+
+from patcc.errors import PatccError
+from patcc.frontend import import_model, make_context
+from patcc.models import FAMILIES
+from patcc.passes.lower_to_loops import LowerToLoopsPass
+from patcc.pipelines import patdnn
+from patcc.semantics import run_function
+from patcc.targets import emit
+
+CTX = make_context()
+RNG = np.random.default_rng(5)
+
+
+def conv_model(
+    c: int,
+    o: int,
+    hw: tuple[int, int],
+    *,
+    k: int = 3,
+    stride: int = 1,
+    pad: int = 1,
+    group: int = 1,
+    bias: bool = True,
+    relu: bool = True,
+) -> onnx.ModelProto:
+    w = RNG.standard_normal((o, c // group, k, k)).astype(np.float32)
+    inits: dict[str, np.ndarray] = {"w": w}
+    names = ["x", "w"]
+    if bias:
+        inits["b"] = RNG.standard_normal(o).astype(np.float32)
+        names.append("b")
+    attrs = {"kernel_shape": [k, k], "strides": [stride] * 2, "pads": [pad] * 4, "group": group}
+    nodes = [helper.make_node("Conv", names, ["y" if relu else "output"], **attrs)]
+    if relu:
+        nodes.append(helper.make_node("Relu", ["y"], ["output"]))
+    return make_model(nodes, {"x": [1, c, *hw]}, ["output"], inits)
+
+
+def gemm_model() -> onnx.ModelProto:
+    w = RNG.standard_normal((10, 24)).astype(np.float32)
+    b = RNG.standard_normal(10).astype(np.float32)
+    nodes = [helper.make_node("Gemm", ["x", "w", "b"], ["output"], transB=1)]
+    return make_model(nodes, {"x": [1, 24]}, ["output"], {"w": w, "b": b})
+
+
+DENSE = {
+    "conv3x3_pad_relu": lambda: conv_model(3, 8, (12, 12)),
+    "conv3x3_stride2_remainder": lambda: conv_model(5, 6, (9, 11), stride=2, pad=0, relu=False),
+    "conv1x1_grouped": lambda: conv_model(4, 6, (5, 13), k=1, pad=0, group=2, bias=False),
+    "gemm": gemm_model,
+}
+
+
+def dense_case(model: onnx.ModelProto, vector_length: int) -> tuple[ModuleOp, dict, dict]:
+    module = import_model(model)
+    inputs = model_inputs(model)
+    reference = run_function(module, inputs)
+    LowerToLoopsPass(vector_length=vector_length).apply(CTX, module)
+    return module, inputs, reference
+
+
+def pruned_case(
+    model: onnx.ModelProto, vector_length: int, **prune: float
+) -> tuple[ModuleOp, dict, dict]:
+    """patdnn to loop level (tiles and LRE included); the reference is the pattern level."""
+    module = import_model(model)
+    inputs = model_inputs(model)
+    pipeline = patdnn(vector_length=vector_length, **prune)  # type: ignore[arg-type]
+    lowering = next(i for i, p in enumerate(pipeline.passes) if p.name == "lower-to-loops")
+    for p in pipeline.passes[:lowering]:
+        p.apply(CTX, module)
+    reference = run_function(module, inputs)
+    for p in pipeline.passes[lowering:]:
+        p.apply(CTX, module)
+    return module, inputs, reference
+
+
+def pruned_layer() -> onnx.ModelProto:
+    return conv_model(8, 12, (10, 14))
+
+
+Case = tuple[Build, dict, dict]
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Case]:
+    root = tmp_path_factory.mktemp("c_targets")
+    cases: dict[str, Case] = {}
+
+    def add(
+        name: str, make: Callable[[], tuple[ModuleOp, dict, dict]], target: str, how=native
+    ) -> None:
+        module, inputs, reference = make()
+        emitted = emit_module(CTX, module, target)
+        cases[name] = (how(emitted, Path(root / name)), inputs, reference)
+
+    for name, model in DENSE.items():
+        add(f"x86/{name}", lambda m=model: dense_case(m(), 8), "x86-c")
+    add(
+        "neon/conv3x3_stride2_remainder",
+        lambda: dense_case(DENSE["conv3x3_stride2_remainder"](), 4),
+        "neon-c",
+    )
+    add(
+        "x86/pruned_layer",
+        lambda: pruned_case(pruned_layer(), 8, patterns=4, connectivity=2.0),
+        "x86-c",
+    )
+    add(
+        "neon/pruned_layer",
+        lambda: pruned_case(pruned_layer(), 4, patterns=4, connectivity=2.0),
+        "neon-c",
+    )
+    for family in ("vgg", "resnet"):
+        add(f"x86/{family}", lambda f=family: pruned_case(FAMILIES[f](), 8), "x86-c")
+    add("neon/vgg", lambda: pruned_case(FAMILIES["vgg"](), 4), "neon-c")
+    add(
+        "aarch64/pruned_layer",
+        lambda: pruned_case(pruned_layer(), 4, patterns=4, connectivity=2.0),
+        "neon-c",
+        aarch64,
+    )
+    compile_all([build for build, _, _ in cases.values()])
+    return cases
+
+
+NATIVE = [
+    *(f"x86/{n}" for n in DENSE),
+    "neon/conv3x3_stride2_remainder",
+    "x86/pruned_layer",
+    "neon/pruned_layer",
+    "x86/vgg",
+    "x86/resnet",
+    "neon/vgg",
+]
+
+
+@pytest.mark.parametrize("name", NATIVE)
+def test_compiled_c_matches_interpreter(builds: dict[str, Case], name: str) -> None:
+    build, inputs, reference = builds[name]
+    outputs = run_library(build, inputs, threads=2)
+    assert set(outputs) == set(reference)
+    for key, value in reference.items():
+        assert_close(outputs[key], value)
+
+
+@pytest.mark.parametrize("name", ["x86/vgg", "x86/pruned_layer", "neon/vgg"])
+def test_results_identical_for_any_thread_count(builds: dict[str, Case], name: str) -> None:
+    build, inputs, _ = builds[name]
+    assert "#pragma omp parallel for" in build.emitted["model.c"].decode()
+    runs = [run_library(build, inputs, threads=t) for t in (1, 2, 3, 0)]
+    for other in runs[1:]:
+        for key, value in runs[0].items():
+            np.testing.assert_array_equal(other[key], value)
+
+
+def test_aarch64_build_under_qemu(builds: dict[str, Case]) -> None:
+    build, inputs, reference = builds["aarch64/pruned_layer"]
+    outputs = run_qemu(build, inputs)
+    for key, value in reference.items():
+        assert_close(outputs[key], value)
+
+
+def test_model_json_and_weights(builds: dict[str, Case]) -> None:
+    build, _, _ = builds["x86/vgg"]
+    meta = build.emitted.metadata
+    assert meta["format"] == 1 and meta["target"] == "x86-c"
+    assert meta["inputs"] == [{"name": "input", "shape": [1, 3, 32, 32], "dtype": "float32"}]
+    assert meta["weights_bytes"] == len(build.emitted["weights.bin"]) > 0
+    assert meta["weights_bytes"] % 64 == 0
+    assert 0 < meta["workspace_bytes"] < meta["unplanned_activation_bytes"]
+    assert meta["vector_length"] == 8 and meta["threads"] == 2
+    text = build.emitted["model.c"].decode()
+    assert "/* conv2d0: nn conv2d 1x3x32x32 -> 1x8x32x32 + relu */" in text
+    assert "patterns" in text and "groups" in text  # the pattern convs' comments
+
+
+def test_emit_refuses_what_the_target_passes_did_not_decide() -> None:
+    module, _, _ = dense_case(DENSE["conv3x3_pad_relu"](), 8)
+    with pytest.raises(PatccError, match=r"'memref\.alloc' left in the module: run plan-buffers"):
+        emit(module, "x86-c")
+    module, _, _ = dense_case(DENSE["gemm"](), 8)
+    with pytest.raises(PatccError, match=r"@cst has no patcc\.blob_offset: run layout-weights"):
+        emit(module, "x86-c")
+    with pytest.raises(PatccError, match="unknown C target 'riscv'"):
+        emit(module, "riscv")
