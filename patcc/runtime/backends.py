@@ -60,7 +60,8 @@ class SharedLibrary:
         self._declare()
         self._check_abi(build_dir)
         self.weights = aligned_empty(meta.weights_bytes)
-        self.weights[:] = np.fromfile(build_dir / meta.weights, dtype=np.uint8)
+        with open(build_dir / meta.weights, "rb") as f:  # straight into the aligned buffer
+            f.readinto(memoryview(self.weights))
         self.workspace = aligned_empty(max(1, meta.workspace_bytes))
         import threading
 
@@ -178,4 +179,10 @@ def _neon(build_dir: Path, meta: ModelMeta, options: RunOptions) -> Backend:
     return HarnessProcess(build_dir, meta, AARCH64_EXECUTABLE)
 
 
-BACKENDS: dict[str, BackendFactory] = {"x86": _x86, "neon": _neon}
+def _opencl(build_dir: Path, meta: ModelMeta, options: RunOptions) -> Backend:
+    from patcc.runtime.opencl_runner import OpenCLRunner
+
+    return OpenCLRunner(build_dir, meta, options.device)
+
+
+BACKENDS: dict[str, BackendFactory] = {"x86": _x86, "neon": _neon, "opencl": _opencl}
