@@ -61,7 +61,7 @@ class SharedLibrary:
         self._check_abi(build_dir)
         self.weights = aligned_empty(meta.weights_bytes)
         with open(build_dir / meta.weights, "rb") as f:  # straight into the aligned buffer
-            f.readinto(memoryview(self.weights))
+            f.readinto(self.weights.data)
         self.workspace = aligned_empty(max(1, meta.workspace_bytes))
         import threading
 
