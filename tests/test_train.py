@@ -188,7 +188,8 @@ def test_exported_model_runs_in_patcc_as_in_pytorch(
         assert_close(out, expected)
 
 
-def test_one_shot_finalize_is_patcc_prune(torch: ModuleType, tmp_path: Path) -> None:
+@pytest.mark.parametrize("scope", ["model", "layer"])
+def test_one_shot_finalize_is_patcc_prune(torch: ModuleType, tmp_path: Path, scope: str) -> None:
     """Without BatchNorm (whose folding rescales weights), finalize() on a dense model gives
     the very bytes `patcc.prune` gives on its ONNX export: one implementation."""
     from torch import nn
@@ -202,11 +203,13 @@ def test_one_shot_finalize_is_patcc_prune(torch: ModuleType, tmp_path: Path) -> 
     )  # fmt: skip
     x = torch.randn(1, 3, 8, 8)
     dense = export_onnx(model, tmp_path / "dense.onnx", x)
-    pruner = ADMMPruner(model, patterns=4, connectivity=2.5)
+    pruner = ADMMPruner(model, patterns=4, connectivity=2.5, scope=scope)
     assert pruner.skipped == {"0": pruner.skipped["0"], "6": "1x1 kernel (patterns are 3x3)"}
     pruner.finalize()
+    assert (pruner.pattern_sets["2"] == pruner.pattern_sets["4"]) == (scope == "model")
     ours = export_onnx(model, tmp_path / "ours.onnx", x)
-    assert _weights(patcc.prune(dense, patterns=4, connectivity=2.5)) == _weights(ours)
+    theirs = patcc.prune(dense, patterns=4, connectivity=2.5, scope=scope)
+    assert _weights(theirs) == _weights(ours)
 
 
 def test_admm_state(torch: ModuleType) -> None:
