@@ -20,6 +20,12 @@ group size (`reorder-filters{group-size}`), so a tile of filters is one group.
 
 A tile size of 1 (or one larger than the loop's trip count) leaves that loop as it is.
 
+Per-layer schedules: a layer whose top-level ops carry `pat.schedule = {oc, oh, ow, lre}`
+(set by the driver from a tuning log, see patcc/tune) is tiled by those sizes instead of the
+pass options, and with `lre = 0` its intra-tile loops are not marked `pat.unroll`, so
+`eliminate-load-redundancy` leaves that layer's tiles rolled. Layers without it take the
+options, so one tuned layer changes nothing else.
+
 Why not xDSL's `scf-parallel-loop-tiling`: it tiles only the innermost `scf.parallel` (our
 nests are `scf.for`, the conv's loops carry no parallel semantics yet), and it bounds each
 tile with an `affine.min`, so no intra-tile loop has a constant trip count for the unroller
@@ -31,9 +37,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects import arith, scf
-from xdsl.dialects.builtin import IndexType, IntegerAttr, ModuleOp, StringAttr, UnitAttr
-from xdsl.ir import Block, Region, SSAValue
+from xdsl.dialects import arith, func, scf
+from xdsl.dialects.builtin import (
+    DictionaryAttr,
+    IndexType,
+    IntegerAttr,
+    ModuleOp,
+    StringAttr,
+    UnitAttr,
+)
+from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
@@ -48,8 +61,25 @@ def _const(value: int, ip: InsertPoint) -> SSAValue:
     return op.result
 
 
-def strip_mine(loop: scf.ForOp, tile: int) -> bool:
-    """Strip-mine `loop` (constant bounds, no iter_args) by `tile`; False if nothing to do."""
+SCHEDULE_ATTR = "pat.schedule"
+"""On a layer's top-level ops: its own tile sizes and LRE switch, {oc, oh, ow, lre}."""
+ROLE_KEYS = {"filters": "oc", "rows": "oh", "cols": "ow"}
+
+
+def layer_schedule(op: Operation) -> dict[str, int] | None:
+    """The `pat.schedule` of the layer `op` belongs to (on its top-level op), if any."""
+    top: Operation | None = op
+    while top is not None and not isinstance(top.parent_op(), func.FuncOp):
+        top = top.parent_op()
+    attr = top.attributes.get(SCHEDULE_ATTR) if top is not None else None
+    if not isinstance(attr, DictionaryAttr):
+        return None
+    return {k: v.value.data for k, v in attr.data.items() if isinstance(v, IntegerAttr)}
+
+
+def strip_mine(loop: scf.ForOp, tile: int, unroll: bool = True) -> bool:
+    """Strip-mine `loop` (constant bounds, no iter_args) by `tile`; False if nothing to do.
+    `unroll=False` leaves the intra-tile loop unmarked, so LRE keeps it rolled."""
     lb, ub, step = (constant_int(v) for v in (loop.lb, loop.ub, loop.step))
     if lb is None or ub is None or step is None or loop.iter_args or step <= 0:
         return False
@@ -76,7 +106,8 @@ def strip_mine(loop: scf.ForOp, tile: int) -> bool:
     for op in body.ops:
         inner_block.add_op(op.clone(mapping))
     inner = scf.ForOp(zero, size, one, [], Region(inner_block))
-    inner.attributes[UNROLL_ATTR] = UnitAttr()
+    if unroll:
+        inner.attributes[UNROLL_ATTR] = UnitAttr()
     outer_block.add_ops([inner, scf.YieldOp()])
     start, end, tile_step = (_const(v, before) for v in (lb, main_end, tile * step))
     outer = scf.ForOp(start, end, tile_step, [], Region(outer_block))
@@ -114,4 +145,9 @@ class TileConvPass(ModulePass):
                 and TILE_ATTR not in loop.attributes
             ]
             for loop in loops:
-                strip_mine(loop, sizes[role])
+                own = layer_schedule(loop)
+                if own is None:
+                    strip_mine(loop, sizes[role])
+                else:
+                    tile = own.get(ROLE_KEYS[role], sizes[role])
+                    strip_mine(loop, tile, unroll=bool(own.get("lre", 1)))

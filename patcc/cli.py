@@ -6,7 +6,10 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from patcc.bench.cli import add_parser as add_bench_parser
 from patcc.errors import PatccError
+from patcc.tune.cli import add_compile_options
+from patcc.tune.cli import add_parser as add_tune_parser
 
 
 def _input_shapes(values: Sequence[str] | None) -> dict[str, list[int]]:
@@ -105,14 +108,18 @@ def _add_prune_options(p: argparse.ArgumentParser) -> None:
 
 def cmd_compile(args: argparse.Namespace) -> int:
     from patcc.driver import compile
+    from patcc.tune.cli import compile_schedules
 
     if args.no_prune and (args.patterns is not None or args.connectivity is not None):
         raise PatccError("--no-prune takes no --patterns or --connectivity")
+    patterns = None if args.no_prune else (8 if args.patterns is None else args.patterns)
+    connectivity = 3.6 if args.connectivity is None else args.connectivity
     compiled = compile(
         args.model,
         target=args.target,
-        patterns=None if args.no_prune else (8 if args.patterns is None else args.patterns),
-        connectivity=3.6 if args.connectivity is None else args.connectivity,
+        patterns=patterns,
+        connectivity=connectivity,
+        schedules=compile_schedules(args, patterns, connectivity),
         threads=args.threads,
         out_dir=args.output,
         input_shape=_input_shapes(args.input_shape),
@@ -227,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, metavar="N", help="default thread count of the build")
     p.add_argument("--vector-length", type=int, metavar="N", help="SIMD width in floats")
     _add_input_shape(p)
+    add_compile_options(p)
     p.set_defaults(run=cmd_compile)
 
     p = sub.add_parser("run", help="run a build folder on .npz inputs")
@@ -241,10 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="the main job on the built-in VGG-16")
     p.add_argument("--size", type=int, default=224, help="input height and width (default 224)")
     p.set_defaults(run=cmd_demo)
-
-    from patcc.bench.cli import add_parser as add_bench
-
-    add_bench(sub)
+    add_bench_parser(sub)
+    add_tune_parser(sub)
     return parser
 
 

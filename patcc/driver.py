@@ -12,7 +12,7 @@ import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import onnx
 from xdsl.dialects.builtin import ModuleOp
@@ -21,6 +21,9 @@ from xdsl.passes import ModulePass
 from patcc.errors import PatccError
 from patcc.runtime.builder import build, check_tools
 from patcc.runtime.loader import CompiledModel
+
+if TYPE_CHECKING:
+    from patcc.tune.apply import ScheduleSource
 
 TARGETS = ("x86", "neon", "opencl")
 LOWER_TO_LOOPS = "lower-to-loops"
@@ -85,8 +88,12 @@ def existing_pattern_count(module: ModuleOp) -> int | None:
     return None if found is None else len(found)
 
 
-def _apply(module: ModuleOp, passes: Sequence[ModulePass]) -> list[dict[str, Any]]:
-    """Run the passes; returns the layer report taken just before the loop level."""
+def _apply(
+    module: ModuleOp, passes: Sequence[ModulePass], schedules: ScheduleSource | None = None
+) -> list[dict[str, Any]]:
+    """Run the passes; returns the layer report taken just before the loop level. With
+    `schedules`, each layer it has a schedule for is marked (`pat.schedule`) right after
+    lower-to-loops, for tile-conv."""
     from patcc.frontend import make_context
     from patcc.runtime.layer_report import add_loop_schedules, layer_report
 
@@ -96,6 +103,10 @@ def _apply(module: ModuleOp, passes: Sequence[ModulePass]) -> list[dict[str, Any
         if p.name == LOWER_TO_LOOPS and layers is None:
             layers = layer_report(module)
         p.apply(ctx, module)
+        if p.name == LOWER_TO_LOOPS and schedules is not None and layers is not None:
+            from patcc.tune.apply import set_schedules
+
+            set_schedules(layers, module, schedules)
     if layers is None:
         return []
     add_loop_schedules(layers, module)
@@ -112,9 +123,12 @@ def compile(
     out_dir: str | Path | None = None,
     input_shape: Mapping[str, Sequence[int]] | None = None,
     vector_length: int | None = None,
+    schedules: ScheduleSource | None = None,
 ) -> CompiledModel:
     """Compile an ONNX model (a path or a ModelProto) for `target` into `out_dir` (a fresh
-    temporary folder if None) and load it. `patterns=None` compiles without pruning."""
+    temporary folder if None) and load it. `patterns=None` compiles without pruning.
+    `schedules` gives pattern convs their own tiles (`patcc.tune.apply.LogSchedules`: the
+    tuned ones of a tuning log)."""
     from patcc.compression.plan import PruneOptions
     from patcc.frontend import import_model
     from patcc.targets import CFLAGS, emit_for
@@ -129,7 +143,7 @@ def compile(
     start = time.perf_counter()  # compile time without the C compiler, for `patcc bench`
     module = import_model(model, {k: list(v) for k, v in (input_shape or {}).items()})
     passes = compression_passes(module, patterns, connectivity, emitter.vector_length)
-    layers = _apply(module, [*passes, *emitter.passes])
+    layers = _apply(module, [*passes, *emitter.passes], schedules)
     emitted = emitter.emit(module)
     emit_s = time.perf_counter() - start
     folder = Path(out_dir) if out_dir is not None else _fresh_folder()

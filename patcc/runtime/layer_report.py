@@ -9,6 +9,7 @@ the compact FKW arrays for a packed conv.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -137,21 +138,30 @@ def _loop_layers(module: ModuleOp) -> list[tuple[str, list[Operation]]]:
     return list(layers.items())
 
 
-def add_loop_schedules(rows: list[dict[str, Any]], module: ModuleOp) -> None:
-    """Add what the loop-level passes chose for each layer: tile sizes per loop role
-    (`pat.tile` on the `pat.loop` loops), parallel loops, and the activation fused into it.
+def paired_loop_layers(
+    rows: list[dict[str, Any]], module: ModuleOp
+) -> Iterator[tuple[dict[str, Any], str, list[Operation]]]:
+    """(report row, label, top-level ops) of each layer of a loop-level module.
 
     lower-to-loops labels each layer's loops (`nn.layer`) with the op it came from, in the
     order of `rows` less the activations it fused, so rows and labels pair up in order."""
     from patcc.lowering.layers import layer_op
-    from patcc.lowering.pattern_conv import LOOP_ATTR, TILE_ATTR
-    from patcc.targets.attrs import PARALLEL_ATTR
 
     pending = iter(rows)
     for label, tops in _loop_layers(module):
         row = next((r for r in pending if r["op"] == layer_op(label)), None)
         if row is None:
             return
+        yield row, label, tops
+
+
+def add_loop_schedules(rows: list[dict[str, Any]], module: ModuleOp) -> None:
+    """Add what the loop-level passes chose for each layer: tile sizes per loop role
+    (`pat.tile` on the `pat.loop` loops), parallel loops, and the activation fused into it."""
+    from patcc.lowering.pattern_conv import LOOP_ATTR, TILE_ATTR
+    from patcc.targets.attrs import PARALLEL_ATTR
+
+    for row, label, tops in paired_loop_layers(rows, module):
         schedule: dict[str, Any] = {}
         if " + " in label:
             schedule["fused"] = label.rsplit(" + ", 1)[1]

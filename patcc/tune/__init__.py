@@ -1,0 +1,1 @@
+"""`patcc tune`: measured per-layer schedule search with a persistent log (tuner.py)."""

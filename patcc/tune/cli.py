@@ -1,0 +1,80 @@
+"""`patcc tune`, and the `--tune` / `--tuning-log` options of `patcc compile`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import onnx
+
+    from patcc.tune.apply import LogSchedules
+
+DEFAULT_LOG = Path("tuning.jsonl")
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("tune", help="search each conv layer's schedule by measuring it")
+    p.add_argument("model", help="ONNX model file")
+    p.add_argument("--target", default="x86", help="x86 (default)")
+    p.add_argument("--budget", type=float, default=600.0, help="seconds in all (default 600)")
+    p.add_argument("--log", type=Path, default=DEFAULT_LOG, help="tuning log (tuning.jsonl)")
+    p.add_argument("--patterns", type=int, default=8, help="pattern-set size (default 8)")
+    p.add_argument("--connectivity", type=float, default=3.6, help="kernel removal rate")
+    p.add_argument("--no-prune", action="store_true", help="keep the model's weights")
+    p.add_argument("--threads", type=int, default=0, help="threads the kernels run on")
+    p.add_argument("--vector-length", type=int, default=8, help="SIMD width in floats (8)")
+    p.set_defaults(run=cmd_tune)
+
+
+def add_compile_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--tune", action="store_true", help="tune the layers the tuning log lacks, first"
+    )
+    p.add_argument("--tuning-log", type=Path, help=f"schedules to use (default {DEFAULT_LOG})")
+    p.add_argument("--tune-budget", type=float, default=600.0, help="seconds for --tune")
+
+
+def cmd_tune(args: argparse.Namespace) -> int:
+    from patcc.tune.log import TuningLog
+    from patcc.tune.tuner import TuneOptions, summary_table, tune
+
+    options = TuneOptions(args.target, args.threads, args.vector_length, args.budget)
+    model = _pruned(args.model, None if args.no_prune else args.patterns, args.connectivity)
+    summary = tune(model, TuningLog(args.log), options)
+    print(summary_table(summary))
+    print(f"log: {args.log}")
+    return 0
+
+
+def _pruned(path: str, patterns: int | None, connectivity: float) -> onnx.ModelProto:
+    from patcc.compression.onnx_prune import prune
+    from patcc.frontend import load_model
+
+    return (
+        load_model(path)
+        if patterns is None
+        else prune(path, patterns=patterns, connectivity=connectivity)
+    )
+
+
+def compile_schedules(
+    args: argparse.Namespace, patterns: int | None, connectivity: float
+) -> LogSchedules | None:
+    """The schedules `patcc compile` uses: none without --tune/--tuning-log; with --tune,
+    the layers missing from the log are tuned first (within --tune-budget)."""
+    if not args.tune and args.tuning_log is None:
+        return None
+    from patcc.bench.run import cpu_model
+    from patcc.targets.emit import DEFAULT_VECTOR_LENGTH, target_name
+    from patcc.tune.apply import LogSchedules
+    from patcc.tune.log import TuningLog
+    from patcc.tune.tuner import TuneOptions, tune
+
+    log = TuningLog(args.tuning_log or DEFAULT_LOG)
+    length = args.vector_length or DEFAULT_VECTOR_LENGTH[target_name(args.target)]
+    options = TuneOptions(args.target, args.threads or 0, length, args.tune_budget)
+    if args.tune:
+        tune(_pruned(args.model, patterns, connectivity), log, options)
+    return LogSchedules(log, args.target, cpu_model(), options.threads, length)

@@ -1,0 +1,272 @@
+"""`patcc tune`: per conv layer, search the schedule space by measuring the real kernel.
+
+Each pattern conv is cut out of the (pruned) model as a one-conv ONNX model with its own
+weights, compiled alone by `patcc.compile` with a candidate schedule, and timed (robust
+median). The search is optuna's TPE sampler through its ask/tell interface: a trial costs a
+full compile (seconds), so only a few dozen fit a budget, and TPE, which models the good and
+the bad regions of each knob from the trials so far, closes in on good tiles in far fewer
+trials than random or grid search; a genetic search needs populations of that size to start.
+Every measurement is appended to the tuning log at once; trials already in the log are fed
+back to the sampler instead of being re-measured, so a stopped run resumes where it was.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+
+from patcc.bench.layers import ConvLayer, conv_layers
+from patcc.tune.log import Key, Record, TuningLog
+from patcc.tune.space import DEFAULT, OC, OH, OW, Schedule, signature, tunable, valid
+
+Measure = Callable[[onnx.ModelProto, Schedule], float]
+"""(one-conv model, schedule) -> milliseconds; raises if the schedule does not build."""
+
+
+@dataclass(frozen=True)
+class TuneOptions:
+    target: str = "x86"
+    threads: int = 0  # 0: the build's default (all cores), as `patcc compile` without --threads
+    vector_length: int = 8
+    budget_s: float = 600.0
+    min_trials: int = 2  # per layer, even past its share of the budget: default + one
+
+
+@dataclass(frozen=True)
+class Task:
+    layer: ConvLayer
+    key: Key
+
+
+def tensor_level_rows(model: onnx.ModelProto, vector_length: int) -> list[dict[str, Any]]:
+    """The report rows of a model compiled as it is (its weights kept), taken just before
+    lower-to-loops: the rows signatures are computed from, without building anything."""
+    from patcc.driver import LOWER_TO_LOOPS, compression_passes
+    from patcc.frontend import import_model, make_context
+    from patcc.runtime.layer_report import layer_report
+
+    module = import_model(model)
+    ctx = make_context()
+    for p in compression_passes(module, None, 1.0, vector_length):
+        if p.name == LOWER_TO_LOOPS:
+            break
+        p.apply(ctx, module)
+    return layer_report(module)
+
+
+def tasks(pruned: onnx.ModelProto, options: TuneOptions, cpu: str) -> list[Task]:
+    """One task per distinct key among the model's pattern convs (equal layers tune once)."""
+    out: dict[Key, Task] = {}
+    for layer in conv_layers(pruned):
+        rows = [r for r in tensor_level_rows(layer.model, options.vector_length) if tunable(r)]
+        if not rows:
+            continue  # a dense conv (first layer, 1x1): tile-conv does not touch it
+        key = Key(signature(rows[0]), options.target, cpu, options.threads, options.vector_length)
+        out.setdefault(key, Task(layer, key))
+    return list(out.values())
+
+
+def compiled_measure(options: TuneOptions, work: Path, repeat: int = 15) -> Measure:
+    """Compile the one-conv model with the schedule and time it (median of `repeat` runs
+    after a warm-up, outliers dropped)."""
+    from patcc.bench.timing import robust_stats, time_call
+    from patcc.driver import compile
+    from patcc.tune.apply import fixed
+
+    count = iter(range(1 << 30))
+    work.mkdir(parents=True, exist_ok=True)
+
+    def measure(model: onnx.ModelProto, schedule: Schedule) -> float:
+        out = work / f"trial{next(count)}"
+        compiled = compile(
+            model,
+            target=options.target,
+            patterns=None,
+            threads=options.threads or None,
+            vector_length=options.vector_length,
+            out_dir=out,
+            schedules=fixed(schedule),
+        )
+        x = np.random.default_rng(0).standard_normal(compiled.inputs[0].shape, np.float32)
+        feed = {compiled.inputs[0].name: x}
+        compiled.run(feed)
+        samples = [time_call(lambda: compiled.run(feed)) for _ in range(repeat)]
+        shutil.rmtree(out, ignore_errors=True)  # a long tune would fill the disk with builds
+        return robust_stats(samples).median_ms
+
+    return measure
+
+
+DISTRIBUTIONS: dict[str, Any] = {}
+
+
+def _distributions() -> dict[str, Any]:
+    from optuna.distributions import CategoricalDistribution
+
+    if not DISTRIBUTIONS:
+        DISTRIBUTIONS.update(
+            oc=CategoricalDistribution(OC),
+            oh=CategoricalDistribution(OH),
+            ow=CategoricalDistribution(OW),
+            lre=CategoricalDistribution((True, False)),
+        )
+    return DISTRIBUTIONS
+
+
+def search_layer(
+    task: Task,
+    log: TuningLog,
+    measure: Measure,
+    deadline: float,
+    min_trials: int,
+    seed: int = 0,
+    on_trial: Callable[[], None] = lambda: None,
+) -> Schedule | None:
+    """TPE over the space for one layer until `deadline` (time.monotonic), at least
+    `min_trials` measured or logged; the log's trials for this key seed the sampler."""
+    import optuna
+    from optuna.trial import TrialState, create_trial
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    dists = _distributions()
+    study = optuna.create_study(
+        direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=4)
+    )
+    known = log.measured(task.key)
+    for sched, ms in known.items():
+        state = TrialState.COMPLETE if ms is not None else TrialState.FAIL
+        study.add_trial(
+            create_trial(params=sched.as_dict(), distributions=dists, value=ms, state=state)
+        )
+    if DEFAULT not in known:
+        study.enqueue_trial(DEFAULT.as_dict())
+    tried = len(known)
+    proposals = 0
+    while (time.monotonic() < deadline or tried < min_trials) and proposals < 200:
+        proposals += 1
+        trial = study.ask(dists)
+        sched = Schedule.from_dict(trial.params)
+        if not valid(sched):  # over the register budget: never measured
+            study.tell(trial, state=TrialState.PRUNED)
+            continue
+        if sched in log.measured(task.key):
+            ms = log.measured(task.key)[sched]
+            study.tell(trial, ms, state=TrialState.COMPLETE if ms is not None else TrialState.FAIL)
+            continue
+        try:
+            ms, error = measure(task.layer.model, sched), ""
+        except Exception as exc:  # a schedule that does not build is a result, not a crash
+            ms, error = None, f"{type(exc).__name__}: {str(exc)[:200]}"
+        log.append(Record(task.key, sched, ms, task.layer.name, error))
+        study.tell(trial, ms, state=TrialState.COMPLETE if ms is not None else TrialState.FAIL)
+        tried += 1
+        on_trial()
+    return log.best(task.key)
+
+
+class Progress:
+    """tqdm over the budget in seconds when tqdm is installed, else one line per trial."""
+
+    def __init__(self, total_s: float, layers: int) -> None:
+        self.start = time.monotonic()
+        self.layers = layers
+        self.bar: Any = None
+        try:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=round(total_s), unit="s", desc="tune", file=sys.stderr)
+        except ImportError:
+            pass
+
+    def update(self, layer: int, name: str, best: float | None) -> None:
+        text = f"layer {layer + 1}/{self.layers} {name}, best {best or float('nan'):.3f} ms"
+        elapsed = round(time.monotonic() - self.start)
+        if self.bar is not None:
+            self.bar.set_postfix_str(text)
+            self.bar.update(max(0, min(elapsed, self.bar.total) - self.bar.n))
+        else:
+            print(f"tune [{elapsed} s] {text}", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def tune(
+    model: onnx.ModelProto,
+    log: TuningLog,
+    options: TuneOptions,
+    *,
+    measure: Measure | None = None,
+    cpu: str | None = None,
+) -> dict[str, Any]:
+    """Tune every pattern conv of `model` (already pruned: its weights are kept) within the
+    budget, split evenly over the distinct layers; returns {layer: best schedule + ms}."""
+    from patcc.bench.run import cpu_model
+
+    cpu = cpu or cpu_model()
+    todo = tasks(model, options, cpu)
+    work = Path(tempfile.mkdtemp(prefix="patcc-tune-"))
+    measure = measure or compiled_measure(options, work)
+    progress = Progress(options.budget_s, len(todo))
+    start = time.monotonic()
+    summary: dict[str, Any] = {}
+    try:
+        for i, task in enumerate(todo):
+            share = (options.budget_s - (time.monotonic() - start)) / (len(todo) - i)
+            deadline = time.monotonic() + share
+
+            def tick(i: int = i, task: Task = task) -> None:
+                progress.update(i, task.layer.name, _best_ms(log, task.key))
+
+            best = search_layer(task, log, measure, deadline, options.min_trials, on_trial=tick)
+            tick()
+            summary[task.layer.name] = {
+                "signature": task.key.signature,
+                "schedule": None if best is None else best.as_dict(),
+                "ms": _best_ms(log, task.key),
+                "default_ms": log.measured(task.key).get(DEFAULT),
+                "trials": len(log.measured(task.key)),
+            }
+    finally:
+        progress.close()
+    return summary
+
+
+def _best_ms(log: TuningLog, key: Key) -> float | None:
+    times = [ms for ms in log.measured(key).values() if ms is not None]
+    return min(times) if times else None
+
+
+def summary_table(summary: Mapping[str, Any]) -> str:
+    lines = [
+        "| layer | best schedule (oc x oh x ow, lre) | best ms | default ms | speed-up | trials |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for name, s in summary.items():
+        sched = s["schedule"]
+        text = (
+            "-"
+            if sched is None
+            else f"{sched['oc']}x{sched['oh']}x{sched['ow']}, "
+            + ("lre" if sched["lre"] else "no lre")
+        )
+        best, default = s["ms"], s["default_ms"]
+        ratio = f"{default / best:.2f}x" if best and default else ""
+        lines.append(
+            f"| {name} | {text} | {_fmt(best)} | {_fmt(default)} | {ratio} | {s['trials']} |"
+        )
+    return "\n".join(lines)
+
+
+def _fmt(ms: float | None) -> str:
+    return "" if ms is None else f"{ms:.3f}"

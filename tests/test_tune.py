@@ -1,0 +1,143 @@
+"""The tuner's logic: search space, tuning log (round trip, reuse, resume), per-layer
+schedules in tile-conv, and `patcc compile --tuning-log` taking them without measuring."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from bench_helpers import tiny_conv
+from xdsl.dialects import scf
+from xdsl.dialects.builtin import IntegerAttr, StringAttr
+
+from patcc.cli import main
+from patcc.compression.onnx_prune import prune
+from patcc.tune.log import Key, Record, TuningLog
+from patcc.tune.space import DEFAULT, MAX_ACCUMULATORS, Schedule, space, valid
+from patcc.tune.tuner import TuneOptions, compiled_measure, tune
+
+CPU = "test cpu"
+
+
+def fake_ms(schedule: Schedule) -> float:
+    """A made-up cost with its minimum at 2x2x1 with LRE."""
+    s = schedule
+    return 1.0 + abs(s.oc - 2) + abs(s.oh - 2) + abs(s.ow - 1) + (0.0 if s.lre else 0.5)
+
+
+def test_space_is_valid_and_bounded() -> None:
+    schedules = space()
+    assert DEFAULT in schedules and len(set(schedules)) == len(schedules)
+    assert all(valid(s) and s.oc * s.oh * s.ow <= MAX_ACCUMULATORS for s in schedules)
+    assert not valid(Schedule(8, 8, 4, True)) and not valid(Schedule(3, 1, 1, True))
+
+
+def test_log_round_trip_skips_torn_lines(tmp_path: Path) -> None:
+    path = tmp_path / "log.jsonl"
+    log = TuningLog(path)
+    key = Key("sig", "x86", CPU, 1, 8)
+    log.append(Record(key, DEFAULT, 2.0, "conv"))
+    log.append(Record(key, Schedule(2, 2, 1, False), 1.5, "conv"))
+    log.append(Record(key, Schedule(1, 1, 1, True), None, "conv", "did not build"))
+    with path.open("a") as f:
+        f.write('{"key": {"signature": "torn')  # a run stopped mid-write
+    again = TuningLog(path)
+    assert again.records == log.records
+    assert again.best(key) == Schedule(2, 2, 1, False)
+    assert again.best(Key("sig", "x86", "another cpu", 1, 8)) is None  # keyed by CPU too
+
+
+@pytest.fixture(scope="module")
+def pruned() -> onnx.ModelProto:
+    return prune(tiny_conv(16, 8), patterns=4, connectivity=1.5)
+
+
+def test_tune_searches_logs_and_resumes(pruned: onnx.ModelProto, tmp_path: Path) -> None:
+    calls: list[Schedule] = []
+
+    def measure(model: onnx.ModelProto, s: Schedule) -> float:
+        calls.append(s)
+        return fake_ms(s)
+
+    log = TuningLog(tmp_path / "log.jsonl")
+    options = TuneOptions(budget_s=0.0, min_trials=12)
+    summary = tune(pruned, log, options, measure=measure, cpu=CPU)
+    assert calls[0] == DEFAULT and len(calls) == len(set(calls)) == 12
+    assert all(valid(s) for s in calls)
+    (layer,) = summary.values()
+    assert layer["ms"] == min(map(fake_ms, calls)) and layer["default_ms"] == fake_ms(DEFAULT)
+    # resume: the logged trials count, nothing is measured again, the search goes on
+    calls.clear()
+    tune(
+        pruned,
+        TuningLog(log.path),
+        TuneOptions(budget_s=0.0, min_trials=15),
+        measure=measure,
+        cpu=CPU,
+    )
+    assert len(calls) == 3 and not set(calls) & {r.schedule for r in log.records}
+    assert len(TuningLog(log.path).records) == 15
+
+
+def test_tile_conv_takes_the_layer_schedule(pruned: onnx.ModelProto) -> None:
+    from patcc.frontend import import_model, make_context
+    from patcc.passes.tile_conv import TileConvPass
+    from patcc.pipelines import patdnn
+    from patcc.runtime.layer_report import layer_report
+    from patcc.tune.apply import fixed, set_schedules
+
+    module = import_model(pruned)
+    ctx = make_context()
+    for p in patdnn(4, 1.0, tiles=None, lre=False).passes:
+        rows = layer_report(module) if p.name == "lower-to-loops" else None
+        p.apply(ctx, module)
+        if rows is not None:
+            assert len(set_schedules(rows, module, fixed(Schedule(2, 3, 1, False)))) == 1
+    TileConvPass(oc=4, oh=4, ow=2).apply(ctx, module)
+    tiles = {
+        op.attributes["pat.loop"].data: op.attributes["pat.tile"].value.data
+        for op in module.walk()
+        if isinstance(op.attributes.get("pat.loop"), StringAttr)
+        and isinstance(op.attributes.get("pat.tile"), IntegerAttr)
+    }
+    assert tiles == {"filters": 2, "rows": 3}  # ow = 1: the cols loop is left as it is
+    assert not any(
+        "pat.unroll" in op.attributes for op in module.walk() if isinstance(op, scf.ForOp)
+    )
+
+
+def test_compile_takes_logged_schedules_without_measuring(
+    pruned: onnx.ModelProto, tmp_path: Path
+) -> None:
+    from patcc.bench.run import cpu_model
+
+    model_path, log_path = tmp_path / "m.onnx", tmp_path / "log.jsonl"
+    onnx.save(pruned, str(model_path))
+    log = TuningLog(log_path)
+    best = Schedule(2, 2, 1, True)
+    real = compiled_measure(TuneOptions(), tmp_path / "work", repeat=3)(pruned, best)
+    assert real > 0
+
+    def measure(model: onnx.ModelProto, s: Schedule) -> float:
+        return real if s == best else real * 2
+
+    tune(pruned, log, TuneOptions(budget_s=0.0, min_trials=3), measure=measure, cpu=cpu_model())
+    log.append(Record(log.records[0].key, best, real, "conv"))
+    out = tmp_path / "build"
+    args = ["compile", str(model_path), "-o", str(out), "--no-prune", "--tuning-log", str(log_path)]
+    assert main(args) == 0
+    (row,) = [r for r in json.loads((out / "report.json").read_text())["layers"] if "tuned" in r]
+    assert row["tuned"] == best.as_dict()
+    assert row["schedule"]["tiles"] == {"filters": 2, "rows": 2}
+    from patcc.runtime import CompiledModel
+
+    x = np.random.default_rng(0).standard_normal((1, 16, 8, 8), dtype=np.float32)
+    import onnxruntime as ort
+
+    expected = ort.InferenceSession(pruned.SerializeToString()).run(None, {"x": x})[0]
+    np.testing.assert_allclose(
+        CompiledModel(out).run({"x": x})["y"], expected, rtol=1e-4, atol=1e-4
+    )
