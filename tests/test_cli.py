@@ -3,6 +3,7 @@ one line on stderr, exit code 2, and no output file."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -79,8 +80,20 @@ def test_dynamic_dim_with_input_shape(tmp_path: Path) -> None:
     assert "tensor<2x3x8x8xf32>" in out.read_text()
 
 
-def test_demo_small_size_passes() -> None:
-    proc = patcc("demo", "--size", "32", timeout=600)
+@pytest.fixture(scope="module")
+def demo_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo caches its build: one folder for both demo tests, none in the user's home."""
+    return tmp_path_factory.mktemp("cache")
+
+
+def test_demo_small_size_passes(demo_cache: Path) -> None:
+    proc = subprocess.run(
+        [str(PATCC), "demo", "--size", "32"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "XDG_CACHE_HOME": str(demo_cache)},
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[-1] == "PASS"
@@ -89,10 +102,11 @@ def test_demo_small_size_passes() -> None:
 
 
 def test_demo_without_onnxruntime_says_so(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], demo_cache: Path
 ) -> None:
     from patcc.demo import run_demo
 
+    monkeypatch.setenv("XDG_CACHE_HOME", str(demo_cache))
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import now raises ImportError
     assert run_demo(size=32) == 0
     out = capsys.readouterr().out
