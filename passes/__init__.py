@@ -20,6 +20,7 @@ _PASSES: dict[str, tuple[str, str]] = {
     "plan-buffers": ("plan_buffers", "PlanBuffersPass"),
     "parallelize": ("parallelize", "ParallelizePass"),
     "layout-weights": ("layout_weights", "LayoutWeightsPass"),
+    "map-to-ndrange": ("map_to_ndrange", "MapToNDRangePass"),
     "tile-conv": ("tile_conv", "TileConvPass"),
     "eliminate-load-redundancy": ("eliminate_load_redundancy", "EliminateLoadRedundancyPass"),
 }

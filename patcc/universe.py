@@ -41,8 +41,14 @@ def _target(name: str) -> Callable[[], type[Target]]:
     return load
 
 
+def _opencl() -> type[Target]:
+    from patcc.targets.opencl_target import OpenCLTarget
+
+    return OpenCLTarget
+
+
 def _targets() -> dict[str, Callable[[], type[Target]]]:
-    return {name: _target(name) for name in ("x86-c", "neon-c")}
+    return {**{name: _target(name) for name in ("x86-c", "neon-c")}, "opencl": _opencl}
 
 
 def load_all_dialects(ctx: Context) -> None:

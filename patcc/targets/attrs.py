@@ -11,3 +11,4 @@ WEIGHTS_BYTES_ATTR = "patcc.weights_bytes"  # on the module (layout-weights)
 PARALLEL_ATTR = "patcc.parallel"  # on an scf.for: iterations run in parallel (parallelize)
 THREADS_ATTR = "patcc.threads"  # on the module: default thread count (parallelize)
 BLOB_ALIGNMENT = 64
+GLOBAL_DIM_ATTR = "ocl.global_dim"  # on an scf.for: OpenCL NDRange dimension (map-to-ndrange)

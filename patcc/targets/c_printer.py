@@ -385,6 +385,11 @@ class BodyPrinter:
             vector.FMAOp: self.fma,
         }
 
+    def parallel_pragma(self) -> str | None:
+        """The line before a `patcc.parallel` loop (none in OpenCL: there the parallel
+        loops are the NDRange)."""
+        return f"#pragma omp parallel for schedule(static) num_threads({self.nthreads})"
+
     def no_op(self, op: Operation) -> None:
         pass
 
@@ -400,7 +405,7 @@ class BodyPrinter:
             isa = self.isa(res.type, op)
             template = isa.binary.get(op.name)
             if template is not None:
-                expr = template.format(a=args[0], b=args[1])
+                expr = template.format(**dict(zip("ab", args, strict=False)))
             elif op.name in _MATH_CALLS and len(args) == 1:
                 self.lanewise(op, isa, _MATH_CALLS[op.name])
                 return
@@ -529,7 +534,9 @@ class BodyPrinter:
         if PARALLEL_ATTR in op.attributes:
             if accs:
                 raise self.error(op, "a parallel loop cannot carry values")
-            self.emit(f"#pragma omp parallel for schedule(static) num_threads({self.nthreads})")
+            pragma = self.parallel_pragma()
+            if pragma:
+                self.emit(pragma)
         inc = f"{ivname}++" if step == "1" else f"{ivname} += {step}"
         self.emit(f"for (ptrdiff_t {ivname} = {lb}; {ivname} < {ub}; {inc}) {{")
         self.depth += 1

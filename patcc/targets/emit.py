@@ -22,7 +22,7 @@ from patcc.targets.c_targets import C_TARGETS
 from patcc.targets.weights import weights_blob
 
 # the driver's target families -> the xDSL target that prints them
-FAMILY_TARGETS = {"x86": "x86-c", "neon": "neon-c"}
+FAMILY_TARGETS = {"x86": "x86-c", "neon": "neon-c", "opencl": "opencl"}
 DEFAULT_VECTOR_LENGTH = {"x86-c": 8, "neon-c": 4}
 
 # compile flags of the generated C, per build (the runtime adds -fopenmp, -fPIC, ...)
@@ -159,6 +159,10 @@ class Emitter:
 def emit_for(
     target: str, *, threads: int | None = None, vector_length: int | None = None
 ) -> Emitter:
+    if target == "opencl":  # kernels, not C: patcc/targets/opencl_target.py
+        from patcc.targets.opencl_target import opencl_emitter
+
+        return opencl_emitter(vector_length)
     name = target_name(target)
     length = vector_length or DEFAULT_VECTOR_LENGTH[name]
     return Emitter(name, threads, length, prepare_pipeline(name, threads))

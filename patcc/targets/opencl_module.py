@@ -1,0 +1,289 @@
+"""A loop-level module as OpenCL C 1.2 kernels plus the host's launch plan (as data).
+
+Every top-level loop nest is one `__kernel` (a layer's nests run in order: padding, then
+the conv, ...); its loops marked `ocl.global_dim = k` (map-to-ndrange) become
+`get_global_id(k)`, the loops inside them stay loops. A top-level `memref.copy` (reshape)
+is a buffer copy the host enqueues. Statements come from the shared C printer with OpenCL
+spellings: `__global` pointers, floatN vectors (opencl_isa.py).
+
+Buffers: one `__global` buffer per model input and output, one for the weight blob
+(layout-weights' offsets, as in the C targets) and one for the planned activation
+workspace (plan-buffers). A kernel takes one pointer parameter per buffer it touches; a
+workspace view is the workspace buffer, and the kernel adds the view's offset (so views
+need no sub-buffers, whose offsets would have to meet the device's base alignment). The
+launch plan names, per kernel, its global size (one entry per NDRange dimension) and the
+buffer bound to each parameter with that offset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any
+
+from xdsl.dialects import arith, memref, scf, vector
+from xdsl.dialects.builtin import IntegerAttr, MemRefType, ModuleOp
+from xdsl.ir import Attribute, BlockArgument, Operation, SSAValue
+
+from patcc.constants import numpy_dtype
+from patcc.errors import PatccError
+from patcc.targets.attrs import BLOB_OFFSET_ATTR, GLOBAL_DIM_ATTR
+from patcc.targets.c_module import ModulePrinter, _view_range, _written_roots
+from patcc.targets.c_printer import (
+    BodyPrinter,
+    Names,
+    element_count,
+    is_contiguous,
+    sanitize,
+    scalar_c_type,
+)
+from patcc.targets.layers import ALIASES, Layer, root_buffer, split_layers
+from patcc.targets.opencl_isa import OPENCL_ISAS, OPENCL_PRELUDE, OPENCL_SCALARS
+
+TARGET = "opencl"
+
+
+def opencl_scalar(typ: Attribute, where: str = "") -> str:
+    name = scalar_c_type(typ, where)
+    return OPENCL_SCALARS.get(name, name)
+
+
+def _int(v: SSAValue) -> int:
+    owner = v.owner
+    if not (isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr)):
+        raise PatccError(f"{TARGET}: an NDRange loop bound is not a constant")
+    return owner.value.value.data
+
+
+_WRITES = (memref.StoreOp, vector.StoreOp, memref.CopyOp)
+
+
+def _writes(op: Operation) -> bool:
+    return any(isinstance(inner, _WRITES) for inner in op.walk())
+
+
+def trip_count(loop: scf.ForOp) -> int:
+    lb, ub, step = _int(loop.lb), _int(loop.ub), _int(loop.step)
+    return max(0, -(-(ub - lb) // step))
+
+
+def ndrange_loops(top: Operation) -> list[scf.ForOp]:
+    """The marked loops of one kernel, by dimension (index 0: dimension 0). They must form
+    a nest from the kernel's top loop, each the last op of the one outside it."""
+    marked = [op for op in top.walk() if GLOBAL_DIM_ATTR in op.attributes]
+    chain: list[scf.ForOp] = []
+    loop: Operation | None = top
+    while isinstance(loop, scf.ForOp) and GLOBAL_DIM_ATTR in loop.attributes:
+        chain.append(loop)
+        ops = [op for op in loop.body.block.ops if not isinstance(op, scf.YieldOp)]
+        loop = ops[-1] if ops else None
+    dims = [op.attributes[GLOBAL_DIM_ATTR] for op in chain]
+    got = [d.value.data if isinstance(d, IntegerAttr) else -1 for d in dims]
+    if len(marked) != len(chain) or got != list(range(len(chain) - 1, -1, -1)):
+        raise PatccError(
+            f"{TARGET}: the {GLOBAL_DIM_ATTR} loops of a kernel must be a nest from its top "
+            "loop, innermost 0 (as map-to-ndrange marks them)"
+        )
+    return chain[::-1]
+
+
+class KernelBodyPrinter(BodyPrinter):
+    """The shared C statements, in OpenCL C: marked loops are the work item's indices."""
+
+    def c_type(self, typ: Attribute, op: Operation) -> str:
+        if isinstance(typ, MemRefType):
+            return f"__global {opencl_scalar(typ.element_type, f' in {op.name!r}')} *"
+        name = super().c_type(typ, op)
+        return OPENCL_SCALARS.get(name, name)
+
+    def parallel_pragma(self) -> str | None:
+        return None
+
+    def for_loop(self, op: Operation) -> None:
+        assert isinstance(op, scf.ForOp)
+        dim = op.attributes.get(GLOBAL_DIM_ATTR)
+        if not isinstance(dim, IntegerAttr):
+            super().for_loop(op)
+            return
+        iv = op.body.block.args[0]
+        name = self.names.fresh(iv.name_hint, "i")
+        self.exprs[iv] = name
+        lb, ub, step = self.value(op.lb), self.value(op.ub), self.value(op.step)
+        gid = f"(ptrdiff_t)get_global_id({dim.value.data})"
+        expr = gid if step == "1" else f"{gid} * {step}"
+        expr = expr if lb == "0" else f"{lb} + {expr}"
+        self.emit(f"const ptrdiff_t {name} = {expr};")
+        self.emit(f"if ({name} >= {ub}) return;  /* global size rounded up to the local size */")
+        self.block(op.body.block)
+
+    def copy(self, op: Operation) -> None:
+        """A copy inside a kernel (no memcpy in OpenCL C): element by element."""
+        assert isinstance(op, memref.CopyOp)
+        src, dst = op.source.type, op.destination.type
+        assert isinstance(src, MemRefType) and isinstance(dst, MemRefType)
+        if not (is_contiguous(src) and is_contiguous(dst)):
+            raise self.error(op, "only copies between contiguous buffers are supported")
+        i = self.names.fresh("i")
+        d, s = self.value(op.destination), self.value(op.source)
+        n = element_count(src)
+        self.emit(f"for (ptrdiff_t {i} = 0; {i} < {n}; {i}++) {d}[{i}] = {s}[{i}];")
+
+
+@dataclass(frozen=True)
+class OpenCLProgram:
+    """The kernels' source and the launch plan (a list of steps, JSON-ready)."""
+
+    source: str
+    launch: list[dict[str, Any]]
+
+
+class OpenCLModulePrinter(ModulePrinter):
+    def __init__(self, module: ModuleOp) -> None:
+        super().__init__(module, TARGET, OPENCL_ISAS, OPENCL_PRELUDE)
+        self.kernel_names = Names()
+
+    def binding(self, root: SSAValue) -> dict[str, Any]:
+        """The host buffer behind a kernel's buffer parameter, with its byte offset."""
+        sig = self.sig
+        for kind, args in (("input", sig.inputs), ("output", sig.outputs)):
+            for i, arg in enumerate(args):
+                if root is arg:
+                    return {"buffer": kind, "index": i, "offset": 0}
+        if root is sig.workspace:
+            return {"buffer": "workspace", "offset": 0}
+        rng = _view_range(root)
+        if rng is None or not isinstance(root.owner, memref.ViewOp):
+            raise PatccError(f"{TARGET}: a kernel's buffer is no input, output or workspace view")
+        if root.owner.source is not sig.workspace:
+            raise PatccError(f"{TARGET}: 'memref.view' must be a constant view of the workspace")
+        return {"buffer": "workspace", "offset": rng[0]}
+
+    def _weight_pointer(self, bp: BodyPrinter, op: memref.GetGlobalOp) -> None:
+        glob = self.globals[op.name_.string_value()]
+        offset = glob.attributes[BLOB_OFFSET_ATTR]
+        assert isinstance(offset, IntegerAttr)
+        typ = op.memref.type
+        assert isinstance(typ, MemRefType)
+        ctype = opencl_scalar(typ.element_type)
+        name = bp.names.fresh(op.memref.name_hint or glob.sym_name.data, "w")
+        cast = f"(const __global {ctype} *)(weights + {offset.value.data})"
+        bp.emit(f"const __global {ctype} *restrict {name} = {cast};")
+        bp.exprs[op.memref] = name
+        bp.readonly.add(op.memref)
+
+    def kernel(self, label: str | None, ops: list[Operation]) -> tuple[str, dict[str, Any]]:
+        """One kernel's source and its launch step: `ops` run by every work item, the last
+        one's NDRange loops (if it is a marked loop nest) giving the work items."""
+        roots, shared = self._externals(Layer(label, ops))
+        written = _written_roots(ops)
+        ranges = {r: _view_range(r) for r in roots}
+        overlapping: set[SSAValue] = set()
+        for r, s in combinations(roots, 2):
+            a, b = ranges[r], ranges[s]
+            if a is not None and b is not None and a[0] < b[1] and b[0] < a[1]:
+                overlapping.update((r, s))
+        names = Names(["weights", "lanes", "l"])
+        bp = KernelBodyPrinter(self.isas, names, TARGET)
+        params, args = [], []
+        for r in roots:
+            typ = r.type
+            assert isinstance(typ, MemRefType)
+            hint = self.sig.names.get(r) if isinstance(r, BlockArgument) else r.name_hint
+            name = names.fresh(hint, "buf")
+            const = "" if r in written else "const "
+            if r not in written:
+                bp.readonly.add(r)
+            restrict = "" if r in overlapping else "restrict "
+            ctype = opencl_scalar(typ.element_type)
+            params.append(f"{const}__global {ctype} *{restrict}{name}")
+            bp.exprs[r] = name
+            binding = self.binding(r)
+            args.append(binding)
+            if binding["offset"]:
+                size = numpy_dtype(typ.element_type).itemsize
+                bp.emit(f"{name} += {binding['offset'] // size};  /* workspace view */")
+        if any(isinstance(op, memref.GetGlobalOp) for op in shared):
+            params.append("const __global uchar *restrict weights")
+            args.append({"buffer": "weights", "offset": 0})
+        for op in shared:
+            if isinstance(op, memref.GetGlobalOp):
+                self._weight_pointer(bp, op)
+            else:
+                bp.op(op)
+        top = ops[-1]
+        nest = ndrange_loops(top) if isinstance(top, scf.ForOp) else []
+        for op in ops:
+            bp.op(op)
+        sizes = [trip_count(loop) for loop in nest] or [1]
+        head = (label or "glue between layers").split(":")[0]
+        kname = self.kernel_names.fresh(f"k_{sanitize(head)}")
+        ndrange = "x".join(map(str, sizes)) if nest else "1 (one work item)"
+        comment = f"/* {label or 'glue between layers'}\n * NDRange {ndrange} */"
+        text = "\n".join(
+            [comment, f"__kernel void {kname}({', '.join(params)})", "{", *bp.lines, "}", ""]
+        )
+        step = {
+            "kind": "kernel",
+            "name": kname,
+            "layer": label,
+            "global": sizes,
+            "local": None,
+            "args": args,
+        }
+        return text, step
+
+    def copy_step(self, op: memref.CopyOp) -> dict[str, Any]:
+        src, dst = op.source.type, op.destination.type
+        assert isinstance(src, MemRefType) and isinstance(dst, MemRefType)
+        if not (is_contiguous(src) and is_contiguous(dst)):
+            raise PatccError(f"{TARGET}: only copies between contiguous buffers are supported")
+        size = element_count(src) * numpy_dtype(src.element_type).itemsize
+        return {
+            "kind": "copy",
+            "src": self.binding(root_buffer(op.source)),
+            "dst": self.binding(root_buffer(op.destination)),
+            "bytes": size,
+        }
+
+    def program(self) -> OpenCLProgram:
+        kernels: list[str] = []
+        steps: list[dict[str, Any]] = []
+
+        def launch(label: str | None, ops: list[Operation]) -> None:
+            text, step = self.kernel(label, ops)
+            kernels.append(text)
+            steps.append(step)
+
+        for layer in split_layers(self.fn.body.block):
+            # top-level ops that only compute or read (e.g. a one-trip loop's body): every
+            # later kernel of the layer repeats them; ops that write run as a kernel of one
+            # work item, before the next loop nest or copy
+            prefix: list[Operation] = []
+            for op in layer.ops:
+                if isinstance(op, ALIASES):
+                    continue  # re-declared in the kernels that use the view
+                if isinstance(op, scf.ForOp | memref.CopyOp) and any(map(_writes, prefix)):
+                    launch(layer.label, prefix)
+                    prefix = [p for p in prefix if not _writes(p)]
+                if isinstance(op, memref.CopyOp):
+                    steps.append(self.copy_step(op))
+                elif isinstance(op, scf.ForOp):
+                    launch(layer.label, [*prefix, op])
+                else:
+                    prefix.append(op)
+            if any(map(_writes, prefix)):
+                launch(layer.label, prefix)
+        sig = self.sig
+        inputs = ", ".join(f'"{sig.names[a]}"' for a in sig.inputs)
+        outputs = ", ".join(f'"{sig.names[a]}"' for a in sig.outputs)
+        head = (
+            f"/* model.cl — generated by patcc for target {TARGET} from model "
+            f"{self.fn.sym_name.data}\n * inputs: {inputs}; outputs: {outputs}\n"
+            " * OpenCL C 1.2; kernels in launch order, NDRanges and buffers in model.json */\n"
+        )
+        source = "\n".join([head, OPENCL_PRELUDE, *kernels])
+        return OpenCLProgram(source, steps)
+
+
+def print_opencl(module: ModuleOp) -> OpenCLProgram:
+    return OpenCLModulePrinter(module).program()

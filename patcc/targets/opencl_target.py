@@ -1,0 +1,72 @@
+"""The xDSL `Target` `opencl` (`xdsl-opt -t opencl`) and the build files of an OpenCL model:
+model.cl (the kernels), weights.bin and model.json with the launch plan the runtime reads.
+
+`OPENCL_PASSES` are the target passes after lower-to-loops: the buffer plan, the NDRange
+choice and the weight layout (no `parallelize`: its OpenMP threads have no meaning here).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import IO, ClassVar
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import ModulePass
+from xdsl.utils.target import Target
+
+from patcc.targets.emit import EmittedModel, Emitter, metadata
+from patcc.targets.opencl_module import TARGET, print_opencl
+from patcc.targets.weights import weights_blob
+
+DEFAULT_VECTOR_LENGTH = 4  # float4: 16-byte loads, few registers per accumulator on GPUs
+BUILD_OPTIONS = ("-cl-std=CL1.2",)  # no fast-math: results stay comparable with the CPU
+
+
+@dataclass(frozen=True)
+class OpenCLTarget(Target):
+    """A loop-level module (after plan-buffers, map-to-ndrange, layout-weights) as OpenCL
+    C kernels, one per top-level loop nest."""
+
+    name: ClassVar[str] = TARGET
+
+    def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
+        output.write(print_opencl(module).source)
+
+
+def opencl_passes() -> list[ModulePass]:
+    from patcc.passes.layout_weights import LayoutWeightsPass
+    from patcc.passes.map_to_ndrange import MapToNDRangePass
+    from patcc.passes.plan_buffers import PlanBuffersPass
+
+    return [PlanBuffersPass(), MapToNDRangePass(), LayoutWeightsPass()]
+
+
+def emit_opencl(module: ModuleOp) -> EmittedModel:
+    """model.cl, weights.bin and model.json of a module the target passes have run on."""
+    program = print_opencl(module)
+    meta = metadata(module, TARGET)
+    meta.update(source="model.cl", build_options=list(BUILD_OPTIONS), launch=program.launch)
+    files = {
+        "model.cl": program.source.encode(),
+        "weights.bin": weights_blob(module),
+        "model.json": (json.dumps(meta, indent=1) + "\n").encode(),
+    }
+    return EmittedModel(files, meta, ())
+
+
+@dataclass(frozen=True)
+class OpenCLEmitter(Emitter):
+    """The driver's view of the opencl target (see `patcc.targets.emit.Emitter`)."""
+
+    @property
+    def cflags(self) -> tuple[str, ...]:
+        return ()
+
+    def emit(self, module: ModuleOp) -> EmittedModel:
+        return emit_opencl(module)
+
+
+def opencl_emitter(vector_length: int | None = None) -> OpenCLEmitter:
+    return OpenCLEmitter(TARGET, None, vector_length or DEFAULT_VECTOR_LENGTH, opencl_passes())

@@ -1,0 +1,206 @@
+"""The opencl target: map-to-ndrange keeps results and marks valid nests; every model family,
+pruned and dense, built as OpenCL kernels and run on an OpenCL device (PoCL on CI) matches
+ONNX Runtime; `patcc compile/run --target opencl`; one-line errors without a device.
+
+PoCL's kernel compiles dominate the cost, so the family builds skip tiling and LRE (small
+kernels; the default LRE schedule is run once, through `patcc.compile`) and the kernels
+are built with -cl-opt-disable (PATCC_OPENCL_OPTIONS): the tensors here are tiny.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from conftest import assert_outputs_close, model_inputs, run_ort
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_lower_pattern_conv import PACKINGS, _input, _lower, _module, layers
+from xdsl.dialects import scf
+
+import patcc
+from patcc.errors import PatccError
+from patcc.fileio import read_npz, write_npz
+from patcc.frontend import import_model, make_context
+from patcc.models import FAMILIES
+from patcc.passes.eliminate_load_redundancy import EliminateLoadRedundancyPass
+from patcc.passes.layout_weights import LayoutWeightsPass
+from patcc.passes.lower_to_loops import LowerToLoopsPass
+from patcc.passes.map_to_ndrange import MapToNDRangePass
+from patcc.passes.plan_buffers import PlanBuffersPass
+from patcc.passes.tile_conv import TileConvPass
+from patcc.runtime import CompiledModel, build
+from patcc.runtime.opencl_runner import OPTIONS_ENV, opencl_devices
+from patcc.semantics import run_function
+from patcc.targets.attrs import GLOBAL_DIM_ATTR
+from patcc.targets.opencl_module import ndrange_loops, print_opencl
+from patcc.targets.opencl_target import opencl_emitter
+
+NAMES = sorted(FAMILIES)
+PRUNABLE = [n for n in NAMES if n != "mobilenet"]  # no prunable conv (see test_compile.py)
+
+
+@cache
+def _devices() -> list[str]:
+    try:
+        return [d.name.strip() for d in opencl_devices()]
+    except PatccError:
+        return []
+
+
+needs_device = pytest.mark.skipif(
+    not _devices(),
+    reason="no OpenCL device (install pyopencl and an OpenCL driver, e.g. pocl-opencl-icd)",
+)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _quick_kernel_builds() -> Iterator[None]:
+    old = os.environ.get(OPTIONS_ENV)
+    os.environ[OPTIONS_ENV] = "-cl-opt-disable"
+    yield
+    if old is None:
+        del os.environ[OPTIONS_ENV]
+    else:
+        os.environ[OPTIONS_ENV] = old
+
+
+@cache
+def family_model(name: str, variant: str) -> onnx.ModelProto:
+    model = FAMILIES[name]()
+    return model if variant == "dense" else patcc.prune(model, patterns=8, connectivity=2.0)
+
+
+def quick_build(model: onnx.ModelProto, out: Path) -> CompiledModel:
+    """patcc.compile's flow for opencl with untiled pattern convs (small kernels)."""
+    from patcc.driver import existing_pattern_count
+    from patcc.pipelines import patdnn
+
+    module = import_model(model)
+    emitter = opencl_emitter()
+    k = existing_pattern_count(module)
+    if k is None:
+        passes = [LowerToLoopsPass(vector_length=emitter.vector_length)]
+    else:
+        passes = list(patdnn(k, 1.0, vector_length=emitter.vector_length, tiles=None).passes)
+    ctx = make_context()
+    for p in [*passes, *emitter.passes]:
+        p.apply(ctx, module)
+    build(emitter.emit(module), "opencl", out, cflags=())
+    return CompiledModel(out)
+
+
+def check_against_onnxruntime(model: CompiledModel, onnx_model: onnx.ModelProto) -> None:
+    inputs = model_inputs(onnx_model)
+    assert_outputs_close(model.run(inputs), run_ort(onnx_model, inputs))
+
+
+@needs_device
+@pytest.mark.parametrize(
+    ("name", "variant"), [*((n, "pruned") for n in PRUNABLE), *((n, "dense") for n in NAMES)]
+)
+def test_family_matches_onnxruntime(name: str, variant: str, tmp_path: Path) -> None:
+    model = family_model(name, variant)
+    check_against_onnxruntime(quick_build(model, tmp_path / "b"), model)
+
+
+@needs_device
+def test_compile_with_lre_schedule_matches_onnxruntime(tmp_path: Path) -> None:
+    """patcc.compile(target="opencl"): pruning, FKR/FKW, tiles and LRE register tiles, the
+    NDRange over filter groups x row tiles; the launch plan in model.json."""
+    model = FAMILIES["vgg"]()
+    compiled = patcc.compile(model, target="opencl", connectivity=2.0, out_dir=tmp_path / "b")
+    check_against_onnxruntime(compiled, family_model("vgg", "pruned"))
+    meta = json.loads((tmp_path / "b" / "model.json").read_text())
+    source = (tmp_path / "b" / "model.cl").read_text()
+    kernels = [s for s in meta["launch"] if s["kind"] == "kernel"]
+    assert meta["target"] == "opencl" and kernels
+    for step in kernels:
+        assert f"__kernel void {step['name']}(" in source
+        assert all(isinstance(n, int) and n >= 0 for n in step["global"])
+        assert {a["buffer"] for a in step["args"]} <= {"input", "output", "workspace", "weights"}
+    convs = [s for s in kernels if s["layer"] and "fkw_conv2d" in s["layer"]]
+    assert any(len(s["global"]) >= 2 for s in convs)
+
+
+@needs_device
+def test_cli_compile_and_run_on_a_named_device(tmp_path: Path) -> None:
+    model = family_model("vgg", "dense")
+    onnx.save(model, tmp_path / "m.onnx")
+    inputs = model_inputs(model)
+    write_npz(tmp_path / "in.npz", inputs)
+    patcc_cmd = [sys.executable, "-m", "patcc.cli"]
+    env = {**os.environ, OPTIONS_ENV: "-cl-opt-disable"}
+    out = tmp_path / "build"
+    proc = subprocess.run(
+        [*patcc_cmd, "compile", tmp_path / "m.onnx", "-o", out, "--target", "opencl", "--no-prune"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    device = _devices()[0].split()[0]
+    files = ["--inputs", tmp_path / "in.npz", "--outputs", tmp_path / "o.npz"]
+    proc = subprocess.run(
+        [*patcc_cmd, "run", out, *files, "--device", device],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert_outputs_close(read_npz(tmp_path / "o.npz"), run_ort(model, inputs))
+
+
+@needs_device
+def test_unknown_device_names_the_devices(tmp_path: Path) -> None:
+    quick_build(family_model("vgg", "dense"), tmp_path / "b")
+    with pytest.raises(PatccError, match=r"no device named 'no-such-gpu' \(devices: "):
+        CompiledModel(tmp_path / "b", device="no-such-gpu")
+
+
+def test_missing_pyopencl_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pyopencl", None)  # import fails
+    with pytest.raises(PatccError, match=r"pyopencl is not installed.*pocl-opencl-icd"):
+        opencl_devices()
+
+
+def _loop_module(layer: dict, tiles: tuple[int, int, int] | None):
+    passes = [*PACKINGS["fkr+fkw"], LowerToLoopsPass(vector_length=4)]
+    if tiles is not None:
+        passes += [TileConvPass(*tiles), EliminateLoadRedundancyPass()]
+    return _lower(_module(layer), *passes)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    layer=layers(),
+    tiles=st.none() | st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 2)),
+    max_dims=st.integers(1, 3),
+)
+def test_map_to_ndrange_keeps_results_and_marks_nests(
+    layer: dict, tiles: tuple[int, int, int] | None, max_dims: int
+) -> None:
+    before = _loop_module(layer, tiles)
+    after = _lower(before, MapToNDRangePass(max_dims=max_dims))
+    inputs = _input(layer)
+    np.testing.assert_array_equal(
+        run_function(after, inputs)["y"], run_function(before, inputs)["y"]
+    )
+    fn = next(op for op in after.walk() if op.name == "func.func")
+    for top in fn.regions[0].block.ops:
+        if isinstance(top, scf.ForOp):
+            assert len(ndrange_loops(top)) <= max_dims
+    assert any(GLOBAL_DIM_ATTR in op.attributes for op in after.walk())
+    printed = _lower(after, PlanBuffersPass(), LayoutWeightsPass())
+    program = print_opencl(printed)
+    assert program.source.count("__kernel void") == sum(
+        step["kind"] == "kernel" for step in program.launch
+    )
