@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from xdsl.dialects import func, memref, scf, vector
+from xdsl.dialects import func, memref, vector
 from xdsl.dialects.builtin import (
     ArrayAttr,
     DictionaryAttr,
@@ -203,8 +203,9 @@ def test_conv2d_preserves_semantics(layer: dict) -> None:
         )
 
 
-def test_conv2d_vectorised_with_scalar_remainder() -> None:
-    """OW = 11, V = 8: one vector iteration (fma) and a scalar remainder loop of 3."""
+def test_conv2d_vectorised_with_overlapping_last_vector() -> None:
+    """OW = 11, V = 8, O = 3 (fewer than a filter tile): one register tile per filter of 2
+    vectors, at 0 and at 3 (the last overlaps the first), and no scalar remainder."""
     layer = {
         "c": 2, "o": 3, "group": 1, "k": (3, 3), "hw": (5, 11), "stride": (1, 1),
         "dil": (1, 1), "pads": [1, 1, 1, 1], "bias": True, "act": "relu", "vl": 8, "seed": 3,
@@ -212,16 +213,13 @@ def test_conv2d_vectorised_with_scalar_remainder() -> None:
     lowered = _check(_conv_module(layer), 3, 8)
     ops = list(lowered.walk())
     fmas = [op for op in ops if isinstance(op, vector.FMAOp)]
-    assert len(fmas) == 1 and fmas[0].res.type.get_shape() == (8,)
+    assert len(fmas) == 2 and all(f.res.type.get_shape() == (8,) for f in fmas)
     stores = [op for op in ops if isinstance(op, vector.StoreOp)]
-    assert len(stores) == 1
+    starts = [getattr(store.indices[-1].owner, "value", None) for store in stores]
+    assert [s.value.data for s in starts if s is not None] == [0, 3]
     # the relu is applied to the vector accumulator right before the store
-    assert stores[0].vector.owner.name == "arith.maximumf"
-    loops = [op for op in ops if isinstance(op, scf.ForOp)]
-    assert any(
-        getattr(op.lb.owner, "value", None) is not None and op.lb.owner.value.value.data == 8
-        for op in loops
-    )
+    assert all(store.vector.owner.name == "arith.maximumf" for store in stores)
+    assert not [op for op in ops if isinstance(op, memref.StoreOp) and op.memref is stores[0].base]
     fn = next(op for op in lowered.ops if isinstance(op, func.FuncOp))
     assert len(fn.function_type.inputs.data) == 2 and not fn.function_type.outputs.data
 
@@ -383,6 +381,37 @@ def test_gemm(
         return [r.result]
 
     _check(_module([(k, m) if trans[0] else (m, k)], build), seed)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    m=st.integers(1, 3),
+    k=st.integers(4, 21),
+    n=st.integers(1, 9),
+    vl=st.sampled_from([4, 8]),
+    with_c=st.booleans(),
+    seed=st.integers(0, 99),
+)
+def test_gemm_trans_b_vector_dot(m: int, k: int, n: int, vl: int, with_c: bool, seed: int) -> None:
+    """transB with k >= V: the dots run in vector lanes along k (tiles of 4 outputs, the
+    n % 4 and k % V tails included); equal to the reference within rounding."""
+    rng = np.random.default_rng(seed)
+
+    def build(xs: list[SSAValue], ops: list[Operation]) -> list[SSAValue]:
+        b = _const(ops, rng.standard_normal((n, k)))
+        c = _const(ops, rng.standard_normal((n,))) if with_c else None
+        g = linear.GemmOp.inferred(
+            [xs[0], b, c],
+            alpha=float_attr(1.0),
+            beta=float_attr(1.0),
+            trans_a=int_attr(0),
+            trans_b=int_attr(1),
+        )
+        ops.append(g)
+        return [g.result]
+
+    lowered = _check(_module([(m, k)], build), seed, vector_length=vl)
+    assert any(isinstance(op, vector.FMAOp) for op in lowered.walk()) == (k >= vl)
 
 
 @pytest.mark.parametrize(

@@ -6,15 +6,22 @@ but no bias, group or activation). The nest here is the shape the PatDNN code ge
 the later passes (tiling, unrolling, LRE) work on:
 
     padded = input with a zero border (once per layer, so the window loops never branch)
-    for n, g, o in group, oh:
-        for ow0 in 0 .. OW - OW % V step V:              # vectorised output width
-            acc = broadcast(bias[o])                     # bias fused: the initial value
-            for c in group, kh, kw:                      # iter_args: acc stays in registers
-                acc = fma(vector.load padded[n, c, oh*sh + kh*dh, ow0 + kw*dw],
-                          broadcast(w[o, c, kh, kw]), acc)
-            vector.store act(acc), y[n, o, oh, ow0]      # activation fused into the store
-        for ow in OW - OW % V .. OW:                     # scalar remainder, same body
-            ...
+    for n, g, o0 in 0 .. O step 4 (then single filters):   # FILTER_TILE filters
+        for oh:
+            for ow0 in vector starts, 3 at a time:            # VECTOR_TILE vectors
+                acc[f][v] = broadcast(bias[o0 + f])           # 12 accumulators (iter_args)
+                for c in group, kh, kw:
+                    x[v] = vector.load padded[n, c, oh*sh + kh*dh, ow0 + v*V + kw*dw]
+                    acc[f][v] = fma(x[v], broadcast(w[o0 + f, c, kh, kw]), acc[f][v])
+                vector.store act(acc[f][v]), y[n, o0 + f, oh, ow0 + v*V]
+            (the last vector overlaps the one before it: `vector_cols`)
+            for ow in 0 .. OW: scalar, the same sum, only when OW < V or stride_w > 1
+
+Each output is still the same FMA chain, bias first, then (c, kh, kw) in order, so the
+register tile changes no bit; it gives 12 independent chains and reuses each loaded input
+vector for 4 filters (the single-accumulator nest was FMA-latency bound, ~6 GFLOP/s). A 1x1
+conv with stride 1 and no pad is a GEMM over the flattened image: it runs the same tile on
+views of x and y as N x C x 1 x (H*W), so 7x7 and 14x14 images still fill vectors.
 
 The vector path needs unit stride along the width (consecutive outputs read consecutive
 inputs); a conv with stride_w > 1 runs the scalar loop over the whole width (a
@@ -31,6 +38,15 @@ from patcc.dialects.nn import conv
 from patcc.dialects.nn.base import get_int, get_ints
 
 from .context import Index, Lowering, LoweringContext, buffer_shape
+from .vector_cols import vector_cols
+
+FILTER_TILE = 4
+"""Filters per register tile of the dense vector path: each loaded input vector feeds this
+many accumulators."""
+VECTOR_TILE = 3
+"""Output vectors per register tile: FILTER_TILE x VECTOR_TILE = 12 accumulators (FMA latency
+4-5 cycles x 2 FMAs per cycle needs >= 8-10 in flight), 3 loads + 4 broadcasts per 12 FMAs,
+and 16 AVX2 registers are enough for it."""
 
 
 def lower_conv2d(
@@ -49,51 +65,105 @@ def lower_conv2d(
     o_total, ipg, kh_n, kw_n = buffer_shape(w)
     n_n, _, oh_n, ow_n = buffer_shape(y)
     opg = o_total // group
-    xp = ctx.padded(x, get_ints(p, "pads"), 0.0)
+    pads = get_ints(p, "pads")
     vl = ctx.vector_length
-    vec_end = ow_n - ow_n % vl if sw == 1 and vl > 1 else 0
+    if vl > 1 and (kh_n, kw_n) == (1, 1) and not any(pads) and (sh, sw) == (1, 1):
+        # a 1x1 conv is a GEMM over the flattened image: vectorise along H*W
+        _, c_n, h_n, w_n = buffer_shape(x)
+        x = ctx.view(x, (n_n, c_n, 1, h_n * w_n))
+        y = ctx.view(y, (n_n, o_total, 1, oh_n * ow_n))
+        oh_n, ow_n = 1, oh_n * ow_n
+    xp = ctx.padded(x, pads, 0.0)
+    cols = vector_cols(ow_n, vl, sw == 1)
 
-    def row(n: Index, g: Index, o: Index, oh: Index) -> None:
-        bias = ctx.load(b, [o]) if b is not None else ctx.f32(0.0)
+    def bias_of(o: Index) -> SSAValue:
+        return ctx.load(b, [o]) if b is not None else ctx.f32(0.0)
 
-        def accumulate(ow: Index, acc: SSAValue, vector: bool) -> SSAValue:
-            def over_c(ci: Index, carried: list[SSAValue]) -> list[SSAValue]:
-                c = ctx.lin(0, (ipg, g), (1, ci))
+    def vector_tile(
+        n: Index, g: Index, os: Sequence[Index], oh: Index, ows: Sequence[Index]
+    ) -> None:
+        """len(os) x len(ows) accumulators: filters x output vectors at row oh."""
+        init = [v for o in os for v in [ctx.broadcast(bias_of(o))] * len(ows)]
 
-                def over_kh(kh: Index, carried: list[SSAValue]) -> list[SSAValue]:
-                    ih = ctx.lin(0, (sh, oh), (dh, kh))
+        def over_c(ci: Index, carried: list[SSAValue]) -> list[SSAValue]:
+            c = ctx.lin(0, (ipg, g), (1, ci))
 
-                    def over_kw(kw: Index, carried: list[SSAValue]) -> list[SSAValue]:
-                        iw = ctx.lin(0, (sw, ow), (dw, kw))
-                        wt = ctx.load(w, [o, ci, kh, kw])
-                        if vector:
-                            xv = ctx.vload(xp, [n, c, ih, iw])
-                            return [ctx.fma(xv, ctx.broadcast(wt), carried[0])]
-                        return [ctx.fma(ctx.load(xp, [n, c, ih, iw]), wt, carried[0])]
+            def over_kh(kh: Index, carried: list[SSAValue]) -> list[SSAValue]:
+                ih = ctx.lin(0, (sh, oh), (dh, kh))
 
-                    return ctx.reduce(kw_n, carried, over_kw, name="kw")
+                def over_kw(kw: Index, carried: list[SSAValue]) -> list[SSAValue]:
+                    xs = [ctx.vload(xp, [n, c, ih, ctx.lin(0, (1, ow), (dw, kw))]) for ow in ows]
+                    out = list(carried)
+                    for i, o in enumerate(os):
+                        wt = ctx.broadcast(ctx.load(w, [o, ci, kh, kw]))
+                        for v, xv in enumerate(xs):
+                            k = i * len(ows) + v
+                            out[k] = ctx.fma(xv, wt, out[k])
+                    return out
 
-                return ctx.reduce(kh_n, carried, over_kh, name="kh")
+                return ctx.reduce(kw_n, carried, over_kw, name="kw")
 
-            return ctx.reduce(ipg, [acc], over_c, name="c")[0]
+            return ctx.reduce(kh_n, carried, over_kh, name="kh")
 
-        def vector_body(ow0: Index) -> None:
-            acc = accumulate(ow0, ctx.broadcast(bias), True)
-            ctx.vstore(ctx.apply_epilogue(op, acc), y, [n, o, oh, ow0])
+        accs = ctx.reduce(ipg, init, over_c, name="c")
+        for i, o in enumerate(os):
+            for v, ow in enumerate(ows):
+                acc = accs[i * len(ows) + v]
+                ctx.vstore(ctx.apply_epilogue(op, acc), y, [n, o, oh, ow])
 
-        def scalar_body(ow: Index) -> None:
-            acc = accumulate(ow, bias, False)
-            ctx.store(ctx.apply_epilogue(op, acc), y, [n, o, oh, ow])
+    def scalar_out(n: Index, g: Index, o: Index, oh: Index, ow: Index) -> None:
+        def over_c(ci: Index, carried: list[SSAValue]) -> list[SSAValue]:
+            c = ctx.lin(0, (ipg, g), (1, ci))
 
-        ctx.loop(vec_end, vector_body, step=vl, name="ow")
-        ctx.loop(ow_n, scalar_body, lb=vec_end, name="ow")
+            def over_kh(kh: Index, carried: list[SSAValue]) -> list[SSAValue]:
+                ih = ctx.lin(0, (sh, oh), (dh, kh))
+
+                def over_kw(kw: Index, carried: list[SSAValue]) -> list[SSAValue]:
+                    iw = ctx.lin(0, (sw, ow), (dw, kw))
+                    wt = ctx.load(w, [o, ci, kh, kw])
+                    return [ctx.fma(ctx.load(xp, [n, c, ih, iw]), wt, carried[0])]
+
+                return ctx.reduce(kw_n, carried, over_kw, name="kw")
+
+            return ctx.reduce(kh_n, carried, over_kh, name="kh")
+
+        acc = ctx.reduce(ipg, [bias_of(o)], over_c, name="c")[0]
+        ctx.store(ctx.apply_epilogue(op, acc), y, [n, o, oh, ow])
+
+    n_vec = cols.vector_ub // vl
+    blocked = n_vec - n_vec % VECTOR_TILE
+
+    def filters(n: Index, g: Index, o0: Index, count: int) -> None:
+        """Output channels o0 .. o0 + count of group g, every row."""
+        os = [ctx.lin(i, (opg, g), (1, o0)) for i in range(count)]
+
+        def row(oh: Index) -> None:
+            def block(vb: Index) -> None:
+                starts = [ctx.lin(v * vl, (1, vb)) for v in range(VECTOR_TILE)]
+                vector_tile(n, g, os, oh, [cols.start(ctx, s) for s in starts])
+
+            ctx.loop(blocked * vl, block, step=VECTOR_TILE * vl, name="ow")
+            rest = [cols.start(ctx, v * vl) for v in range(blocked, n_vec)]
+            if rest:
+                vector_tile(n, g, os, oh, rest)
+            for o in os:
+                ctx.loop(
+                    ow_n,
+                    lambda ow, o=o: scalar_out(n, g, o, oh, ow),
+                    lb=cols.scalar_lb,
+                    name="ow",
+                )
+
+        ctx.loop(oh_n, row, name="oh")
+
+    tiled = opg - opg % FILTER_TILE
 
     def body(ivs: list[Index]) -> None:
-        n, g, oo, oh = ivs
-        o = ctx.lin(0, (opg, g), (1, oo))
-        row(n, g, o, oh)
+        n, g = ivs
+        ctx.loop(tiled, lambda o0: filters(n, g, o0, FILTER_TILE), step=FILTER_TILE, name="o")
+        ctx.loop(opg, lambda o0: filters(n, g, o0, 1), lb=tiled, name="o")
 
-    ctx.nest((n_n, group, opg, oh_n), body, names=("n", "g", "o", "oh"))
+    ctx.nest((n_n, group), body, names=("n", "g"))
 
 
 def lower_conv_transpose(
