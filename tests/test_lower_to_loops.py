@@ -218,7 +218,7 @@ def test_conv2d_vectorised_with_overlapping_last_vector() -> None:
     starts = [getattr(store.indices[-1].owner, "value", None) for store in stores]
     assert [s.value.data for s in starts if s is not None] == [0, 3]
     # the relu is applied to the vector accumulator right before the store
-    assert all(store.vector.owner.name == "arith.maximumf" for store in stores)
+    assert all(getattr(st_.vector.owner, "name", None) == "arith.maximumf" for st_ in stores)
     assert not [op for op in ops if isinstance(op, memref.StoreOp) and op.memref is stores[0].base]
     fn = next(op for op in lowered.ops if isinstance(op, func.FuncOp))
     assert len(fn.function_type.inputs.data) == 2 and not fn.function_type.outputs.data
