@@ -20,6 +20,7 @@ from patcc.runtime.metadata import ModelMeta
 
 # extra OpenCL build options, e.g. -cl-opt-disable where compile time matters more than speed
 OPTIONS_ENV = "PATCC_OPENCL_OPTIONS"
+DEVICE_ENV = "PATCC_OPENCL_DEVICE"  # the default device (a name substring)
 INSTALL_HINT = (
     "install pyopencl (pip install pyopencl) and an OpenCL driver "
     "(CPU: the Debian package 'pocl-opencl-icd'; GPU: the vendor's driver)"
@@ -51,7 +52,9 @@ def opencl_devices() -> list[Any]:
 
 
 def choose_device(name: str | None = None) -> Any:
-    """The first OpenCL device, or the first whose name contains `name` (any case)."""
+    """The first OpenCL device whose name contains `name` (any case; default: $PATCC_OPENCL_DEVICE),
+    else the first device."""
+    name = name or os.environ.get(DEVICE_ENV) or None
     devices = opencl_devices()
     if not devices:
         raise PatccError(f"OpenCL: no OpenCL device found: {INSTALL_HINT}")
@@ -79,7 +82,8 @@ class OpenCLRunner:
         self.meta = meta
         self.device = choose_device(device)
         self.context = cl.Context([self.device])
-        self.queue = cl.CommandQueue(self.context)
+        profiling = cl.command_queue_properties.PROFILING_ENABLE  # for `profile`
+        self.queue = cl.CommandQueue(self.context, properties=profiling)
         source_path = build_dir / str(raw.get("source", "model.cl"))
         if not source_path.is_file():
             raise PatccError(f"{build_dir}: {source_path.name} is missing (rebuild it)")
@@ -102,7 +106,8 @@ class OpenCLRunner:
         self.workspace = self._buffer(meta.workspace_bytes)
         self.inputs = [self._buffer(t.elems * 4) for t in meta.inputs]
         self.outputs = [self._buffer(t.elems * 4) for t in meta.outputs]
-        self.steps = [self._prepare(step) for step in raw.get("launch", [])]
+        self.plan = list(raw.get("launch", []))
+        self.steps = [self._prepare(step) for step in self.plan]
         self.lock = threading.Lock()
 
     def _buffer(self, nbytes: int, data: np.ndarray | None = None) -> Any:
@@ -147,27 +152,39 @@ class OpenCLRunner:
         sizes = [-(-n // m) * m for n, m in zip(sizes, local, strict=True)]
         return (kernel, tuple(sizes), tuple(local))
 
-    def run(self, inputs: Sequence[np.ndarray], threads: int = 0) -> list[np.ndarray]:
-        """`threads` is for the CPU targets; an OpenCL device schedules its own."""
+    def _enqueue(self, step: tuple[Any, ...]) -> Any:
+        """Enqueue one step; its event (None for an empty NDRange)."""
+        if step[0] == "copy":
+            _, src, dst, src_offset, dst_offset, size = step
+            return self.cl.enqueue_copy(
+                self.queue, dst, src, byte_count=size, src_offset=src_offset, dst_offset=dst_offset
+            )
+        if 0 in step[1]:
+            return None
+        return self.cl.enqueue_nd_range_kernel(self.queue, step[0], step[1], step[2])
+
+    def _execute(self, inputs: Sequence[np.ndarray]) -> tuple[list[np.ndarray], list[Any]]:
         cl, queue = self.cl, self.queue
         outputs = [np.empty(t.shape, dtype=np.float32) for t in self.meta.outputs]
         with self.lock:
             for buf, array in zip(self.inputs, inputs, strict=True):
                 cl.enqueue_copy(queue, buf, array)
-            for step in self.steps:
-                if step[0] == "copy":
-                    _, src, dst, src_offset, dst_offset, size = step
-                    cl.enqueue_copy(
-                        queue,
-                        dst,
-                        src,
-                        byte_count=size,
-                        src_offset=src_offset,
-                        dst_offset=dst_offset,
-                    )
-                elif 0 not in step[1]:
-                    cl.enqueue_nd_range_kernel(queue, step[0], step[1], step[2])
+            events = [self._enqueue(step) for step in self.steps]
             for buf, array in zip(self.outputs, outputs, strict=True):
                 cl.enqueue_copy(queue, array, buf)
             queue.finish()
-        return outputs
+        return outputs, events
+
+    def run(self, inputs: Sequence[np.ndarray], threads: int = 0) -> list[np.ndarray]:
+        """`threads` is for the CPU targets; an OpenCL device schedules its own."""
+        return self._execute(inputs)[0]
+
+    def profile(self, inputs: Sequence[np.ndarray]) -> list[dict[str, Any]]:
+        """One run; per launch step its name, layer and device time (ms, profiling events)."""
+        _, events = self._execute(inputs)
+        rows = []
+        for step, event in zip(self.plan, events, strict=True):
+            ns = 0 if event is None else event.profile.end - event.profile.start
+            name = step.get("name", "copy")
+            rows.append({"name": name, "layer": step.get("layer"), "ms": ns * 1e-6})
+        return rows
