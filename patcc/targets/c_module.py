@@ -270,13 +270,9 @@ class ModulePrinter:
         glob = self.globals[op.name_.string_value()]
         offset = glob.attributes[BLOB_OFFSET_ATTR]
         assert isinstance(offset, IntegerAttr)
-        typ = op.memref.type
-        assert isinstance(typ, MemRefType)
-        ctype = scalar_c_type(typ.element_type)
+        ptr = bp.c_type(op.memref.type, op)  # `float *` (OpenCL: `__global float *`)
         name = bp.names.fresh(op.memref.name_hint or glob.sym_name.data, "w")
-        bp.emit(
-            f"const {ctype} *restrict {name} = (const {ctype} *)(weights + {offset.value.data});"
-        )
+        bp.emit(f"const {ptr}restrict {name} = (const {ptr})(weights + {offset.value.data});")
         bp.exprs[op.memref] = name
         bp.readonly.add(op.memref)
 

@@ -581,12 +581,18 @@ class BodyPrinter:
         assert isinstance(op, memref.StoreOp)
         self.emit(f"{self.element(op.memref, op.indices)} = {self.value(op.value)};")
 
-    def copy(self, op: Operation) -> None:
+    def copied_type(self, op: Operation) -> MemRefType:
+        """The source type of a memref.copy, both sides checked to be contiguous."""
         assert isinstance(op, memref.CopyOp)
         src, dst = op.source.type, op.destination.type
         assert isinstance(src, MemRefType) and isinstance(dst, MemRefType)
         if not (is_contiguous(src) and is_contiguous(dst)):
             raise self.error(op, "only copies between contiguous buffers are supported")
+        return src
+
+    def copy(self, op: Operation) -> None:
+        assert isinstance(op, memref.CopyOp)
+        src = self.copied_type(op)
         ctype = scalar_c_type(src.element_type)
         size = f"{element_count(src)} * sizeof({ctype})"
         self.emit(f"memcpy({self.value(op.destination)}, {self.value(op.source)}, {size});")

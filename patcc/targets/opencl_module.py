@@ -27,7 +27,7 @@ from xdsl.ir import Attribute, BlockArgument, Operation, SSAValue
 
 from patcc.constants import numpy_dtype
 from patcc.errors import PatccError
-from patcc.targets.attrs import BLOB_OFFSET_ATTR, GLOBAL_DIM_ATTR
+from patcc.targets.attrs import GLOBAL_DIM_ATTR
 from patcc.targets.c_module import ModulePrinter, _view_range, _written_roots
 from patcc.targets.c_printer import (
     BodyPrinter,
@@ -119,10 +119,7 @@ class KernelBodyPrinter(BodyPrinter):
     def copy(self, op: Operation) -> None:
         """A copy inside a kernel (no memcpy in OpenCL C): element by element."""
         assert isinstance(op, memref.CopyOp)
-        src, dst = op.source.type, op.destination.type
-        assert isinstance(src, MemRefType) and isinstance(dst, MemRefType)
-        if not (is_contiguous(src) and is_contiguous(dst)):
-            raise self.error(op, "only copies between contiguous buffers are supported")
+        src = self.copied_type(op)
         i = self.names.fresh("i")
         d, s = self.value(op.destination), self.value(op.source)
         n = element_count(src)
@@ -157,19 +154,6 @@ class OpenCLModulePrinter(ModulePrinter):
         if root.owner.source is not sig.workspace:
             raise PatccError(f"{TARGET}: 'memref.view' must be a constant view of the workspace")
         return {"buffer": "workspace", "offset": rng[0]}
-
-    def _weight_pointer(self, bp: BodyPrinter, op: memref.GetGlobalOp) -> None:
-        glob = self.globals[op.name_.string_value()]
-        offset = glob.attributes[BLOB_OFFSET_ATTR]
-        assert isinstance(offset, IntegerAttr)
-        typ = op.memref.type
-        assert isinstance(typ, MemRefType)
-        ctype = opencl_scalar(typ.element_type)
-        name = bp.names.fresh(op.memref.name_hint or glob.sym_name.data, "w")
-        cast = f"(const __global {ctype} *)(weights + {offset.value.data})"
-        bp.emit(f"const __global {ctype} *restrict {name} = {cast};")
-        bp.exprs[op.memref] = name
-        bp.readonly.add(op.memref)
 
     def kernel(self, label: str | None, ops: list[Operation]) -> tuple[str, dict[str, Any]]:
         """One kernel's source and its launch step: `ops` run by every work item, the last
