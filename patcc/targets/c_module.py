@@ -27,7 +27,6 @@ from xdsl.ir import Block, BlockArgument, Operation, SSAValue
 from patcc.errors import PatccError
 from patcc.targets.attrs import (
     BLOB_OFFSET_ATTR,
-    LAYER_ATTR,
     NAME_ATTR,
     OUTPUT_ATTR,
     PARALLEL_ATTR,
@@ -44,7 +43,7 @@ from patcc.targets.c_printer import (
     scalar_c_type,
 )
 from patcc.targets.isa import VectorIsa
-from patcc.targets.layers import ALIASES, Layer, root_buffer, split_layers
+from patcc.targets.layers import SHARED, Layer, root_buffer, split_layers
 
 ABI_COMMENT = """\
 /* C ABI (patcc, format 1):
@@ -187,8 +186,10 @@ class ModulePrinter:
                 roots[v] = None
                 return
             assert isinstance(owner, Operation)
-            labelled = LAYER_ATTR in owner.attributes and not isinstance(owner, ALIASES)
-            if owner.parent_op() is not self.fn or labelled:
+            # side-effect-free ops are re-declared where used (CSE may share them between
+            # layers); anything else (a load, a loop result) must not cross layers
+            pure = isinstance(owner, SHARED) or owner.name.startswith(("arith.", "math."))
+            if owner.parent_op() is not self.fn or not pure or owner.regions:
                 raise PatccError(
                     f"{self.target}: a value of '{owner.name}' is used by another layer "
                     f"({layer.label}); only buffers may cross layers"
