@@ -28,7 +28,7 @@ from xdsl.dialects.builtin import (
     VectorType,
     i64,
 )
-from xdsl.ir import Operation, SSAValue
+from xdsl.ir import Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.traits import SymbolTable
 
@@ -150,38 +150,65 @@ def _first_index(op: Operation) -> int:
     return 2 if isinstance(op, memref.StoreOp | vector.StoreOp) else 1
 
 
-def _iv_offset(v: SSAValue, loop: scf.ForOp) -> int | None:
-    """c when v is `iv + c` for a constant c."""
-    if v is loop.body.block.args[0]:
-        return 0
-    op = v.owner
-    if isinstance(op, arith.AddiOp):
-        for x, y in ((op.lhs, op.rhs), (op.rhs, op.lhs)):
-            c, base = _constant_int(y), _iv_offset(x, loop)
-            if c is not None and base is not None:
-                return base + c
+def _span(v: SSAValue, loop: scf.ForOp) -> tuple[int, int] | None:
+    """(lo, hi) bounds of a value that does not depend on `loop`'s iv: a constant, the iv
+    of a loop inside `loop` with constant bounds, or sums / constant multiples of those."""
+    c = _constant_int(v)
+    if c is not None:
+        return c, c
+    owner = v.owner
+    if isinstance(owner, Block):
+        inner = owner.parent_op()
+        if isinstance(inner, scf.ForOp) and inner is not loop and v is owner.args[0]:
+            lb, ub, step = (_constant_int(x) for x in (inner.lb, inner.ub, inner.step))
+            if lb is None or ub is None or step is None or step <= 0 or ub <= lb:
+                return None
+            return lb, lb + (ub - lb - 1) // step * step
+        return None
+    if isinstance(owner, arith.AddiOp):
+        a, b = _span(owner.lhs, loop), _span(owner.rhs, loop)
+        return None if a is None or b is None else (a[0] + b[0], a[1] + b[1])
+    if isinstance(owner, arith.MuliOp):
+        for x, y in ((owner.lhs, owner.rhs), (owner.rhs, owner.lhs)):
+            k, a = _constant_int(y), _span(x, loop)
+            if k is not None and k >= 0 and a is not None:
+                return a[0] * k, a[1] * k
     return None
 
 
-def _slot(v: SSAValue, loop: scf.ForOp) -> tuple[SSAValue | None, int] | None:
-    """(None, c) when v is `iv + c`; (table, c) when v is `table[iv + c]` for a constant
-    permutation table (the FKW filter order: the filters of one group)."""
-    c = _iv_offset(v, loop)
-    if c is not None:
-        return None, c
+def _iv_offset(v: SSAValue, loop: scf.ForOp) -> tuple[int, int] | None:
+    """(lo, hi) when v is `iv + d` with d in lo..hi: a constant, or an index inside the
+    iteration (a row block's `ohb + oh0 + r`, oh0 an inner tile loop's iv)."""
+    if v is loop.body.block.args[0]:
+        return 0, 0
+    op = v.owner
+    if isinstance(op, arith.AddiOp):
+        for x, y in ((op.lhs, op.rhs), (op.rhs, op.lhs)):
+            d, base = _span(y, loop), _iv_offset(x, loop)
+            if d is not None and base is not None:
+                return base[0] + d[0], base[1] + d[1]
+    return None
+
+
+def _slot(v: SSAValue, loop: scf.ForOp) -> tuple[SSAValue | None, int, int] | None:
+    """(None, lo, hi) when v is `iv + d`, d in lo..hi; (table, lo, hi) when v is
+    `table[iv + d]` for a constant permutation table (the FKW filter order)."""
+    d = _iv_offset(v, loop)
+    if d is not None:
+        return None, *d
     op = v.owner
     if isinstance(op, arith.IndexCastOp):
         return _slot(op.input, loop)
     if isinstance(op, memref.LoadOp) and len(op.indices) == 1:
-        c = _iv_offset(op.indices[0], loop)
-        if c is not None and _is_permutation_table(op.memref):
-            return root_buffer(op.memref), c
+        d = _iv_offset(op.indices[0], loop)
+        if d is not None and _is_permutation_table(op.memref):
+            return root_buffer(op.memref), *d
     return None
 
 
 def _disjoint(ops: list[Operation], loop: scf.ForOp, step: int) -> bool:
     """All accesses go through one view, and at one index position every iteration touches
-    its own elements: `iv + c` (or `table[iv + c]`) with all c + width within one step, or
+    its own elements: `iv + d` (or `table[iv + d]`) with every d + width within one step, or
     one shared index value injective in iv."""
     views = {_accessed(op) for op in ops}
     if len(views) != 1 or step <= 0:
@@ -194,7 +221,7 @@ def _disjoint(ops: list[Operation], loop: scf.ForOp, step: int) -> bool:
         if all(slot is not None for slot in slots):
             tables = {slot[0] for slot in slots if slot is not None}
             lo = min(slot[1] for slot in slots if slot is not None)
-            hi = max(slot[1] + w for slot, w in zip(slots, widths, strict=True) if slot is not None)
+            hi = max(slot[2] + w for slot, w in zip(slots, widths, strict=True) if slot is not None)
             if len(tables) == 1 and (None in tables or max(widths) == 1) and hi - lo <= step:
                 return True
         key = index_lists[0][pos]

@@ -377,3 +377,43 @@ def test_pipeline_can_stop_before_tiling() -> None:
     LowerToLoopsPass(vector_length=4).apply(CTX, module)
     stats = inner_body_stats(module)
     assert all(s.loads_per_kernel == 4 and s.fmas_per_kernel == 4 for s in stats.values())
+
+
+def test_row_blocks_are_tiled_and_parallel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An input larger than ROW_BLOCK_BYTES runs in blocks of 8 output rows (20 rows: 2
+    blocks and a last one of 4); tiled and LRE'd, the block loop is the parallel one (its
+    stores `ohb + oh0 + r` stay inside the block), and the outputs are unchanged."""
+    from patcc.lowering import pattern_conv
+    from patcc.passes.eliminate_load_redundancy import EliminateLoadRedundancyPass
+    from patcc.passes.parallelize import ParallelizePass
+    from patcc.passes.tile_conv import TileConvPass
+    from patcc.targets.attrs import PARALLEL_ATTR
+
+    monkeypatch.setattr(pattern_conv, "ROW_BLOCK_BYTES", 640)  # 10 padded rows of 2 x 8
+    rng = np.random.default_rng(5)
+    ids = rng.integers(-1, 2, (3, 2)).astype(np.int8)
+    layer = {
+        **HAND_LAYER,
+        "o": 3,
+        "hw": (20, 6),
+        "ids": ids,
+        "values": rng.standard_normal((3, 2, 4)).astype(np.float32) * (ids >= 0)[..., None],
+        "bias": rng.standard_normal(3).astype(np.float32),
+    }
+    module = _lower(_module(layer), PackFkwPass())
+    inputs = _input(layer)
+    want = run_function(module, inputs)["y"]
+    lowered = _lower(
+        module,
+        LowerToLoopsPass(vector_length=4),
+        TileConvPass(oc=2, oh=4, ow=2),
+        EliminateLoadRedundancyPass(),
+        ParallelizePass(),
+    )
+    blocks = [
+        op
+        for op in lowered.walk()
+        if isinstance(op, scf.ForOp) and op.body.block.args[0].name_hint == "ohb"
+    ]
+    assert len(blocks) == 1 and PARALLEL_ATTR in blocks[0].attributes
+    assert_close(run_function(lowered, inputs)["y"], want, TOL)

@@ -1,7 +1,8 @@
 // RUN: xdsl-opt %s -p "lower-to-loops{vector-length=4},parallelize{threads=3}" | filecheck %s
 
 // In the conv layer, the outermost loop of each nest whose iterations write disjoint memory
-// is parallel: the padding fill (i), the padded copy (c) and the output-channel loop (o);
+// is parallel: the padding fill (i), the padded copy (c) and the output-row loop (oh: the 4
+// filters are one register tile of the dense conv, so there is no filter loop);
 // the max-pool layer is not a conv/gemm layer and stays serial. threads=3 goes on the
 // module.
 
@@ -19,6 +20,6 @@ builtin.module {
 // CHECK:        } {nn.layer = "y: nn conv2d 1x2x4x8 -> 1x4x4x8", patcc.parallel}
 // CHECK:        scf.for %c = {{.*}} {
 // CHECK:        } {nn.layer = "y: nn conv2d 1x2x4x8 -> 1x4x4x8", patcc.parallel}
-// CHECK:        scf.for %o = {{.*}} {
+// CHECK:        scf.for %oh = {{.*}} {
 // CHECK:        } {nn.layer = "y: nn conv2d 1x2x4x8 -> 1x4x4x8", patcc.parallel}
 // CHECK:        } {nn.layer = "p: nn max_pool 1x4x4x8 -> 1x4x2x4"}
