@@ -56,6 +56,7 @@ def test_bench_command_writes_json_and_png(
     assert set(run["results"]) == {"patcc", "ort"} and "nosuch" in run["skipped"]
     assert run["results"]["ort"]["max_rel_diff"] < 1e-4  # the same model, the same answer
     assert result["compile"]["total_s"] > 0 and result["peak_gflops"]["1"] > 0
+    assert run["sgemm_gflops"] > 0 and result["compile"]["emit_s"] > 0
     assert out_png.read_bytes()[:4] == b"\x89PNG"
     printed = capsys.readouterr().out
     assert "| 1 | patcc |" in printed and "skipped: unknown peer" in printed

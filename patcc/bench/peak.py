@@ -9,6 +9,7 @@ only ever slows a run down). threadpoolctl limits OpenBLAS's threads for each co
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -31,3 +32,20 @@ def sgemm_gflops(threads: int, size: int = SIZE, repeat: int = 5) -> float:
             np.matmul(a, b, out=out)
             best = min(best, time.perf_counter() - start)
     return 2.0 * size**3 / best / 1e9
+
+
+def sgemm_runner(threads: int, size: int = SIZE) -> tuple[Callable[[], object], float]:
+    """One sgemm on `threads` threads as a contender of the round-robin, and its FLOPs: the
+    peak then comes from the same minutes, under the same foreign load, as the models."""
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((size, size), dtype=np.float32)
+    b = rng.standard_normal((size, size), dtype=np.float32)
+    out = np.empty((size, size), dtype=np.float32)
+
+    def run() -> object:
+        with threadpool_limits(limits=threads, user_api="blas"):
+            return np.matmul(a, b, out=out)
+
+    return run, 2.0 * size**3

@@ -24,9 +24,11 @@ import numpy as np
 import onnx
 
 from patcc.bench.layers import conv_layers
-from patcc.bench.peak import sgemm_gflops
+from patcc.bench.peak import sgemm_gflops, sgemm_runner
 from patcc.bench.peers import Session, Skipped, open_peer
 from patcc.bench.timing import interleave, robust_stats
+
+SGEMM = "sgemm"  # the peak's contender in the round-robin
 
 
 @dataclass
@@ -153,6 +155,7 @@ def bench(model: onnx.ModelProto, name: str, options: BenchOptions) -> dict[str,
         peak = sgemm_gflops(threads)
         result["peak_gflops"][str(threads)] = peak
         runners, info, skipped = _contenders(compiled, path, inputs, threads, options.peers)
+        runners[SGEMM], flops = sgemm_runner(threads)
         log(f"threads={threads}: timing {', '.join(runners)} round-robin x{options.repeat}")
         samples = interleave(
             runners,
@@ -160,8 +163,16 @@ def bench(model: onnx.ModelProto, name: str, options: BenchOptions) -> dict[str,
             budget_s=options.budget_s,
             progress=lambda done, of: log(f"  round {done}/{of}"),
         )
+        sgemm = robust_stats(samples.pop(SGEMM))
         stats = {k: {**robust_stats(v).as_dict(), **info[k]} for k, v in samples.items()}
-        result["runs"].append({"threads": threads, "results": stats, "skipped": skipped})
+        result["runs"].append(
+            {
+                "threads": threads,
+                "results": stats,
+                "skipped": skipped,
+                "sgemm_gflops": flops / (sgemm.median_ms * 1e-3) / 1e9,
+            }
+        )
     if options.layers:
         result["layers"] = bench_layers(pruned, options, work)
     return result
