@@ -1,17 +1,19 @@
 """map-to-ndrange{max-dims=3}: choose the loops an OpenCL kernel runs as its NDRange.
 
-Each top-level loop nest becomes one kernel (`-t opencl`). From the nest's outermost loop
-inwards, a loop joins the NDRange while it
+Each top-level loop nest becomes one kernel (`-t opencl`). Its *parallel band* is the
+chain of loops from the outermost inwards while each loop
 
 - runs in parallel (the `parallelize` analysis: iterations write disjoint memory and carry
   no values), with constant bounds and a positive step, and
-- is the last op of the previous joined loop's body, which writes no memory anywhere else
+- is the last op of the previous band loop's body, which writes no memory anywhere else
   (the ops before it only compute and read, so every work item may repeat them).
 
-At most `max-dims` loops join (OpenCL has 3 dimensions). The innermost joined loop gets
-`ocl.global_dim = 0` (OpenCL's fastest-varying dimension: neighbouring work items touch
-neighbouring columns), the next outer one 1, then 2. The IR's value does not change: the
-printer replaces the marked loops by `get_global_id`, the inner loops stay loops.
+All iteration instances of a band are independent, so any of its loops may be the NDRange:
+the `max-dims` (OpenCL has 3) with the most iterations are, so a row-block loop of 28 and a
+column loop of 28 beat a 2-trip tile loop, which stays a loop inside the work item. The
+innermost chosen loop gets `ocl.global_dim = 0` (OpenCL's fastest-varying dimension:
+neighbouring work items touch neighbouring columns), the next outer one 1, then 2. The IR's
+value does not change: the printer replaces the marked loops by `get_global_id`.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from xdsl.passes import ModulePass
 from patcc.errors import PatccError
 from patcc.passes.parallelize import is_parallel
 from patcc.targets.attrs import GLOBAL_DIM_ATTR
+from patcc.targets.opencl_module import trip_count
 
 _WRITES = (memref.StoreOp, vector.StoreOp, memref.CopyOp, memref.AllocOp, func.CallOp)
 
@@ -52,16 +55,24 @@ def _next_loop(loop: scf.ForOp) -> scf.ForOp | None:
     return ops[-1]
 
 
-def ndrange_nest(top: scf.ForOp, max_dims: int) -> list[scf.ForOp]:
-    """The loops of `top`'s nest that become the NDRange, outermost first."""
-    nest: list[scf.ForOp] = []
+def parallel_band(top: scf.ForOp) -> list[scf.ForOp]:
+    """The loops from `top` inwards that run in parallel, each the last op of the one
+    outside it (outermost first). Every iteration instance of the band is independent of
+    every other, so any subset may be the NDRange and the rest loops inside a work item."""
+    band: list[scf.ForOp] = []
     loop: scf.ForOp | None = top
-    while loop is not None and len(nest) < max_dims:
-        if not (_constant_bounds(loop) and is_parallel(loop)):
-            break
-        nest.append(loop)
+    while loop is not None and _constant_bounds(loop) and is_parallel(loop):
+        band.append(loop)
         loop = _next_loop(loop)
-    return nest
+    return band
+
+
+def ndrange_nest(top: scf.ForOp, max_dims: int) -> list[scf.ForOp]:
+    """The band loops that become the NDRange, outermost first: the `max_dims` with the
+    most iterations (the inner one of a tie), so that small tile loops stay loops."""
+    band = parallel_band(top)
+    ranked = sorted(range(len(band)), key=lambda i: (trip_count(band[i]), i), reverse=True)
+    return [band[i] for i in sorted(ranked[:max_dims])]
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,7 @@ def family_model(name: str, variant: str) -> onnx.ModelProto:
     return model if variant == "dense" else patcc.prune(model, patterns=8, connectivity=2.0)
 
 
-def quick_build(model: onnx.ModelProto, out: Path) -> CompiledModel:
+def quick_build(model: onnx.ModelProto, out: Path, max_dims: int = 3) -> CompiledModel:
     """patcc.compile's flow for opencl with untiled pattern convs (small kernels)."""
     from patcc.driver import existing_pattern_count
     from patcc.pipelines import patdnn
@@ -92,7 +92,10 @@ def quick_build(model: onnx.ModelProto, out: Path) -> CompiledModel:
     else:
         passes = list(patdnn(k, 1.0, vector_length=emitter.vector_length, tiles=None).passes)
     ctx = make_context()
-    for p in [*passes, *emitter.passes]:
+    target_passes = [
+        MapToNDRangePass(max_dims) if p.name == "map-to-ndrange" else p for p in emitter.passes
+    ]
+    for p in [*passes, *target_passes]:
         p.apply(ctx, module)
     build(emitter.emit(module), "opencl", out, cflags=())
     return CompiledModel(out)
@@ -110,6 +113,17 @@ def check_against_onnxruntime(model: CompiledModel, onnx_model: onnx.ModelProto)
 def test_family_matches_onnxruntime(name: str, variant: str, tmp_path: Path) -> None:
     model = family_model(name, variant)
     check_against_onnxruntime(quick_build(model, tmp_path / "b"), model)
+
+
+@needs_device
+def test_one_ndrange_dimension_loops_the_rest_inside_work_items(tmp_path: Path) -> None:
+    """max-dims=1: the band's longest loop is the NDRange, the band loops around and inside
+    it run in every work item."""
+    model = family_model("vgg", "pruned")
+    compiled = quick_build(model, tmp_path / "b", max_dims=1)
+    source = (tmp_path / "b" / "model.cl").read_text()
+    assert "get_global_id(0)" in source and "get_global_id(1)" not in source
+    check_against_onnxruntime(compiled, model)
 
 
 @needs_device

@@ -68,21 +68,23 @@ def trip_count(loop: scf.ForOp) -> int:
 
 
 def ndrange_loops(top: Operation) -> list[scf.ForOp]:
-    """The marked loops of one kernel, by dimension (index 0: dimension 0). They must form
-    a nest from the kernel's top loop, each the last op of the one outside it."""
+    """The marked loops of one kernel, by dimension (index 0: dimension 0). They must lie
+    on one chain of loops from the kernel's top loop, each the last op of the one outside
+    it (unmarked loops of the chain run inside the work item), dimensions falling to 0."""
     marked = [op for op in top.walk() if GLOBAL_DIM_ATTR in op.attributes]
     chain: list[scf.ForOp] = []
     loop: Operation | None = top
-    while isinstance(loop, scf.ForOp) and GLOBAL_DIM_ATTR in loop.attributes:
-        chain.append(loop)
+    while isinstance(loop, scf.ForOp):
+        if GLOBAL_DIM_ATTR in loop.attributes:
+            chain.append(loop)
         ops = [op for op in loop.body.block.ops if not isinstance(op, scf.YieldOp)]
         loop = ops[-1] if ops else None
     dims = [op.attributes[GLOBAL_DIM_ATTR] for op in chain]
     got = [d.value.data if isinstance(d, IntegerAttr) else -1 for d in dims]
     if len(marked) != len(chain) or got != list(range(len(chain) - 1, -1, -1)):
         raise PatccError(
-            f"{TARGET}: the {GLOBAL_DIM_ATTR} loops of a kernel must be a nest from its top "
-            "loop, innermost 0 (as map-to-ndrange marks them)"
+            f"{TARGET}: the {GLOBAL_DIM_ATTR} loops of a kernel must lie on one loop chain "
+            "from its top loop, innermost 0 (as map-to-ndrange marks them)"
         )
     return chain[::-1]
 
@@ -113,7 +115,9 @@ class KernelBodyPrinter(BodyPrinter):
         expr = gid if step == "1" else f"{gid} * {step}"
         expr = expr if lb == "0" else f"{lb} + {expr}"
         self.emit(f"const ptrdiff_t {name} = {expr};")
-        self.emit(f"if ({name} >= {ub}) return;  /* global size rounded up to the local size */")
+        # work items past the trip count (a global size rounded up to the local size) have
+        # nothing to do in any iteration of the loops around: the bounds are constants
+        self.emit(f"if ({name} >= {ub}) return;")
         self.block(op.body.block)
 
     def copy(self, op: Operation) -> None:

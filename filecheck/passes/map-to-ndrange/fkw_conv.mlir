@@ -4,7 +4,9 @@
 // The hand-sized FKW layer of passes/eliminate-load-redundancy/fkw_conv.mlir at loop level:
 // each top-level nest's parallel, perfectly nested outer loops become the NDRange, innermost
 // in dimension 0 (the border fill is 1-D, the padding copy and the conv's filters x rows x
-// columns 3-D); the pattern kernel loops (carrying the accumulator) stay loops.
+// columns 3-D); the pattern kernel loops (carrying the accumulator) stay loops. With one
+// dimension, the band loop with the most iterations is chosen (8 columns of the padding
+// copy, 6 rows of the conv), the others run inside the work item.
 
 builtin.module {
   func.func @layer(%x: tensor<1x2x6x8xf32>) -> tensor<1x2x6x8xf32> {
@@ -38,9 +40,9 @@ builtin.module {
 
 // ONE-NOT:  ocl.global_dim = 1
 // ONE:      scf.for %x_1 =
-// ONE:          }
+// ONE:          } {ocl.global_dim = 0 : i64}
 // ONE-NEXT:   }
-// ONE-NEXT: } {nn.layer = {{.*}}, ocl.global_dim = 0 : i64}
+// ONE-NEXT: } {nn.layer = "y: pat fkw_conv2d 1x2x6x8 -> 1x2x6x8, 2 patterns"}
 // ONE:      } {pat.loop = "cols"}
-// ONE-NEXT: } {pat.loop = "rows"}
-// ONE-NEXT: } {pat.loop = "filters", nn.layer = {{.*}}, ocl.global_dim = 0 : i64}
+// ONE-NEXT: } {pat.loop = "rows", ocl.global_dim = 0 : i64}
+// ONE-NEXT: } {pat.loop = "filters", nn.layer = {{.*}}}
