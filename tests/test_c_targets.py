@@ -135,6 +135,8 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Case]:
     for family in ("vgg", "resnet"):
         add(f"x86/{family}", lambda f=family: pruned_case(FAMILIES[f](), 8), "x86-c")
     add("neon/vgg", lambda: pruned_case(FAMILIES["vgg"](), 4), "neon-c")
+    # dense, with sigmoid/silu (vector division: lane by lane under SIMDe)
+    add("neon/yolo", lambda: dense_case(FAMILIES["yolo"](), 4), "neon-c")
     add(
         "aarch64/pruned_layer",
         lambda: pruned_case(pruned_layer(), 4, patterns=4, connectivity=2.0),
@@ -153,6 +155,7 @@ NATIVE = [
     "x86/vgg",
     "x86/resnet",
     "neon/vgg",
+    "neon/yolo",
 ]
 
 

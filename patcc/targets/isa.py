@@ -95,7 +95,7 @@ _NEON4 = VectorIsa(
         "arith.addf": "vaddq_f32({a}, {b})",
         "arith.subf": "vsubq_f32({a}, {b})",
         "arith.mulf": "vmulq_f32({a}, {b})",
-        "arith.divf": "vdivq_f32({a}, {b})",
+        "arith.divf": "patcc_vdivq_f32({a}, {b})",  # vdivq_f32 is AArch64-only (and not in SIMDe)
         "arith.maximumf": "vmaxq_f32({a}, {b})",  # FMAX: NaN from either operand
         "arith.minimumf": "vminq_f32({a}, {b})",
         "arith.maxnumf": "vmaxnmq_f32({a}, {b})",
@@ -131,5 +131,18 @@ NEON_PRELUDE = """\
 #include <simde/arm/neon.h>
 #else
 #include <arm_neon.h>
+#endif
+#if defined(PATCC_SIMDE) || !defined(__aarch64__)
+/* no vdivq_f32 here: IEEE division lane by lane, the same results */
+static inline float32x4_t patcc_vdivq_f32(float32x4_t a, float32x4_t b)
+{
+    float x[4], y[4];
+    vst1q_f32(x, a);
+    vst1q_f32(y, b);
+    for (int l = 0; l < 4; l++) x[l] /= y[l];
+    return vld1q_f32(x);
+}
+#else
+#define patcc_vdivq_f32 vdivq_f32
 #endif
 """
