@@ -233,8 +233,10 @@ class Names:
 
     def fresh(self, hint: str | None, default: str = "v") -> str:
         base = sanitize(hint) if hint else default
+        if base.startswith(("_", "patcc_")):  # reserved: the C implementation's, and ours
+            base = f"v{base}"
         name, k = base, 0
-        while name in self.taken or name.startswith("patcc_") or name.startswith("_"):
+        while name in self.taken:
             k += 1
             name = f"{base}_{k}"
         self.taken.add(name)
