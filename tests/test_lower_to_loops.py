@@ -224,6 +224,19 @@ def test_conv2d_vectorised_with_overlapping_last_vector() -> None:
     assert len(fn.function_type.inputs.data) == 2 and not fn.function_type.outputs.data
 
 
+def test_strided_1x1_conv_gathers_then_runs_the_flat_tile() -> None:
+    """A 1x1 conv with stride 2 (a ResNet shortcut): the pixels it reads are copied into a
+    contiguous buffer, then the flattened image (5 x 5 = 25 outputs) runs in vectors."""
+    layer = {
+        "c": 3, "o": 6, "group": 1, "k": (1, 1), "hw": (9, 10), "stride": (2, 2),
+        "dil": (1, 1), "pads": [0, 0, 0, 0], "bias": True, "act": "relu", "vl": 4, "seed": 4,
+    }  # fmt: skip
+    lowered = _check(_conv_module(layer), 4, 4)
+    allocs = [op for op in lowered.walk() if isinstance(op, memref.AllocOp)]
+    assert [a.memref.name_hint for a in allocs] == ["strided"]
+    assert any(isinstance(op, vector.FMAOp) for op in lowered.walk())
+
+
 # ---- elementwise -----------------------------------------------------------------------
 
 

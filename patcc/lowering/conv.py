@@ -20,8 +20,9 @@ the later passes (tiling, unrolling, LRE) work on:
 Each output is still the same FMA chain, bias first, then (c, kh, kw) in order, so the
 register tile changes no bit; it gives 12 independent chains and reuses each loaded input
 vector for 4 filters (the single-accumulator nest was FMA-latency bound, ~6 GFLOP/s). A 1x1
-conv with stride 1 and no pad is a GEMM over the flattened image: it runs the same tile on
-views of x and y as N x C x 1 x (H*W), so 7x7 and 14x14 images still fill vectors.
+conv with no pad is a GEMM over the flattened image: it runs the same tile on views of x and
+y as N x C x 1 x (H*W), so 7x7 and 14x14 images still fill vectors (a strided one first
+copies the pixels it reads into a contiguous buffer).
 
 The vector path needs unit stride along the width (consecutive outputs read consecutive
 inputs); a conv with stride_w > 1 runs the scalar loop over the whole width (a
@@ -67,8 +68,12 @@ def lower_conv2d(
     opg = o_total // group
     pads = get_ints(p, "pads")
     vl = ctx.vector_length
-    if vl > 1 and (kh_n, kw_n) == (1, 1) and not any(pads) and (sh, sw) == (1, 1):
-        # a 1x1 conv is a GEMM over the flattened image: vectorise along H*W
+    if vl > 1 and (kh_n, kw_n) == (1, 1) and not any(pads):
+        # a 1x1 conv is a GEMM over the flattened image: vectorise along H*W (a strided one
+        # first gathers the pixels it reads into a contiguous buffer)
+        if (sh, sw) != (1, 1):
+            x = _subsampled(ctx, x, (sh, sw), (oh_n, ow_n))
+            sh = sw = 1
         _, c_n, h_n, w_n = buffer_shape(x)
         x = ctx.view(x, (n_n, c_n, 1, h_n * w_n))
         y = ctx.view(y, (n_n, o_total, 1, oh_n * ow_n))
@@ -164,6 +169,23 @@ def lower_conv2d(
         ctx.loop(opg, lambda o0: filters(n, g, o0, 1), lb=tiled, name="o")
 
     ctx.nest((n_n, group), body, names=("n", "g"))
+
+
+def _subsampled(
+    ctx: LoweringContext, x: SSAValue, strides: tuple[int, int], out_hw: tuple[int, int]
+) -> SSAValue:
+    """x[:, :, ::sh, ::sw] cut to the output size, as a fresh contiguous buffer: what a
+    strided 1x1 conv reads (a quarter of the input for the ResNet shortcuts)."""
+    n_n, c_n, _, _ = buffer_shape(x)
+    sh, sw = strides
+    out = ctx.alloc((n_n, c_n, *out_hw), name="strided")
+
+    def body(ivs: list[Index]) -> None:
+        n, c, i, j = ivs
+        ctx.store(ctx.load(x, [n, c, ctx.lin(0, (sh, i)), ctx.lin(0, (sw, j))]), out, ivs)
+
+    ctx.nest((n_n, c_n, *out_hw), body, names=("n", "c", "y", "x"))
+    return out
 
 
 def lower_conv_transpose(
