@@ -231,17 +231,7 @@ class ModulePrinter:
         params: list[str] = []
         args: list[SSAValue] = []
         for r in roots:
-            typ = r.type
-            assert isinstance(typ, MemRefType)
-            ctype = scalar_c_type(typ.element_type)
-            hint = self.sig.names.get(r) if isinstance(r, BlockArgument) else r.name_hint
-            name = names.fresh(hint, "buf")
-            const = "" if r in written else "const "
-            if r not in written:
-                bp.readonly.add(r)
-            restrict = "" if r in overlapping else "restrict "
-            params.append(f"{const}{ctype} *{restrict}{name}")
-            bp.exprs[r] = name
+            params.append(self.buffer_parameter(bp, r, r in written, r in overlapping))
             args.append(r)
         uses_weights = any(isinstance(op, memref.GetGlobalOp) for op in shared)
         parallel = any(PARALLEL_ATTR in op.attributes for top in layer.ops for op in top.walk())
@@ -266,6 +256,18 @@ class ModulePrinter:
             call_args.append("nthreads")
         del k
         return text, call_args
+
+    def buffer_parameter(self, bp: BodyPrinter, r: SSAValue, written: bool, aliased: bool) -> str:
+        """`[const ]T *[restrict ]name` for a buffer a layer touches; binds the name. Read-only
+        buffers are const; `restrict` unless another parameter views the same memory."""
+        hint = self.sig.names.get(r) if isinstance(r, BlockArgument) else r.name_hint
+        name = bp.names.fresh(hint, "buf")
+        if not written:
+            bp.readonly.add(r)
+        bp.exprs[r] = name
+        const = "" if written else "const "
+        restrict = "" if aliased else "restrict "
+        return f"{const}{bp.c_type(r.type, self.fn)}{restrict}{name}"
 
     def _weight_pointer(self, bp: BodyPrinter, op: memref.GetGlobalOp) -> None:
         glob = self.globals[op.name_.string_value()]

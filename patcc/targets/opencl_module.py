@@ -23,7 +23,7 @@ from typing import Any
 
 from xdsl.dialects import arith, memref, scf, vector
 from xdsl.dialects.builtin import IntegerAttr, MemRefType, ModuleOp
-from xdsl.ir import Attribute, BlockArgument, Operation, SSAValue
+from xdsl.ir import Attribute, Operation, SSAValue
 
 from patcc.constants import numpy_dtype
 from patcc.errors import PatccError
@@ -176,15 +176,8 @@ class OpenCLModulePrinter(ModulePrinter):
         for r in roots:
             typ = r.type
             assert isinstance(typ, MemRefType)
-            hint = self.sig.names.get(r) if isinstance(r, BlockArgument) else r.name_hint
-            name = names.fresh(hint, "buf")
-            const = "" if r in written else "const "
-            if r not in written:
-                bp.readonly.add(r)
-            restrict = "" if r in overlapping else "restrict "
-            ctype = opencl_scalar(typ.element_type)
-            params.append(f"{const}__global {ctype} *{restrict}{name}")
-            bp.exprs[r] = name
+            params.append(self.buffer_parameter(bp, r, r in written, r in overlapping))
+            name = bp.exprs[r]
             binding = self.binding(r)
             args.append(binding)
             if binding["offset"]:
