@@ -63,7 +63,31 @@ def machine() -> dict[str, Any]:
         "cores": os.cpu_count(),
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "python": platform.python_version(),
+        "patcc": _revision(),
     }
+
+
+def _revision() -> str:
+    """The git commit the bench ran (with '+dirty' for uncommitted changes), if in a checkout."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    return head + ("+dirty" if dirty else "")
 
 
 def random_inputs(model: onnx.ModelProto) -> dict[str, np.ndarray]:
