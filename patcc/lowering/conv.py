@@ -24,9 +24,9 @@ conv with no pad is a GEMM over the flattened image: it runs the same tile on vi
 y as N x C x 1 x (H*W), so 7x7 and 14x14 images still fill vectors (a strided one first
 copies the pixels it reads into a contiguous buffer).
 
-The vector path needs unit stride along the width (consecutive outputs read consecutive
-inputs); a conv with stride_w > 1 runs the scalar loop over the whole width (a
-gather/deinterleave vector form is future work). conv_transpose is scalar (scatter form).
+A conv with stride_w > 1 (ResNet's 7x7/2 stem) first splits the padded columns by phase
+(`_deinterleaved`), so that consecutive outputs of a tap read consecutive elements of one
+phase, and runs the same tile with the kw loop unrolled (each tap its own phase). conv_transpose is scalar (scatter form).
 """
 
 from __future__ import annotations
@@ -79,7 +79,9 @@ def lower_conv2d(
         y = ctx.view(y, (n_n, o_total, 1, oh_n * ow_n))
         oh_n, ow_n = 1, oh_n * ow_n
     xp = ctx.padded(x, pads, 0.0)
-    cols = vector_cols(ow_n, vl, sw == 1)
+    # stride_w > 1: the columns split by phase, so each tap reads consecutive elements
+    xd = _deinterleaved(ctx, xp, sw) if sw > 1 and vl > 1 and ow_n >= vl else None
+    cols = vector_cols(ow_n, vl, sw == 1 or xd is not None)
 
     def bias_of(o: Index) -> SSAValue:
         return ctx.load(b, [o]) if b is not None else ctx.f32(0.0)
@@ -97,7 +99,14 @@ def lower_conv2d(
                 ih = ctx.lin(0, (sh, oh), (dh, kh))
 
                 def over_kw(kw: Index, carried: list[SSAValue]) -> list[SSAValue]:
-                    xs = [ctx.vload(xp, [n, c, ih, ctx.lin(0, (1, ow), (dw, kw))]) for ow in ows]
+                    if xd is not None:  # column ow*sw + kw*dw = (ow + q)*sw + r
+                        assert isinstance(kw, int)
+                        q, r = divmod(kw * dw, sw)
+                        xs = [ctx.vload(xd, [n, c, ih, r, ctx.lin(q, (1, ow))]) for ow in ows]
+                    else:
+                        xs = [
+                            ctx.vload(xp, [n, c, ih, ctx.lin(0, (1, ow), (dw, kw))]) for ow in ows
+                        ]
                     out = list(carried)
                     for i, o in enumerate(os):
                         wt = ctx.broadcast(ctx.load(w, [o, ci, kh, kw]))
@@ -106,7 +115,11 @@ def lower_conv2d(
                             out[k] = ctx.fma(xv, wt, out[k])
                     return out
 
-                return ctx.reduce(kw_n, carried, over_kw, name="kw")
+                if xd is None:
+                    return ctx.reduce(kw_n, carried, over_kw, name="kw")
+                for kw in range(kw_n):  # unrolled: each tap has its own phase and shift
+                    carried = over_kw(kw, carried)
+                return carried
 
             return ctx.reduce(kh_n, carried, over_kh, name="kh")
 
@@ -169,6 +182,23 @@ def lower_conv2d(
         ctx.loop(opg, lambda o0: filters(n, g, o0, 1), lb=tiled, name="o")
 
     ctx.nest((n_n, group), body, names=("n", "g"))
+
+
+def _deinterleaved(ctx: LoweringContext, xp: SSAValue, stride: int) -> SSAValue:
+    """xd[n, c, h, r, q] = xp[n, c, h, q*stride + r]: the padded columns by phase r, so a
+    strided conv's tap reads one phase at consecutive q (entries past the row stay unset and
+    are never read)."""
+    n_n, c_n, h_n, w_n = buffer_shape(xp)
+    out = ctx.alloc((n_n, c_n, h_n, stride, -(-w_n // stride)), name="phases")
+    for r in range(stride):
+
+        def body(ivs: list[Index], r: int = r) -> None:
+            n, c, h, q = ivs
+            v = ctx.load(xp, [n, c, h, ctx.lin(r, (stride, q))])
+            ctx.store(v, out, [n, c, h, r, q])
+
+        ctx.nest((n_n, c_n, h_n, -(-(w_n - r) // stride)), body, names=("n", "c", "y", "q"))
+    return out
 
 
 def _subsampled(
