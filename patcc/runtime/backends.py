@@ -6,6 +6,7 @@ is aarch64). `BACKENDS` is the plug-in point: a target's runner registers a fact
 from __future__ import annotations
 
 import ctypes
+import os
 import shutil
 import subprocess
 import tempfile
@@ -120,6 +121,10 @@ class SharedLibrary:
 def _load_private_copy(path: Path) -> ctypes.CDLL:
     """dlopen a private copy: glibc returns the already loaded library for a path it has
     seen, so a model rebuilt in the same folder would otherwise run the old code."""
+    # OpenMP threads that spin at a barrier steal the core from the thread still working
+    # when the machine is shared (2 threads ran 3x slower than 1 here); sleeping ones do
+    # not. libgomp reads this once, when it is loaded: the first model loads it.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     with tempfile.TemporaryDirectory(prefix="patcc-lib-") as tmp:
         copy = Path(tmp) / path.name
         shutil.copyfile(path, copy)
