@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -164,6 +165,7 @@ def test_compile_error_shows_first_error_and_kept_source(tmp_path: Path) -> None
     assert "\n" not in message and "two" in message and "error" in message
     source = Path(message.split("C compile failed: ", 1)[1].split(":", 1)[0])
     assert source.name == "model.c" and b"return two" in source.read_bytes()
+    shutil.rmtree(source.parent)
     assert list(tmp_path.iterdir()) == []
 
 
