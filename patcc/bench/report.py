@@ -46,7 +46,9 @@ def table(result: dict[str, Any]) -> str:
         for name, reason in run["skipped"].items():
             lines.append(f"| {threads} | {name} | | | | | | skipped: {reason} |")
     peaks = ", ".join(f"{t} thread(s) {g:.1f}" for t, g in result["peak_gflops"].items())
-    during = ", ".join(f"{r['threads']}: {r['sgemm_gflops']:.1f}" for r in result["runs"])
+    during = ", ".join(
+        f"{r['threads']}: {r['sgemm_gflops']:.1f}" for r in result["runs"] if "sgemm_gflops" in r
+    )  # (absent from JSON written before sgemm joined the round-robin)
     c = result["compile"]
     emit = "n/a" if c.get("emit_s") is None else f"{c['emit_s']:.2f} s"
     lines += [
