@@ -25,6 +25,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--budget", type=float, help="seconds of rounds per thread count (>= 3 rounds)")
     p.add_argument("--layers", action="store_true", help="also per conv layer, patcc vs ORT")
     p.add_argument("--target", default="x86", help="patcc target (x86)")
+    p.add_argument("--tuning-log", type=Path, help="compile patcc with these tuned schedules")
     p.add_argument("--json", type=Path, help="write the results as JSON")
     p.add_argument("--png", type=Path, help="write a bar chart")
     p.set_defaults(run=cmd_bench)
@@ -58,6 +59,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         layers=args.layers,
         target=args.target,
         budget_s=args.budget,
+        tuning_log=args.tuning_log,
     )
     result = bench(model, name, options)
     print(table(result))

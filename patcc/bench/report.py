@@ -59,6 +59,8 @@ def table(result: dict[str, Any]) -> str:
         f"patcc compile: import -> emitted source {emit}, with the C compiler "
         f"{c['total_s']:.2f} s in all.",
     ]
+    if result.get("tuned_layers"):
+        lines.append(f"patcc layers with tuned schedules: {result['tuned_layers']}.")
     if result.get("layers"):
         lines += ["", layer_table(result)]
     return "\n".join(lines)

@@ -41,6 +41,7 @@ class BenchOptions:
     layers: bool = False
     target: str = "x86"
     budget_s: float | None = None  # per thread count, after the minimum of 3 rounds
+    tuning_log: Path | None = None  # schedules for patcc (keyed by the first thread count)
     log: Callable[[str], None] = field(default=lambda s: print(s, file=sys.stderr, flush=True))
 
 
@@ -108,8 +109,19 @@ def compile_patcc(path: Path, options: BenchOptions, out_dir: Path) -> tuple[Any
     (including the C compiler)."""
     from patcc.driver import compile
 
+    schedules = None
+    if options.tuning_log is not None:
+        from patcc.targets.emit import DEFAULT_VECTOR_LENGTH, target_name
+        from patcc.tune.apply import LogSchedules
+        from patcc.tune.log import TuningLog
+
+        length = DEFAULT_VECTOR_LENGTH[target_name(options.target)]
+        log = TuningLog(options.tuning_log)
+        schedules = LogSchedules(log, options.target, cpu_model(), options.threads[0], length)
     start = time.perf_counter()
-    compiled = compile(path, target=options.target, patterns=None, out_dir=out_dir)
+    compiled = compile(
+        path, target=options.target, patterns=None, out_dir=out_dir, schedules=schedules
+    )
     total = time.perf_counter() - start
     report = json.loads((compiled.build_dir / "report.json").read_text())
     emit = report.get("timings", {}).get("emit_s")
@@ -169,6 +181,7 @@ def bench(model: onnx.ModelProto, name: str, options: BenchOptions) -> dict[str,
         "target": options.target,
         "machine": machine(),
         "compile": report["compile"],
+        "tuned_layers": sum("tuned" in row for row in report.get("layers", [])),
         "macs": total.get("macs"),
         "nonzero_macs": total.get("nonzero_macs"),
         "peak_gflops": {},
