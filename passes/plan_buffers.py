@@ -43,7 +43,7 @@ from patcc.targets.attrs import (
     WORKSPACE_ATTR,
     WORKSPACE_BYTES_ATTR,
 )
-from patcc.targets.layers import layer_steps, root_buffer
+from patcc.targets.layers import label_orphans, layer_steps, root_buffer
 
 
 @dataclass
@@ -128,6 +128,7 @@ class PlanBuffersPass(ModulePass):
 
 
 def _plan(fn: func.FuncOp) -> None:
+    label_orphans(fn.body.block)
     buffers = _buffers(fn)
     if not buffers and WORKSPACE_BYTES_ATTR in fn.attributes:
         return  # planned already

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 from conftest import assert_close, make_model
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from onnx import helper
 
@@ -73,6 +73,24 @@ def single_conv_model(case: dict):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(case=conv_cases())
+# one filter: canonicalize inlines the single-iteration filter loop into the function body,
+# unlabelled (its loads then crossed layers in the C printer)
+@example(
+    case={
+        "cin": 5,
+        "cout": 1,
+        "group": 1,
+        "kernel": 3,
+        "size": (4, 3),
+        "stride": 1,
+        "pads": [1, 0, 1, 0],
+        "relu": False,
+        "bias": False,
+        "patterns": 1,
+        "rate": 1.0,
+        "seed": 0,
+    }
+)
 def test_compiled_conv_equals_interpreter(case: dict, tmp_path: Path) -> None:
     model = single_conv_model(case)
     compiled = patcc.compile(

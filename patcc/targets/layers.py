@@ -53,6 +53,60 @@ def split_layers(block: Block) -> list[Layer]:
     return layers
 
 
+def label_orphans(block: Block) -> int:
+    """Give each unlabelled top-level op that is not SHARED the layer of the ops it works
+    with; returns how many were labelled.
+
+    Passes that know nothing of `nn.layer` can leave such ops at the top level: xDSL's
+    canonicalize inlines a single-iteration loop (a conv with one filter) into the function
+    body, its ops unlabelled; a load of one layer would then sit in a "glue" layer and feed
+    the next one. An orphan takes the label of the last labelled top-level op whose values
+    it (or an op nested in it) uses, else of the first labelled top-level op that uses its
+    values, else of the labelled op before it."""
+    top: dict[Operation, None] = {op: None for op in block.ops}
+
+    def top_of(op: Operation | None) -> Operation | None:
+        while op is not None and op not in top:
+            op = op.parent_op()
+        return op
+
+    count = 0
+    previous: str | None = None
+    order = {op: i for i, op in enumerate(top)}
+    for op in top:
+        label = label_of(op)
+        if label is None and not isinstance(op, (*SHARED, func.ReturnOp)):
+            producers = [
+                p
+                for inner in op.walk()
+                for v in inner.operands
+                if isinstance(v.owner, Operation)
+                and (p := top_of(v.owner)) is not None
+                and p is not op
+                and label_of(p) is not None
+            ]
+            users = [
+                u
+                for r in op.results
+                for use in r.uses
+                if (u := top_of(use.operation)) is not None
+                and u is not op
+                and label_of(u) is not None
+            ]
+            if producers:
+                label = label_of(max(producers, key=order.__getitem__))
+            elif users:
+                label = label_of(min(users, key=order.__getitem__))
+            else:
+                label = previous
+            if label is not None:
+                op.attributes[LAYER_ATTR] = StringAttr(label)
+                count += 1
+        if label is not None:
+            previous = label
+    return count
+
+
 def layer_steps(block: Block) -> dict[Operation, int]:
     """Top-level op -> index of its layer (ops in no layer are absent)."""
     return {op: k for k, layer in enumerate(split_layers(block)) for op in layer.ops}
