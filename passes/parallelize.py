@@ -16,6 +16,7 @@ variable (iv, iv + c, iv * c, or an entry of a constant permutation table such a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from xdsl.context import Context
@@ -150,59 +151,79 @@ def _first_index(op: Operation) -> int:
     return 2 if isinstance(op, memref.StoreOp | vector.StoreOp) else 1
 
 
-def _span(v: SSAValue, loop: scf.ForOp) -> tuple[int, int] | None:
-    """(lo, hi) bounds of a value that does not depend on `loop`'s iv: a constant, the iv
-    of a loop inside `loop` with constant bounds, or sums / constant multiples of those."""
+# an index offset: (lo, hi, invariants): d in lo..hi plus the sum of the `invariants`,
+# values defined outside the loop (an outer loop's iv): fixed while the loop runs, so two
+# accesses with the same invariants are shifted alike in every iteration
+Offset = tuple[int, int, tuple[SSAValue, ...]]
+
+
+def _span(v: SSAValue, loop: scf.ForOp) -> Offset | None:
+    """Bounds of a value that does not depend on `loop`'s iv: a constant, a value defined
+    outside `loop`, the iv of a loop inside `loop` with constant bounds, or sums / constant
+    multiples of those (invariants not multiplied)."""
     c = _constant_int(v)
     if c is not None:
-        return c, c
+        return c, c, ()
     owner = v.owner
+    invariant = not _inside(v, loop) or (
+        isinstance(owner, Operation)
+        and owner.name.startswith("arith.")
+        and not any(_inside(x, loop) for x in owner.operands)
+    )
+    if invariant:
+        return 0, 0, (v,)
     if isinstance(owner, Block):
         inner = owner.parent_op()
         if isinstance(inner, scf.ForOp) and inner is not loop and v is owner.args[0]:
             lb, ub, step = (_constant_int(x) for x in (inner.lb, inner.ub, inner.step))
             if lb is None or ub is None or step is None or step <= 0 or ub <= lb:
                 return None
-            return lb, lb + (ub - lb - 1) // step * step
+            return lb, lb + (ub - lb - 1) // step * step, ()
         return None
     if isinstance(owner, arith.AddiOp):
         a, b = _span(owner.lhs, loop), _span(owner.rhs, loop)
-        return None if a is None or b is None else (a[0] + b[0], a[1] + b[1])
+        return None if a is None or b is None else _plus(a, b)
     if isinstance(owner, arith.MuliOp):
         for x, y in ((owner.lhs, owner.rhs), (owner.rhs, owner.lhs)):
             k, a = _constant_int(y), _span(x, loop)
-            if k is not None and k >= 0 and a is not None:
-                return a[0] * k, a[1] * k
+            if k is not None and k >= 0 and a is not None and not a[2]:
+                return a[0] * k, a[1] * k, ()
     return None
 
 
-def _iv_offset(v: SSAValue, loop: scf.ForOp) -> tuple[int, int] | None:
-    """(lo, hi) when v is `iv + d` with d in lo..hi: a constant, or an index inside the
-    iteration (a row block's `ohb + oh0 + r`, oh0 an inner tile loop's iv)."""
+def _plus(a: Offset, b: Offset) -> Offset:
+    return a[0] + b[0], a[1] + b[1], tuple(sorted((*a[2], *b[2]), key=id))
+
+
+def _iv_offset(v: SSAValue, loop: scf.ForOp) -> Offset | None:
+    """The offset d when v is `iv + d`: constants, indices inside the iteration (a row
+    block's `ohb + oh0 + r`, oh0 an inner tile loop's iv) and invariants (an outer row
+    block's ohb in `ohb + oh0 + r` for the oh0 loop)."""
     if v is loop.body.block.args[0]:
-        return 0, 0
+        return 0, 0, ()
     op = v.owner
     if isinstance(op, arith.AddiOp):
         for x, y in ((op.lhs, op.rhs), (op.rhs, op.lhs)):
             d, base = _span(y, loop), _iv_offset(x, loop)
             if d is not None and base is not None:
-                return base[0] + d[0], base[1] + d[1]
+                return _plus(base, d)
     return None
 
 
-def _slot(v: SSAValue, loop: scf.ForOp) -> tuple[SSAValue | None, int, int] | None:
-    """(None, lo, hi) when v is `iv + d`, d in lo..hi; (table, lo, hi) when v is
-    `table[iv + d]` for a constant permutation table (the FKW filter order)."""
+def _slot(v: SSAValue, loop: scf.ForOp) -> tuple[tuple[Any, ...], int, int] | None:
+    """((None, invariants), lo, hi) when v is `iv + d`, d in lo..hi (+ invariants);
+    ((table, invariants), lo, hi) when v is `table[iv + d]` for a constant permutation table
+    (the FKW filter order)."""
     d = _iv_offset(v, loop)
     if d is not None:
-        return None, *d
+        return (None, d[2]), d[0], d[1]
     op = v.owner
     if isinstance(op, arith.IndexCastOp):
         return _slot(op.input, loop)
     if isinstance(op, memref.LoadOp) and len(op.indices) == 1:
         d = _iv_offset(op.indices[0], loop)
         if d is not None and _is_permutation_table(op.memref):
-            return root_buffer(op.memref), *d
+            return (root_buffer(op.memref), d[2]), d[0], d[1]
     return None
 
 
@@ -222,7 +243,8 @@ def _disjoint(ops: list[Operation], loop: scf.ForOp, step: int) -> bool:
             tables = {slot[0] for slot in slots if slot is not None}
             lo = min(slot[1] for slot in slots if slot is not None)
             hi = max(slot[2] + w for slot, w in zip(slots, widths, strict=True) if slot is not None)
-            if len(tables) == 1 and (None in tables or max(widths) == 1) and hi - lo <= step:
+            direct = all(table[0] is None for table in tables)
+            if len(tables) == 1 and (direct or max(widths) == 1) and hi - lo <= step:
                 return True
         key = index_lists[0][pos]
         same_key = all(idx[pos] is key for idx in index_lists)

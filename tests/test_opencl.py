@@ -218,3 +218,23 @@ def test_map_to_ndrange_keeps_results_and_marks_nests(
     assert program.source.count("__kernel void") == sum(
         step["kind"] == "kernel" for step in program.launch
     )
+
+
+def test_row_blocked_pattern_conv_gets_a_3d_ndrange() -> None:
+    """A 64x64 pattern conv's loop nest (row blocks, filter groups, row tiles, column
+    tiles): all four run in parallel (an outer block's row is an invariant offset of the
+    inner tile loop's rows), and the three longest are the NDRange."""
+    from patcc.bench.layers import conv_layers
+    from patcc.driver import compression_passes
+    from patcc.models import vgg16
+
+    layer = conv_layers(patcc.prune(vgg16(size=64), patterns=8, connectivity=3.6))[1]
+    module = import_model(layer.model)
+    emitter = opencl_emitter()
+    ctx = make_context()
+    for p in [*compression_passes(module, None, 3.6, emitter.vector_length), *emitter.passes]:
+        p.apply(ctx, module)
+    program = print_opencl(module)
+    conv = [s for s in program.launch if s["kind"] == "kernel" and "fkw" in (s["layer"] or "")]
+    # border fill, padding copy, the row-blocked conv and its remainder rows
+    assert [len(s["global"]) for s in conv] == [1, 3, 3, 3], [s["global"] for s in conv]
