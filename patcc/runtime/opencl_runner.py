@@ -19,6 +19,7 @@ from patcc.errors import PatccError
 from patcc.runtime.metadata import ModelMeta
 
 # extra OpenCL build options, e.g. -cl-opt-disable where compile time matters more than speed
+# (small models only: PoCL can run out of stack on large unoptimised LRE kernels)
 OPTIONS_ENV = "PATCC_OPENCL_OPTIONS"
 DEVICE_ENV = "PATCC_OPENCL_DEVICE"  # the default device (a name substring)
 INSTALL_HINT = (
