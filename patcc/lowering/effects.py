@@ -39,15 +39,18 @@ class Effects:
     def add(self, op: Operation) -> None:
         """Add the effects of `op` and of every op nested in it."""
         for inner in op.walk():
-            if isinstance(inner, memref.LoadOp | vector.LoadOp):
+            kind = _kind(inner)
+            if kind is _READ:
                 self.reads.add(root(inner.operands[0]))
-            elif isinstance(inner, memref.StoreOp | vector.StoreOp):
+            elif kind is _WRITE:
                 self.writes.add(root(inner.operands[1]))
-            elif not (
-                isinstance(inner, (scf.ForOp, scf.YieldOp, *_ALLOCATIONS, *_VIEWS))
-                or is_side_effect_free(inner)
-            ):
+            elif kind is _UNKNOWN:
                 self.unknown = True
+
+    def update(self, other: Effects) -> None:
+        self.reads |= other.reads
+        self.writes |= other.writes
+        self.unknown = self.unknown or other.unknown
 
     def conflicts(self, other: Effects, *, same_writes_ok: bool = False) -> bool:
         """Whether the two may not be reordered. `same_writes_ok`: both writing a buffer
@@ -59,11 +62,45 @@ class Effects:
         return bool(self.writes & other.writes) and not same_writes_ok
 
 
-def effects(*ops: Operation) -> Effects:
+def effects(*ops: Operation, memo: dict[Operation, Effects] | None = None) -> Effects:
+    """The effects of the ops (and their nested ops). `memo` caches each op's own effects:
+    valid while the ops' bodies do not change (jam moves and fuses ops, never edits one)."""
     out = Effects()
     for op in ops:
-        out.add(op)
+        if memo is None:
+            out.add(op)
+            continue
+        mine = memo.get(op)
+        if mine is None:
+            mine = memo[op] = Effects()
+            mine.add(op)
+        out.update(mine)
     return out
+
+
+_READ, _WRITE, _NONE, _UNKNOWN = "read", "write", "none", "unknown"
+_NEUTRAL = (scf.ForOp, scf.YieldOp, *_ALLOCATIONS, *_VIEWS)
+_KINDS: dict[type[Operation], str] = {}
+
+
+def _kind(op: Operation) -> str:
+    """How an op (not counting its nested ops) touches memory; cached per op class for ops
+    without regions (their side-effect traits are the class's)."""
+    cls = type(op)
+    kind = _KINDS.get(cls)
+    if kind is not None:
+        return kind
+    if issubclass(cls, memref.LoadOp | vector.LoadOp):
+        kind = _READ
+    elif issubclass(cls, memref.StoreOp | vector.StoreOp):
+        kind = _WRITE
+    elif issubclass(cls, _NEUTRAL) or is_side_effect_free(op):
+        kind = _NONE
+    else:
+        kind = _UNKNOWN
+    if not op.regions:
+        _KINDS[cls] = kind
+    return kind
 
 
 def ops_between(first: Operation, last: Operation) -> list[Operation]:

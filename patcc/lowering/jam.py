@@ -25,7 +25,7 @@ from xdsl.dialects.builtin import IndexType, IntegerAttr
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.rewriter import InsertPoint, Rewriter
 
-from patcc.lowering.effects import effects, ops_between
+from patcc.lowering.effects import Effects, effects, ops_between
 from patcc.lowering.pattern_conv import CONV_ATTR, LOOP_ATTR, PATTERN_ATTR, TILE_ATTR
 
 _KEY_ATTRS = (CONV_ATTR, PATTERN_ATTR, LOOP_ATTR, TILE_ATTR)
@@ -71,13 +71,21 @@ def _needed(a: scf.ForOp, b: scf.ForOp) -> list[Operation] | None:
     return [op for op in between if op in needed]
 
 
-def fuse(a: scf.ForOp, b: scf.ForOp) -> scf.ForOp | None:
-    """Fuse the later sibling `b` into `a`; the fused loop, or None if not legal."""
+def fuse(
+    a: scf.ForOp, b: scf.ForOp, memo: dict[Operation, Effects] | None = None
+) -> scf.ForOp | None:
+    """Fuse the later sibling `b` into `a`; the fused loop, or None if not legal. `memo`
+    caches the effects of the ops of their block (see `effects`); the fused loop's are
+    recorded in it."""
     needed = _needed(a, b)
     if needed is None:
         return None
-    rest = [op for op in ops_between(a, b) if op not in set(needed)]
-    moved, loop_a, loop_b, skipped = effects(*needed), effects(a), effects(b), effects(*rest)
+    needed_set = set(needed)
+    rest = [op for op in ops_between(a, b) if op not in needed_set]
+    if memo is None:
+        memo = {}
+    moved, loop_a, loop_b = effects(*needed, memo=memo), effects(a, memo=memo), effects(b, memo=memo)
+    skipped = effects(*rest, memo=memo)
     if moved.conflicts(loop_a) or moved.conflicts(skipped):
         return None
     if loop_b.conflicts(skipped, same_writes_ok=True) or loop_b.conflicts(
@@ -108,6 +116,7 @@ def fuse(a: scf.ForOp, b: scf.ForOp) -> scf.ForOp | None:
     fused = scf.ForOp(a.lb, a.ub, a.step, [*a.iter_args, *b.iter_args], Region(block))
     fused.attributes.update(a.attributes)
     Rewriter.insert_op(fused, InsertPoint.before(a))
+    memo[fused] = effects(a, b, memo=memo)
     n = len(a.results)
     _replace(a, fused.results[:n])
     _replace(b, fused.results[n:])
@@ -125,13 +134,15 @@ def jam(block: Block) -> int:
     every loop body (outer first, so inner copies meet in one body); returns fusions."""
     count = 0
     ops = list(block.ops)
+    keys = {op: jam_key(op) for op in ops if isinstance(op, scf.ForOp)}
     gone: set[Operation] = set()
+    memo: dict[Operation, Effects] = {}
     for i, a in enumerate(ops):
-        if a in gone or not isinstance(a, scf.ForOp) or (key := jam_key(a)) is None:
+        if a in gone or not isinstance(a, scf.ForOp) or (key := keys[a]) is None:
             continue
         for b in ops[i + 1 :]:
-            if isinstance(b, scf.ForOp) and b not in gone and jam_key(b) == key:
-                fused = fuse(a, b)
+            if isinstance(b, scf.ForOp) and b not in gone and keys[b] == key:
+                fused = fuse(a, b, memo)
                 if fused is not None:
                     gone |= {a, b}
                     a = fused

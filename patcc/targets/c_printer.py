@@ -230,15 +230,20 @@ class Names:
 
     def __init__(self, reserved: Iterable[str] = ()) -> None:
         self.taken: set[str] = set(C_KEYWORDS) | set(reserved)
+        # base -> the last suffix tried: names are never released, so the first free
+        # `base_k` is never below it (linear, not quadratic, in the uses of one base)
+        self.next_suffix: dict[str, int] = {}
 
     def fresh(self, hint: str | None, default: str = "v") -> str:
         base = sanitize(hint) if hint else default
         if base.startswith(("_", "patcc_")):  # reserved: the C implementation's, and ours
             base = f"v{base}"
-        name, k = base, 0
+        k = self.next_suffix.get(base, 0)
+        name = f"{base}_{k}" if k else base
         while name in self.taken:
             k += 1
             name = f"{base}_{k}"
+        self.next_suffix[base] = k
         self.taken.add(name)
         return name
 
