@@ -25,7 +25,7 @@ y as N x C x 1 x (H*W), so 7x7 and 14x14 images still fill vectors (a strided on
 copies the pixels it reads into a contiguous buffer).
 
 A conv with stride_w > 1 (ResNet's 7x7/2 stem) first splits the padded columns by phase
-(`_deinterleaved`), so that consecutive outputs of a tap read consecutive elements of one
+(`column_phases`), so that consecutive outputs of a tap read consecutive elements of one
 phase, and runs the same tile with the kw loop unrolled (each tap its own phase). conv_transpose is scalar (scatter form).
 """
 
@@ -39,7 +39,7 @@ from patcc.dialects.nn import conv
 from patcc.dialects.nn.base import get_int, get_ints
 
 from .context import Index, Lowering, LoweringContext, buffer_shape
-from .vector_cols import vector_cols
+from .vector_cols import column_phases, vector_cols
 
 FILTER_TILE = 4
 """Filters per register tile of the dense vector path: each loaded input vector feeds this
@@ -80,7 +80,7 @@ def lower_conv2d(
         oh_n, ow_n = 1, oh_n * ow_n
     xp = ctx.padded(x, pads, 0.0)
     # stride_w > 1: the columns split by phase, so each tap reads consecutive elements
-    xd = _deinterleaved(ctx, xp, sw) if sw > 1 and vl > 1 and ow_n >= vl else None
+    xd = column_phases(ctx, xp, sw) if sw > 1 and vl > 1 and ow_n >= vl else None
     cols = vector_cols(ow_n, vl, sw == 1 or xd is not None)
 
     def bias_of(o: Index) -> SSAValue:
@@ -182,23 +182,6 @@ def lower_conv2d(
         ctx.loop(opg, lambda o0: filters(n, g, o0, 1), lb=tiled, name="o")
 
     ctx.nest((n_n, group), body, names=("n", "g"))
-
-
-def _deinterleaved(ctx: LoweringContext, xp: SSAValue, stride: int) -> SSAValue:
-    """xd[n, c, h, r, q] = xp[n, c, h, q*stride + r]: the padded columns by phase r, so a
-    strided conv's tap reads one phase at consecutive q (entries past the row stay unset and
-    are never read)."""
-    n_n, c_n, h_n, w_n = buffer_shape(xp)
-    out = ctx.alloc((n_n, c_n, h_n, stride, -(-w_n // stride)), name="phases")
-    for r in range(stride):
-
-        def body(ivs: list[Index], r: int = r) -> None:
-            n, c, h, q = ivs
-            v = ctx.load(xp, [n, c, h, ctx.lin(r, (stride, q))])
-            ctx.store(v, out, [n, c, h, r, q])
-
-        ctx.nest((n_n, c_n, h_n, -(-(w_n - r) // stride)), body, names=("n", "c", "y", "q"))
-    return out
 
 
 def _subsampled(

@@ -24,7 +24,7 @@ with no index arithmetic on the pattern and no branch:
 
 The row and column indices of the 3 possible tap rows / columns are computed once per
 output row / vector, outside the kernel loops. As in the dense conv lowering, a conv with
-stride_w > 1 takes the scalar path over the whole width. Each kernel loop carries the
+stride_w > 1 reads the padded input split by column phase (`column_phases`). Each kernel loop carries the
 discardable attributes `pat.conv` (the layer's name, conv0, conv1, ... as prune-patterns
 numbers them) and `pat.pattern` (the pattern's positions): `inner_body_stats` and later
 passes (LRE, tiling) find the specialised bodies by them.
@@ -58,7 +58,7 @@ from patcc.dialects.pat.fkw import FkwConv2dOp, dense_i32
 from patcc.errors import PatccError
 
 from .context import Index, Lowering, LoweringContext, buffer_shape
-from .vector_cols import vector_cols
+from .vector_cols import column_phases, vector_cols
 
 CONV_ATTR = "pat.conv"
 """On each specialised kernel loop: the name of the conv it belongs to."""
@@ -133,7 +133,9 @@ def emit_pattern_conv(
     n_n, o_n, oh_n, ow_n = buffer_shape(y)
     xp = ctx.padded(x, get_ints(p, "pads"), 0.0)
     vl = ctx.vector_length
-    cols_split = vector_cols(ow_n, vl, sw == 1)
+    # stride_w > 1: the columns split by phase, so each tap reads consecutive elements
+    xd = column_phases(ctx, xp, sw) if sw > 1 and vl > 1 and ow_n >= vl else None
+    cols_split = vector_cols(ow_n, vl, sw == 1 or xd is not None)
     vec_end = cols_split.vector_ub
     name = StringAttr(conv_name(ctx, op))
     # (kh, kw) in 0..2 of each tap, in the stored weight order (ascending positions)
@@ -170,7 +172,11 @@ def emit_pattern_conv(
                         for t, (kh, kw) in enumerate(taps[q]):
                             w = conv.weight_at(k, o, c, t)
                             at = [n, c, iy[kh], ix[kw]]
-                            if vector:
+                            if vector and xd is not None:  # ow*sw + kw*dw = (ow + q)*sw + r
+                                shift, phase = divmod(kw * dw, sw)
+                                at = [n, c, iy[kh], phase, ctx.lin(shift, (1, ow))]
+                                a = ctx.fma(ctx.vload(xd, at), ctx.broadcast(w), a)
+                            elif vector:
                                 a = ctx.fma(ctx.vload(xp, at), ctx.broadcast(w), a)
                             else:
                                 a = ctx.fma(ctx.load(xp, at), w, a)

@@ -92,8 +92,9 @@ def _step(loop: scf.ForOp) -> int:
 
 
 def _is_input(buf: SSAValue) -> bool:
+    """The NCHW input, or its column phases (N x C x H x stride x W/stride) when strided."""
     typ = buf.type
-    return isinstance(typ, MemRefType) and len(typ.get_shape()) == 4
+    return isinstance(typ, MemRefType) and len(typ.get_shape()) in (4, 5)
 
 
 def _body_stats(loop: scf.ForOp, conv: str, pattern: tuple[int, ...]) -> BodyStats:
