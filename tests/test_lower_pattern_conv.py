@@ -380,74 +380,54 @@ def test_pipeline_can_stop_before_tiling() -> None:
     assert all(s.loads_per_kernel == 4 and s.fmas_per_kernel == 4 for s in stats.values())
 
 
+def _tiled_and_checked(layer: dict, tiles: Tiles, *after: ModulePass) -> ModuleOp:
+    """`layer` (3 filters x 2 channels, random kept kernels) packed, lowered with V = 4,
+    tiled and LRE'd, then `after`; its outputs checked against the tensor level."""
+    from patcc.passes.eliminate_load_redundancy import EliminateLoadRedundancyPass
+    from patcc.passes.tile_conv import TileConvPass
+
+    rng = np.random.default_rng(layer["seed"])
+    ids = rng.integers(-1, 2, (3, 2)).astype(np.int8)
+    values = rng.standard_normal((3, 2, 4)).astype(np.float32) * (ids >= 0)[..., None]
+    layer = {**HAND_LAYER, **layer, "o": 3, "ids": ids, "values": values}
+    module = _lower(_module(layer), PackFkwPass())
+    inputs = _input(layer)
+    lowered = _lower(
+        module,
+        LowerToLoopsPass(vector_length=4),
+        TileConvPass(oc=tiles.oc, oh=tiles.oh, ow=tiles.ow),
+        EliminateLoadRedundancyPass(),
+        *after,
+    )
+    want = run_function(module, inputs)["y"]
+    assert_close(run_function(lowered, inputs)["y"], want, TOL)
+    return lowered
+
+
 def test_row_blocks_are_tiled_and_parallel(monkeypatch: pytest.MonkeyPatch) -> None:
     """An input larger than ROW_BLOCK_BYTES runs in blocks of 8 output rows (20 rows: 2
     blocks and a last one of 4); tiled and LRE'd, the block loop is the parallel one (its
     stores `ohb + oh0 + r` stay inside the block), and the outputs are unchanged."""
     from patcc.lowering import pattern_conv
-    from patcc.passes.eliminate_load_redundancy import EliminateLoadRedundancyPass
     from patcc.passes.parallelize import ParallelizePass
-    from patcc.passes.tile_conv import TileConvPass
     from patcc.targets.attrs import PARALLEL_ATTR
 
     monkeypatch.setattr(pattern_conv, "ROW_BLOCK_BYTES", 640)  # 10 padded rows of 2 x 8
-    rng = np.random.default_rng(5)
-    ids = rng.integers(-1, 2, (3, 2)).astype(np.int8)
-    layer = {
-        **HAND_LAYER,
-        "o": 3,
-        "hw": (20, 6),
-        "ids": ids,
-        "values": rng.standard_normal((3, 2, 4)).astype(np.float32) * (ids >= 0)[..., None],
-        "bias": rng.standard_normal(3).astype(np.float32),
-    }
-    module = _lower(_module(layer), PackFkwPass())
-    inputs = _input(layer)
-    want = run_function(module, inputs)["y"]
-    lowered = _lower(
-        module,
-        LowerToLoopsPass(vector_length=4),
-        TileConvPass(oc=2, oh=4, ow=2),
-        EliminateLoadRedundancyPass(),
-        ParallelizePass(),
-    )
+    bias = np.linspace(-1, 1, 3, dtype=np.float32)
+    layer = {"hw": (20, 6), "bias": bias, "seed": 5}
+    lowered = _tiled_and_checked(layer, Tiles(oc=2, oh=4, ow=2), ParallelizePass())
     blocks = [
         op
         for op in lowered.walk()
         if isinstance(op, scf.ForOp) and op.body.block.args[0].name_hint == "ohb"
     ]
     assert len(blocks) == 1 and PARALLEL_ATTR in blocks[0].attributes
-    assert_close(run_function(lowered, inputs)["y"], want, TOL)
 
 
 def test_strided_pattern_conv_reads_column_phases() -> None:
     """Stride 2: the padded input split by column phase, every output row (10 wide, vectors
     of 4) in vector bodies; tiled and LRE'd, the outputs equal the tensor level's."""
-    from patcc.passes.eliminate_load_redundancy import EliminateLoadRedundancyPass
-    from patcc.passes.tile_conv import TileConvPass
-
-    rng = np.random.default_rng(7)
-    ids = rng.integers(-1, 2, (3, 2)).astype(np.int8)
-    layer = {
-        **HAND_LAYER,
-        "o": 3,
-        "hw": (9, 20),
-        "strides": [2, 2],
-        "ids": ids,
-        "values": rng.standard_normal((3, 2, 4)).astype(np.float32) * (ids >= 0)[..., None],
-    }
-    module = _lower(_module(layer), PackFkwPass())
-    inputs = _input(layer)
-    want = run_function(module, inputs)["y"]
-    lowered = _lower(
-        module,
-        LowerToLoopsPass(vector_length=4),
-        TileConvPass(oc=2, oh=2, ow=2),
-        EliminateLoadRedundancyPass(),
-    )
+    layer = {"hw": (9, 20), "strides": [2, 2], "seed": 7}
+    lowered = _tiled_and_checked(layer, Tiles(oc=2, oh=2, ow=2))
     allocs = [op.memref.name_hint for op in lowered.walk() if isinstance(op, memref.AllocOp)]
     assert allocs == ["padded", "phases"]
-    assert not any(
-        isinstance(op, memref.StoreOp) and op.memref.name_hint == "y" for op in lowered.walk()
-    )
-    assert_close(run_function(lowered, inputs)["y"], want, TOL)
