@@ -27,11 +27,11 @@ from dataclasses import dataclass
 from xdsl.context import Context
 from xdsl.dialects import arith, memref, scf, vector
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp
-from xdsl.ir import Block, Operation, SSAValue
+from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, RewritePattern
 from xdsl.rewriter import Rewriter
-from xdsl.transforms.common_subexpression_elimination import cse
+from xdsl.traits import IsTerminator, is_side_effect_free
 from xdsl.transforms.scf_for_loop_unroll import UnrollLoopPattern
 
 from patcc.lowering.effects import effects, root
@@ -104,6 +104,61 @@ def dedupe_loads(block: Block) -> int:
     return removed
 
 
+_PURE: dict[type[Operation], bool] = {}
+
+
+def _pure(op: Operation) -> bool:
+    """Side-effect-free, region-free, not a terminator (cached per op class)."""
+    cls = type(op)
+    pure = _PURE.get(cls)
+    if pure is None:
+        pure = _PURE[cls] = not op.has_trait(IsTerminator) and is_side_effect_free(op)
+    return pure and not op.regions
+
+
+def _pure_key(op: Operation) -> Hashable:
+    attrs: list[tuple[str, Attribute]] = sorted(op.attributes.items())
+    props: list[tuple[str, Attribute]] = sorted(op.properties.items())
+    return (type(op), tuple(op.operands), tuple(op.result_types),
+            tuple(attrs), tuple(props))
+
+
+def cse_pure(block: Block, known: dict[Hashable, Operation] | None = None) -> int:
+    """CSE of the pure region-free ops (the broadcasts, casts and address arithmetic the
+    deduplicated loads leave identical), scoped like xDSL's CSE: an op is replaced by an
+    equal one of its block or of an enclosing block; pure ops left unused are erased.
+    xDSL's `cse` does this too, but asks every loop of a nest for its nested memory
+    effects (quadratic in the nest depth), which made it most of LRE's time."""
+    known = dict(known or {})
+    count = 0
+    for op in list(block.ops):
+        if op.regions:
+            for region in op.regions:
+                for inner in region.blocks:
+                    count += cse_pure(inner, known)
+            continue
+        if not _pure(op):
+            continue
+        if not any(r.uses for r in op.results):
+            Rewriter.erase_op(op)
+            count += 1
+            continue
+        key = _pure_key(op)
+        existing = known.get(key)
+        if existing is not None:
+            for old, new in zip(op.results, existing.results, strict=True):
+                old.replace_all_uses_with(new)
+            Rewriter.erase_op(op)
+            count += 1
+        else:
+            known[key] = op
+    for op in reversed(list(block.ops)):  # what the replacements left unused
+        if _pure(op) and not any(r.uses for r in op.results):
+            Rewriter.erase_op(op)
+            count += 1
+    return count
+
+
 def _buffer(loaded: SSAValue) -> SSAValue:
     owner = loaded.owner
     assert isinstance(owner, Operation)
@@ -137,4 +192,4 @@ class EliminateLoadRedundancyPass(ModulePass):
         for nest in _conv_nests(op):
             jam(nest.body.block)
             dedupe_loads(nest.body.block)
-            cse(nest)
+            cse_pure(nest.body.block)
