@@ -119,8 +119,7 @@ def _pure(op: Operation) -> bool:
 def _pure_key(op: Operation) -> Hashable:
     attrs: list[tuple[str, Attribute]] = sorted(op.attributes.items())
     props: list[tuple[str, Attribute]] = sorted(op.properties.items())
-    return (type(op), tuple(op.operands), tuple(op.result_types),
-            tuple(attrs), tuple(props))
+    return (type(op), tuple(op.operands), tuple(op.result_types), tuple(attrs), tuple(props))
 
 
 def cse_pure(block: Block, known: dict[Hashable, Operation] | None = None) -> int:

@@ -84,7 +84,11 @@ def fuse(
     rest = [op for op in ops_between(a, b) if op not in needed_set]
     if memo is None:
         memo = {}
-    moved, loop_a, loop_b = effects(*needed, memo=memo), effects(a, memo=memo), effects(b, memo=memo)
+    moved, loop_a, loop_b = (
+        effects(*needed, memo=memo),
+        effects(a, memo=memo),
+        effects(b, memo=memo),
+    )
     skipped = effects(*rest, memo=memo)
     if moved.conflicts(loop_a) or moved.conflicts(skipped):
         return None
