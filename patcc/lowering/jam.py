@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 from xdsl.dialects import arith, scf
-from xdsl.dialects.builtin import IndexType, IntegerAttr
-from xdsl.ir import Block, Operation, Region, SSAValue
+from xdsl.dialects.builtin import IntegerAttr
+from xdsl.ir import Block, Operation, SSAValue
 from xdsl.rewriter import InsertPoint, Rewriter
 
 from patcc.lowering.effects import Effects, effects, ops_between
@@ -99,25 +99,31 @@ def fuse(
     for op in needed:
         op.detach()
         Rewriter.insert_op(op, InsertPoint.before(a))
-    block = Block(arg_types=[IndexType(), *(v.type for v in (*a.iter_args, *b.iter_args))])
-    block.args[0].name_hint = a.body.block.args[0].name_hint
-    carried = iter(block.args[1:])
-    yielded: list[SSAValue] = []
-    for loop in (a, b):
-        old = loop.body.block
-        for arg in old.args:
-            new = block.args[0] if arg.index == 0 else next(carried)
-            new.name_hint = new.name_hint or arg.name_hint
-            arg.replace_all_uses_with(new)
-        for op in list(old.ops):
-            op.detach()
-            if isinstance(op, scf.YieldOp):
-                yielded += op.operands
-                op.erase()
-            else:
-                block.add_op(op)
+    # a's body becomes the fused body in place (b's ops appended): re-building it would move
+    # every op of a loop that has absorbed many copies once per copy (quadratic)
+    block = a.body.block
+    a_yield = block.last_op
+    assert isinstance(a_yield, scf.YieldOp)
+    yielded: list[SSAValue] = list(a_yield.operands)
+    Rewriter.erase_op(a_yield)
+    old = b.body.block
+    iv = block.args[0]
+    iv.name_hint = iv.name_hint or old.args[0].name_hint
+    old.args[0].replace_all_uses_with(iv)
+    for arg in old.args[1:]:
+        new = block.insert_arg(arg.type, len(block.args))
+        new.name_hint = arg.name_hint
+        arg.replace_all_uses_with(new)
+    for op in list(old.ops):
+        op.detach()
+        if isinstance(op, scf.YieldOp):
+            yielded += op.operands
+            op.erase()
+        else:
+            block.add_op(op)
     block.add_op(scf.YieldOp(*yielded))
-    fused = scf.ForOp(a.lb, a.ub, a.step, [*a.iter_args, *b.iter_args], Region(block))
+    region = a.detach_region(a.body)
+    fused = scf.ForOp(a.lb, a.ub, a.step, [*a.iter_args, *b.iter_args], region)
     fused.attributes.update(a.attributes)
     Rewriter.insert_op(fused, InsertPoint.before(a))
     memo[fused] = effects(a, b, memo=memo)
