@@ -34,7 +34,7 @@ from xdsl.rewriter import Rewriter
 from xdsl.traits import IsTerminator, is_side_effect_free
 from xdsl.transforms.scf_for_loop_unroll import UnrollLoopPattern
 
-from patcc.lowering.effects import effects, root
+from patcc.lowering.effects import Effects, effects, root
 from patcc.lowering.jam import jam
 from patcc.lowering.pattern_conv import CONV_ATTR, LOOP_ATTR, UNROLL_ATTR
 
@@ -77,9 +77,12 @@ def _load_key(op: memref.LoadOp | vector.LoadOp) -> Hashable:
     return (op.name, op.results[0].type, buf, tuple(affine(i) for i in indices))
 
 
-def dedupe_loads(block: Block) -> int:
+def dedupe_loads(block: Block, memo: dict[Operation, Effects] | None = None) -> int:
     """Replace each load by an earlier equal one of this block (no write to its buffer in
-    between); recurse into nested blocks. Returns the number of loads removed."""
+    between); recurse into nested blocks. Returns the number of loads removed. `memo`
+    caches op effects (see `effects`)."""
+    if memo is None:
+        memo = {}
     removed = 0
     seen: dict[Hashable, SSAValue] = {}
     for op in list(block.ops):
@@ -94,8 +97,8 @@ def dedupe_loads(block: Block) -> int:
             continue
         for region in op.regions:
             for inner in region.blocks:
-                removed += dedupe_loads(inner)
-        written = effects(op)
+                removed += dedupe_loads(inner, memo)
+        written = effects(op, memo=memo)
         if written.unknown:
             seen.clear()
         elif written.writes:

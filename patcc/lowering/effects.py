@@ -70,12 +70,28 @@ def effects(*ops: Operation, memo: dict[Operation, Effects] | None = None) -> Ef
         if memo is None:
             out.add(op)
             continue
-        mine = memo.get(op)
-        if mine is None:
-            mine = memo[op] = Effects()
-            mine.add(op)
-        out.update(mine)
+        out.update(_memoised(op, memo))
     return out
+
+
+def _memoised(op: Operation, memo: dict[Operation, Effects]) -> Effects:
+    """`op`'s effects from its nested ops' (memoised too: nested loops are walked once)."""
+    mine = memo.get(op)
+    if mine is None:
+        mine = Effects()
+        kind = _kind(op)
+        if kind is _READ:
+            mine.reads.add(root(op.operands[0]))
+        elif kind is _WRITE:
+            mine.writes.add(root(op.operands[1]))
+        elif kind is _UNKNOWN:
+            mine.unknown = True
+        for region in op.regions:
+            for block in region.blocks:
+                for inner in block.ops:
+                    mine.update(_memoised(inner, memo))
+        memo[op] = mine
+    return mine
 
 
 _READ, _WRITE, _NONE, _UNKNOWN = "read", "write", "none", "unknown"

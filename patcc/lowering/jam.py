@@ -139,14 +139,17 @@ def _replace(loop: scf.ForOp, values: tuple[SSAValue, ...]) -> None:
     Rewriter.erase_op(loop)
 
 
-def jam(block: Block) -> int:
+def jam(block: Block, memo: dict[Operation, Effects] | None = None) -> int:
     """Fuse the marked sibling loops of `block` with equal keys, then do the same inside
-    every loop body (outer first, so inner copies meet in one body); returns fusions."""
+    every loop body (outer first, so inner copies meet in one body); returns fusions.
+    `memo` caches op effects (fusing changes no op's effects but the new loop's, which it
+    records)."""
     count = 0
     ops = list(block.ops)
     keys = {op: jam_key(op) for op in ops if isinstance(op, scf.ForOp)}
     gone: set[Operation] = set()
-    memo: dict[Operation, Effects] = {}
+    if memo is None:
+        memo = {}
     for i, a in enumerate(ops):
         if a in gone or not isinstance(a, scf.ForOp) or (key := keys[a]) is None:
             continue
@@ -160,5 +163,5 @@ def jam(block: Block) -> int:
     for op in block.ops:
         for region in op.regions:
             for inner in region.blocks:
-                count += jam(inner)
+                count += jam(inner, memo)
     return count
