@@ -49,21 +49,31 @@ class _UnrollMarked(RewritePattern):
             UnrollLoopPattern().match_and_rewrite(op, rewriter)
 
 
-def affine(value: SSAValue) -> Affine:
+def affine(value: SSAValue, cache: dict[SSAValue, Affine] | None = None) -> Affine:
     """value as sum(coef * leaf) + constant over addi / subi / muli-by-constant; a leaf is
-    an SSA value (an index_cast is its operand's leaf: casts of one load are one leaf)."""
+    an SSA value (an index_cast is its operand's leaf: casts of one load are one leaf).
+    `cache` memoises the forms (the address arithmetic is shared by many loads)."""
+    if cache is None:
+        return _affine(value, {})
+    form = cache.get(value)
+    if form is None:
+        form = cache[value] = _affine(value, cache)
+    return form
+
+
+def _affine(value: SSAValue, cache: dict[SSAValue, Affine]) -> Affine:
     owner = value.owner
     if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
         return frozenset(), int(owner.value.value.data)
     if isinstance(owner, arith.AddiOp | arith.SubiOp):
-        (lt, lc), (rt, rc) = affine(owner.lhs), affine(owner.rhs)
+        (lt, lc), (rt, rc) = affine(owner.lhs, cache), affine(owner.rhs, cache)
         sign = 1 if isinstance(owner, arith.AddiOp) else -1
         terms = dict(lt)
         for leaf, coef in rt:
             terms[leaf] = terms.get(leaf, 0) + sign * coef
         return frozenset((k, c) for k, c in terms.items() if c), lc + sign * rc
     if isinstance(owner, arith.MuliOp):
-        (lt, lc), (rt, rc) = affine(owner.lhs), affine(owner.rhs)
+        (lt, lc), (rt, rc) = affine(owner.lhs, cache), affine(owner.rhs, cache)
         if not rt or not lt:
             scale, (terms, const) = (rc, (lt, lc)) if not rt else (lc, (rt, rc))
             return frozenset((k, c * scale) for k, c in terms if c * scale), const * scale
@@ -72,22 +82,30 @@ def affine(value: SSAValue) -> Affine:
     return frozenset({(value, 1)}), 0
 
 
-def _load_key(op: memref.LoadOp | vector.LoadOp) -> Hashable:
+def _load_key(
+    op: memref.LoadOp | vector.LoadOp, cache: dict[SSAValue, Affine] | None = None
+) -> Hashable:
     buf, *indices = op.operands
-    return (op.name, op.results[0].type, buf, tuple(affine(i) for i in indices))
+    return (op.name, op.results[0].type, buf, tuple(affine(i, cache) for i in indices))
 
 
-def dedupe_loads(block: Block, memo: dict[Operation, Effects] | None = None) -> int:
+def dedupe_loads(
+    block: Block,
+    memo: dict[Operation, Effects] | None = None,
+    forms: dict[SSAValue, Affine] | None = None,
+) -> int:
     """Replace each load by an earlier equal one of this block (no write to its buffer in
     between); recurse into nested blocks. Returns the number of loads removed. `memo`
     caches op effects (see `effects`)."""
     if memo is None:
         memo = {}
+    if forms is None:
+        forms = {}
     removed = 0
     seen: dict[Hashable, SSAValue] = {}
     for op in list(block.ops):
         if isinstance(op, memref.LoadOp | vector.LoadOp):
-            key = _load_key(op)
+            key = _load_key(op, forms)
             if key in seen:
                 op.results[0].replace_all_uses_with(seen[key])
                 Rewriter.erase_op(op)
@@ -97,7 +115,7 @@ def dedupe_loads(block: Block, memo: dict[Operation, Effects] | None = None) -> 
             continue
         for region in op.regions:
             for inner in region.blocks:
-                removed += dedupe_loads(inner, memo)
+                removed += dedupe_loads(inner, memo, forms)
         written = effects(op, memo=memo)
         if written.unknown:
             seen.clear()
