@@ -208,7 +208,7 @@ class EliminateLoadRedundancyPass(ModulePass):
     name = "eliminate-load-redundancy"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        PatternRewriteWalker(_UnrollMarked()).rewrite_module(op)
+        PatternRewriteWalker(_UnrollMarked(), walk_regions_first=True).rewrite_module(op)
         for nest in _conv_nests(op):
             jam(nest.body.block)
             dedupe_loads(nest.body.block)
