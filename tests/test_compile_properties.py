@@ -91,6 +91,24 @@ def single_conv_model(case: dict):
         "seed": 0,
     }
 )
+# four filters, one tile: the bias broadcast of an inlined filter copy is built from a
+# layer's load, so it is no shared value the printer may re-declare
+@example(
+    case={
+        "cin": 5,
+        "cout": 4,
+        "group": 1,
+        "kernel": 3,
+        "size": (3, 8),
+        "stride": 1,
+        "pads": [0, 1, 0, 1],
+        "relu": False,
+        "bias": True,
+        "patterns": 1,
+        "rate": 1.0,
+        "seed": 0,
+    }
+)
 def test_compiled_conv_equals_interpreter(case: dict, tmp_path: Path) -> None:
     model = single_conv_model(case)
     compiled = patcc.compile(

@@ -54,8 +54,8 @@ def split_layers(block: Block) -> list[Layer]:
 
 
 def label_orphans(block: Block) -> int:
-    """Give each unlabelled top-level op that is not SHARED the layer of the ops it works
-    with; returns how many were labelled.
+    """Give each unlabelled top-level op that is not SHARED (or is SHARED but built from a
+    layer's values) the layer of the ops it works with; returns how many were labelled.
 
     Passes that know nothing of `nn.layer` can leave such ops at the top level: xDSL's
     canonicalize inlines a single-iteration loop (a conv with one filter) into the function
@@ -75,7 +75,18 @@ def label_orphans(block: Block) -> int:
     order = {op: i for i, op in enumerate(top)}
     for op in top:
         label = label_of(op)
-        if label is None and not isinstance(op, (*SHARED, func.ReturnOp)):
+        if label is None and isinstance(op, SHARED):
+            # re-declarable only when built from shared values: a broadcast of a layer's
+            # load (a bias inlined with its loop) belongs to that layer
+            producers = [
+                p
+                for v in op.operands
+                if isinstance(p := v.owner, Operation) and p in top and label_of(p) is not None
+            ]
+            if producers and (label := label_of(max(producers, key=order.__getitem__))):
+                op.attributes[LAYER_ATTR] = StringAttr(label)
+                count += 1
+        elif label is None and not isinstance(op, func.ReturnOp):
             producers = [
                 p
                 for inner in op.walk()
