@@ -97,13 +97,3 @@ def test_wrong_input_shape_at_run(x86_build: Path, tmp_path: Path) -> None:
 def test_run_on_a_folder_that_is_no_build(tmp_path: Path) -> None:
     proc = patcc("run", tmp_path, "--inputs", tmp_path / "i.npz", "--outputs", tmp_path / "o.npz")
     assert_user_error(proc, "model.json")
-
-
-def test_opencl_until_its_target_lands(pruned_onnx, tmp_path: Path) -> None:
-    from patcc.driver import target_available
-
-    if target_available("opencl"):
-        pytest.skip("the opencl target is there")
-    proc = patcc("compile", pruned_onnx[1], "-o", tmp_path / "o", "--target", "opencl")
-    assert_user_error(proc, "opencl", "not available")
-    assert list(tmp_path.iterdir()) == []
