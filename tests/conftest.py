@@ -12,11 +12,16 @@ import onnx
 import pytest
 from numpy.typing import ArrayLike
 from onnx import TensorProto, helper, numpy_helper
-from xdsl.ir import Attribute, Operation
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, ModuleOp, StringAttr
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.passes import ModulePass
 from xdsl.printer import Printer
 
 from patcc.dialects.nn.base import ints_attr
 from patcc.dialects.pat import PatternsAttr, ids_attr
+from patcc.frontend import make_context
+from patcc.semantics import NAME_ATTR
 
 TOLERANCE = 1e-4
 
@@ -132,3 +137,35 @@ def pat_conv_props(case: Mapping[str, Any]) -> dict[str, Attribute]:
         "pads": ints_attr(case["pads"]),
         "dilations": ints_attr(case["dilations"]),
     }
+
+
+def named_module(
+    block: Block,
+    outputs: Sequence[SSAValue],
+    input_names: Sequence[str] = ("x",),
+    output_names: Sequence[str] = ("y",),
+) -> ModuleOp:
+    """A verified module of one function `f`: `block` (its ops added) returning `outputs`,
+    arguments and results named (`nn.name`) as `run_function` reads them."""
+    block.add_op(func.ReturnOp(*outputs))
+    fn = func.FuncOp(
+        "f",
+        ([a.type for a in block.args], [v.type for v in outputs]),
+        Region(block),
+        arg_attrs=ArrayAttr([DictionaryAttr({NAME_ATTR: StringAttr(n)}) for n in input_names]),
+        res_attrs=ArrayAttr([DictionaryAttr({NAME_ATTR: StringAttr(n)}) for n in output_names]),
+    )
+    module = ModuleOp([fn])
+    module.verify()
+    return module
+
+
+def applied(module: ModuleOp, *passes: ModulePass) -> ModuleOp:
+    """A copy of `module` after `passes`, verified after each; the original stays as the
+    'before' of a semantics-preservation check."""
+    after = module.clone()
+    ctx = make_context()
+    for p in passes:
+        p.apply(ctx, after)
+        after.verify()
+    return after

@@ -13,12 +13,12 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from conftest import pat_conv_props, print_ir
+from conftest import applied, named_module, pat_conv_props, print_ir
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from xdsl.dialects import arith, func
-from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, ModuleOp, StringAttr, TensorType
-from xdsl.ir import Block, Region
+from xdsl.dialects import arith
+from xdsl.dialects.builtin import ModuleOp, TensorType
+from xdsl.ir import Block
 from xdsl.parser import Parser
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import VerifyException
@@ -44,7 +44,7 @@ from patcc.passes.pack_fkw import PackFkwPass
 from patcc.passes.prune_connectivity import PruneConnectivityPass
 from patcc.passes.prune_patterns import PrunePatternsPass
 from patcc.passes.reorder_filters import ReorderFiltersPass
-from patcc.semantics import NAME_ATTR, input_names, main_function, run_function
+from patcc.semantics import input_names, main_function, run_function
 
 CANDIDATES = candidate_patterns()
 CTX = make_context()
@@ -115,25 +115,8 @@ def _module(layer: dict) -> ModuleOp:
         dilations=ints_attr([1, 1]),
     )
     ops += [next_values, nxt]
-    block.add_ops([*ops, func.ReturnOp(conv.result, nxt.result)])
-    fn = func.FuncOp(
-        "f",
-        ([tensor_f32(shape)], [conv.result.type, nxt.result.type]),
-        Region(block),
-        arg_attrs=ArrayAttr([DictionaryAttr({NAME_ATTR: StringAttr("x")})]),
-        res_attrs=ArrayAttr([DictionaryAttr({NAME_ATTR: StringAttr(n)}) for n in ("y", "z")]),
-    )
-    module = ModuleOp([fn])
-    module.verify()
-    return module
-
-
-def _apply(module: ModuleOp, *passes: ModulePass) -> ModuleOp:
-    after = module.clone()
-    for p in passes:
-        p.apply(CTX, after)
-        after.verify()
-    return after
+    block.add_ops(ops)
+    return named_module(block, [conv.result, nxt.result], output_names=("y", "z"))
 
 
 def _run(module: ModuleOp, layer: dict) -> dict[str, np.ndarray]:
@@ -159,7 +142,7 @@ def _ops(module: ModuleOp, cls: type) -> list:
 @given(layer=layers(), group_size=st.integers(1, 5))
 def test_reorder_filters_is_a_schedule(layer: dict, group_size: int) -> None:
     module = _module(layer)
-    after = _apply(module, ReorderFiltersPass(group_size=group_size))
+    after = applied(module, ReorderFiltersPass(group_size=group_size))
     _assert_same(after, module, layer)
     conv = _ops(after, PatConv2dOp)[0]
     order = np.asarray(conv.filter_order.get_values())
@@ -169,7 +152,7 @@ def test_reorder_filters_is_a_schedule(layer: dict, group_size: int) -> None:
     assert (np.diff(counts) <= 0).all(), "kept-kernel counts must not increase along the order"
     assert conv.filter_groups.get_values() == tuple(range(0, layer["o"], group_size))
     # Idempotent at a fixed group size.
-    assert print_ir(_apply(after, ReorderFiltersPass(group_size=group_size))) == print_ir(after)
+    assert print_ir(applied(after, ReorderFiltersPass(group_size=group_size))) == print_ir(after)
 
 
 @settings(max_examples=100, deadline=None)
@@ -179,7 +162,7 @@ def test_pack_fkw_preserves_semantics(layer: dict, group_size: int, reorder_firs
     passes: list[ModulePass] = [PackFkwPass()]
     if reorder_first:
         passes.insert(0, ReorderFiltersPass(group_size=group_size))
-    after = _apply(module, *passes)
+    after = applied(module, *passes)
     assert not _ops(after, PatConv2dOp)
     packed = _ops(after, FkwConv2dOp)
     assert len(packed) == 2
@@ -203,7 +186,7 @@ def test_pack_fkw_preserves_semantics(layer: dict, group_size: int, reorder_firs
 @settings(max_examples=15, deadline=None)
 @given(layer=layers(), generic=st.booleans())
 def test_packed_module_prints_and_parses(layer: dict, generic: bool) -> None:
-    after = _apply(_module(layer), ReorderFiltersPass(group_size=3), PackFkwPass())
+    after = applied(_module(layer), ReorderFiltersPass(group_size=3), PackFkwPass())
     text = print_ir(after, generic)
     parsed = Parser(CTX, text).parse_module()
     parsed.verify()
@@ -218,7 +201,7 @@ def test_whole_networks_unchanged(family: str) -> None:
     module = import_model(FAMILIES[family]())
     PrunePatternsPass(num_patterns=8).apply(CTX, module)
     PruneConnectivityPass(rate=3.6).apply(CTX, module)
-    after = _apply(module, ReorderFiltersPass(group_size=4), PackFkwPass())
+    after = applied(module, ReorderFiltersPass(group_size=4), PackFkwPass())
     assert _ops(after, FkwConv2dOp) and not _ops(after, PatConv2dOp)
     inputs = {
         name: np.random.default_rng(3).standard_normal(shape).astype(np.float32)
@@ -332,7 +315,7 @@ def test_fkw_op_verifier_names_the_rule() -> None:
         "activation": "none", "seed": 0,
     }  # fmt: skip
     layer["values"] = np.ones((4, 3, 4), np.float32) * (layer["ids"] >= 0)[..., None]
-    after = _apply(_module(layer), PackFkwPass())
+    after = applied(_module(layer), PackFkwPass())
     text = print_ir(after).replace(
         "dense<[0, 1, 2, 3]> : tensor<4xi32>", "dense<[0, 1, 1, 3]> : tensor<4xi32>", 1
     )

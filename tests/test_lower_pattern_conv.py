@@ -13,7 +13,14 @@ from __future__ import annotations
 import numpy as np
 import onnx
 import pytest
-from conftest import assert_close, assert_outputs_close, model_inputs, run_ort
+from conftest import (
+    applied,
+    assert_close,
+    assert_outputs_close,
+    model_inputs,
+    named_module,
+    run_ort,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from xdsl.dialects import func, memref, scf, vector
@@ -126,25 +133,8 @@ def _module(layer: dict) -> ModuleOp:
     if follower is not None:
         ops.append(follower)
         out = follower.results[0]
-    block.add_ops([*ops, func.ReturnOp(out)])
-    fn = func.FuncOp(
-        "f",
-        ([tensor_f32(shape)], [out.type]),
-        Region(block),
-        arg_attrs=ArrayAttr([DictionaryAttr({NAME_ATTR: StringAttr("x")})]),
-        res_attrs=ArrayAttr([DictionaryAttr({NAME_ATTR: StringAttr("y")})]),
-    )
-    module = ModuleOp([fn])
-    module.verify()
-    return module
-
-
-def _lower(module: ModuleOp, *passes: ModulePass) -> ModuleOp:
-    after = module.clone()
-    for p in passes:
-        p.apply(CTX, after)
-        after.verify()
-    return after
+    block.add_ops(ops)
+    return named_module(block, [out])
 
 
 def _input(layer: dict) -> dict[str, np.ndarray]:
@@ -162,13 +152,13 @@ PACKINGS: dict[str, tuple[ModulePass, ...]] = {
 @settings(max_examples=20, deadline=None)
 @given(layer=layers(), packing=st.sampled_from(sorted(PACKINGS)))
 def test_lowered_pattern_conv_matches_tensor_level(layer: dict, packing: str) -> None:
-    module = _lower(_module(layer), *PACKINGS[packing])
+    module = applied(_module(layer), *PACKINGS[packing])
     conv_type = PatConv2dOp if packing == "unpacked" else FkwConv2dOp
     assert any(isinstance(op, conv_type) for op in module.walk())
     inputs = _input(layer)
     want = run_function(module, inputs)["y"]
     for vl in VECTOR_LENGTHS:
-        lowered = _lower(module, LowerToLoopsPass(vector_length=vl))
+        lowered = applied(module, LowerToLoopsPass(vector_length=vl))
         assert not any(isinstance(op, PatConv2dOp | FkwConv2dOp) for op in lowered.walk())
         # a following activation is fused into the conv's store: no intermediate buffer
         # (only copies of the input: its zero border, its column phases when strided)
@@ -201,12 +191,12 @@ def test_removed_filters_store_activated_bias(packing: str, ids: np.ndarray) -> 
         "follower": "none",
         "seed": 0,
     }
-    module = _lower(_module(layer), *PACKINGS[packing])
+    module = applied(_module(layer), *PACKINGS[packing])
     inputs = _input(layer)
     want = run_function(module, inputs)["y"]
     np.testing.assert_array_equal(want[0, 0], 0.5)
     for vl in (1, 4):
-        lowered = _lower(module, LowerToLoopsPass(vector_length=vl))
+        lowered = applied(module, LowerToLoopsPass(vector_length=vl))
         assert_close(run_function(lowered, inputs)["y"], want, TOL)
 
 
@@ -239,7 +229,7 @@ def test_unpacked_conv_with_runtime_values() -> None:
     module = ModuleOp([fn])
     inputs = {"x": rng.standard_normal(x_shape).astype(np.float32), "v": values}
     want = run_function(module, inputs)["y"]
-    lowered = _lower(module, LowerToLoopsPass(vector_length=4))
+    lowered = applied(module, LowerToLoopsPass(vector_length=4))
     assert_close(run_function(lowered, inputs)["y"], want, TOL)
 
 
@@ -270,7 +260,7 @@ def _fkw_module(vl: int) -> ModuleOp:
         "activation": "relu",
     }
     layer["values"][1, 1] = [1, 2, 3, 4]
-    return _lower(_module(layer), PackFkwPass(), LowerToLoopsPass(vector_length=vl))
+    return applied(_module(layer), PackFkwPass(), LowerToLoopsPass(vector_length=vl))
 
 
 def test_kernel_bodies_are_specialised_per_pattern() -> None:
@@ -316,7 +306,7 @@ def test_unused_patterns_get_no_body() -> None:
         "ids": np.array([[0, 2], [2, 0]], np.int8),
         "values": np.ones((2, 2, 4), np.float32),
     }
-    lowered = _lower(_module(layer), PackFkwPass(), LowerToLoopsPass(vector_length=8))
+    lowered = applied(_module(layer), PackFkwPass(), LowerToLoopsPass(vector_length=8))
     patterns = {b.pattern for b in inner_body_stats(lowered)["conv0"].bodies}
     assert patterns == {(0, 1, 3, 4), (1, 3, 4, 5)}
 
@@ -390,9 +380,9 @@ def _tiled_and_checked(layer: dict, tiles: Tiles, *after: ModulePass) -> ModuleO
     ids = rng.integers(-1, 2, (3, 2)).astype(np.int8)
     values = rng.standard_normal((3, 2, 4)).astype(np.float32) * (ids >= 0)[..., None]
     layer = {**HAND_LAYER, **layer, "o": 3, "ids": ids, "values": values}
-    module = _lower(_module(layer), PackFkwPass())
+    module = applied(_module(layer), PackFkwPass())
     inputs = _input(layer)
-    lowered = _lower(
+    lowered = applied(
         module,
         LowerToLoopsPass(vector_length=4),
         TileConvPass(oc=tiles.oc, oh=tiles.oh, ow=tiles.ow),

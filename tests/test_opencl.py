@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
-from conftest import assert_outputs_close, model_inputs, run_ort
+from conftest import applied, assert_outputs_close, model_inputs, run_ort
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_lower_pattern_conv import PACKINGS, _input, _lower, _module, layers
+from test_lower_pattern_conv import PACKINGS, _input, _module, layers
 from xdsl.dialects import scf
 
 import patcc
@@ -190,7 +190,7 @@ def _loop_module(layer: dict, tiles: tuple[int, int, int] | None):
     passes = [*PACKINGS["fkr+fkw"], LowerToLoopsPass(vector_length=4)]
     if tiles is not None:
         passes += [TileConvPass(*tiles), EliminateLoadRedundancyPass()]
-    return _lower(_module(layer), *passes)
+    return applied(_module(layer), *passes)
 
 
 @settings(max_examples=15, deadline=None)
@@ -203,7 +203,7 @@ def test_map_to_ndrange_keeps_results_and_marks_nests(
     layer: dict, tiles: tuple[int, int, int] | None, max_dims: int
 ) -> None:
     before = _loop_module(layer, tiles)
-    after = _lower(before, MapToNDRangePass(max_dims=max_dims))
+    after = applied(before, MapToNDRangePass(max_dims=max_dims))
     inputs = _input(layer)
     np.testing.assert_array_equal(
         run_function(after, inputs)["y"], run_function(before, inputs)["y"]
@@ -213,7 +213,7 @@ def test_map_to_ndrange_keeps_results_and_marks_nests(
         if isinstance(top, scf.ForOp):
             assert len(ndrange_loops(top)) <= max_dims
     assert any(GLOBAL_DIM_ATTR in op.attributes for op in after.walk())
-    printed = _lower(after, PlanBuffersPass(), LayoutWeightsPass())
+    printed = applied(after, PlanBuffersPass(), LayoutWeightsPass())
     program = print_opencl(printed)
     assert program.source.count("__kernel void") == sum(
         step["kind"] == "kernel" for step in program.launch

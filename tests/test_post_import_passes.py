@@ -7,12 +7,11 @@ through the interpreter before and after the pass, and compared.
 from __future__ import annotations
 
 import numpy as np
+from conftest import applied, named_module
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from xdsl.dialects import func
-from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, ModuleOp, StringAttr
-from xdsl.ir import Block, Region, SSAValue
-from xdsl.passes import ModulePass
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Block, SSAValue
 
 from patcc.constants import constant_op
 from patcc.dialects.nn.activation import SigmoidOp, SiluOp
@@ -20,34 +19,17 @@ from patcc.dialects.nn.base import float_attr, int_attr, ints_attr, tensor_f32
 from patcc.dialects.nn.binary import MulOp
 from patcc.dialects.nn.conv import Conv2dOp
 from patcc.dialects.nn.linear import BatchNormOp
-from patcc.frontend import make_context
 from patcc.passes.fold_batchnorm import FoldBatchNormPass
 from patcc.passes.fuse_silu import FuseSiluPass
-from patcc.semantics import NAME_ATTR, run_function
+from patcc.semantics import run_function
 
 
 def _module(shape: tuple[int, ...], build) -> ModuleOp:
     block = Block(arg_types=[tensor_f32(shape)])
     ops: list = []
     result: SSAValue = build(block.args[0], ops)
-    block.add_ops([*ops, func.ReturnOp(result)])
-    fn = func.FuncOp(
-        "f",
-        ([tensor_f32(shape)], [result.type]),
-        Region(block),
-        arg_attrs=ArrayAttr([DictionaryAttr({NAME_ATTR: StringAttr("x")})]),
-        res_attrs=ArrayAttr([DictionaryAttr({NAME_ATTR: StringAttr("y")})]),
-    )
-    module = ModuleOp([fn])
-    module.verify()
-    return module
-
-
-def _apply(pass_: ModulePass, module: ModuleOp) -> ModuleOp:
-    after = module.clone()
-    pass_.apply(make_context(), after)
-    after.verify()
-    return after
+    block.add_ops(ops)
+    return named_module(block, [result])
 
 
 def _names(module: ModuleOp) -> list[str]:
@@ -95,7 +77,7 @@ def test_fold_batchnorm_preserves_semantics(
         return bn.result
 
     module = _module((1, c, 6, 6), build)
-    after = _apply(FoldBatchNormPass(), module)
+    after = applied(module, FoldBatchNormPass())
     assert "nn.batch_norm" not in _names(after)
     x = {"x": rng.standard_normal((1, c, 6, 6)).astype(np.float32)}
     want, got = run_function(module, x)["y"], run_function(after, x)["y"]
@@ -116,7 +98,7 @@ def test_fuse_silu_preserves_semantics(shape: list[int], swap: bool, seed: int) 
         return mul.result
 
     module = _module(tuple(shape), build)
-    after = _apply(FuseSiluPass(), module)
+    after = applied(module, FuseSiluPass())
     assert SiluOp.name in _names(after) and MulOp.name not in _names(after)
     x = {"x": (np.random.default_rng(seed).standard_normal(shape) * 4).astype(np.float32)}
     np.testing.assert_allclose(

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import applied
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_lower_pattern_conv import HAND_LAYER, PACKINGS, _input, _lower, _module, layers
+from test_lower_pattern_conv import HAND_LAYER, PACKINGS, _input, _module, layers
 from xdsl.dialects import scf, vector
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr
 
@@ -37,13 +38,13 @@ from patcc.semantics import run_function
 def test_tile_and_lre_keep_results(
     layer: dict, packing: str, vl: int, tiles: tuple[int, int, int]
 ) -> None:
-    loops = _lower(_module(layer), *PACKINGS[packing], LowerToLoopsPass(vector_length=vl))
+    loops = applied(_module(layer), *PACKINGS[packing], LowerToLoopsPass(vector_length=vl))
     inputs = _input(layer)
     want = run_function(loops, inputs)["y"]
     oc, oh, ow = tiles
-    tiled = _lower(loops, TileConvPass(oc=oc, oh=oh, ow=ow))
+    tiled = applied(loops, TileConvPass(oc=oc, oh=oh, ow=ow))
     np.testing.assert_array_equal(run_function(tiled, inputs)["y"], want)
-    lre = _lower(tiled, EliminateLoadRedundancyPass())
+    lre = applied(tiled, EliminateLoadRedundancyPass())
     assert not any(UNROLL_ATTR in op.attributes for op in lre.walk())
     np.testing.assert_array_equal(run_function(lre, inputs)["y"], want)
     before, after = inner_body_stats(tiled), inner_body_stats(lre)
@@ -60,7 +61,7 @@ def _layer(o: int = 2, h: int = 6, w: int = 8) -> dict:
 
 
 def _loops(layer: dict, vl: int = 4) -> ModuleOp:
-    return _lower(_module(layer), PackFkwPass(), LowerToLoopsPass(vector_length=vl))
+    return applied(_module(layer), PackFkwPass(), LowerToLoopsPass(vector_length=vl))
 
 
 def _tiles(module: ModuleOp) -> dict[str, list[int]]:
@@ -75,7 +76,7 @@ def _tiles(module: ModuleOp) -> dict[str, list[int]]:
 def test_tile_sizes_live_on_the_loops() -> None:
     # 5 filters, 7 rows, 12 columns = 3 vectors of 4: every size leaves a remainder
     loops = _loops(_layer(o=5, h=7, w=12))
-    tiled = _lower(loops, TileConvPass(oc=2, oh=3, ow=2))
+    tiled = applied(loops, TileConvPass(oc=2, oh=3, ow=2))
     tiles = _tiles(tiled)
     assert tiles["filters"] == [2]
     assert set(tiles["rows"]) == {3} and set(tiles["cols"]) == {2}
@@ -87,20 +88,20 @@ def test_tile_sizes_live_on_the_loops() -> None:
     ]
     assert {r.data for r in roles if isinstance(r, StringAttr)} == {"filters", "rows", "cols"}
     # tiles larger than the loops: nothing to tile
-    assert _tiles(_lower(loops, TileConvPass(oc=8, oh=8, ow=4))) == {}
+    assert _tiles(applied(loops, TileConvPass(oc=8, oh=8, ow=4))) == {}
 
 
 def test_tile_sizes_must_be_positive() -> None:
     with pytest.raises(PatccError, match="tile sizes"):
-        _lower(_loops(_layer()), TileConvPass(oc=0))
+        applied(_loops(_layer()), TileConvPass(oc=0))
 
 
 def test_lre_register_tile_load_counts() -> None:
     """oh = 4 rows x ow = 2 vectors: a kernel of pattern [0, 1, 3, 4] reads padded rows
     r + {0, 1} at columns x + {0, 1}, for r in 0..3 and x in {x0, x0 + 4}: 5 rows x 4
     columns = 20 distinct vectors for 32 FMAs (32 loads before LRE)."""
-    tiled = _lower(_loops(_layer()), TileConvPass(oc=2, oh=4, ow=2))
-    lre = _lower(tiled, EliminateLoadRedundancyPass())
+    tiled = applied(_loops(_layer()), TileConvPass(oc=2, oh=4, ow=2))
+    lre = applied(tiled, EliminateLoadRedundancyPass())
     full = [b for b in inner_body_stats(lre)["conv0"].bodies if b.accumulators == 8]
     assert full and all((b.input_loads, b.fmas, b.index_loads) == (20, 32, 1) for b in full)
     assert all(b.weight_loads == 4 for b in full)  # the 4 weights once for the whole tile
