@@ -17,9 +17,11 @@ import numpy as np
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 
+import patcc.runtime
 from patcc.targets import CFLAGS, EmittedModel, emit, prepare_pipeline
 
-HARNESS = Path(__file__).with_name("c_harness.c")
+# the runtime's standalone harness: ./model WEIGHTS THREADS IN... OUT...
+HARNESS = Path(patcc.runtime.__file__).with_name("main.c")
 _F32P = ctypes.POINTER(ctypes.c_float)
 
 
@@ -125,26 +127,25 @@ def run_library(
 def run_qemu(build: Build, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Run a static aarch64 harness build under qemu-aarch64 (files in its folder)."""
     folder = build.folder
-    np.concatenate([a.reshape(-1) for a in _inputs_in_order(build.emitted, inputs)]).tofile(
-        folder / "input.bin"
-    )
+    ins = _inputs_in_order(build.emitted, inputs)
+    in_files = [f"in{i}.bin" for i in range(len(ins))]
+    for name, array in zip(in_files, ins, strict=True):
+        array.tofile(folder / name)
+    outputs = build.emitted.metadata["outputs"]
+    out_files = [f"out{i}.bin" for i in range(len(outputs))]
     qemu = shutil.which("qemu-aarch64") or "qemu-aarch64"
     proc = subprocess.run(
-        [qemu, str(build.path), "input.bin", "weights.bin", "output.bin", "2"],
+        [qemu, str(build.path), "weights.bin", "2", *in_files, *out_files],
         cwd=folder,
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[:2000]
-    flat = np.fromfile(folder / "output.bin", dtype=np.float32)
-    out: dict[str, np.ndarray] = {}
-    at = 0
-    for spec in build.emitted.metadata["outputs"]:
-        n = int(np.prod(spec["shape"]))
-        out[spec["name"]] = flat[at : at + n].reshape(spec["shape"])
-        at += n
-    return out
+    return {
+        spec["name"]: np.fromfile(folder / name, dtype=np.float32).reshape(spec["shape"])
+        for spec, name in zip(outputs, out_files, strict=True)
+    }
 
 
 def _aligned(data: np.ndarray) -> np.ndarray:
