@@ -80,6 +80,16 @@ def instrument(model_c: str) -> tuple[str, list[str]]:
     return TIMER + model_c[:at] + run, names
 
 
+def build_flags(build: Path) -> list[str]:
+    """The compiler flags the build's Makefile uses for the standalone harness (the vector
+    extension follows the build's vector length: -mavx512f for 16 floats)."""
+    for line in (build / "Makefile").read_text().splitlines():
+        words = line.split()
+        if words[:1] == ["gcc"] and "main.c" in words:
+            return [w for w in words[1 : words.index("main.c")] if w.startswith("-")]
+    raise SystemExit(f"{build}/Makefile: no gcc line for the harness (not an x86 build?)")
+
+
 def profile(build: Path, runs: int, threads: int) -> list[tuple[str, float]]:
     """(layer function, median ms) in call order."""
     source, names = instrument((build / "model.c").read_text())
@@ -88,7 +98,7 @@ def profile(build: Path, runs: int, threads: int) -> list[tuple[str, float]]:
         (folder / "model.c").write_text(source)
         (folder / "main.c").write_text(DRIVER)
         exe = folder / "prof"
-        flags = ["-O3", "-mavx2", "-mfma", "-fopenmp"]
+        flags = build_flags(build)
         sources = [str(folder / "main.c"), str(folder / "model.c")]
         subprocess.run(["gcc", *flags, *sources, "-lm", "-o", str(exe)], check=True)
         args = [str(build / "weights.bin"), str(runs), str(threads), str(len(names))]

@@ -62,3 +62,35 @@ def test_bench_command_writes_json_and_png(
     assert "| 1 | patcc |" in printed and "skipped: unknown peer" in printed
     assert table(result) in printed
     assert np.isfinite(run["results"]["patcc"]["median_ms"])
+
+
+def test_bench_runs_tuned_and_untuned_side_by_side(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from patcc.bench.run import cpu_model
+    from patcc.compression.onnx_prune import prune
+    from patcc.tune.log import TuningLog
+    from patcc.tune.space import Schedule
+    from patcc.tune.tuner import TuneOptions, tune
+
+    model = tiny_conv(16, 8)
+    best = Schedule(2, 2, 1, True)
+    log = TuningLog(tmp_path / "log.jsonl")  # the schedules a tune run on 1 thread would log
+    tune(
+        prune(model, patterns=8, connectivity=3.6),  # what the bench prunes, as it prunes it
+        log,
+        TuneOptions(threads=1, budget_s=0.0, min_trials=2),
+        measure=lambda _, s: 1.0 if s == best else 2.0,
+        cpu=cpu_model(),
+    )
+    path, out_json = tmp_path / "tiny.onnx", tmp_path / "b.json"
+    onnx.save(model, str(path))
+    args = [str(path), "--peers", "ort", "--repeat", "3", "--json", str(out_json)]
+    assert main(["bench", *args, "--tuning-log", str(log.path)]) == 0
+    result = json.loads(out_json.read_text())
+    results = result["runs"][0]["results"]
+    assert list(results) == ["patcc", "patcc-tuned", "ort"]
+    assert results["patcc-tuned"]["max_rel_diff"] < 1e-5  # same model, another schedule
+    assert result["tuned_layers"] == 1 and result["tuned_compile"]["total_s"] > 0
+    printed = capsys.readouterr().out
+    assert "| tuned speed-up |" in printed and "| 1 | patcc-tuned |" in printed

@@ -18,21 +18,35 @@ def _gflops(result: dict[str, Any], ms: float) -> float | None:
     return None if not nz else 2.0 * nz / (ms * 1e-3) / 1e9
 
 
+TUNED = "patcc-tuned"  # (patcc.bench.run.TUNED) the tuned build, when the bench had a log
+
+
+def _speedup(ms: float, runs: dict[str, Any], who: str, name: str) -> str:
+    """How much faster `who` ran than the row `name` ("" on its own row or when absent)."""
+    if name == who or who not in runs:
+        return ""
+    return f"{ms / runs[who]['median_ms']:.2f}x"
+
+
 def table(result: dict[str, Any]) -> str:
-    """One Markdown table over all thread counts, then the compile times."""
+    """One Markdown table over all thread counts, then the compile times. With a tuned
+    build in the runs, a second speed-up column compares every row with it."""
+    tuned = any(TUNED in run["results"] for run in result["runs"])
+    extra = (" tuned speed-up |", " ---: |") if tuned else ("", "")
     lines = [
-        "| threads | runtime | median ms | IQR ms | patcc speed-up | GFLOP/s (non-zero) "
-        "| % of sgemm | note |",
-        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |",
+        f"| threads | runtime | median ms | IQR ms | patcc speed-up |{extra[0]} "
+        "GFLOP/s (non-zero) | % of sgemm | note |",
+        f"| ---: | --- | ---: | ---: | ---: |{extra[1]} ---: | ---: | --- |",
     ]
     for run in result["runs"]:
         threads = run["threads"]
         peak = run.get("sgemm_gflops") or result["peak_gflops"][str(threads)]
-        mine = run["results"]["patcc"]["median_ms"]
         for name, s in run["results"].items():
             ms = s["median_ms"]
             gf = _gflops(result, ms)
-            speedup = "" if name == "patcc" else f"{ms / mine:.2f}x"
+            speedup = _speedup(ms, run["results"], "patcc", name)
+            if tuned:
+                speedup += f" | {_speedup(ms, run['results'], TUNED, name)}"
             note = s.get("note", "")
             if "max_rel_diff" in s:
                 note = (note + "; " if note else "") + f"diff {s['max_rel_diff']:.1e}"
@@ -44,7 +58,9 @@ def table(result: dict[str, Any]) -> str:
                 f"{gf_text} | {frac} | {note} |"
             )
         for name, reason in run["skipped"].items():
-            lines.append(f"| {threads} | {name} | | | | | | skipped: {reason} |")
+            lines.append(
+                f"| {threads} | {name} | | | |{' |' if tuned else ''} | | | skipped: {reason} |"
+            )
     peaks = ", ".join(f"{t} thread(s) {g:.1f}" for t, g in result["peak_gflops"].items())
     during = ", ".join(
         f"{r['threads']}: {r['sgemm_gflops']:.1f}" for r in result["runs"] if "sgemm_gflops" in r
@@ -59,8 +75,8 @@ def table(result: dict[str, Any]) -> str:
         f"patcc compile: import -> emitted source {emit}, with the C compiler "
         f"{c['total_s']:.2f} s in all.",
     ]
-    if result.get("tuned_layers"):
-        lines.append(f"patcc layers with tuned schedules: {result['tuned_layers']}.")
+    if "tuned_layers" in result:
+        lines.append(f"{TUNED}: layers with tuned schedules: {result['tuned_layers']}.")
     if result.get("layers"):
         lines += ["", layer_table(result)]
     return "\n".join(lines)

@@ -100,14 +100,19 @@ def random_inputs(model: onnx.ModelProto) -> dict[str, np.ndarray]:
     return out
 
 
-def compile_patcc(path: Path, options: BenchOptions, out_dir: Path) -> tuple[Any, dict[str, Any]]:
-    """Compile the pruned model; its report.json, with compile seconds added: `emit_s`
-    (import -> emitted source, as the driver measures it, when it does) and `total_s`
-    (including the C compiler)."""
+TUNED = "patcc-tuned"  # patcc with the tuning log's schedules, beside the untuned build
+
+
+def compile_patcc(
+    path: Path, options: BenchOptions, out_dir: Path, tuned: bool = False
+) -> tuple[Any, dict[str, Any]]:
+    """Compile the pruned model (with the tuning log's schedules when `tuned`); its
+    report.json, with compile seconds added: `emit_s` (import -> emitted source, as the
+    driver measures it, when it does) and `total_s` (including the C compiler)."""
     from patcc.driver import compile
 
     schedules = None
-    if options.tuning_log is not None:
+    if tuned and options.tuning_log is not None:
         from patcc.targets.emit import DEFAULT_VECTOR_LENGTH, target_name
         from patcc.tune.apply import LogSchedules
         from patcc.tune.log import TuningLog
@@ -130,31 +135,45 @@ def compile_patcc(path: Path, options: BenchOptions, out_dir: Path) -> tuple[Any
     return compiled, report
 
 
+def _patcc_session(
+    name: str, compiled: Any, inputs: dict[str, np.ndarray], threads: int
+) -> Session:
+    def run() -> object:
+        return next(iter(compiled.run(inputs, threads=threads).values()))
+
+    return Session(name, "", run)
+
+
 def _contenders(
-    compiled: Any,
+    builds: dict[str, Any],
     path: Path,
     inputs: dict[str, np.ndarray],
     threads: int,
     peers: Sequence[str],
 ) -> tuple[dict[str, Callable[[], object]], dict[str, dict[str, Any]], dict[str, str]]:
+    """The runners of the patcc builds (the first one is the reference output) and of the
+    installed peers; every output but the reference's is checked against it."""
     runners: dict[str, Callable[[], object]] = {}
     info: dict[str, dict[str, Any]] = {}
     skipped: dict[str, str] = {}
-    mine = compiled.run(inputs, threads=threads)
-    runners["patcc"] = lambda: compiled.run(inputs, threads=threads)
-    info["patcc"] = {"version": "", "note": ""}
-    reference = next(iter(mine.values()))
-    for name in peers:
-        peer = open_peer(name, path, inputs, threads)
-        if isinstance(peer, Skipped):
-            skipped[name] = peer.reason
+    sessions: dict[str, Session | Skipped] = {
+        name: _patcc_session(name, compiled, inputs, threads) for name, compiled in builds.items()
+    }
+    sessions.update((name, open_peer(name, path, inputs, threads)) for name in peers)
+    reference: np.ndarray | None = None
+    for name, session in sessions.items():
+        if isinstance(session, Skipped):
+            skipped[name] = session.reason
             continue
-        assert isinstance(peer, Session)
-        runners[name] = peer.run
-        theirs = np.asarray(peer.run()).reshape(reference.shape)
+        runners[name] = session.run
+        info[name] = {"version": session.version, "note": session.note}
+        out = np.asarray(session.run())
+        if reference is None:
+            reference = out
+            continue
+        theirs = out.reshape(reference.shape)
         scale = float(np.abs(theirs).max()) or 1.0
-        err = float(np.abs(theirs - reference).max()) / scale
-        info[name] = {"version": peer.version, "note": peer.note, "max_rel_diff": err}
+        info[name]["max_rel_diff"] = float(np.abs(theirs - reference).max()) / scale
     return runners, info, skipped
 
 
@@ -169,6 +188,11 @@ def bench(model: onnx.ModelProto, name: str, options: BenchOptions) -> dict[str,
     onnx.save(pruned, str(path))
     log(f"compiling {name} with patcc ({options.target}) ...")
     compiled, report = compile_patcc(path, options, work / "build")
+    builds = {"patcc": compiled}
+    tuned_report: dict[str, Any] | None = None
+    if options.tuning_log is not None:  # side by side: what the tuning log buys
+        log(f"compiling {name} with patcc ({options.target}), tuned schedules ...")
+        builds[TUNED], tuned_report = compile_patcc(path, options, work / "tuned", tuned=True)
     inputs = random_inputs(pruned)
     total = report.get("total", {})
     result: dict[str, Any] = {
@@ -178,17 +202,19 @@ def bench(model: onnx.ModelProto, name: str, options: BenchOptions) -> dict[str,
         "target": options.target,
         "machine": machine(),
         "compile": report["compile"],
-        "tuned_layers": sum("tuned" in row for row in report.get("layers", [])),
         "macs": total.get("macs"),
         "nonzero_macs": total.get("nonzero_macs"),
         "peak_gflops": {},
         "runs": [],
     }
+    if tuned_report is not None:
+        result["tuned_layers"] = sum("tuned" in row for row in tuned_report.get("layers", []))
+        result["tuned_compile"] = tuned_report["compile"]
     for threads in options.threads:
         log(f"threads={threads}: sgemm peak ...")
         peak = sgemm_gflops(threads)
         result["peak_gflops"][str(threads)] = peak
-        runners, info, skipped = _contenders(compiled, path, inputs, threads, options.peers)
+        runners, info, skipped = _contenders(builds, path, inputs, threads, options.peers)
         runners[SGEMM], flops = sgemm_runner(threads)
         log(f"threads={threads}: timing {', '.join(runners)} round-robin x{options.repeat}")
         samples = interleave(
@@ -225,7 +251,7 @@ def bench_layers(
         compiled = compile(path, target=options.target, patterns=None, out_dir=work / f"l{i}")
         inputs = random_inputs(layer.model)
         for threads in options.threads:
-            runners, _, _ = _contenders(compiled, path, inputs, threads, ["ort"])
+            runners, _, _ = _contenders({"patcc": compiled}, path, inputs, threads, ["ort"])
             samples = interleave(runners, options.repeat, budget_s=options.budget_s)
             row: dict[str, Any] = {
                 "name": layer.name,
