@@ -196,7 +196,8 @@ def test_conv2d_preserves_semantics(layer: dict) -> None:
     names = _names(lowered)
     assert not any(n.startswith("nn.") for n in names)
     if layer["act"] is not None:  # fused: no second loop nest over the result
-        inputs = ("padded", "strided", "phases")  # the input's copies: border, gather, phases
+        # the input's copies: border, gather, phases, the 1x1 GEMM's packed panel
+        inputs = ("padded", "strided", "phases", "panel")
         assert "memref.alloc" not in names or all(
             any(k in (op.results[0].name_hint or "") for k in inputs)
             for op in lowered.walk()
@@ -227,14 +228,15 @@ def test_conv2d_vectorised_with_overlapping_last_vector() -> None:
 
 def test_strided_1x1_conv_gathers_then_runs_the_flat_tile() -> None:
     """A 1x1 conv with stride 2 (a ResNet shortcut): the pixels it reads are copied into a
-    contiguous buffer, then the flattened image (5 x 5 = 25 outputs) runs in vectors."""
+    contiguous buffer, then the flattened image (5 x 5 = 25 outputs) runs in vectors through
+    the packed panels of the 1x1 GEMM."""
     layer = {
         "c": 3, "o": 6, "group": 1, "k": (1, 1), "hw": (9, 10), "stride": (2, 2),
         "dil": (1, 1), "pads": [0, 0, 0, 0], "bias": True, "act": "relu", "vl": 4, "seed": 4,
     }  # fmt: skip
     lowered = _check(_conv_module(layer), 4, 4)
     allocs = [op for op in lowered.walk() if isinstance(op, memref.AllocOp)]
-    assert [a.memref.name_hint for a in allocs] == ["strided"]
+    assert [a.memref.name_hint for a in allocs] == ["strided", "panel"]
     assert any(isinstance(op, vector.FMAOp) for op in lowered.walk())
 
 

@@ -20,9 +20,9 @@ the later passes (tiling, unrolling, LRE) work on:
 Each output is still the same FMA chain, bias first, then (c, kh, kw) in order, so the
 register tile changes no bit; it gives 12 independent chains and reuses each loaded input
 vector for 4 filters (the single-accumulator nest was FMA-latency bound, ~6 GFLOP/s). A 1x1
-conv with no pad is a GEMM over the flattened image: it runs the same tile on views of x and
-y as N x C x 1 x (H*W), so 7x7 and 14x14 images still fill vectors (a strided one first
-copies the pixels it reads into a contiguous buffer).
+conv with no pad is a GEMM over the flattened image (`pointwise.py`: packed pixel panels, so
+7x7 and 14x14 images still fill vectors and the input streams from memory once; a strided one
+first copies the pixels it reads into a contiguous buffer).
 
 A conv with stride_w > 1 (ResNet's 7x7/2 stem) first splits the padded columns by phase
 (`column_phases`), so that consecutive outputs of a tap read consecutive elements of one
@@ -39,16 +39,8 @@ from patcc.dialects.nn import conv
 from patcc.dialects.nn.base import get_int, get_ints
 
 from .context import Index, Lowering, LoweringContext, buffer_shape
+from .pointwise import FILTER_TILE, VECTOR_TILE, lower_pointwise
 from .vector_cols import column_phases, vector_cols
-
-FILTER_TILE = 4
-"""Filters per register tile of the dense vector path: each loaded input vector feeds this
-many accumulators."""
-VECTOR_TILE = 3
-"""Output vectors per register tile: FILTER_TILE x VECTOR_TILE = 12 accumulators (FMA latency
-4-5 cycles x 2 FMAs per cycle needs >= 8-10 in flight), 3 loads + 4 broadcasts per 12 FMAs,
-and 16 AVX2 registers are enough for it."""
-
 
 def lower_conv2d(
     ctx: LoweringContext,
@@ -75,6 +67,9 @@ def lower_conv2d(
             x = _subsampled(ctx, x, (sh, sw), (oh_n, ow_n))
             sh = sw = 1
         _, c_n, h_n, w_n = buffer_shape(x)
+        if group == 1 and h_n * w_n >= vl:
+            lower_pointwise(ctx, op, x, w, b, y)
+            return
         x = ctx.view(x, (n_n, c_n, 1, h_n * w_n))
         y = ctx.view(y, (n_n, o_total, 1, oh_n * ow_n))
         oh_n, ow_n = 1, oh_n * ow_n
