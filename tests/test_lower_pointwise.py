@@ -4,12 +4,15 @@ tile (every output keeps its FMA chain: bias, then the channels in order)."""
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from xdsl.dialects import memref, vector
+from xdsl.dialects import memref, scf, vector
 
-from patcc.lowering.pointwise import VECTOR_TILE, panel_widths
+from patcc.lowering import pointwise
+from patcc.lowering.pointwise import VECTOR_TILE, panel_widths, panels_per_group
 from patcc.semantics import run_function
 from tests.test_lower_to_loops import ACTIVATIONS, _check, _conv_module, _lower
 
@@ -36,9 +39,21 @@ def pointwise_layers(draw: st.DrawFn) -> dict:
 
 
 @settings(max_examples=30, deadline=None)
-@given(layer=pointwise_layers())
-def test_pointwise_preserves_semantics(layer: dict) -> None:
-    _check(_conv_module(layer), layer["seed"], layer["vl"])
+@given(layer=pointwise_layers(), group=st.sampled_from([None, 1, 2, 3]))
+def test_pointwise_preserves_semantics(layer: dict, group: int | None) -> None:
+    """Also with panel groups forced (the real ones need weights of > 512 KB)."""
+    if group is None:
+        _check(_conv_module(layer), layer["seed"], layer["vl"])
+        return
+    with patch.object(pointwise, "panels_per_group", lambda *_: group):
+        _check(_conv_module(layer), layer["seed"], layer["vl"])
+
+
+def test_panels_per_group() -> None:
+    assert panels_per_group(64, 256, 8) == 1  # 64 KB of weights: one panel at a time
+    assert panels_per_group(1024, 256, 8) == 5  # 1 MB: 96 KB panels, 5 per 512 KB
+    assert panels_per_group(2048, 512, 8) == 2  # 4 MB: 192 KB panels
+    assert panels_per_group(512, 2048, 8) == 8  # 4 MB: 48 KB panels, at most 8
 
 
 @given(n_vec=st.integers(1, 200))
@@ -85,3 +100,29 @@ def test_same_bits_as_the_general_dense_tile() -> None:
     a, b = gemm["y0"], general["y0"]
     assert a.shape == (1, 6, 4, 9) and b.shape == (1, 6, 4, 10)
     assert np.array_equal(a, b[..., :9])
+
+
+def test_panel_group_packs_once_and_runs_every_panel_per_filter_tile() -> None:
+    """A 7x7 image in one group: one packing loop fills 3 panel slots (3, 2 and 2 vectors),
+    then each filter tile runs over all three; the same bits as one panel at a time."""
+    layer = _layer((7, 7), 5, 8, [0, 0, 0, 0])
+    x = np.random.default_rng(9).standard_normal((1, 5, 7, 7)).astype(np.float32)
+    single = run_function(_lower(_conv_module(layer), 8), {"x0": x})
+    with patch.object(pointwise, "panels_per_group", lambda *_: 3):
+        lowered = _check(_conv_module(layer), 9, 8, {"x0": x})
+    allocs = [op for op in lowered.walk() if isinstance(op, memref.AllocOp)]
+    assert [a.memref.type.get_shape() for a in allocs] == [(3, 5, 24)]
+    packs = [
+        op
+        for op in lowered.walk()
+        if isinstance(op, vector.StoreOp) and op.base is allocs[0].memref
+    ]
+    assert len(packs) == 3 + 2 + 2 and len({p.parent_op() for p in packs}) == 1
+    o_loop = next(
+        op
+        for op in lowered.walk()
+        if isinstance(op, scf.ForOp) and not op.iter_args and op.body.block.args[0].name_hint == "o"
+    )
+    inner = [op for op in o_loop.walk() if isinstance(op, scf.ForOp) and op.iter_args]
+    assert [len(loop.iter_args) for loop in inner] == [12, 8, 8]
+    assert np.array_equal(run_function(lowered, {"x0": x})["y0"], single["y0"])

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from xdsl.dialects import func, memref, vector
+from xdsl.dialects import func, memref, scf, vector
 from xdsl.dialects.builtin import (
     ArrayAttr,
     DictionaryAttr,
@@ -224,6 +224,19 @@ def test_conv2d_vectorised_with_overlapping_last_vector() -> None:
     assert not [op for op in ops if isinstance(op, memref.StoreOp) and op.memref is stores[0].base]
     fn = next(op for op in lowered.ops if isinstance(op, func.FuncOp))
     assert len(fn.function_type.inputs.data) == 2 and not fn.function_type.outputs.data
+
+
+def test_conv2d_row_of_3k_plus_1_vectors_ends_in_two_tiles_of_2() -> None:
+    """OW = 16 at V = 4: 4 vectors per row run as 2 + 2 (8 accumulators each for 4 filters),
+    not 3 + 1 (a tile of 4 FMA chains is latency bound)."""
+    layer = {
+        "c": 2, "o": 4, "group": 1, "k": (1, 3), "hw": (2, 16), "stride": (1, 1),
+        "dil": (1, 1), "pads": [0, 1, 0, 1], "bias": True, "act": None, "vl": 4, "seed": 6,
+    }  # fmt: skip
+    lowered = _check(_conv_module(layer), 6, 4)
+    reductions = [op for op in lowered.walk() if isinstance(op, scf.ForOp) and op.iter_args]
+    outer = [loop for loop in reductions if loop.body.block.args[0].name_hint == "c"]
+    assert [len(loop.iter_args) for loop in outer] == [8, 8]
 
 
 def test_strided_1x1_conv_gathers_then_runs_the_flat_tile() -> None:

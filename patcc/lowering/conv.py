@@ -14,7 +14,8 @@ the later passes (tiling, unrolling, LRE) work on:
                     x[v] = vector.load padded[n, c, oh*sh + kh*dh, ow0 + v*V + kw*dw]
                     acc[f][v] = fma(x[v], broadcast(w[o0 + f, c, kh, kw]), acc[f][v])
                 vector.store act(acc[f][v]), y[n, o0 + f, oh, ow0 + v*V]
-            (the last vector overlaps the one before it: `vector_cols`)
+            (the last vector overlaps the one before it: `vector_cols`; a row of 3k + 1
+             vectors ends in two tiles of 2: `pointwise.panel_widths`)
             for ow in 0 .. OW: scalar, the same sum, only when OW < V or stride_w > 1
 
 Each output is still the same FMA chain, bias first, then (c, kh, kw) in order, so the
@@ -39,8 +40,9 @@ from patcc.dialects.nn import conv
 from patcc.dialects.nn.base import get_int, get_ints
 
 from .context import Index, Lowering, LoweringContext, buffer_shape
-from .pointwise import FILTER_TILE, VECTOR_TILE, lower_pointwise
+from .pointwise import FILTER_TILE, VECTOR_TILE, lower_pointwise, panel_widths
 from .vector_cols import column_phases, vector_cols
+
 
 def lower_conv2d(
     ctx: LoweringContext,
@@ -143,8 +145,8 @@ def lower_conv2d(
         acc = ctx.reduce(ipg, [bias_of(o)], over_c, name="c")[0]
         ctx.store(ctx.apply_epilogue(op, acc), y, [n, o, oh, ow])
 
-    n_vec = cols.vector_ub // vl
-    blocked = n_vec - n_vec % VECTOR_TILE
+    full, rest_widths = panel_widths(cols.vector_ub // vl)
+    blocked = full * VECTOR_TILE
 
     def filters(n: Index, g: Index, o0: Index, count: int) -> None:
         """Output channels o0 .. o0 + count of group g, every row."""
@@ -156,9 +158,10 @@ def lower_conv2d(
                 vector_tile(n, g, os, oh, [cols.start(ctx, s) for s in starts])
 
             ctx.loop(blocked * vl, block, step=VECTOR_TILE * vl, name="ow")
-            rest = [cols.start(ctx, v * vl) for v in range(blocked, n_vec)]
-            if rest:
-                vector_tile(n, g, os, oh, rest)
+            v0 = blocked
+            for width in rest_widths:  # 2 + 2 rather than a latency-bound tile of 1
+                vector_tile(n, g, os, oh, [cols.start(ctx, v * vl) for v in range(v0, v0 + width)])
+                v0 += width
             for o in os:
                 ctx.loop(
                     ow_n,

@@ -3,10 +3,11 @@
 
 // A 1x1 conv (no pad, bias) + relu on a 1x3x2x10 input, 4 filters: a GEMM over the
 // flattened image of 20 pixels, 5 vectors of 4. The pixels run outermost in panels of one
-// register tile: each panel is first copied (packed) into a contiguous 3 x 12 buffer, then
-// every tile of 4 filters reads its vectors from there, with the weights broadcast from
-// the 4 x 3 view of w. The row's 5 vectors make a tile of 3 and a tile of 2; the bias is
-// the accumulators' initial value and the relu is fused into the stores.
+// register tile: each panel is first copied (packed) into a contiguous 3 x 12 buffer (slot 0;
+// panels go in groups only when the weights overflow L2), then every tile of 4 filters
+// reads its vectors from there, with the weights broadcast from the 4 x 3 view of w. The
+// row's 5 vectors make a tile of 3 and a tile of 2; the bias is the accumulators' initial
+// value and the relu is fused into the stores.
 
 builtin.module {
   func.func @layer(%x: tensor<1x3x2x10xf32> {nn.name = "input"}) -> (tensor<1x4x2x10xf32> {nn.name = "output"}) {
@@ -29,21 +30,21 @@ builtin.module {
 // CHECK:        %[[X:.*]] = memref.expand_shape {{.*}} : memref<60xf32> into memref<1x3x20xf32>
 // CHECK:        %[[Y:.*]] = memref.expand_shape {{.*}} : memref<80xf32> into memref<1x4x20xf32>
 // CHECK:        %[[W:.*]] = memref.expand_shape {{.*}} : memref<12xf32> into memref<4x3xf32>
-// CHECK-NEXT:   %panel = memref.alloc() : memref<3x12xf32>
+// CHECK-NEXT:   %panel = memref.alloc() : memref<1x3x12xf32>
 // CHECK-NEXT:   scf.for %[[PC:c[_0-9]*]] = %[[C0]] to %[[C3]] step %[[C1]] {
 // CHECK-NEXT:     %[[P0:.*]] = vector.load %[[X]][%[[C0]], %[[PC]], %[[C0]]] : memref<1x3x20xf32>, vector<4xf32>
-// CHECK-NEXT:     vector.store %[[P0]], %panel[%[[PC]], %[[C0]]] : memref<3x12xf32>, vector<4xf32>
+// CHECK-NEXT:     vector.store %[[P0]], %panel[%[[C0]], %[[PC]], %[[C0]]] : memref<1x3x12xf32>, vector<4xf32>
 // CHECK-NEXT:     %[[P1:.*]] = vector.load %[[X]][%[[C0]], %[[PC]], %[[C4]]] : memref<1x3x20xf32>, vector<4xf32>
-// CHECK-NEXT:     vector.store %[[P1]], %panel[%[[PC]], %[[C4]]] : memref<3x12xf32>, vector<4xf32>
+// CHECK-NEXT:     vector.store %[[P1]], %panel[%[[C0]], %[[PC]], %[[C4]]] : memref<1x3x12xf32>, vector<4xf32>
 // CHECK-NEXT:     %[[P2:.*]] = vector.load %[[X]][%[[C0]], %[[PC]], %[[C8]]] : memref<1x3x20xf32>, vector<4xf32>
-// CHECK-NEXT:     vector.store %[[P2]], %panel[%[[PC]], %[[C8]]] : memref<3x12xf32>, vector<4xf32>
+// CHECK-NEXT:     vector.store %[[P2]], %panel[%[[C0]], %[[PC]], %[[C8]]] : memref<1x3x12xf32>, vector<4xf32>
 // CHECK-NEXT:   }
 // CHECK-NEXT:   %[[B0:.*]] = memref.load %b[%[[C0]]]
 // CHECK-NEXT:   %[[I0:.*]] = vector.broadcast %[[B0]] {{.*}} : f32 to vector<4xf32>
 // CHECK:        %[[R0:[0-9]+]], {{.*}} = scf.for %[[C:c[_0-9]*]] = %[[C0]] to %[[C3]] step %[[C1]] iter_args(%[[A:.*]] = %[[I0]], %{{.*}} = %[[I0]], %{{.*}} = %[[I0]], {{.*}}) -> ({{.*}}) {
-// CHECK-NEXT:     %[[V0:.*]] = vector.load %panel[%[[C]], %[[C0]]] : memref<3x12xf32>, vector<4xf32>
-// CHECK-NEXT:     %[[V1:.*]] = vector.load %panel[%[[C]], %[[C4]]] : memref<3x12xf32>, vector<4xf32>
-// CHECK-NEXT:     %[[V2:.*]] = vector.load %panel[%[[C]], %[[C8]]] : memref<3x12xf32>, vector<4xf32>
+// CHECK-NEXT:     %[[V0:.*]] = vector.load %panel[%[[C0]], %[[C]], %[[C0]]] : memref<1x3x12xf32>, vector<4xf32>
+// CHECK-NEXT:     %[[V1:.*]] = vector.load %panel[%[[C0]], %[[C]], %[[C4]]] : memref<1x3x12xf32>, vector<4xf32>
+// CHECK-NEXT:     %[[V2:.*]] = vector.load %panel[%[[C0]], %[[C]], %[[C8]]] : memref<1x3x12xf32>, vector<4xf32>
 // CHECK-NEXT:     %[[WT:.*]] = memref.load %[[W]][%[[C0]], %[[C]]] : memref<4x3xf32>
 // CHECK-NEXT:     %[[WV:.*]] = vector.broadcast %[[WT]] : f32 to vector<4xf32>
 // CHECK-NEXT:     %[[F:.*]] = vector.fma %[[V0]], %[[WV]], %[[A]] : vector<4xf32>
@@ -55,9 +56,9 @@ builtin.module {
 // CHECK-COUNT-11: vector.store {{.*}}, %[[Y]]
 // CHECK-NEXT:   scf.for %[[PC2:c[_0-9]*]] = %[[C0]] to %[[C3]] step %[[C1]] {
 // CHECK-NEXT:     %[[Q0:.*]] = vector.load %[[X]][%[[C0]], %[[PC2]], %[[C12]]] : memref<1x3x20xf32>, vector<4xf32>
-// CHECK-NEXT:     vector.store %[[Q0]], %panel[%[[PC2]], %[[C0]]] : memref<3x12xf32>, vector<4xf32>
+// CHECK-NEXT:     vector.store %[[Q0]], %panel[%[[C0]], %[[PC2]], %[[C0]]] : memref<1x3x12xf32>, vector<4xf32>
 // CHECK-NEXT:     %[[Q1:.*]] = vector.load %[[X]][%[[C0]], %[[PC2]], %[[C16]]] : memref<1x3x20xf32>, vector<4xf32>
-// CHECK-NEXT:     vector.store %[[Q1]], %panel[%[[PC2]], %[[C4]]] : memref<3x12xf32>, vector<4xf32>
+// CHECK-NEXT:     vector.store %[[Q1]], %panel[%[[C0]], %[[PC2]], %[[C4]]] : memref<1x3x12xf32>, vector<4xf32>
 // CHECK-NEXT:   }
 // CHECK:        = scf.for %{{c[_0-9]*}} = %[[C0]] to %[[C3]] step %[[C1]] iter_args({{([^,]*, ){7}[^,]*}}) -> (
 // CHECK-COUNT-8: vector.fma
