@@ -9,11 +9,15 @@ from unittest.mock import patch
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from xdsl.dialects import memref, scf, vector
+from xdsl.dialects import func, memref, scf, vector
 
+from patcc.frontend import make_context
 from patcc.lowering import pointwise
-from patcc.lowering.pointwise import VECTOR_TILE, panel_widths, panels_per_group
+from patcc.lowering.pointwise import VECTOR_TILE, filter_block, panel_widths
+from patcc.passes.parallelize import ParallelizePass
 from patcc.semantics import run_function
+from patcc.targets.attrs import PARALLEL_ATTR
+from patcc.targets.layers import root_buffer
 from tests.test_lower_to_loops import ACTIVATIONS, _check, _conv_module, _lower
 
 
@@ -39,21 +43,20 @@ def pointwise_layers(draw: st.DrawFn) -> dict:
 
 
 @settings(max_examples=30, deadline=None)
-@given(layer=pointwise_layers(), group=st.sampled_from([None, 1, 2, 3]))
-def test_pointwise_preserves_semantics(layer: dict, group: int | None) -> None:
-    """Also with panel groups forced (the real ones need weights of > 512 KB)."""
-    if group is None:
-        _check(_conv_module(layer), layer["seed"], layer["vl"])
-        return
-    with patch.object(pointwise, "panels_per_group", lambda *_: group):
+@given(layer=pointwise_layers(), small_blocks=st.booleans())
+def test_pointwise_preserves_semantics(layer: dict, small_blocks: bool) -> None:
+    """Also with blocks of 4 filters forced (the real ones need C >= 16K)."""
+    block_bytes = 1 if small_blocks else pointwise.WEIGHT_BLOCK_BYTES
+    with patch.object(pointwise, "WEIGHT_BLOCK_BYTES", block_bytes):
         _check(_conv_module(layer), layer["seed"], layer["vl"])
 
 
-def test_panels_per_group() -> None:
-    assert panels_per_group(64, 256, 8) == 1  # 64 KB of weights: one panel at a time
-    assert panels_per_group(1024, 256, 8) == 5  # 1 MB: 96 KB panels, 5 per 512 KB
-    assert panels_per_group(2048, 512, 8) == 2  # 4 MB: 192 KB panels
-    assert panels_per_group(512, 2048, 8) == 8  # 4 MB: 48 KB panels, at most 8
+def test_filter_block() -> None:
+    assert filter_block(256, 64) == 256  # 64 KB of weights: one block
+    assert filter_block(256, 1024) == 64  # 256 KB blocks of 1 MB
+    assert filter_block(512, 2048) == 32
+    assert filter_block(10, 8) == 8  # the 2 filters after the full tiles run apart
+    assert filter_block(3, 8) == 4  # no full tile: no block loop at all
 
 
 @given(n_vec=st.integers(1, 200))
@@ -85,7 +88,7 @@ def test_7x7_image_runs_tiles_of_3_2_2_vectors_over_packed_panels() -> None:
     panel = next(op for op in ops if isinstance(op, memref.AllocOp)).memref
     assert panel.name_hint == "panel"
     fma_inputs = {f.lhs.owner for f in fmas}
-    assert fma_inputs and all(ld in loads and ld.base is panel for ld in fma_inputs)
+    assert fma_inputs and all(ld in loads and root_buffer(ld.base) is panel for ld in fma_inputs)
     stores = [op for op in ops if isinstance(op, vector.StoreOp) and op.base is not panel]
     starts = sorted({int(s.indices[-1].owner.value.value.data) for s in stores})
     assert starts == [0, 8, 16, 24, 32, 40, 41]
@@ -102,27 +105,36 @@ def test_same_bits_as_the_general_dense_tile() -> None:
     assert np.array_equal(a, b[..., :9])
 
 
-def test_panel_group_packs_once_and_runs_every_panel_per_filter_tile() -> None:
-    """A 7x7 image in one group: one packing loop fills 3 panel slots (3, 2 and 2 vectors),
-    then each filter tile runs over all three; the same bits as one panel at a time."""
+def test_filter_blocks_run_over_every_panel_and_keep_the_bits() -> None:
+    """8 filters in blocks of 4 over a 7x7 image (panels of 3, 2 and 2 vectors, packed
+    once): each block's tiles run over all three panels; the same bits as one block."""
     layer = _layer((7, 7), 5, 8, [0, 0, 0, 0])
     x = np.random.default_rng(9).standard_normal((1, 5, 7, 7)).astype(np.float32)
     single = run_function(_lower(_conv_module(layer), 8), {"x0": x})
-    with patch.object(pointwise, "panels_per_group", lambda *_: 3):
+    with patch.object(pointwise, "WEIGHT_BLOCK_BYTES", 1):
         lowered = _check(_conv_module(layer), 9, 8, {"x0": x})
     allocs = [op for op in lowered.walk() if isinstance(op, memref.AllocOp)]
     assert [a.memref.type.get_shape() for a in allocs] == [(3, 5, 24)]
-    packs = [
-        op
-        for op in lowered.walk()
-        if isinstance(op, vector.StoreOp) and op.base is allocs[0].memref
-    ]
-    assert len(packs) == 3 + 2 + 2 and len({p.parent_op() for p in packs}) == 1
-    o_loop = next(
-        op
-        for op in lowered.walk()
-        if isinstance(op, scf.ForOp) and not op.iter_args and op.body.block.args[0].name_hint == "o"
-    )
-    inner = [op for op in o_loop.walk() if isinstance(op, scf.ForOp) and op.iter_args]
+    loops = [op for op in lowered.walk() if isinstance(op, scf.ForOp)]
+    block = next(loop for loop in loops if loop.body.block.args[0].name_hint == "ob")
+    inner = [op for op in block.walk() if isinstance(op, scf.ForOp) and op.iter_args]
     assert [len(loop.iter_args) for loop in inner] == [12, 8, 8]
     assert np.array_equal(run_function(lowered, {"x0": x})["y0"], single["y0"])
+
+
+def test_parallel_regions_are_per_layer_not_per_panel() -> None:
+    """parallelize marks the packing loop and the filter-block loop (with one block: the
+    panel loop, and the filters of each static panel), never a loop inside the panels (an
+    OpenMP region per panel costs ~0.3 us even on 1 thread)."""
+    for block_bytes, want in ((1, ["t", "c", "ob"]), (1 << 20, ["t", "c", "p", "o", "o"])):
+        layer = _layer((10, 10), 3, 8, [0, 0, 0, 0])  # 25 vectors of 4: panels 7 x 3, 2, 2
+        with patch.object(pointwise, "WEIGHT_BLOCK_BYTES", block_bytes):
+            lowered = _lower(_conv_module(layer), 4)
+        ParallelizePass(threads=2).apply(make_context(), lowered)
+        marked = [
+            op
+            for op in lowered.walk()
+            if isinstance(op, scf.ForOp) and PARALLEL_ATTR in op.attributes
+        ]
+        assert [loop.body.block.args[0].name_hint for loop in marked] == want
+        assert all(isinstance(loop.parent_op(), func.FuncOp) for loop in marked)

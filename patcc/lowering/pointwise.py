@@ -2,36 +2,37 @@
 
 The general dense tile (`conv.py`) runs the filter tiles outermost, so every tile of 4
 filters streams the whole [C x HW] input (3.2 MB at 56x56x256) from L3, its rows HW*4 bytes
-apart (at 56x56 those rows fall on a quarter of the L1 sets). Here the pixels run outermost
-in panels of one register tile's width, and each panel is first copied into a contiguous
-[C x width] buffer (the GEMM's packed B panel, <= 24 KB at C = 256): every filter tile then
-reads it sequentially from L1 (L2 for C > 256), and the input is read from memory once:
+apart (at 56x56 those rows fall on a quarter of the L1 sets). Here the input is first packed
+into panels, one per register tile of pixels, each a contiguous [C x 3V] block (the GEMM's
+packed B; <= 24 KB at C = 256), and the filters run in blocks whose weights stay in L2:
 
-    for p0 in pixel panels (3 vectors; the row's last vectors overlap, as in `vector_cols`):
-        panel[0, c, :] = x[n, c, p0 : p0 + width]                    # pack, once per panel
-        for o0 in 0 .. O step 4:
-            acc[f][v] = broadcast(bias[o0 + f])                       # 12 accumulators
-            for c:
-                acc[f][v] = fma(panel[0, c, v*V : (v+1)*V], broadcast(w[o0 + f, c]), acc[f][v])
-            y[n, o0 + f, p0 + v*V] = act(acc[f][v])
+    packed[t, c, :] = x[n, c, 24t : 24t + 24]             # pixel panels of 3 vectors (V = 8)
+    for o0 in 0 .. O step OB:                              # OB x C weights <= 256 KB
+        for t in panels:
+            for o in o0 .. o0 + OB step 4:                 # the panel stays in L1 (C <= 256)
+                acc[f][v] = broadcast(bias[o + f])         # 12 accumulators
+                for c:
+                    acc[f][v] = fma(packed[t, c, 8v : 8v + 8], broadcast(w[o + f, c]), acc[f][v])
+                y[n, o + f, 24t + 8v] = act(acc[f][v])
 
-When the weights overflow L2 (O x C x 4 bytes > 512 KB: the 7x7 and 14x14 stages), each
-panel would stream them from L3; then a group of panels (packed side by side, <= 512 KB) shares
-one pass: for each filter tile, every panel of the group in turn, so a tile's weights come from
-L3 once per group. A 7x7 image (7 vectors: tiles of 3, 2 and 2) is one group.
+The row's last vectors overlap (as in `vector_cols`), and a row of 3k + 1 vectors ends in two
+panels of 2 vectors (8 FMA chains) rather than one of 1 (4 chains: FMA-latency bound); those
+last panels are static code after the loop over the others. Both the packing loop and the
+filter-block loop (the panel loop when there is one block) write disjoint memory per
+iteration, so `parallelize` marks them, one OpenMP region each per layer: a region per
+panel costs ~0.3 us even on 1 thread, 20 % of a 56x56 64->64 conv.
 
 Every output is still the same FMA chain (bias first, then c in order), so the results are
-bit-identical to the general tile. A row of 3k + 1 vectors ends in two tiles of 2 vectors
-(8 chains) instead of one of 1 (4 chains: FMA-latency bound).
+bit-identical to the general tile.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from xdsl.ir import Operation, SSAValue
 
-from .context import Index, LoweringContext, buffer_shape, constant_index
+from .context import Index, LoweringContext, buffer_shape
 from .vector_cols import vector_cols
 
 FILTER_TILE = 4
@@ -41,12 +42,9 @@ VECTOR_TILE = 3
 broadcasts per 12 FMAs, within the 16 AVX2 registers."""
 
 
-WEIGHT_L2_BYTES = 512 * 1024
-"""Weights up to this size stay in the 1 MB L2 while the panels pass by."""
-PANEL_GROUP_BYTES = 512 * 1024
-"""The packed panels of one group (read from L2 by every filter tile) stay under this."""
-MAX_GROUP = 8
-"""At most this many panels per group (each adds one register tile's code to the loop)."""
+WEIGHT_BLOCK_BYTES = 256 * 1024
+"""A block of filters' weights (OB x C floats) stays under this, in the 1 MB L2 beside the
+panels streaming past, however large O x C is (4 MB in ResNet-50's last stage)."""
 
 
 def panel_widths(n_vec: int) -> tuple[int, list[int]]:
@@ -59,13 +57,19 @@ def panel_widths(n_vec: int) -> tuple[int, list[int]]:
     return full, [rest] if rest else []
 
 
-def panels_per_group(c_n: int, o_n: int, vl: int) -> int:
-    """How many panels share one pass over the filters. One, unless the weights overflow L2
-    (then each panel would stream them from L3): then as many as fit PANEL_GROUP_BYTES, so
-    each filter tile's weights come from L3 once per group and from L1 for the others."""
-    if o_n * c_n * 4 <= WEIGHT_L2_BYTES:
-        return 1
-    return max(1, min(MAX_GROUP, PANEL_GROUP_BYTES // (c_n * VECTOR_TILE * vl * 4)))
+def filter_block(o_n: int, c_n: int) -> int:
+    """Filters per block (OB): the largest multiple of FILTER_TILE that divides O's full
+    tiles and keeps OB x C weights within WEIGHT_BLOCK_BYTES (at least one tile)."""
+    tiled = o_n - o_n % FILTER_TILE
+    limit = max(FILTER_TILE, WEIGHT_BLOCK_BYTES // (4 * c_n))
+    return max(
+        (
+            ob
+            for ob in range(FILTER_TILE, tiled + 1, FILTER_TILE)
+            if tiled % ob == 0 and ob <= limit
+        ),
+        default=FILTER_TILE,
+    )
 
 
 def lower_pointwise(
@@ -79,27 +83,34 @@ def lower_pointwise(
     """x: N x C x H x W, w: O x C x 1 x 1, y: N x O x H x W with H*W >= the vector length."""
     n_n, c_n, h_n, w_n = buffer_shape(x)
     o_n = buffer_shape(w)[0]
-    hw = h_n * w_n
     vl = ctx.vector_length
-    xf = ctx.view(x, (n_n, c_n, hw))
-    yf = ctx.view(y, (n_n, o_n, hw))
+    xf = ctx.view(x, (n_n, c_n, h_n * w_n))
+    yf = ctx.view(y, (n_n, o_n, h_n * w_n))
     wf = ctx.view(w, (o_n, c_n))
-    cols = vector_cols(hw, vl, True)
-    full, rest = panel_widths(cols.vector_ub // vl)
-    group = panels_per_group(c_n, o_n, vl)
-    # the full panels in scf.for groups of `group`; the others (static) form the last group
-    looped = 0 if full + len(rest) <= group else full - full % group
-    tail = [VECTOR_TILE] * (full - looped) + rest
-    slots = max(group if looped else 0, len(tail))
-    widest = VECTOR_TILE if full else max(rest)
-    panel = ctx.alloc((slots, c_n, widest * vl), name="panel")
+    cols = vector_cols(h_n * w_n, vl, True)
+    looped, tail = panel_widths(cols.vector_ub // vl)
+    if not tail and cols.last is not None:  # the clamped last vector: static code
+        looped, tail = looped - 1, [VECTOR_TILE]
+    step = VECTOR_TILE * vl  # pixels per looped panel
+    width = (VECTOR_TILE if looped else max(tail)) * vl  # floats per panel row
+    n_panels = looped + len(tail)
+    packed = ctx.alloc((n_panels, c_n, width), name="panel")
+    flat = ctx.view(packed, (n_panels * c_n * width,))
+    # the static panels: (slot, vector starts), after the looped ones
+    statics: list[tuple[int, list[Index]]] = []
+    v0 = looped * VECTOR_TILE
+    for k, count in enumerate(tail):
+        statics.append((looped + k, [cols.start(ctx, (v0 + v) * vl) for v in range(count)]))
+        v0 += count
 
-    def micro(n: Index, os: Sequence[Index], slot: int, starts: Sequence[Index]) -> None:
-        """len(os) filters x len(starts) vectors over all channels, from panel `slot`."""
+    def micro(n: Index, os: Sequence[Index], base: Index, starts: Sequence[Index]) -> None:
+        """len(os) filters x len(starts) vectors over all channels, from the panel at
+        flat offset `base`."""
         bias = [ctx.broadcast(ctx.load(b, [o]) if b is not None else ctx.f32(0.0)) for o in os]
 
         def over_c(c: Index, carried: list[SSAValue]) -> list[SSAValue]:
-            xs = [ctx.vload(panel, [slot, c, v * vl]) for v in range(len(starts))]
+            row = ctx.lin(0, (width, c), (1, base))
+            xs = [ctx.vload(flat, [ctx.lin(v * vl, (1, row))]) for v in range(len(starts))]
             out = list(carried)
             for i, o in enumerate(os):
                 wt = ctx.broadcast(ctx.load(wf, [o, c]))
@@ -112,46 +123,62 @@ def lower_pointwise(
             for v, start in enumerate(starts):
                 ctx.vstore(ctx.apply_epilogue(op, accs[i * len(starts) + v]), yf, [n, o, start])
 
-    def run_group(n: Index, tiles: Sequence[tuple[Index, int]]) -> None:
-        """Pack the panels (pixel start, width in vectors) into slots 0, 1, ..., then every
-        filter tile over each of them in turn."""
-        starts = [
-            [cols.start(ctx, constant_index(ctx.lin(v * vl, (1, p0)))) for v in range(width)]
-            for p0, width in tiles
-        ]
+    def pack(n: Index) -> None:
+        def looped_panel(t: Index) -> None:
+            def row(c: Index) -> None:
+                for v in range(VECTOR_TILE):
+                    xv = ctx.vload(xf, [n, c, ctx.lin(v * vl, (step, t))])
+                    ctx.vstore(xv, packed, [t, c, v * vl])
 
-        def pack(c: Index) -> None:
-            for slot, vectors in enumerate(starts):
-                for v, start in enumerate(vectors):
-                    ctx.vstore(ctx.vload(xf, [n, c, start]), panel, [slot, c, v * vl])
+            ctx.loop(c_n, row, name="c")
 
-        ctx.loop(c_n, pack, name="c")
+        ctx.loop(looped, looped_panel, name="t")
 
-        def filters(os: Sequence[Index]) -> None:
-            for slot, vectors in enumerate(starts):
-                micro(n, os, slot, vectors)
+        def static_rows(c: Index) -> None:
+            for slot, starts in statics:
+                for v, start in enumerate(starts):
+                    ctx.vstore(ctx.vload(xf, [n, c, start]), packed, [slot, c, v * vl])
 
-        tiled = o_n - o_n % FILTER_TILE
-        ctx.loop(
-            tiled,
-            lambda o0: filters([ctx.lin(f, (1, o0)) for f in range(FILTER_TILE)]),
-            step=FILTER_TILE,
-            name="o",
-        )
-        ctx.loop(o_n, lambda o: filters([o]), lb=tiled, name="o")
+        if statics:
+            ctx.loop(c_n, static_rows, name="c")
+
+    def panels(n: Index, tile_filters: Callable[[Index, Index, Sequence[Index]], None]) -> None:
+        """tile_filters(panel base, vector starts) over every panel: the looped ones (the
+        loop index is the first pixel), then the static ones."""
+
+        def looped_panel(p: Index) -> None:
+            starts = [ctx.lin(v * vl, (1, p)) for v in range(VECTOR_TILE)]
+            tile_filters(n, ctx.lin(0, (c_n, p)), starts)
+
+        ctx.loop(looped * step, looped_panel, step=step, name="p")
+        for slot, starts in statics:
+            tile_filters(n, slot * c_n * width, starts)
+
+    tiled = o_n - o_n % FILTER_TILE
+    ob = filter_block(o_n, c_n)
+
+    def block(n: Index, o0: Index) -> None:
+        def tile_filters(n: Index, base: Index, starts: Sequence[Index]) -> None:
+            ctx.loop(
+                ob,
+                lambda oi: micro(
+                    n, [ctx.lin(f, (1, o0), (1, oi)) for f in range(FILTER_TILE)], base, starts
+                ),
+                step=FILTER_TILE,
+                name="o",
+            )
+
+        panels(n, tile_filters)
 
     def image(n: Index) -> None:
-        step = VECTOR_TILE * vl
-
-        def looped_group(g0: Index) -> None:
-            run_group(n, [(ctx.lin(k * step, (1, g0)), VECTOR_TILE) for k in range(group)])
-
-        ctx.loop(looped * step, looped_group, step=group * step, name="p")
-        p0, tiles = looped * step, []
-        for width in tail:
-            tiles.append((p0, width))
-            p0 += width * vl
-        if tiles:
-            run_group(n, tiles)
+        pack(n)
+        ctx.loop(tiled, lambda o0: block(n, o0), step=ob, name="ob")
+        if tiled < o_n:  # the last O % 4 filters, one at a time
+            panels(
+                n,
+                lambda n, base, starts: ctx.loop(
+                    o_n, lambda o: micro(n, [o], base, starts), lb=tiled, name="o"
+                ),
+            )
 
     ctx.loop(n_n, image, name="n")
