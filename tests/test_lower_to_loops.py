@@ -196,8 +196,9 @@ def test_conv2d_preserves_semantics(layer: dict) -> None:
     names = _names(lowered)
     assert not any(n.startswith("nn.") for n in names)
     if layer["act"] is not None:  # fused: no second loop nest over the result
-        # the input's copies: border, gather, phases, the 1x1 GEMM's packed panel
-        inputs = ("padded", "strided", "phases", "panel")
+        # the input's copies (border, gather, phases, the 1x1 GEMM's packed panel) and the
+        # wide rows of a narrow image (the activation applied before the crop)
+        inputs = ("padded", "strided", "phases", "panel", "wide")
         assert "memref.alloc" not in names or all(
             any(k in (op.results[0].name_hint or "") for k in inputs)
             for op in lowered.walk()
@@ -237,6 +238,25 @@ def test_conv2d_row_of_3k_plus_1_vectors_ends_in_two_tiles_of_2() -> None:
     reductions = [op for op in lowered.walk() if isinstance(op, scf.ForOp) and op.iter_args]
     outer = [loop for loop in reductions if loop.body.block.args[0].name_hint == "c"]
     assert [len(loop.iter_args) for loop in outer] == [8, 8]
+
+
+def test_conv2d_rows_narrower_than_a_vector_run_over_the_flat_padded_image() -> None:
+    """A 3x3 conv (pad 1) on a 5x5 image at V = 8: each tap is a constant shift of the
+    flattened padded image (pitch 7), so the 33 wide outputs (5 rows of 7, the last cut to
+    5) run in vectors; the 2 border columns of each row are dropped when cropping into y. No
+    scalar FMA chain (arith.mulf) is left."""
+    layer = {
+        "c": 3, "o": 5, "group": 1, "k": (3, 3), "hw": (5, 5), "stride": (1, 1),
+        "dil": (1, 1), "pads": [1, 1, 1, 1], "bias": True, "act": "relu", "vl": 8, "seed": 8,
+    }  # fmt: skip
+    lowered = _check(_conv_module(layer), 8, 8)
+    allocs = [op for op in lowered.walk() if isinstance(op, memref.AllocOp)]
+    assert [(a.memref.name_hint, a.memref.type.get_shape()) for a in allocs] == [
+        ("padded", (1, 3, 7, 7)),
+        ("wide", (1, 5, 1, 33)),
+    ]
+    names = _names(lowered)
+    assert "vector.fma" in names and "arith.mulf" not in names
 
 
 def test_strided_1x1_conv_gathers_then_runs_the_flat_tile() -> None:

@@ -76,6 +76,17 @@ def lower_conv2d(
         y = ctx.view(y, (n_n, o_total, 1, oh_n * ow_n))
         oh_n, ow_n = 1, oh_n * ow_n
     xp = ctx.padded(x, pads, 0.0)
+    # rows narrower than a vector (7x7 images): run over the flattened padded image instead
+    out, pitch = y, 0
+    row_coef, col_kh = dh, 0  # input row = oh*sh + kh*row_coef, column += kh*col_kh
+    if vl > 1 and (sh, sw) == (1, 1) and ow_n < vl:
+        _, c_all, hp, wp = buffer_shape(xp)
+        span = (oh_n - 1) * wp + ow_n
+        if span >= vl:
+            xp = ctx.view(xp, (n_n, c_all, 1, hp * wp))
+            y, pitch = ctx.alloc((n_n, o_total, 1, span), name="wide"), wp
+            row_coef, col_kh = 0, dh * wp
+            oh_n, ow_n = 1, span
     # stride_w > 1: the columns split by phase, so each tap reads consecutive elements
     xd = column_phases(ctx, xp, sw) if sw > 1 and vl > 1 and ow_n >= vl else None
     cols = vector_cols(ow_n, vl, sw == 1 or xd is not None)
@@ -93,7 +104,7 @@ def lower_conv2d(
             c = ctx.lin(0, (ipg, g), (1, ci))
 
             def over_kh(kh: Index, carried: list[SSAValue]) -> list[SSAValue]:
-                ih = ctx.lin(0, (sh, oh), (dh, kh))
+                ih = ctx.lin(0, (sh, oh), (row_coef, kh))
 
                 def over_kw(kw: Index, carried: list[SSAValue]) -> list[SSAValue]:
                     if xd is not None:  # column ow*sw + kw*dw = (ow + q)*sw + r
@@ -102,7 +113,8 @@ def lower_conv2d(
                         xs = [ctx.vload(xd, [n, c, ih, r, ctx.lin(q, (1, ow))]) for ow in ows]
                     else:
                         xs = [
-                            ctx.vload(xp, [n, c, ih, ctx.lin(0, (1, ow), (dw, kw))]) for ow in ows
+                            ctx.vload(xp, [n, c, ih, ctx.lin(0, (1, ow), (dw, kw), (col_kh, kh))])
+                            for ow in ows
                         ]
                     out = list(carried)
                     for i, o in enumerate(os):
@@ -131,10 +143,10 @@ def lower_conv2d(
             c = ctx.lin(0, (ipg, g), (1, ci))
 
             def over_kh(kh: Index, carried: list[SSAValue]) -> list[SSAValue]:
-                ih = ctx.lin(0, (sh, oh), (dh, kh))
+                ih = ctx.lin(0, (sh, oh), (row_coef, kh))
 
                 def over_kw(kw: Index, carried: list[SSAValue]) -> list[SSAValue]:
-                    iw = ctx.lin(0, (sw, ow), (dw, kw))
+                    iw = ctx.lin(0, (sw, ow), (dw, kw), (col_kh, kh))
                     wt = ctx.load(w, [o, ci, kh, kw])
                     return [ctx.fma(ctx.load(xp, [n, c, ih, iw]), wt, carried[0])]
 
@@ -180,6 +192,14 @@ def lower_conv2d(
         ctx.loop(opg, lambda o0: filters(n, g, o0, 1), lb=tiled, name="o")
 
     ctx.nest((n_n, group), body, names=("n", "g"))
+    if pitch:  # the valid columns of the wide rows (the activation is already applied)
+        _, _, out_h, out_w = buffer_shape(out)
+
+        def crop(ivs: list[Index]) -> None:
+            n, o, oh, ow = ivs
+            ctx.store(ctx.load(y, [n, o, 0, ctx.lin(0, (pitch, oh), (1, ow))]), out, ivs)
+
+        ctx.nest((n_n, o_total, out_h, out_w), crop, names=("n", "o", "oh", "ow"))
 
 
 def _subsampled(
