@@ -106,6 +106,12 @@ def _names(module: ModuleOp) -> list[str]:
     return [op.name for op in module.walk()]
 
 
+def _buffers(module: ModuleOp) -> list[tuple[str | None, tuple[int, ...]]]:
+    """(name, shape) of every memref.alloc, in order."""
+    allocs = [op for op in module.walk() if isinstance(op, memref.AllocOp)]
+    return [(a.memref.name_hint, a.memref.type.get_shape()) for a in allocs]
+
+
 def _const(ops: list[Operation], array: np.ndarray) -> SSAValue:
     c = constant_op(np.asarray(array, dtype=np.float32))
     ops.append(c)
@@ -250,11 +256,7 @@ def test_conv2d_rows_narrower_than_a_vector_run_over_the_flat_padded_image() -> 
         "dil": (1, 1), "pads": [1, 1, 1, 1], "bias": True, "act": "relu", "vl": 8, "seed": 8,
     }  # fmt: skip
     lowered = _check(_conv_module(layer), 8, 8)
-    allocs = [op for op in lowered.walk() if isinstance(op, memref.AllocOp)]
-    assert [(a.memref.name_hint, a.memref.type.get_shape()) for a in allocs] == [
-        ("padded", (1, 3, 7, 7)),
-        ("wide", (1, 5, 1, 33)),
-    ]
+    assert _buffers(lowered) == [("padded", (1, 3, 7, 7)), ("wide", (1, 5, 1, 33))]
     names = _names(lowered)
     assert "vector.fma" in names and "arith.mulf" not in names
 
@@ -268,8 +270,7 @@ def test_strided_1x1_conv_gathers_then_runs_the_flat_tile() -> None:
         "dil": (1, 1), "pads": [0, 0, 0, 0], "bias": True, "act": "relu", "vl": 4, "seed": 4,
     }  # fmt: skip
     lowered = _check(_conv_module(layer), 4, 4)
-    allocs = [op for op in lowered.walk() if isinstance(op, memref.AllocOp)]
-    assert [a.memref.name_hint for a in allocs] == ["strided", "panel"]
+    assert [name for name, _ in _buffers(lowered)] == ["strided", "panel"]
     assert any(isinstance(op, vector.FMAOp) for op in lowered.walk())
 
 
