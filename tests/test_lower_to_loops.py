@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from xdsl.dialects import func, memref, vector
+from xdsl.dialects import func, memref, scf, vector
 from xdsl.dialects.builtin import (
     ArrayAttr,
     DictionaryAttr,
@@ -106,6 +106,12 @@ def _names(module: ModuleOp) -> list[str]:
     return [op.name for op in module.walk()]
 
 
+def _buffers(module: ModuleOp) -> list[tuple[str | None, tuple[int, ...]]]:
+    """(name, shape) of every memref.alloc, in order."""
+    allocs = [op for op in module.walk() if isinstance(op, memref.AllocOp)]
+    return [(a.memref.name_hint, a.memref.type.get_shape()) for a in allocs]
+
+
 def _const(ops: list[Operation], array: np.ndarray) -> SSAValue:
     c = constant_op(np.asarray(array, dtype=np.float32))
     ops.append(c)
@@ -196,7 +202,9 @@ def test_conv2d_preserves_semantics(layer: dict) -> None:
     names = _names(lowered)
     assert not any(n.startswith("nn.") for n in names)
     if layer["act"] is not None:  # fused: no second loop nest over the result
-        inputs = ("padded", "strided", "phases")  # the input's copies: border, gather, phases
+        # the input's copies (border, gather, phases, the 1x1 GEMM's packed panel) and the
+        # wide rows of a narrow image (the activation applied before the crop)
+        inputs = ("padded", "strided", "phases", "panel", "wide")
         assert "memref.alloc" not in names or all(
             any(k in (op.results[0].name_hint or "") for k in inputs)
             for op in lowered.walk()
@@ -225,16 +233,44 @@ def test_conv2d_vectorised_with_overlapping_last_vector() -> None:
     assert len(fn.function_type.inputs.data) == 2 and not fn.function_type.outputs.data
 
 
+def test_conv2d_row_of_3k_plus_1_vectors_ends_in_two_tiles_of_2() -> None:
+    """OW = 16 at V = 4: 4 vectors per row run as 2 + 2 (8 accumulators each for 4 filters),
+    not 3 + 1 (a tile of 4 FMA chains is latency bound)."""
+    layer = {
+        "c": 2, "o": 4, "group": 1, "k": (1, 3), "hw": (2, 16), "stride": (1, 1),
+        "dil": (1, 1), "pads": [0, 1, 0, 1], "bias": True, "act": None, "vl": 4, "seed": 6,
+    }  # fmt: skip
+    lowered = _check(_conv_module(layer), 6, 4)
+    reductions = [op for op in lowered.walk() if isinstance(op, scf.ForOp) and op.iter_args]
+    outer = [loop for loop in reductions if loop.body.block.args[0].name_hint == "c"]
+    assert [len(loop.iter_args) for loop in outer] == [8, 8]
+
+
+def test_conv2d_rows_narrower_than_a_vector_run_over_the_flat_padded_image() -> None:
+    """A 3x3 conv (pad 1) on a 5x5 image at V = 8: each tap is a constant shift of the
+    flattened padded image (pitch 7), so the 33 wide outputs (5 rows of 7, the last cut to
+    5) run in vectors; the 2 border columns of each row are dropped when cropping into y. No
+    scalar FMA chain (arith.mulf) is left."""
+    layer = {
+        "c": 3, "o": 5, "group": 1, "k": (3, 3), "hw": (5, 5), "stride": (1, 1),
+        "dil": (1, 1), "pads": [1, 1, 1, 1], "bias": True, "act": "relu", "vl": 8, "seed": 8,
+    }  # fmt: skip
+    lowered = _check(_conv_module(layer), 8, 8)
+    assert _buffers(lowered) == [("padded", (1, 3, 7, 7)), ("wide", (1, 5, 1, 33))]
+    names = _names(lowered)
+    assert "vector.fma" in names and "arith.mulf" not in names
+
+
 def test_strided_1x1_conv_gathers_then_runs_the_flat_tile() -> None:
     """A 1x1 conv with stride 2 (a ResNet shortcut): the pixels it reads are copied into a
-    contiguous buffer, then the flattened image (5 x 5 = 25 outputs) runs in vectors."""
+    contiguous buffer, then the flattened image (5 x 5 = 25 outputs) runs in vectors through
+    the packed panels of the 1x1 GEMM."""
     layer = {
         "c": 3, "o": 6, "group": 1, "k": (1, 1), "hw": (9, 10), "stride": (2, 2),
         "dil": (1, 1), "pads": [0, 0, 0, 0], "bias": True, "act": "relu", "vl": 4, "seed": 4,
     }  # fmt: skip
     lowered = _check(_conv_module(layer), 4, 4)
-    allocs = [op for op in lowered.walk() if isinstance(op, memref.AllocOp)]
-    assert [a.memref.name_hint for a in allocs] == ["strided"]
+    assert [name for name, _ in _buffers(lowered)] == ["strided", "panel"]
     assert any(isinstance(op, vector.FMAOp) for op in lowered.walk())
 
 

@@ -14,15 +14,16 @@ the later passes (tiling, unrolling, LRE) work on:
                     x[v] = vector.load padded[n, c, oh*sh + kh*dh, ow0 + v*V + kw*dw]
                     acc[f][v] = fma(x[v], broadcast(w[o0 + f, c, kh, kw]), acc[f][v])
                 vector.store act(acc[f][v]), y[n, o0 + f, oh, ow0 + v*V]
-            (the last vector overlaps the one before it: `vector_cols`)
+            (the last vector overlaps the one before it: `vector_cols`; a row of 3k + 1
+             vectors ends in two tiles of 2: `pointwise.panel_widths`)
             for ow in 0 .. OW: scalar, the same sum, only when OW < V or stride_w > 1
 
 Each output is still the same FMA chain, bias first, then (c, kh, kw) in order, so the
 register tile changes no bit; it gives 12 independent chains and reuses each loaded input
 vector for 4 filters (the single-accumulator nest was FMA-latency bound, ~6 GFLOP/s). A 1x1
-conv with no pad is a GEMM over the flattened image: it runs the same tile on views of x and
-y as N x C x 1 x (H*W), so 7x7 and 14x14 images still fill vectors (a strided one first
-copies the pixels it reads into a contiguous buffer).
+conv with no pad is a GEMM over the flattened image (`pointwise.py`: packed pixel panels, so
+7x7 and 14x14 images still fill vectors and the input streams from memory once; a strided one
+first copies the pixels it reads into a contiguous buffer).
 
 A conv with stride_w > 1 (ResNet's 7x7/2 stem) first splits the padded columns by phase
 (`column_phases`), so that consecutive outputs of a tap read consecutive elements of one
@@ -39,15 +40,8 @@ from patcc.dialects.nn import conv
 from patcc.dialects.nn.base import get_int, get_ints
 
 from .context import Index, Lowering, LoweringContext, buffer_shape
+from .pointwise import FILTER_TILE, VECTOR_TILE, lower_pointwise, panel_widths
 from .vector_cols import column_phases, vector_cols
-
-FILTER_TILE = 4
-"""Filters per register tile of the dense vector path: each loaded input vector feeds this
-many accumulators."""
-VECTOR_TILE = 3
-"""Output vectors per register tile: FILTER_TILE x VECTOR_TILE = 12 accumulators (FMA latency
-4-5 cycles x 2 FMAs per cycle needs >= 8-10 in flight), 3 loads + 4 broadcasts per 12 FMAs,
-and 16 AVX2 registers are enough for it."""
 
 
 def lower_conv2d(
@@ -75,10 +69,24 @@ def lower_conv2d(
             x = _subsampled(ctx, x, (sh, sw), (oh_n, ow_n))
             sh = sw = 1
         _, c_n, h_n, w_n = buffer_shape(x)
+        if group == 1 and h_n * w_n >= vl:
+            lower_pointwise(ctx, op, x, w, b, y)
+            return
         x = ctx.view(x, (n_n, c_n, 1, h_n * w_n))
         y = ctx.view(y, (n_n, o_total, 1, oh_n * ow_n))
         oh_n, ow_n = 1, oh_n * ow_n
     xp = ctx.padded(x, pads, 0.0)
+    # rows narrower than a vector (7x7 images): run over the flattened padded image instead
+    out, pitch = y, 0
+    row_coef, col_kh = dh, 0  # input row = oh*sh + kh*row_coef, column += kh*col_kh
+    if vl > 1 and (sh, sw) == (1, 1) and ow_n < vl:
+        _, c_all, hp, wp = buffer_shape(xp)
+        span = (oh_n - 1) * wp + ow_n
+        if span >= vl:
+            xp = ctx.view(xp, (n_n, c_all, 1, hp * wp))
+            y, pitch = ctx.alloc((n_n, o_total, 1, span), name="wide"), wp
+            row_coef, col_kh = 0, dh * wp
+            oh_n, ow_n = 1, span
     # stride_w > 1: the columns split by phase, so each tap reads consecutive elements
     xd = column_phases(ctx, xp, sw) if sw > 1 and vl > 1 and ow_n >= vl else None
     cols = vector_cols(ow_n, vl, sw == 1 or xd is not None)
@@ -96,7 +104,7 @@ def lower_conv2d(
             c = ctx.lin(0, (ipg, g), (1, ci))
 
             def over_kh(kh: Index, carried: list[SSAValue]) -> list[SSAValue]:
-                ih = ctx.lin(0, (sh, oh), (dh, kh))
+                ih = ctx.lin(0, (sh, oh), (row_coef, kh))
 
                 def over_kw(kw: Index, carried: list[SSAValue]) -> list[SSAValue]:
                     if xd is not None:  # column ow*sw + kw*dw = (ow + q)*sw + r
@@ -105,7 +113,8 @@ def lower_conv2d(
                         xs = [ctx.vload(xd, [n, c, ih, r, ctx.lin(q, (1, ow))]) for ow in ows]
                     else:
                         xs = [
-                            ctx.vload(xp, [n, c, ih, ctx.lin(0, (1, ow), (dw, kw))]) for ow in ows
+                            ctx.vload(xp, [n, c, ih, ctx.lin(0, (1, ow), (dw, kw), (col_kh, kh))])
+                            for ow in ows
                         ]
                     out = list(carried)
                     for i, o in enumerate(os):
@@ -134,10 +143,10 @@ def lower_conv2d(
             c = ctx.lin(0, (ipg, g), (1, ci))
 
             def over_kh(kh: Index, carried: list[SSAValue]) -> list[SSAValue]:
-                ih = ctx.lin(0, (sh, oh), (dh, kh))
+                ih = ctx.lin(0, (sh, oh), (row_coef, kh))
 
                 def over_kw(kw: Index, carried: list[SSAValue]) -> list[SSAValue]:
-                    iw = ctx.lin(0, (sw, ow), (dw, kw))
+                    iw = ctx.lin(0, (sw, ow), (dw, kw), (col_kh, kh))
                     wt = ctx.load(w, [o, ci, kh, kw])
                     return [ctx.fma(ctx.load(xp, [n, c, ih, iw]), wt, carried[0])]
 
@@ -148,8 +157,8 @@ def lower_conv2d(
         acc = ctx.reduce(ipg, [bias_of(o)], over_c, name="c")[0]
         ctx.store(ctx.apply_epilogue(op, acc), y, [n, o, oh, ow])
 
-    n_vec = cols.vector_ub // vl
-    blocked = n_vec - n_vec % VECTOR_TILE
+    full, rest_widths = panel_widths(cols.vector_ub // vl)
+    blocked = full * VECTOR_TILE
 
     def filters(n: Index, g: Index, o0: Index, count: int) -> None:
         """Output channels o0 .. o0 + count of group g, every row."""
@@ -161,9 +170,10 @@ def lower_conv2d(
                 vector_tile(n, g, os, oh, [cols.start(ctx, s) for s in starts])
 
             ctx.loop(blocked * vl, block, step=VECTOR_TILE * vl, name="ow")
-            rest = [cols.start(ctx, v * vl) for v in range(blocked, n_vec)]
-            if rest:
-                vector_tile(n, g, os, oh, rest)
+            v0 = blocked
+            for width in rest_widths:  # 2 + 2 rather than a latency-bound tile of 1
+                vector_tile(n, g, os, oh, [cols.start(ctx, v * vl) for v in range(v0, v0 + width)])
+                v0 += width
             for o in os:
                 ctx.loop(
                     ow_n,
@@ -182,6 +192,14 @@ def lower_conv2d(
         ctx.loop(opg, lambda o0: filters(n, g, o0, 1), lb=tiled, name="o")
 
     ctx.nest((n_n, group), body, names=("n", "g"))
+    if pitch:  # the valid columns of the wide rows (the activation is already applied)
+        _, _, out_h, out_w = buffer_shape(out)
+
+        def crop(ivs: list[Index]) -> None:
+            n, o, oh, ow = ivs
+            ctx.store(ctx.load(y, [n, o, 0, ctx.lin(0, (pitch, oh), (1, ow))]), out, ivs)
+
+        ctx.nest((n_n, o_total, out_h, out_w), crop, names=("n", "o", "oh", "ow"))
 
 
 def _subsampled(
