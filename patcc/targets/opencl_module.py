@@ -37,10 +37,12 @@ from patcc.targets.c_printer import (
     sanitize,
     scalar_c_type,
 )
+from patcc.targets.isa import VectorIsa
 from patcc.targets.layers import ALIASES, Layer, root_buffer, split_layers
 from patcc.targets.opencl_isa import OPENCL_ISAS, OPENCL_PRELUDE, OPENCL_SCALARS
 
 TARGET = "opencl"
+LOCAL_SIZE_ATTR = "ocl.local_size"  # on an NDRange's outermost loop: the work-group size
 
 
 def opencl_scalar(typ: Attribute, where: str = "") -> str:
@@ -67,10 +69,16 @@ def trip_count(loop: scf.ForOp) -> int:
     return max(0, -(-(ub - lb) // step))
 
 
+def global_dim(loop: Operation) -> int:
+    dim = loop.attributes.get(GLOBAL_DIM_ATTR)
+    return dim.value.data if isinstance(dim, IntegerAttr) else -1
+
+
 def ndrange_loops(top: Operation) -> list[scf.ForOp]:
-    """The marked loops of one kernel, by dimension (index 0: dimension 0). They must lie
-    on one chain of loops from the kernel's top loop, each the last op of the one outside
-    it (unmarked loops of the chain run inside the work item), dimensions falling to 0."""
+    """The marked loops of one kernel, innermost first. They must lie on one chain of loops
+    from the kernel's top loop, each the last op of the one outside it (unmarked loops of
+    the chain run inside the work item), dimensions falling to 0 without a gap; loops of
+    one dimension (collapsed) follow each other on the chain."""
     marked = [op for op in top.walk() if GLOBAL_DIM_ATTR in op.attributes]
     chain: list[scf.ForOp] = []
     loop: Operation | None = top
@@ -79,14 +87,40 @@ def ndrange_loops(top: Operation) -> list[scf.ForOp]:
             chain.append(loop)
         ops = [op for op in loop.body.block.ops if not isinstance(op, scf.YieldOp)]
         loop = ops[-1] if ops else None
-    dims = [op.attributes[GLOBAL_DIM_ATTR] for op in chain]
-    got = [d.value.data if isinstance(d, IntegerAttr) else -1 for d in dims]
-    if len(marked) != len(chain) or got != list(range(len(chain) - 1, -1, -1)):
+    got = [global_dim(op) for op in chain]
+    distinct = list(dict.fromkeys(got))
+    if len(marked) != len(chain) or distinct != list(range(len(distinct) - 1, -1, -1)):
         raise PatccError(
             f"{TARGET}: the {GLOBAL_DIM_ATTR} loops of a kernel must lie on one loop chain "
             "from its top loop, innermost 0 (as map-to-ndrange marks them)"
         )
     return chain[::-1]
+
+
+@dataclass(frozen=True)
+class NDRangeIndex:
+    """How a marked loop's index comes from its dimension's global id: divided by the trip
+    counts of the loops inside it in the same dimension, and, unless it is the outermost of
+    them, taken modulo its own trip count."""
+
+    stride: int
+    outermost: bool
+
+
+def ndrange_indices(nest: list[scf.ForOp]) -> tuple[dict[scf.ForOp, NDRangeIndex], list[int]]:
+    """Per marked loop (innermost first, as `ndrange_loops`) its index, and the global size
+    of each dimension (the product of its loops' trip counts)."""
+    indices: dict[scf.ForOp, NDRangeIndex] = {}
+    sizes: list[int] = []
+    for i, loop in enumerate(nest):
+        dim = global_dim(loop)
+        if dim == len(sizes):
+            sizes.append(1)
+        outer = nest[i + 1] if i + 1 < len(nest) else None
+        outermost = outer is None or global_dim(outer) != dim
+        indices[loop] = NDRangeIndex(sizes[dim], outermost)
+        sizes[dim] *= trip_count(loop)
+    return indices, sizes
 
 
 class KernelBodyPrinter(BodyPrinter):
@@ -101,6 +135,10 @@ class KernelBodyPrinter(BodyPrinter):
     def parallel_pragma(self) -> str | None:
         return None
 
+    def __init__(self, isas: dict[int, VectorIsa], names: Names, target: str) -> None:
+        super().__init__(isas, names, target)
+        self.ndrange: dict[scf.ForOp, NDRangeIndex] = {}  # the kernel's (ndrange_indices)
+
     def for_loop(self, op: Operation) -> None:
         assert isinstance(op, scf.ForOp)
         dim = op.attributes.get(GLOBAL_DIM_ATTR)
@@ -111,13 +149,18 @@ class KernelBodyPrinter(BodyPrinter):
         name = self.names.fresh(iv.name_hint, "i")
         self.exprs[iv] = name
         lb, ub, step = self.value(op.lb), self.value(op.ub), self.value(op.step)
+        index = self.ndrange.get(op, NDRangeIndex(1, True))
         gid = f"(ptrdiff_t)get_global_id({dim.value.data})"
+        gid = gid if index.stride == 1 else f"({gid} / {index.stride})"
+        gid = gid if index.outermost else f"({gid} % {trip_count(op)})"
         expr = gid if step == "1" else f"{gid} * {step}"
         expr = expr if lb == "0" else f"{lb} + {expr}"
         self.emit(f"const ptrdiff_t {name} = {expr};")
-        # work items past the trip count (a global size rounded up to the local size) have
-        # nothing to do in any iteration of the loops around: the bounds are constants
-        self.emit(f"if ({name} >= {ub}) return;")
+        if index.outermost:
+            # work items past the trip count (a global size rounded up to the local size)
+            # have nothing to do in any iteration of the loops around: the bounds are
+            # constants (an inner loop of a collapsed dimension is in range by the modulo)
+            self.emit(f"if ({name} >= {ub}) return;")
         self.block(op.body.block)
 
     def copy(self, op: Operation) -> None:
@@ -193,9 +236,11 @@ class OpenCLModulePrinter(ModulePrinter):
                 bp.op(op)
         top = ops[-1]
         nest = ndrange_loops(top) if isinstance(top, scf.ForOp) else []
+        bp.ndrange, sizes = ndrange_indices(nest)
         for op in ops:
             bp.op(op)
-        sizes = [trip_count(loop) for loop in nest] or [1]
+        sizes = sizes or [1]
+        local = nest[-1].attributes.get(LOCAL_SIZE_ATTR) if len(sizes) == 1 and nest else None
         head = (label or "glue between layers").split(":")[0]
         kname = self.kernel_names.fresh(f"k_{sanitize(head)}")
         ndrange = "x".join(map(str, sizes)) if nest else "1 (one work item)"
@@ -208,7 +253,7 @@ class OpenCLModulePrinter(ModulePrinter):
             "name": kname,
             "layer": label,
             "global": sizes,
-            "local": None,
+            "local": [local.value.data] if isinstance(local, IntegerAttr) else None,
             "args": args,
         }
         return text, step
