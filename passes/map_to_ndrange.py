@@ -22,7 +22,11 @@ dimension are marked with the same `ocl.global_dim`). With `max-dims=1` the whol
 flat range, one output per work item on the untiled GPU schedule, in memory order (row-block,
 filter, row, column): no work item repeats a row block's loop, and no dimension is a handful
 of columns. `local-size` > 0 gives such a one-dimensional range that work-group size
-(`ocl.local_size` on its outermost loop; 0: the OpenCL driver chooses).
+(`ocl.local_size` on its outermost loop; 0: the OpenCL driver chooses). `coarsen` > 1 lets
+each work item of a flat range without inner loops (a padding fill or copy, a pooling
+window, an elementwise op: a few loads and stores) take that many ids, grid-stride
+(`ocl.coarsen`): a GPU starts a few hundred thousand threads at a time, and millions of
+threads that store one float each are bound by thread start-up, not memory.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from xdsl.passes import ModulePass
 from patcc.errors import PatccError
 from patcc.passes.parallelize import is_parallel
 from patcc.targets.attrs import GLOBAL_DIM_ATTR
-from patcc.targets.opencl_module import LOCAL_SIZE_ATTR, trip_count
+from patcc.targets.opencl_module import COARSEN_ATTR, LOCAL_SIZE_ATTR, trip_count
 
 _WRITES = (memref.StoreOp, vector.StoreOp, memref.CopyOp, memref.AllocOp, func.CallOp)
 
@@ -103,12 +107,15 @@ class MapToNDRangePass(ModulePass):
     max_dims: int = 3
     collapse: bool = False
     local_size: int = 0
+    coarsen: int = 1
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if not 1 <= self.max_dims <= 3:
             raise PatccError(f"map-to-ndrange: max-dims must be in [1, 3], got {self.max_dims}")
         if self.local_size < 0:
             raise PatccError(f"map-to-ndrange: local-size must be >= 0, got {self.local_size}")
+        if self.coarsen < 1:
+            raise PatccError(f"map-to-ndrange: coarsen must be >= 1, got {self.coarsen}")
         for fn in op.ops:
             if not isinstance(fn, func.FuncOp) or not fn.body.blocks:
                 continue
@@ -120,8 +127,17 @@ class MapToNDRangePass(ModulePass):
                 else:
                     groups = [[loop] for loop in ndrange_nest(top, self.max_dims)]
                 _mark(groups)
-                if self.local_size and len(groups) == 1:
-                    groups[0][0].attributes[LOCAL_SIZE_ATTR] = IntegerAttr(self.local_size, i64)
+                if len(groups) != 1:
+                    continue
+                outer = groups[0][0]
+                if self.local_size:
+                    outer.attributes[LOCAL_SIZE_ATTR] = IntegerAttr(self.local_size, i64)
+                if self.coarsen > 1 and _no_inner_loops(outer):
+                    outer.attributes[COARSEN_ATTR] = IntegerAttr(self.coarsen, i64)
+
+
+def _no_inner_loops(top: scf.ForOp) -> bool:
+    return all(GLOBAL_DIM_ATTR in op.attributes for op in top.walk() if isinstance(op, scf.ForOp))
 
 
 def _mark(groups: list[list[scf.ForOp]]) -> None:

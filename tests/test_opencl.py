@@ -223,12 +223,14 @@ def _loop_module(layer: dict, tiles: tuple[int, int, int] | None):
     tiles=st.none() | st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 2)),
     max_dims=st.integers(1, 3),
     collapse=st.booleans(),
+    coarsen=st.integers(1, 4),
 )
 def test_map_to_ndrange_keeps_results_and_marks_nests(
-    layer: dict, tiles: tuple[int, int, int] | None, max_dims: int, collapse: bool
+    layer: dict, tiles: tuple[int, int, int] | None, max_dims: int, collapse: bool, coarsen: int
 ) -> None:
     before = _loop_module(layer, tiles)
-    after = applied(before, MapToNDRangePass(max_dims=max_dims, collapse=collapse))
+    ndrange = MapToNDRangePass(max_dims=max_dims, collapse=collapse, coarsen=coarsen)
+    after = applied(before, ndrange)
     inputs = _input(layer)
     np.testing.assert_array_equal(
         run_function(after, inputs)["y"], run_function(before, inputs)["y"]
@@ -248,6 +250,11 @@ def test_map_to_ndrange_keeps_results_and_marks_nests(
     assert program.source.count("__kernel void") == sum(
         step["kind"] == "kernel" for step in program.launch
     )
+    # only 1-D ranges of loop-free kernels (the padding's) take several ids per work item
+    for kernel in program.source.split("__kernel void")[1:]:
+        if "get_global_size(0)" in kernel:
+            assert coarsen > 1 and "get_global_id(1)" not in kernel
+            assert kernel.count("for (") == 1, kernel
 
 
 def test_row_blocked_pattern_conv_gets_a_3d_ndrange() -> None:

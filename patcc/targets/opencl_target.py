@@ -22,6 +22,7 @@ from patcc.targets.weights import weights_blob
 
 DEFAULT_VECTOR_LENGTH = 1  # scalar: one output per work item, neighbours on neighbouring columns
 LOCAL_SIZE = 128  # work items per group of the flat NDRanges: 4 warps of 32 lanes
+COARSEN = 8  # ids per work item of the loop-free kernels (padding, copies, elementwise)
 BUILD_OPTIONS = ("-cl-std=CL1.2",)  # no fast-math: results stay comparable with the CPU
 
 
@@ -41,7 +42,7 @@ def opencl_passes() -> list[ModulePass]:
     from patcc.passes.map_to_ndrange import MapToNDRangePass
     from patcc.passes.plan_buffers import PlanBuffersPass
 
-    ndrange = MapToNDRangePass(max_dims=1, collapse=True, local_size=LOCAL_SIZE)
+    ndrange = MapToNDRangePass(max_dims=1, collapse=True, local_size=LOCAL_SIZE, coarsen=COARSEN)
     return [PlanBuffersPass(), ndrange, LayoutWeightsPass()]
 
 
