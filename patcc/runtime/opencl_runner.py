@@ -175,7 +175,9 @@ class OpenCLRunner:
         outputs = [np.empty(t.shape, dtype=np.float32) for t in self.meta.outputs]
         with self.lock:
             for buf, array in zip(self.inputs, inputs, strict=True):
-                cl.enqueue_copy(queue, buf, array)
+                # not blocking: the kernels queue up behind the upload at once (the arrays
+                # outlive it: the blocking download and `finish` below come first)
+                cl.enqueue_copy(queue, buf, array, is_blocking=False)
             events = [self._enqueue(queue, step) for step in self.steps]
             for buf, array in zip(self.outputs, outputs, strict=True):
                 cl.enqueue_copy(queue, array, buf)
