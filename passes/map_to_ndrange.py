@@ -14,6 +14,19 @@ column loop of 28 beat a 2-trip tile loop, which stays a loop inside the work it
 innermost chosen loop gets `ocl.global_dim = 0` (OpenCL's fastest-varying dimension:
 neighbouring work items touch neighbouring columns), the next outer one 1, then 2. The IR's
 value does not change: the printer replaces the marked loops by `get_global_id`.
+
+`collapse=true` (the opencl target's default) makes *every* band loop part of the NDRange:
+the innermost `max-dims - 1` loops get a dimension each and the loops outside them share the
+outermost one, which the printer splits back by division and remainder (the loops of one
+dimension are marked with the same `ocl.global_dim`). With `max-dims=1` the whole band is one
+flat range, one output per work item on the untiled GPU schedule, in memory order (row-block,
+filter, row, column): no work item repeats a row block's loop, and no dimension is a handful
+of columns. `local-size` > 0 gives such a one-dimensional range that work-group size
+(`ocl.local_size` on its outermost loop; 0: the OpenCL driver chooses). `coarsen` > 1 lets
+each work item of a flat range without inner loops (a padding fill or copy, a pooling
+window, an elementwise op: a few loads and stores) take that many ids, grid-stride
+(`ocl.coarsen`): a GPU starts a few hundred thousand threads at a time, and millions of
+threads that store one float each are bound by thread start-up, not memory.
 """
 
 from __future__ import annotations
@@ -28,7 +41,7 @@ from xdsl.passes import ModulePass
 from patcc.errors import PatccError
 from patcc.passes.parallelize import is_parallel
 from patcc.targets.attrs import GLOBAL_DIM_ATTR
-from patcc.targets.opencl_module import trip_count
+from patcc.targets.opencl_module import COARSEN_ATTR, LOCAL_SIZE_ATTR, trip_count
 
 _WRITES = (memref.StoreOp, vector.StoreOp, memref.CopyOp, memref.AllocOp, func.CallOp)
 
@@ -75,6 +88,16 @@ def ndrange_nest(top: scf.ForOp, max_dims: int) -> list[scf.ForOp]:
     return [band[i] for i in sorted(ranked[:max_dims])]
 
 
+def collapsed_groups(top: scf.ForOp, max_dims: int) -> list[list[scf.ForOp]]:
+    """The whole band as NDRange dimensions, outermost first: one loop each for the
+    innermost `max_dims - 1`, all the loops outside them in the first."""
+    band = parallel_band(top)
+    own = min(len(band), max_dims - 1)
+    inner = [[loop] for loop in band[len(band) - own :]]
+    outer = band[: len(band) - own]
+    return [outer, *inner] if outer else inner
+
+
 @dataclass(frozen=True)
 class MapToNDRangePass(ModulePass):
     """Mark each top-level loop nest's NDRange loops (see the module docstring)."""
@@ -82,18 +105,42 @@ class MapToNDRangePass(ModulePass):
     name = "map-to-ndrange"
 
     max_dims: int = 3
+    collapse: bool = False
+    local_size: int = 0
+    coarsen: int = 1
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if not 1 <= self.max_dims <= 3:
             raise PatccError(f"map-to-ndrange: max-dims must be in [1, 3], got {self.max_dims}")
+        if self.local_size < 0:
+            raise PatccError(f"map-to-ndrange: local-size must be >= 0, got {self.local_size}")
+        if self.coarsen < 1:
+            raise PatccError(f"map-to-ndrange: coarsen must be >= 1, got {self.coarsen}")
         for fn in op.ops:
             if not isinstance(fn, func.FuncOp) or not fn.body.blocks:
                 continue
             for top in fn.body.block.ops:
-                if isinstance(top, scf.ForOp):
-                    _mark(ndrange_nest(top, self.max_dims))
+                if not isinstance(top, scf.ForOp):
+                    continue
+                if self.collapse:
+                    groups = collapsed_groups(top, self.max_dims)
+                else:
+                    groups = [[loop] for loop in ndrange_nest(top, self.max_dims)]
+                _mark(groups)
+                if len(groups) != 1:
+                    continue
+                outer = groups[0][0]
+                if self.local_size:
+                    outer.attributes[LOCAL_SIZE_ATTR] = IntegerAttr(self.local_size, i64)
+                if self.coarsen > 1 and _no_inner_loops(outer):
+                    outer.attributes[COARSEN_ATTR] = IntegerAttr(self.coarsen, i64)
 
 
-def _mark(nest: list[scf.ForOp]) -> None:
-    for dim, loop in enumerate(reversed(nest)):
-        loop.attributes[GLOBAL_DIM_ATTR] = IntegerAttr(dim, i64)
+def _no_inner_loops(top: scf.ForOp) -> bool:
+    return all(GLOBAL_DIM_ATTR in op.attributes for op in top.walk() if isinstance(op, scf.ForOp))
+
+
+def _mark(groups: list[list[scf.ForOp]]) -> None:
+    for dim, group in enumerate(reversed(groups)):
+        for loop in group:
+            loop.attributes[GLOBAL_DIM_ATTR] = IntegerAttr(dim, i64)

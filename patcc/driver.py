@@ -50,7 +50,11 @@ def target_available(target: str) -> bool:
 
 
 def compression_passes(
-    module: ModuleOp, patterns: int | None, connectivity: float, vector_length: int
+    module: ModuleOp,
+    patterns: int | None,
+    connectivity: float,
+    vector_length: int,
+    schedule: Mapping[str, Any] | None = None,
 ) -> list[ModulePass]:
     """The passes from the imported module to loop level. patterns=None: no pruning, but a
     model whose weights already fit a pattern set (pruned before, e.g. by ADMM training) is
@@ -63,7 +67,9 @@ def compression_passes(
         if existing is None:
             return [LowerToLoopsPass(vector_length=vector_length)]
         patterns, connectivity = existing, 1.0
-    return list(patdnn(patterns, connectivity, vector_length=vector_length).passes)
+    return list(
+        patdnn(patterns, connectivity, vector_length=vector_length, **(schedule or {})).passes
+    )
 
 
 def existing_pattern_count(module: ModuleOp) -> int | None:
@@ -89,11 +95,15 @@ def existing_pattern_count(module: ModuleOp) -> int | None:
 
 
 def _apply(
-    module: ModuleOp, passes: Sequence[ModulePass], schedules: ScheduleSource | None = None
+    module: ModuleOp,
+    passes: Sequence[ModulePass],
+    schedules: ScheduleSource | None = None,
+    before_lowering: Sequence[ModulePass] = (),
 ) -> list[dict[str, Any]]:
     """Run the passes; returns the layer report taken just before the loop level. With
     `schedules`, each layer it has a schedule for is marked (`pat.schedule`) right after
-    lower-to-loops, for tile-conv."""
+    lower-to-loops, for tile-conv. `before_lowering` (the target's graph passes) run after
+    the report, just before lower-to-loops."""
     from patcc.frontend import make_context
     from patcc.runtime.layer_report import add_loop_schedules, layer_report
 
@@ -102,6 +112,8 @@ def _apply(
     for p in passes:
         if p.name == LOWER_TO_LOOPS and layers is None:
             layers = layer_report(module)
+            for early in before_lowering:
+                early.apply(ctx, module)
         p.apply(ctx, module)
         if p.name == LOWER_TO_LOOPS and schedules is not None and layers is not None:
             from patcc.tune.apply import set_schedules
@@ -142,8 +154,9 @@ def compile(
     emitter = emit_for(target, threads=threads, vector_length=vector_length)
     start = time.perf_counter()  # compile time without the C compiler, for `patcc bench`
     module = import_model(model, {k: list(v) for k, v in (input_shape or {}).items()})
-    passes = compression_passes(module, patterns, connectivity, emitter.vector_length)
-    layers = _apply(module, [*passes, *emitter.passes], schedules)
+    vl = emitter.vector_length
+    passes = compression_passes(module, patterns, connectivity, vl, emitter.schedule)
+    layers = _apply(module, [*passes, *emitter.passes], schedules, emitter.graph_passes)
     emitted = emitter.emit(module)
     emit_s = time.perf_counter() - start
     folder = Path(out_dir) if out_dir is not None else _fresh_folder()

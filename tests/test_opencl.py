@@ -34,7 +34,7 @@ from patcc.models import FAMILIES
 from patcc.passes.eliminate_load_redundancy import EliminateLoadRedundancyPass
 from patcc.passes.layout_weights import LayoutWeightsPass
 from patcc.passes.lower_to_loops import LowerToLoopsPass
-from patcc.passes.map_to_ndrange import MapToNDRangePass
+from patcc.passes.map_to_ndrange import MapToNDRangePass, parallel_band
 from patcc.passes.plan_buffers import PlanBuffersPass
 from patcc.passes.tile_conv import TileConvPass
 from patcc.runtime import CompiledModel, build
@@ -42,7 +42,7 @@ from patcc.runtime.opencl_runner import OPTIONS_ENV, opencl_devices
 from patcc.semantics import run_function
 from patcc.targets.attrs import GLOBAL_DIM_ATTR
 from patcc.targets.opencl_module import ndrange_loops, print_opencl
-from patcc.targets.opencl_target import opencl_emitter
+from patcc.targets.opencl_target import LOCAL_SIZE, opencl_emitter
 
 NAMES = sorted(FAMILIES)
 PRUNABLE = [n for n in NAMES if n != "mobilenet"]  # no prunable conv (see test_compile.py)
@@ -79,8 +79,11 @@ def family_model(name: str, variant: str) -> onnx.ModelProto:
     return model if variant == "dense" else patcc.prune(model, patterns=8, connectivity=2.0)
 
 
-def quick_build(model: onnx.ModelProto, out: Path, max_dims: int = 3) -> CompiledModel:
-    """patcc.compile's flow for opencl with untiled pattern convs (small kernels)."""
+def quick_build(
+    model: onnx.ModelProto, out: Path, ndrange: MapToNDRangePass | None = None
+) -> CompiledModel:
+    """patcc.compile's flow for opencl with untiled pattern convs (small kernels), the
+    target's graph passes and its NDRange mapping unless `ndrange` replaces it."""
     from patcc.driver import existing_pattern_count
     from patcc.pipelines import patdnn
 
@@ -93,9 +96,9 @@ def quick_build(model: onnx.ModelProto, out: Path, max_dims: int = 3) -> Compile
         passes = list(patdnn(k, 1.0, vector_length=emitter.vector_length, tiles=None).passes)
     ctx = make_context()
     target_passes = [
-        MapToNDRangePass(max_dims) if p.name == "map-to-ndrange" else p for p in emitter.passes
+        ndrange if ndrange is not None and p.name == "map-to-ndrange" else p for p in emitter.passes
     ]
-    for p in [*passes, *target_passes]:
+    for p in [*emitter.graph_passes, *passes, *target_passes]:
         p.apply(ctx, module)
     build(emitter.emit(module), "opencl", out, cflags=())
     return CompiledModel(out)
@@ -116,20 +119,36 @@ def test_family_matches_onnxruntime(name: str, variant: str, tmp_path: Path) -> 
 
 
 @needs_device
-def test_one_ndrange_dimension_loops_the_rest_inside_work_items(tmp_path: Path) -> None:
-    """max-dims=1: the band's longest loop is the NDRange, the band loops around and inside
-    it run in every work item."""
+@pytest.mark.parametrize(
+    "ndrange",
+    [MapToNDRangePass(max_dims=1), MapToNDRangePass(max_dims=2, collapse=True, local_size=8)],
+    ids=["longest-loop", "collapsed-2d"],
+)
+def test_other_ndrange_mappings_match_onnxruntime(
+    ndrange: MapToNDRangePass, tmp_path: Path
+) -> None:
+    """max-dims=1 without collapse: the band's longest loop is the NDRange, the band loops
+    around and inside it run in every work item; collapsed into 2 dimensions: the outer band
+    loops share dimension 1."""
     model = family_model("vgg", "pruned")
-    compiled = quick_build(model, tmp_path / "b", max_dims=1)
+    compiled = quick_build(model, tmp_path / "b", ndrange)
     source = (tmp_path / "b" / "model.cl").read_text()
-    assert "get_global_id(0)" in source and "get_global_id(1)" not in source
+    assert "get_global_id(0)" in source and "get_global_id(2)" not in source
+    assert ("get_global_id(1)" in source) == (ndrange.max_dims == 2)
     check_against_onnxruntime(compiled, model)
 
 
+def _output_elements(label: str) -> int:
+    """The output size in a layer label ('name: op 1x3x8x8 -> 1x4x8x8, ...')."""
+    shape = label.split(" -> ")[1].split(",")[0].split()[0]
+    return int(np.prod([int(d) for d in shape.split("x")]))
+
+
 @needs_device
-def test_compile_with_lre_schedule_matches_onnxruntime(tmp_path: Path) -> None:
-    """patcc.compile(target="opencl"): pruning, FKR/FKW, tiles and LRE register tiles, the
-    NDRange over filter groups x row tiles; the launch plan in model.json."""
+def test_compile_with_the_gpu_schedule_matches_onnxruntime(tmp_path: Path) -> None:
+    """patcc.compile(target="opencl"): pruning, FKR/FKW, no tiles; every pattern conv (and
+    the dense first conv, as patterns) one flat NDRange of one output per work item in
+    groups of LOCAL_SIZE; the classifier gemms split along k; the launch plan in model.json."""
     model = FAMILIES["vgg"]()
     compiled = patcc.compile(model, target="opencl", connectivity=2.0, out_dir=tmp_path / "b")
     check_against_onnxruntime(compiled, family_model("vgg", "pruned"))
@@ -139,10 +158,15 @@ def test_compile_with_lre_schedule_matches_onnxruntime(tmp_path: Path) -> None:
     assert meta["target"] == "opencl" and kernels
     for step in kernels:
         assert f"__kernel void {step['name']}(" in source
-        assert all(isinstance(n, int) and n >= 0 for n in step["global"])
+        assert len(step["global"]) == 1 and step["global"][0] >= 0
+        assert step["local"] in (None, [LOCAL_SIZE])
         assert {a["buffer"] for a in step["args"]} <= {"input", "output", "workspace", "weights"}
-    convs = [s for s in kernels if s["layer"] and "fkw_conv2d" in s["layer"]]
-    assert any(len(s["global"]) >= 2 for s in convs)
+    convs = [s for s in kernels if s["layer"] and " pat " in s["layer"]]
+    assert {s["layer"].split(":")[0] for s in convs} >= {"conv2d1"}  # the dense one
+    for layer in {s["layer"] for s in convs}:
+        last = [s for s in convs if s["layer"] == layer][-1]
+        assert last["global"] == [_output_elements(layer)], layer
+    assert any(s["layer"].startswith("matmul") for s in kernels if s["layer"])
 
 
 @needs_device
@@ -198,12 +222,15 @@ def _loop_module(layer: dict, tiles: tuple[int, int, int] | None):
     layer=layers(),
     tiles=st.none() | st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 2)),
     max_dims=st.integers(1, 3),
+    collapse=st.booleans(),
+    coarsen=st.integers(1, 4),
 )
 def test_map_to_ndrange_keeps_results_and_marks_nests(
-    layer: dict, tiles: tuple[int, int, int] | None, max_dims: int
+    layer: dict, tiles: tuple[int, int, int] | None, max_dims: int, collapse: bool, coarsen: int
 ) -> None:
     before = _loop_module(layer, tiles)
-    after = applied(before, MapToNDRangePass(max_dims=max_dims))
+    ndrange = MapToNDRangePass(max_dims=max_dims, collapse=collapse, coarsen=coarsen)
+    after = applied(before, ndrange)
     inputs = _input(layer)
     np.testing.assert_array_equal(
         run_function(after, inputs)["y"], run_function(before, inputs)["y"]
@@ -211,13 +238,24 @@ def test_map_to_ndrange_keeps_results_and_marks_nests(
     fn = next(op for op in after.walk() if op.name == "func.func")
     for top in fn.regions[0].block.ops:
         if isinstance(top, scf.ForOp):
-            assert len(ndrange_loops(top)) <= max_dims
+            nest = ndrange_loops(top)
+            dims = {op.attributes[GLOBAL_DIM_ATTR] for op in nest}
+            assert len(dims) <= max_dims
+            assert len(nest) == len(dims) or collapse  # only collapse shares a dimension
+            if collapse:  # the whole band, one work item per instance of its body
+                assert nest[::-1] == parallel_band(top)
     assert any(GLOBAL_DIM_ATTR in op.attributes for op in after.walk())
     printed = applied(after, PlanBuffersPass(), LayoutWeightsPass())
     program = print_opencl(printed)
     assert program.source.count("__kernel void") == sum(
         step["kind"] == "kernel" for step in program.launch
     )
+    # only 1-D ranges of loop-free kernels (the padding's) take several ids per work item
+    for kernel in program.source.split("__kernel void")[1:]:
+        if "get_global_size(0)" in kernel:
+            assert coarsen > 1 and "get_global_id(1)" not in kernel
+            inside = kernel.split("get_global_size(0)) {")[1]
+            assert "for (" not in inside, kernel  # no loop inside the grid-stride loop
 
 
 def test_row_blocked_pattern_conv_gets_a_3d_ndrange() -> None:
@@ -230,11 +268,34 @@ def test_row_blocked_pattern_conv_gets_a_3d_ndrange() -> None:
 
     layer = conv_layers(patcc.prune(vgg16(size=64), patterns=8, connectivity=3.6))[1]
     module = import_model(layer.model)
-    emitter = opencl_emitter()
     ctx = make_context()
-    for p in [*compression_passes(module, None, 3.6, emitter.vector_length), *emitter.passes]:
+    cpu_schedule = compression_passes(module, None, 3.6, 4)  # tiles, LRE
+    for p in [*cpu_schedule, PlanBuffersPass(), MapToNDRangePass(), LayoutWeightsPass()]:
         p.apply(ctx, module)
     program = print_opencl(module)
     conv = [s for s in program.launch if s["kind"] == "kernel" and "fkw" in (s["layer"] or "")]
     # border fill, padding copy, the row-blocked conv and its remainder rows
     assert [len(s["global"]) for s in conv] == [1, 3, 3, 3], [s["global"] for s in conv]
+
+
+def test_gpu_schedule_gives_one_work_item_per_output() -> None:
+    """The opencl target's own schedule on the same layer (112x112: row blocked): the row
+    blocks, filters, rows and columns all in one flat NDRange (the rows past the last full
+    block, if any, in a second one): one work item per output."""
+    from patcc.bench.layers import conv_layers
+    from patcc.driver import compression_passes
+    from patcc.models import vgg16
+
+    layer = conv_layers(patcc.prune(vgg16(size=112), patterns=8, connectivity=3.6))[1]
+    module = import_model(layer.model)
+    emitter = opencl_emitter()
+    ctx = make_context()
+    passes = compression_passes(module, None, 3.6, emitter.vector_length, emitter.schedule)
+    for p in [*passes, *emitter.passes]:
+        p.apply(ctx, module)
+    program = print_opencl(module)
+    conv = [s for s in program.launch if s["kind"] == "kernel" and "fkw" in (s["layer"] or "")]
+    work = [s["global"] for s in conv[2:]]  # after the border fill and the padding copy
+    assert all(len(g) == 1 for g in work) and len(work) >= 1
+    assert sum(g[0] for g in work) == 64 * 112 * 112
+    assert all(s["local"] == [LOCAL_SIZE] for s in conv)

@@ -83,8 +83,11 @@ class OpenCLRunner:
         self.meta = meta
         self.device = choose_device(device)
         self.context = cl.Context([self.device])
-        profiling = cl.command_queue_properties.PROFILING_ENABLE  # for `profile`
-        self.queue = cl.CommandQueue(self.context, properties=profiling)
+        # `run` enqueues on a plain queue (profiling costs time per launch on some
+        # drivers); `profile` on its own queue with events timed
+        self.queue = cl.CommandQueue(self.context)
+        profiling = cl.command_queue_properties.PROFILING_ENABLE
+        self.profile_queue = cl.CommandQueue(self.context, properties=profiling)
         source_path = build_dir / str(raw.get("source", "model.cl"))
         if not source_path.is_file():
             raise PatccError(f"{build_dir}: {source_path.name} is missing (rebuild it)")
@@ -153,24 +156,29 @@ class OpenCLRunner:
         sizes = [-(-n // m) * m for n, m in zip(sizes, local, strict=True)]
         return (kernel, tuple(sizes), tuple(local))
 
-    def _enqueue(self, step: tuple[Any, ...]) -> Any:
+    def _enqueue(self, queue: Any, step: tuple[Any, ...]) -> Any:
         """Enqueue one step; its event (None for an empty NDRange)."""
         if step[0] == "copy":
             _, src, dst, src_offset, dst_offset, size = step
             return self.cl.enqueue_copy(
-                self.queue, dst, src, byte_count=size, src_offset=src_offset, dst_offset=dst_offset
+                queue, dst, src, byte_count=size, src_offset=src_offset, dst_offset=dst_offset
             )
         if 0 in step[1]:
             return None
-        return self.cl.enqueue_nd_range_kernel(self.queue, step[0], step[1], step[2])
+        return self.cl.enqueue_nd_range_kernel(queue, step[0], step[1], step[2])
 
-    def _execute(self, inputs: Sequence[np.ndarray]) -> tuple[list[np.ndarray], list[Any]]:
-        cl, queue = self.cl, self.queue
+    def _execute(
+        self, inputs: Sequence[np.ndarray], profiling: bool = False
+    ) -> tuple[list[np.ndarray], list[Any]]:
+        cl = self.cl
+        queue = self.profile_queue if profiling else self.queue
         outputs = [np.empty(t.shape, dtype=np.float32) for t in self.meta.outputs]
         with self.lock:
             for buf, array in zip(self.inputs, inputs, strict=True):
-                cl.enqueue_copy(queue, buf, array)
-            events = [self._enqueue(step) for step in self.steps]
+                # not blocking: the kernels queue up behind the upload at once (the arrays
+                # outlive it: the blocking download and `finish` below come first)
+                cl.enqueue_copy(queue, buf, array, is_blocking=False)
+            events = [self._enqueue(queue, step) for step in self.steps]
             for buf, array in zip(self.outputs, outputs, strict=True):
                 cl.enqueue_copy(queue, array, buf)
             queue.finish()
@@ -182,7 +190,7 @@ class OpenCLRunner:
 
     def profile(self, inputs: Sequence[np.ndarray]) -> list[dict[str, Any]]:
         """One run; per launch step its name, layer and device time (ms, profiling events)."""
-        _, events = self._execute(inputs)
+        _, events = self._execute(inputs, profiling=True)
         rows = []
         for step, event in zip(self.plan, events, strict=True):
             ns = 0 if event is None else event.profile.end - event.profile.start

@@ -152,6 +152,16 @@ class Emitter:
     def cflags(self) -> tuple[str, ...]:
         return cflags_for(self.target, self.vector_length)
 
+    @property
+    def graph_passes(self) -> list[ModulePass]:
+        """nn/pat-level passes the target runs after pruning, just before lower-to-loops."""
+        return []
+
+    @property
+    def schedule(self) -> dict[str, Any]:
+        """Loop-schedule options of the patdnn pipeline ({}: the CPU's register tiles, LRE)."""
+        return {}
+
     def emit(self, module: ModuleOp) -> EmittedModel:
         return emit(module, self.target)
 

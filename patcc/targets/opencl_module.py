@@ -37,10 +37,13 @@ from patcc.targets.c_printer import (
     sanitize,
     scalar_c_type,
 )
+from patcc.targets.isa import VectorIsa
 from patcc.targets.layers import ALIASES, Layer, root_buffer, split_layers
 from patcc.targets.opencl_isa import OPENCL_ISAS, OPENCL_PRELUDE, OPENCL_SCALARS
 
 TARGET = "opencl"
+LOCAL_SIZE_ATTR = "ocl.local_size"  # on an NDRange's outermost loop: the work-group size
+COARSEN_ATTR = "ocl.coarsen"  # on a flat NDRange's outermost loop: ids per work item
 
 
 def opencl_scalar(typ: Attribute, where: str = "") -> str:
@@ -67,10 +70,16 @@ def trip_count(loop: scf.ForOp) -> int:
     return max(0, -(-(ub - lb) // step))
 
 
+def global_dim(loop: Operation) -> int:
+    dim = loop.attributes.get(GLOBAL_DIM_ATTR)
+    return dim.value.data if isinstance(dim, IntegerAttr) else -1
+
+
 def ndrange_loops(top: Operation) -> list[scf.ForOp]:
-    """The marked loops of one kernel, by dimension (index 0: dimension 0). They must lie
-    on one chain of loops from the kernel's top loop, each the last op of the one outside
-    it (unmarked loops of the chain run inside the work item), dimensions falling to 0."""
+    """The marked loops of one kernel, innermost first. They must lie on one chain of loops
+    from the kernel's top loop, each the last op of the one outside it (unmarked loops of
+    the chain run inside the work item), dimensions falling to 0 without a gap; loops of
+    one dimension (collapsed) follow each other on the chain."""
     marked = [op for op in top.walk() if GLOBAL_DIM_ATTR in op.attributes]
     chain: list[scf.ForOp] = []
     loop: Operation | None = top
@@ -79,14 +88,64 @@ def ndrange_loops(top: Operation) -> list[scf.ForOp]:
             chain.append(loop)
         ops = [op for op in loop.body.block.ops if not isinstance(op, scf.YieldOp)]
         loop = ops[-1] if ops else None
-    dims = [op.attributes[GLOBAL_DIM_ATTR] for op in chain]
-    got = [d.value.data if isinstance(d, IntegerAttr) else -1 for d in dims]
-    if len(marked) != len(chain) or got != list(range(len(chain) - 1, -1, -1)):
+    got = [global_dim(op) for op in chain]
+    distinct = list(dict.fromkeys(got))
+    if len(marked) != len(chain) or distinct != list(range(len(distinct) - 1, -1, -1)):
         raise PatccError(
             f"{TARGET}: the {GLOBAL_DIM_ATTR} loops of a kernel must lie on one loop chain "
             "from its top loop, innermost 0 (as map-to-ndrange marks them)"
         )
     return chain[::-1]
+
+
+@dataclass(frozen=True)
+class NDRangeIndex:
+    """How a marked loop's index comes from its dimension's global id: divided by the trip
+    counts of the loops inside it in the same dimension, and, unless it is the outermost of
+    them, taken modulo its own trip count. `total` is the dimension's size (32-bit index
+    arithmetic below 2**32: a 64-bit division costs a GPU tens of instructions), `items`
+    on the outermost loop of a coarsened range the ids each work item takes (grid-stride)."""
+
+    stride: int
+    outermost: bool
+    total: int = 1
+    items: int = 1
+
+
+def ndrange_indices(nest: list[scf.ForOp]) -> tuple[dict[scf.ForOp, NDRangeIndex], list[int]]:
+    """Per marked loop (innermost first, as `ndrange_loops`) its index, and the global size
+    of each dimension (the product of its loops' trip counts; a coarsened range's divided
+    by its `ocl.coarsen`)."""
+    strides: list[tuple[scf.ForOp, int, bool]] = []
+    sizes: list[int] = []
+    for i, loop in enumerate(nest):
+        dim = global_dim(loop)
+        if dim == len(sizes):
+            sizes.append(1)
+        outer = nest[i + 1] if i + 1 < len(nest) else None
+        strides.append((loop, sizes[dim], outer is None or global_dim(outer) != dim))
+        sizes[dim] *= trip_count(loop)
+    indices: dict[scf.ForOp, NDRangeIndex] = {}
+    launched = list(sizes)
+    for loop, stride, outermost in strides:
+        dim = global_dim(loop)
+        coarsen = loop.attributes.get(COARSEN_ATTR)
+        items = coarsen.value.data if outermost and isinstance(coarsen, IntegerAttr) else 1
+        indices[loop] = NDRangeIndex(stride, outermost, sizes[dim], max(1, items))
+        launched[dim] = -(-sizes[dim] // max(1, items))
+    return indices, launched
+
+
+def _index_expr(gid: str, index: NDRangeIndex, trip: int) -> str:
+    """A marked loop's iteration number from its dimension's id `gid`."""
+    if index.stride == 1 and index.outermost:
+        return f"(ptrdiff_t){gid}"
+    if index.total < 2**31:  # (uint) ids past the total (rounded up to the local size) fit
+        u = f"(uint){gid}" if index.stride == 1 else f"(uint){gid} / {index.stride}u"
+        return f"(ptrdiff_t)({u if index.outermost else f'{u} % {trip}u'})"
+    g = f"(ptrdiff_t){gid}"
+    g = g if index.stride == 1 else f"({g} / {index.stride})"
+    return g if index.outermost else f"({g} % {trip})"
 
 
 class KernelBodyPrinter(BodyPrinter):
@@ -101,6 +160,11 @@ class KernelBodyPrinter(BodyPrinter):
     def parallel_pragma(self) -> str | None:
         return None
 
+    def __init__(self, isas: dict[int, VectorIsa], names: Names, target: str) -> None:
+        super().__init__(isas, names, target)
+        self.ndrange: dict[scf.ForOp, NDRangeIndex] = {}  # the kernel's (ndrange_indices)
+        self.gids: dict[int, str] = {}  # dimension -> its grid-stride id, inside that loop
+
     def for_loop(self, op: Operation) -> None:
         assert isinstance(op, scf.ForOp)
         dim = op.attributes.get(GLOBAL_DIM_ATTR)
@@ -111,14 +175,33 @@ class KernelBodyPrinter(BodyPrinter):
         name = self.names.fresh(iv.name_hint, "i")
         self.exprs[iv] = name
         lb, ub, step = self.value(op.lb), self.value(op.ub), self.value(op.step)
-        gid = f"(ptrdiff_t)get_global_id({dim.value.data})"
-        expr = gid if step == "1" else f"{gid} * {step}"
+        d = dim.value.data
+        index = self.ndrange.get(op, NDRangeIndex(1, True))
+        wrapped = index.outermost and index.items > 1
+        if wrapped:  # grid-stride: ids gid, gid + global size, ... below the total
+            g = self.names.fresh("g")
+            self.gids[d] = g
+            self.emit(
+                f"for (ptrdiff_t {g} = get_global_id({d}); {g} < {index.total}; "
+                f"{g} += get_global_size({d})) {{"
+            )
+            self.depth += 1
+        gid = self.gids.get(d, f"get_global_id({d})")
+        expr = _index_expr(gid, index, trip_count(op))
+        expr = expr if step == "1" else f"{expr} * {step}"
         expr = expr if lb == "0" else f"{lb} + {expr}"
         self.emit(f"const ptrdiff_t {name} = {expr};")
-        # work items past the trip count (a global size rounded up to the local size) have
-        # nothing to do in any iteration of the loops around: the bounds are constants
-        self.emit(f"if ({name} >= {ub}) return;")
+        if index.outermost:
+            # work items past the trip count (a global size rounded up to the local size)
+            # have nothing to do in any iteration of the loops around: the bounds are
+            # constants (an inner loop of a collapsed dimension is in range by the modulo;
+            # the ids of a grid-stride loop only grow)
+            self.emit(f"if ({name} >= {ub}) return;")
         self.block(op.body.block)
+        if wrapped:
+            self.depth -= 1
+            self.emit("}")
+            del self.gids[d]
 
     def copy(self, op: Operation) -> None:
         """A copy inside a kernel (no memcpy in OpenCL C): element by element."""
@@ -193,12 +276,16 @@ class OpenCLModulePrinter(ModulePrinter):
                 bp.op(op)
         top = ops[-1]
         nest = ndrange_loops(top) if isinstance(top, scf.ForOp) else []
+        bp.ndrange, sizes = ndrange_indices(nest)
         for op in ops:
             bp.op(op)
-        sizes = [trip_count(loop) for loop in nest] or [1]
+        sizes = sizes or [1]
+        local = nest[-1].attributes.get(LOCAL_SIZE_ATTR) if len(sizes) == 1 and nest else None
         head = (label or "glue between layers").split(":")[0]
         kname = self.kernel_names.fresh(f"k_{sanitize(head)}")
         ndrange = "x".join(map(str, sizes)) if nest else "1 (one work item)"
+        items = max((index.items for index in bp.ndrange.values()), default=1)
+        ndrange += f", {items} ids per work item" if items > 1 else ""
         comment = f"/* {label or 'glue between layers'}\n * NDRange {ndrange} */"
         text = "\n".join(
             [comment, f"__kernel void {kname}({', '.join(params)})", "{", *bp.lines, "}", ""]
@@ -208,7 +295,7 @@ class OpenCLModulePrinter(ModulePrinter):
             "name": kname,
             "layer": label,
             "global": sizes,
-            "local": None,
+            "local": [local.value.data] if isinstance(local, IntegerAttr) else None,
             "args": args,
         }
         return text, step

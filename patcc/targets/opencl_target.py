@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import IO, ClassVar
+from typing import IO, Any, ClassVar
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
@@ -20,7 +20,9 @@ from patcc.targets.emit import EmittedModel, Emitter, metadata
 from patcc.targets.opencl_module import TARGET, print_opencl
 from patcc.targets.weights import weights_blob
 
-DEFAULT_VECTOR_LENGTH = 4  # float4: 16-byte loads, few registers per accumulator on GPUs
+DEFAULT_VECTOR_LENGTH = 1  # scalar: one output per work item, neighbours on neighbouring columns
+LOCAL_SIZE = 128  # work items per group of the flat NDRanges: 4 warps of 32 lanes
+COARSEN = 8  # ids per work item of the loop-free kernels (padding, copies, elementwise)
 BUILD_OPTIONS = ("-cl-std=CL1.2",)  # no fast-math: results stay comparable with the CPU
 
 
@@ -40,7 +42,8 @@ def opencl_passes() -> list[ModulePass]:
     from patcc.passes.map_to_ndrange import MapToNDRangePass
     from patcc.passes.plan_buffers import PlanBuffersPass
 
-    return [PlanBuffersPass(), MapToNDRangePass(), LayoutWeightsPass()]
+    ndrange = MapToNDRangePass(max_dims=1, collapse=True, local_size=LOCAL_SIZE, coarsen=COARSEN)
+    return [PlanBuffersPass(), ndrange, LayoutWeightsPass()]
 
 
 def emit_opencl(module: ModuleOp) -> EmittedModel:
@@ -63,6 +66,19 @@ class OpenCLEmitter(Emitter):
     @property
     def cflags(self) -> tuple[str, ...]:
         return ()
+
+    @property
+    def graph_passes(self) -> list[ModulePass]:
+        from patcc.passes.dense_conv_patterns import DenseConvAsPatternsPass
+        from patcc.passes.split_gemm import SplitKGemmPass
+
+        return [DenseConvAsPatternsPass(), SplitKGemmPass()]
+
+    @property
+    def schedule(self) -> dict[str, Any]:
+        """No register tiles, no LRE: a GPU wants many small work items (one output each,
+        see map-to-ndrange), not the few long ones of a CPU core's schedule."""
+        return {"tiles": None, "lre": False}
 
     def emit(self, module: ModuleOp) -> EmittedModel:
         return emit_opencl(module)
