@@ -18,7 +18,10 @@ register tile (oc filters x oh rows x ow vectors of accumulators). The tile size
 loops (`pat.tile`), so a later printer or tuner reads them from the IR; `oc` is best the FKR
 group size (`reorder-filters{group-size}`), so a tile of filters is one group.
 
-A tile size of 1 (or one larger than the loop's trip count) leaves that loop as it is.
+A tile size of 1 (or one larger than the loop's trip count) leaves that loop as it is. A
+rows tile of 0 picks by the vector width of the loop's body (`auto_rows`): 8 rows at 16
+lanes, whose 32 registers (AVX-512) hold 8 x 2 accumulators, else 4 (16 AVX2 registers).
+The rows of a narrow layer that runs at 8 lanes in a 16-lane build are then tiled by 4.
 
 Per-layer schedules: a layer whose top-level ops carry `pat.schedule = {oc, oh, ow, lre}`
 (set by the driver from a tuning log, see patcc/tune) is tiled by those sizes instead of the
@@ -37,7 +40,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects import arith, func, scf
+from xdsl.dialects import arith, func, scf, vector
 from xdsl.dialects.builtin import (
     DictionaryAttr,
     IndexType,
@@ -45,6 +48,7 @@ from xdsl.dialects.builtin import (
     ModuleOp,
     StringAttr,
     UnitAttr,
+    VectorType,
 )
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
@@ -121,10 +125,24 @@ def strip_mine(loop: scf.ForOp, tile: int, unroll: bool = True) -> bool:
     return True
 
 
+AUTO_ROWS = {16: 8}
+"""Rows per tile by vector lanes when the rows tile is 0 (auto); other widths take 4."""
+
+
+def auto_rows(loop: scf.ForOp) -> int:
+    """The rows tile of `loop` by the widest vector its body computes in (`AUTO_ROWS`)."""
+    lanes = [
+        op.res.type.get_shape()[0]
+        for op in loop.walk()
+        if isinstance(op, vector.FMAOp) and isinstance(op.res.type, VectorType)
+    ]
+    return AUTO_ROWS.get(max(lanes, default=1), 4)
+
+
 @dataclass(frozen=True)
 class TileConvPass(ModulePass):
-    """Tile the pattern convs' filters by `oc`, output rows by `oh` and output width by `ow`
-    vectors (1 = leave that loop untiled)."""
+    """Tile the pattern convs' filters by `oc`, output rows by `oh` (0: `auto_rows`) and
+    output width by `ow` vectors (1 = leave that loop untiled)."""
 
     name = "tile-conv"
 
@@ -134,8 +152,8 @@ class TileConvPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         sizes = {"filters": self.oc, "rows": self.oh, "cols": self.ow}
-        if min(sizes.values()) < 1:
-            raise PatccError(f"tile-conv: tile sizes must be >= 1, got {sizes}")
+        if min(sizes.values()) < 1 and not (self.oh == 0 and min(self.oc, self.ow) >= 1):
+            raise PatccError(f"tile-conv: tile sizes must be >= 1 (oh: 0 = auto), got {sizes}")
         for role in ("cols", "rows", "filters"):  # inner first: outer tiles copy tiled bodies
             loops = [
                 loop
@@ -145,9 +163,6 @@ class TileConvPass(ModulePass):
                 and TILE_ATTR not in loop.attributes
             ]
             for loop in loops:
-                own = layer_schedule(loop)
-                if own is None:
-                    strip_mine(loop, sizes[role])
-                else:
-                    tile = own.get(ROLE_KEYS[role], sizes[role])
-                    strip_mine(loop, tile, unroll=bool(own.get("lre", 1)))
+                own = layer_schedule(loop) or {}
+                tile = own.get(ROLE_KEYS[role], sizes[role]) or auto_rows(loop)
+                strip_mine(loop, tile, unroll=bool(own.get("lre", 1)))

@@ -58,7 +58,7 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
     from patcc.pipelines import Tiles, patdnn, pipeline_string
 
     for flag in ("vector_length", "tile_oc", "tile_oh", "tile_ow"):
-        value, low = getattr(args, flag), 0 if flag == "tile_oc" else 1
+        value, low = getattr(args, flag), 0 if flag in ("tile_oc", "tile_oh") else 1
         if value < low:
             raise PatccError(f"--{flag.replace('_', '-')} must be >= {low}, got {value}")
     pipeline = patdnn(
@@ -212,7 +212,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--vector-length", type=int, default=8, help="SIMD width (default 8)")
     p.add_argument("--tile-oc", type=int, default=0, help="filters per tile (0: the group size)")
-    p.add_argument("--tile-oh", type=int, default=4, help="output rows per tile (default 4)")
+    p.add_argument(
+        "--tile-oh",
+        type=int,
+        default=0,
+        help="output rows per tile (default 0: 8 at 16 lanes, else 4)",
+    )
     p.add_argument("--tile-ow", type=int, default=2, help="output vectors per tile (default 2)")
     p.add_argument("--no-tile", action="store_true", help="leave the conv loops untiled")
     p.add_argument("--no-lre", action="store_true", help="no eliminate-load-redundancy")

@@ -24,10 +24,10 @@ from patcc.passes.reorder_filters import DEFAULT_GROUP_SIZE, ReorderFiltersPass
 @dataclass(frozen=True)
 class Tiles:
     """tile-conv's sizes: filters (0: the FKR group size, so a tile is one group), output
-    rows, and output-width vectors."""
+    rows (0: by the layer's vector width, `tile_conv.auto_rows`), and output-width vectors."""
 
     oc: int = 0
-    oh: int = 4
+    oh: int = 0
     ow: int = 2
 
 

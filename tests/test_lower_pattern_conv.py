@@ -298,6 +298,32 @@ def test_inner_body_stats() -> None:
     assert all(not b.vector for b in scalar.bodies) and scalar.fmas_per_kernel == 4
 
 
+@pytest.mark.parametrize(
+    ("vl", "width", "lanes"),
+    [(8, 6, 4), (16, 14, 8), (16, 9, 8), (16, 16, 16), (8, 8, 8), (4, 3, 1)],
+)
+def test_narrow_rows_run_in_narrower_vectors(vl: int, width: int, lanes: int) -> None:
+    """A row narrower than the vector length runs in vectors of half the length (down to 4
+    lanes, the narrowest every vector target has), the last one overlapping, not in scalar
+    code: 14-wide layers at 16 lanes run two 8-lane vectors. Outputs stay the reference's."""
+    layer = {
+        **HAND_LAYER,
+        "hw": (5, width),
+        "ids": np.array([[0, 1], [-1, 0]], np.int8),
+        "values": np.random.default_rng(3).standard_normal((2, 2, 4)).astype(np.float32),
+        "activation": "relu",
+    }
+    layer["values"][1, 0] = 0  # the removed kernel
+    module = applied(_module(layer), PackFkwPass())
+    lowered = applied(module, LowerToLoopsPass(vector_length=vl))
+    bodies = inner_body_stats(lowered)["conv0"].bodies
+    assert {b.vector for b in bodies} == {lanes > 1}
+    fmas = [op for op in lowered.walk() if isinstance(op, vector.FMAOp)]
+    assert {op.res.type.get_shape()[0] for op in fmas} == ({lanes} if lanes > 1 else set())
+    inputs = _input(layer)
+    assert_close(run_function(lowered, inputs)["y"], run_function(module, inputs)["y"], TOL)
+
+
 def test_unused_patterns_get_no_body() -> None:
     """A pattern of the set that no kernel uses generates no dead kernel loop."""
     layer = {

@@ -92,8 +92,25 @@ def test_tile_sizes_live_on_the_loops() -> None:
 
 
 def test_tile_sizes_must_be_positive() -> None:
-    with pytest.raises(PatccError, match="tile sizes"):
-        applied(_loops(_layer()), TileConvPass(oc=0))
+    for bad in (TileConvPass(oc=0), TileConvPass(oh=0, ow=0), TileConvPass(oh=-1)):
+        with pytest.raises(PatccError, match="tile sizes"):
+            applied(_loops(_layer()), bad)
+
+
+@pytest.mark.parametrize(
+    ("vl", "width", "rows"), [(16, 32, 8), (16, 14, 4), (8, 16, 4), (4, 8, 4), (1, 5, 4)]
+)
+def test_auto_rows_follow_the_vector_width(vl: int, width: int, rows: int) -> None:
+    """oh = 0: 8-row tiles where a layer runs 16 lanes (32 AVX-512 registers hold 8 x 2
+    accumulators), 4 elsewhere, the narrow rows of a 16-lane build (8 lanes) included."""
+    layer = _layer(h=17, w=width)
+    loops = _loops(layer, vl)
+    tiled = applied(loops, TileConvPass(oc=2, oh=0, ow=2))
+    assert set(_tiles(tiled)["rows"]) == {rows}
+    inputs = _input(layer)
+    np.testing.assert_array_equal(
+        run_function(tiled, inputs)["y"], run_function(loops, inputs)["y"]
+    )
 
 
 def test_lre_register_tile_load_counts() -> None:

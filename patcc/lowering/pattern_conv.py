@@ -22,8 +22,10 @@ with no index arithmetic on the pattern and no branch:
                 vector.store act(acc), y[n, o, oh, ow0]  # the op's activation, then a fused one
             for ow in 0 .. OW: ...                       # scalar, only when OW < V
 
-The row and column indices of the 3 possible tap rows / columns are computed once per
-output row / vector, outside the kernel loops. As in the dense conv lowering, a conv with
+V is the pipeline's vector length, halved (down to 4) while it exceeds the row
+(`row_vector_length`): a 14-wide layer at 16 lanes runs two overlapping 8-lane vectors, a
+7-wide one at 8 lanes two 4-lane vectors. The row and column indices of the 3 possible tap
+rows / columns are computed once per output row / vector, outside the kernel loops. As in the dense conv lowering, a conv with
 stride_w > 1 reads the padded input split by column phase (`column_phases`). Each kernel loop carries the
 discardable attributes `pat.conv` (the layer's name, conv0, conv1, ... as prune-patterns
 numbers them) and `pat.pattern` (the pattern's positions): `inner_body_stats` and later
@@ -132,7 +134,7 @@ def emit_pattern_conv(
     dh, dw = get_ints(p, "dilations")
     n_n, o_n, oh_n, ow_n = buffer_shape(y)
     xp = ctx.padded(x, get_ints(p, "pads"), 0.0)
-    vl = ctx.vector_length
+    vl = row_vector_length(ctx.vector_length, ow_n)
     # stride_w > 1: the columns split by phase, so each tap reads consecutive elements
     xd = column_phases(ctx, xp, sw) if sw > 1 and vl > 1 and ow_n >= vl else None
     cols_split = vector_cols(ow_n, vl, sw == 1 or xd is not None)
@@ -156,7 +158,7 @@ def emit_pattern_conv(
                     start = ctx.emit(arith.IndexCastOp(ctx.load(conv.stride, [j, r]), base.type))
                     bounds[r] = ctx.emit(arith.AddiOp(base, start))
         b = ctx.load(bias, [o]) if bias is not None else ctx.f32(0.0)
-        b_vec = ctx.broadcast(b) if vec_end > 0 else None
+        b_vec = ctx.broadcast(b, vl) if vec_end > 0 else None
 
         def row(oh: Index) -> None:
             iy = {kh: ctx.lin(0, (sh, oh), (dh, kh)) for kh in rows}
@@ -175,9 +177,9 @@ def emit_pattern_conv(
                             if vector and xd is not None:  # ow*sw + kw*dw = (ow + q)*sw + r
                                 shift, phase = divmod(kw * dw, sw)
                                 at = [n, c, iy[kh], phase, ctx.lin(shift, (1, ow))]
-                                a = ctx.fma(ctx.vload(xd, at), ctx.broadcast(w), a)
+                                a = ctx.fma(ctx.vload(xd, at, vl), ctx.broadcast(w, vl), a)
                             elif vector:
-                                a = ctx.fma(ctx.vload(xp, at), ctx.broadcast(w), a)
+                                a = ctx.fma(ctx.vload(xp, at, vl), ctx.broadcast(w, vl), a)
                             else:
                                 a = ctx.fma(ctx.load(xp, at), w, a)
                         return [a]
@@ -224,6 +226,16 @@ def emit_pattern_conv(
             filters(n, full, oh_n - full)
 
     ctx.loop(n_n, image, name="n")
+
+
+def row_vector_length(vector_length: int, ow_n: int) -> int:
+    """The vector length of a layer's rows: the pipeline's, halved (down to 4, a width every
+    vector target has) while it exceeds the row, so a 14-wide row at 16 lanes runs two
+    overlapping 8-lane vectors instead of scalar code."""
+    vl = vector_length
+    while vl > ow_n and vl > 4 and vl % 2 == 0:
+        vl //= 2
+    return vl
 
 
 ROW_BLOCK_BYTES = 512 * 1024

@@ -1,5 +1,6 @@
 // RUN: xdsl-opt %s -p "lower-to-loops{vector-length=4}" | filecheck %s
 // RUN: xdsl-opt %s -p "lower-to-loops{vector-length=1}" | filecheck %s --check-prefix=SCALAR
+// RUN: xdsl-opt %s -p "lower-to-loops{vector-length=16}" | filecheck %s --check-prefix=NARROW
 //
 // A hand-sized FKW layer: 2 filters x 2 channels, patterns [0, 1, 3, 4] (p0, taps
 // (dy, dx) = (-1,-1) (-1,0) (0,-1) (0,0)) and [4, 5, 7, 8] (p1, taps (0,0) (0,1) (1,0) (1,1)).
@@ -115,3 +116,11 @@ builtin.module {
 // SCALAR-NEXT:   arith.maximumf {{%[0-9]+}}, {{%[0-9]+}} : f32
 // SCALAR-NEXT:   memref.store
 // SCALAR-NOT:    vector.
+
+// At 16 lanes the 8-wide rows run in one 8-lane vector each (halved while wider than the row),
+// not in scalar code.
+// NARROW-NOT:  vector<16xf32>
+// NARROW:      vector.load %padded{{.*}} : memref<1x2x8x10xf32>, vector<8xf32>
+// NARROW:      vector.fma {{.*}} : vector<8xf32>
+// NARROW:      vector.store {{.*}} %y{{.*}} : memref<1x2x6x8xf32>, vector<8xf32>
+// NARROW-NOT:  vector<16xf32>
