@@ -16,7 +16,7 @@ from xdsl.dialects.builtin import IntegerAttr, StringAttr
 from patcc.cli import main
 from patcc.compression.onnx_prune import prune
 from patcc.tune.log import Key, Record, TuningLog
-from patcc.tune.space import DEFAULT, MAX_ACCUMULATORS, Schedule, space, valid
+from patcc.tune.space import DEFAULT, MAX_ACCUMULATORS, MAX_REGISTER_TILE, Schedule, space, valid
 from patcc.tune.tuner import TuneOptions, compiled_measure, tune
 
 CPU = "test cpu"
@@ -31,8 +31,10 @@ def fake_ms(schedule: Schedule) -> float:
 def test_space_is_valid_and_bounded() -> None:
     schedules = space()
     assert DEFAULT in schedules and len(set(schedules)) == len(schedules)
-    assert all(valid(s) and s.oc * s.oh * s.ow <= MAX_ACCUMULATORS for s in schedules)
+    assert all(valid(s) and s.oc * (s.oh or 8) * s.ow <= MAX_ACCUMULATORS for s in schedules)
+    assert all((s.oh or 8) * s.ow <= MAX_REGISTER_TILE for s in schedules)
     assert not valid(Schedule(8, 8, 4, True)) and not valid(Schedule(3, 1, 1, True))
+    assert not valid(Schedule(1, 0, 3, True)) and valid(Schedule(4, 0, 2, True))
 
 
 def test_log_round_trip_skips_torn_lines(tmp_path: Path) -> None:

@@ -113,11 +113,11 @@ def compile_patcc(
 
     schedules = None
     if tuned and options.tuning_log is not None:
-        from patcc.targets.emit import DEFAULT_VECTOR_LENGTH, target_name
+        from patcc.targets.emit import default_vector_length
         from patcc.tune.apply import LogSchedules
         from patcc.tune.log import TuningLog
 
-        length = DEFAULT_VECTOR_LENGTH[target_name(options.target)]
+        length = default_vector_length(options.target)
         log = TuningLog(options.tuning_log)
         schedules = LogSchedules(log, options.target, cpu_model(), options.threads[0], length)
     start = time.perf_counter()

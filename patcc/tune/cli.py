@@ -24,7 +24,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--connectivity", type=float, default=3.6, help="kernel removal rate")
     p.add_argument("--no-prune", action="store_true", help="keep the model's weights")
     p.add_argument("--threads", type=int, default=0, help="threads the kernels run on")
-    p.add_argument("--vector-length", type=int, default=8, help="SIMD width in floats (8)")
+    p.add_argument(
+        "--vector-length", type=int, help="SIMD width in floats (default: the host's widest)"
+    )
     p.set_defaults(run=cmd_tune)
 
 
@@ -67,13 +69,13 @@ def compile_schedules(
     if not args.tune and args.tuning_log is None:
         return None
     from patcc.bench.run import cpu_model
-    from patcc.targets.emit import DEFAULT_VECTOR_LENGTH, target_name
+    from patcc.targets.emit import default_vector_length
     from patcc.tune.apply import LogSchedules
     from patcc.tune.log import TuningLog
     from patcc.tune.tuner import TuneOptions, tune
 
     log = TuningLog(args.tuning_log or DEFAULT_LOG)
-    length = args.vector_length or DEFAULT_VECTOR_LENGTH[target_name(args.target)]
+    length = args.vector_length or default_vector_length(args.target)
     options = TuneOptions(args.target, args.threads or 0, length, args.tune_budget)
     if args.tune:
         tune(_pruned(args.model, patterns, connectivity), log, options)

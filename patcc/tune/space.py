@@ -1,10 +1,12 @@
 """What `patcc tune` searches per conv layer, and what identifies a layer across models.
 
-A schedule is the register tile of `tile-conv` (filters `oc` x output rows `oh` x output
-vectors `ow`) and whether `eliminate-load-redundancy` unrolls and jams it (`lre`). The tile
-is capped at MAX_ACCUMULATORS accumulators: beyond that the register file (16 vector
-registers on AVX2) spills on every FMA and the unrolled code, and its compile time, grow
-for nothing. Model-wide knobs (vector length, FKR group size, threads) are part of the
+A schedule is the tile of `tile-conv` (filters `oc` x output rows `oh` x output vectors
+`ow`; `oh = 0` lets tile-conv pick the rows by the layer's vector width) and whether
+`eliminate-load-redundancy` unrolls and jams it (`lre`). The filters of a tile run their
+own kernel loops one after the other, so the register tile is `oh x ow` accumulators, capped
+at MAX_REGISTER_TILE (AVX-512's 32 registers less the loaded inputs and broadcast weights;
+AVX2 spills past ~12, which the search measures), and the whole unrolled tile at
+MAX_ACCUMULATORS: beyond that the code, and its compile time, grow for nothing. Model-wide knobs (vector length, FKR group size, threads) are part of the
 tuning key rather than of the per-layer space: the pipeline applies them to every layer.
 """
 
@@ -15,9 +17,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 OC = (1, 2, 4, 8)
-OH = (1, 2, 3, 4, 6, 8)
+OH = (0, 1, 2, 3, 4, 6, 8)  # 0: tile-conv's choice by the layer's vector width (auto_rows)
 OW = (1, 2, 3, 4)
-MAX_ACCUMULATORS = 32
+MAX_ACCUMULATORS = 64
+MAX_REGISTER_TILE = 16
+AUTO_ROWS_MAX = 8  # the most rows oh = 0 may pick (tile_conv.AUTO_ROWS)
 
 
 @dataclass(frozen=True)
@@ -35,11 +39,14 @@ class Schedule:
         return Schedule(int(d["oc"]), int(d["oh"]), int(d["ow"]), bool(d["lre"]))
 
 
-DEFAULT = Schedule()  # the patdnn pipeline's tiles (oc = the default group size 4)
+DEFAULT = Schedule(oh=0)  # the patdnn pipeline's tiles (oc = the default group size 4)
 
 
 def valid(s: Schedule) -> bool:
-    return s.oc in OC and s.oh in OH and s.ow in OW and s.oc * s.oh * s.ow <= MAX_ACCUMULATORS
+    rows = s.oh or AUTO_ROWS_MAX
+    if s.oc not in OC or s.oh not in OH or s.ow not in OW:
+        return False
+    return rows * s.ow <= MAX_REGISTER_TILE and s.oc * rows * s.ow <= MAX_ACCUMULATORS
 
 
 def space() -> list[Schedule]:

@@ -36,9 +36,16 @@ Measure = Callable[[onnx.ModelProto, Schedule], float]
 class TuneOptions:
     target: str = "x86"
     threads: int = 0  # 0: the build's default (all cores), as `patcc compile` without --threads
-    vector_length: int = 8
+    vector_length: int | None = None  # None: the target's default (the host's widest, x86)
     budget_s: float = 600.0
     min_trials: int = 2  # per layer, even past its share of the budget: default + one
+
+    @property
+    def length(self) -> int:
+        """The vector length the builds get (and the log's key)."""
+        from patcc.targets.emit import default_vector_length
+
+        return self.vector_length or default_vector_length(self.target)
 
 
 @dataclass(frozen=True)
@@ -67,10 +74,10 @@ def tasks(pruned: onnx.ModelProto, options: TuneOptions, cpu: str) -> list[Task]
     """One task per distinct key among the model's pattern convs (equal layers tune once)."""
     out: dict[Key, Task] = {}
     for layer in conv_layers(pruned):
-        rows = [r for r in tensor_level_rows(layer.model, options.vector_length) if tunable(r)]
+        rows = [r for r in tensor_level_rows(layer.model, options.length) if tunable(r)]
         if not rows:
             continue  # a dense conv (first layer, 1x1): tile-conv does not touch it
-        key = Key(signature(rows[0]), options.target, cpu, options.threads, options.vector_length)
+        key = Key(signature(rows[0]), options.target, cpu, options.threads, options.length)
         out.setdefault(key, Task(layer, key))
     return list(out.values())
 
@@ -92,7 +99,7 @@ def compiled_measure(options: TuneOptions, work: Path, repeat: int = 15) -> Meas
             target=options.target,
             patterns=None,
             threads=options.threads or None,
-            vector_length=options.vector_length,
+            vector_length=options.length,
             out_dir=out,
             schedules=fixed(schedule),
         )
