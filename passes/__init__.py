@@ -23,6 +23,7 @@ _PASSES: dict[str, tuple[str, str]] = {
     "map-to-ndrange": ("map_to_ndrange", "MapToNDRangePass"),
     "tile-conv": ("tile_conv", "TileConvPass"),
     "eliminate-load-redundancy": ("eliminate_load_redundancy", "EliminateLoadRedundancyPass"),
+    "canonicalize-hoisted": ("canonicalize_hoisted", "CanonicalizeHoistedPass"),
 }
 
 
