@@ -2,7 +2,8 @@
 
 After `tile-conv`, three steps turn a tile into a register-blocked micro-kernel:
 
-1. unroll the intra-tile loops (`pat.unroll`) with xDSL's own `scf.for` unroller pattern;
+1. unroll the intra-tile loops (`pat.unroll`; `patcc.lowering.unroll`: what xDSL's `scf.for`
+   unroll pattern does, each op cloned once);
 2. jam the copies (`patcc.lowering.jam`): the copies' loops of equal bounds and role fuse,
    so each kernel loop carries the whole tile's accumulators (oh rows x ow vectors) and
    its body holds every tap of every copy;
@@ -29,24 +30,15 @@ from xdsl.dialects import arith, memref, scf, vector
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.passes import ModulePass
-from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, RewritePattern
 from xdsl.rewriter import Rewriter
 from xdsl.traits import IsTerminator, is_side_effect_free
-from xdsl.transforms.scf_for_loop_unroll import UnrollLoopPattern
 
 from patcc.lowering.effects import Effects, effects, root
 from patcc.lowering.jam import jam
-from patcc.lowering.pattern_conv import CONV_ATTR, LOOP_ATTR, UNROLL_ATTR
+from patcc.lowering.pattern_conv import CONV_ATTR, LOOP_ATTR
+from patcc.lowering.unroll import unroll_marked
 
 Affine = tuple[frozenset[tuple[Hashable, int]], int]
-
-
-class _UnrollMarked(RewritePattern):
-    """xDSL's full unroll, for the loops tile-conv marked only."""
-
-    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        if isinstance(op, scf.ForOp) and UNROLL_ATTR in op.attributes:
-            UnrollLoopPattern().match_and_rewrite(op, rewriter)
 
 
 def affine(value: SSAValue, cache: dict[SSAValue, Affine] | None = None) -> Affine:
@@ -208,7 +200,7 @@ class EliminateLoadRedundancyPass(ModulePass):
     name = "eliminate-load-redundancy"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        PatternRewriteWalker(_UnrollMarked(), walk_regions_first=True).rewrite_module(op)
+        unroll_marked(op.body.block)
         for nest in _conv_nests(op):
             jam(nest.body.block)
             dedupe_loads(nest.body.block)
