@@ -4,7 +4,8 @@
     .venv/bin/python scripts/compile_profile.py --builtin resnet50 [--patterns 8]
 
 Runs what `patcc.compile` runs before the C compiler (import, the compression passes, the
-target passes, `emit`), one pass at a time with a clock around each, and prints the table.
+target passes, `emit`), one pass at a time with a clock around each, and prints the table:
+wall and CPU seconds (on a shared machine the CPU time of the process is the steadier one).
 `--patterns` prunes (the default, as `patcc.compile(..., patterns=None)`, keeps the weights
 and detects an existing pattern set). `--out` writes the emitted files, so two versions
 of patcc can be compared byte for byte (`cmp`); `--cprofile` profiles the whole run.
@@ -29,25 +30,33 @@ def load(args: argparse.Namespace) -> onnx.ModelProto:
     return onnx.load(args.model)
 
 
-def run(model: onnx.ModelProto, args: argparse.Namespace) -> list[tuple[str, float]]:
+Times = list[tuple[str, float, float]]  # pass, wall seconds, CPU seconds of this process
+
+
+def run(model: onnx.ModelProto, args: argparse.Namespace) -> Times:
     from patcc.driver import compression_passes
     from patcc.frontend import import_model, make_context
     from patcc.targets import emit_for
 
-    times: list[tuple[str, float]] = []
+    times: Times = []
     emitter = emit_for(args.target, threads=args.threads)
-    start = time.perf_counter()
+    clock = time.perf_counter(), time.process_time()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter(), time.process_time()
+        times.append((name, now[0] - clock[0], now[1] - clock[1]))
+        clock = now
+
     module = import_model(model, {})
-    times.append(("import", time.perf_counter() - start))
+    lap("import")
     passes = compression_passes(module, args.patterns, args.connectivity, emitter.vector_length)
     ctx = make_context()
     for p in [*passes, *emitter.passes]:
-        t = time.perf_counter()
         p.apply(ctx, module)
-        times.append((p.name, time.perf_counter() - t))
-    t = time.perf_counter()
+        lap(p.name)
     emitted = emitter.emit(module)
-    times.append(("emit", time.perf_counter() - t))
+    lap("emit")
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
@@ -85,9 +94,10 @@ def main() -> None:
     if profile:
         profile.disable()
         profile.dump_stats(args.cprofile)
-    for name, seconds in times:
-        print(f"{name:32s} {seconds:7.2f}")
-    print(f"{'total':32s} {sum(s for _, s in times):7.2f}")
+    print(f"{'pass':32s} {'wall s':>7s} {'CPU s':>7s}")
+    for name, wall, cpu in times:
+        print(f"{name:32s} {wall:7.2f} {cpu:7.2f}")
+    print(f"{'total':32s} {sum(t[1] for t in times):7.2f} {sum(t[2] for t in times):7.2f}")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,10 @@ def global_bytes(glob: memref.GlobalOp) -> bytes:
         raise PatccError(f"memref.global @{glob.sym_name.data}: no dense initial value")
     dtype = numpy_dtype(typ.element_type)
     shape = tuple(typ.get_shape())
+    if value.type.element_type == typ.element_type and len(value.data.data) == int(
+        np.prod(shape, dtype=np.int64) * dtype.itemsize
+    ):  # already the bytes of the blob (xDSL stores them little-endian): no copies
+        return value.data.data
     return np.ascontiguousarray(dense_to_numpy(value).astype(dtype).reshape(shape)).tobytes()
 
 
