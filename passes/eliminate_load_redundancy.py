@@ -33,8 +33,8 @@ from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
 from xdsl.traits import IsTerminator, is_side_effect_free
 
-from patcc.lowering.effects import Effects, effects, root
-from patcc.lowering.jam import jam
+from patcc.lowering.effects import Effects, Root, op_effects, root
+from patcc.lowering.jam import JamMemo, jam
 from patcc.lowering.pattern_conv import CONV_ATTR, LOOP_ATTR
 from patcc.lowering.unroll import unroll_marked
 
@@ -95,6 +95,7 @@ def dedupe_loads(
         forms = {}
     removed = 0
     seen: dict[Hashable, SSAValue] = {}
+    by_root: dict[Root, list[Hashable]] = {}  # a write forgets its buffer's loads only
     for op in list(block.ops):
         if isinstance(op, memref.LoadOp | vector.LoadOp):
             key = _load_key(op, forms)
@@ -104,16 +105,19 @@ def dedupe_loads(
                 removed += 1
                 continue
             seen[key] = op.results[0]
+            by_root.setdefault(root(op.operands[0]), []).append(key)
             continue
         for region in op.regions:
             for inner in region.blocks:
                 removed += dedupe_loads(inner, memo, forms)
-        written = effects(op, memo=memo)
+        written = op_effects(op, memo)
         if written.unknown:
             seen.clear()
-        elif written.writes:
-            for key in [k for k, v in seen.items() if root(_buffer(v)) in written.writes]:
-                del seen[key]
+            by_root.clear()
+            continue
+        for buffer in written.writes:
+            for key in by_root.pop(buffer, ()):
+                seen.pop(key, None)
     return removed
 
 
@@ -140,8 +144,12 @@ def cse_pure(block: Block, known: dict[Hashable, Operation] | None = None) -> in
     deduplicated loads leave identical), scoped like xDSL's CSE: an op is replaced by an
     equal one of its block or of an enclosing block; pure ops left unused are erased.
     xDSL's `cse` does this too, but asks every loop of a nest for its nested memory
-    effects (quadratic in the nest depth), which made it most of LRE's time."""
-    known = dict(known or {})
+    effects (quadratic in the nest depth), which made it most of LRE's time. `known` is
+    the enclosing blocks' ops; this block's are added to it and removed on return (a copy
+    per block was quadratic in the nest's size)."""
+    if known is None:
+        known = {}
+    added: list[Hashable] = []
     count = 0
     for op in list(block.ops):
         if op.regions:
@@ -164,17 +172,14 @@ def cse_pure(block: Block, known: dict[Hashable, Operation] | None = None) -> in
             count += 1
         else:
             known[key] = op
+            added.append(key)
+    for key in added:
+        del known[key]
     for op in reversed(list(block.ops)):  # what the replacements left unused
         if _pure(op) and not any(r.uses for r in op.results):
             Rewriter.erase_op(op)
             count += 1
     return count
-
-
-def _buffer(loaded: SSAValue) -> SSAValue:
-    owner = loaded.owner
-    assert isinstance(owner, Operation)
-    return owner.operands[0]
 
 
 def _conv_nests(module: ModuleOp) -> list[scf.ForOp]:
@@ -202,6 +207,7 @@ class EliminateLoadRedundancyPass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         unroll_marked(op.body.block)
         for nest in _conv_nests(op):
-            jam(nest.body.block)
-            dedupe_loads(nest.body.block)
+            memo = JamMemo()
+            jam(nest.body.block, memo)
+            dedupe_loads(nest.body.block, memo.effects)  # jam's effects hold after it
             cse_pure(nest.body.block)

@@ -26,7 +26,7 @@ from xdsl.dialects.builtin import IntegerAttr
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.rewriter import InsertPoint, Rewriter
 
-from patcc.lowering.effects import Effects, effects, ops_between
+from patcc.lowering.effects import Effects, effects, op_effects, ops_between
 from patcc.lowering.pattern_conv import CONV_ATTR, LOOP_ATTR, PATTERN_ATTR, TILE_ATTR
 
 _KEY_ATTRS = (CONV_ATTR, PATTERN_ATTR, LOOP_ATTR, TILE_ATTR)
@@ -117,12 +117,9 @@ def fuse(a: scf.ForOp, b: scf.ForOp, memo: JamMemo | None = None) -> scf.ForOp |
         effects(a, memo=memo.effects),
         effects(b, memo=memo.effects),
     )
-    skipped = effects(*rest, memo=memo.effects)
-    if moved.conflicts(loop_a) or moved.conflicts(skipped):
+    if moved.conflicts(loop_a) or loop_b.conflicts(loop_a, same_writes_ok=True):
         return None
-    if loop_b.conflicts(skipped, same_writes_ok=True) or loop_b.conflicts(
-        loop_a, same_writes_ok=True
-    ):
+    if _skipped_conflict(rest, moved, loop_b, memo.effects):
         return None
     free = memo.free_values(a) | memo.free_values(b)  # before their bodies merge
     for op in needed:
@@ -163,6 +160,23 @@ def fuse(a: scf.ForOp, b: scf.ForOp, memo: JamMemo | None = None) -> scf.ForOp |
     _replace(a, fused.results[:n], memo)
     _replace(b, fused.results[n:], memo)
     return fused
+
+
+def _skipped_conflict(
+    rest: list[Operation], moved: Effects, loop_b: Effects, memo: dict[Operation, Effects]
+) -> bool:
+    """`moved.conflicts(skipped) or loop_b.conflicts(skipped, same_writes_ok=True)` for
+    `skipped` = the effects of `rest`, op by op: the union of the effects of every op
+    between a and b, built per fusion, was a third of jam's time."""
+    if moved.unknown or loop_b.unknown:
+        return True
+    written = moved.reads | moved.writes | loop_b.reads  # what a skipped write conflicts with
+    read = moved.writes | loop_b.writes  # ... and a skipped read
+    for op in rest:
+        mine = op_effects(op, memo)
+        if mine.unknown or mine.writes & written or mine.reads & read:
+            return True
+    return False
 
 
 def _replace(loop: scf.ForOp, values: tuple[SSAValue, ...], memo: JamMemo) -> None:
