@@ -6,7 +6,8 @@ constant folded inside a 5-deep conv nest took 5 more walks (plus region DCE eac
 ~50 k ops, about 4/5 of the pass's time on VGG-16. This pass runs the same patterns and
 folding with the same walker, and after each walk (before xDSL's region DCE) moves every
 scalar constant in an `scf.for` body to where that rehoisting ends: just before the
-outermost loop of its `scf.for` nest. So it stops after two walks. What it leaves differs
+outermost loop of its `scf.for` nest. So it stops after two walks, and the second one's
+region DCE, after a walk that changed nothing, is skipped. What it leaves differs
 from `canonicalize` only in the order of those constants; a scalar constant is a literal
 in the C targets, so the emitted C is the same. Vector constants (C locals) are left to
 the pattern, one level per walk, as in `canonicalize`.
@@ -23,8 +24,10 @@ from xdsl.ir import Block, Operation, Region
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     GreedyRewritePatternApplier,
+    PatternRewriter,
     PatternRewriterListener,
     PatternRewriteWalker,
+    RewritePattern,
 )
 from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.traits import ConstantLike
@@ -57,11 +60,34 @@ def hoist_constants(block: Block, outermost: scf.ForOp | None = None) -> bool:
     return moved
 
 
-def _hoist_then_dce(region: Region, listener: PatternRewriterListener | None = None) -> bool:
-    moved = False
-    for block in region.blocks:
-        moved |= hoist_constants(block)
-    return region_dce(region, listener) or moved
+class _Cleanup:
+    """The walker's post-walk step: hoist, then xDSL's region DCE, skipped after a walk that
+    changed nothing (the IR is then as the last DCE left it: there is nothing to remove)."""
+
+    def __init__(self) -> None:
+        self.changed = True
+
+    def __call__(self, region: Region, listener: PatternRewriterListener | None = None) -> bool:
+        if not self.changed:
+            return False
+        self.changed = False
+        moved = False
+        for block in region.blocks:
+            moved |= hoist_constants(block)
+        return region_dce(region, listener) or moved
+
+
+class _Tracked(RewritePattern):
+    """`pattern`, noting in `cleanup` whether it changed anything."""
+
+    def __init__(self, pattern: RewritePattern, cleanup: _Cleanup) -> None:
+        self.pattern = pattern
+        self.cleanup = cleanup
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /) -> None:
+        self.pattern.match_and_rewrite(op, rewriter)
+        if rewriter.has_done_action:
+            self.cleanup.changed = True
 
 
 @dataclass(frozen=True)
@@ -75,4 +101,5 @@ class CanonicalizeHoistedPass(ModulePass):
         pattern = GreedyRewritePatternApplier(
             [CanonicalizationRewritePattern()], ctx=ctx, folding_enabled=True
         )
-        PatternRewriteWalker(pattern, post_walk_func=_hoist_then_dce).rewrite_module(op)
+        cleanup = _Cleanup()
+        PatternRewriteWalker(_Tracked(pattern, cleanup), post_walk_func=cleanup).rewrite_module(op)
