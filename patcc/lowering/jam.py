@@ -149,10 +149,17 @@ def fuse(a: scf.ForOp, b: scf.ForOp, memo: JamMemo | None = None) -> scf.ForOp |
             op.erase()
         else:
             block.add_op(op)
-    block.add_op(scf.YieldOp(*yielded))
+    # `create`, not the constructors: what they build, without irdl's checks of the
+    # arguments (~5 % of LRE for VGG-16's 4 k fusions)
+    block.add_op(scf.YieldOp.create(operands=yielded))
     region = a.detach_region(a.body)
-    fused = scf.ForOp(a.lb, a.ub, a.step, [*a.iter_args, *b.iter_args], region)
-    fused.attributes.update(a.attributes)
+    carried = [*a.iter_args, *b.iter_args]
+    fused = scf.ForOp.create(
+        operands=[a.lb, a.ub, a.step, *carried],
+        result_types=[v.type for v in carried],
+        attributes=dict(a.attributes),
+        regions=[region],
+    )
     Rewriter.insert_op(fused, InsertPoint.before(a))
     memo.effects[fused] = effects(a, b, memo=memo.effects)
     memo.free[fused] = free
