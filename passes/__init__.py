@@ -25,6 +25,7 @@ _PASSES: dict[str, tuple[str, str]] = {
     "dense-conv-as-patterns": ("dense_conv_patterns", "DenseConvAsPatternsPass"),
     "tile-conv": ("tile_conv", "TileConvPass"),
     "eliminate-load-redundancy": ("eliminate_load_redundancy", "EliminateLoadRedundancyPass"),
+    "canonicalize-hoisted": ("canonicalize_hoisted", "CanonicalizeHoistedPass"),
 }
 
 

@@ -2,7 +2,8 @@
 
 After `tile-conv`, three steps turn a tile into a register-blocked micro-kernel:
 
-1. unroll the intra-tile loops (`pat.unroll`) with xDSL's own `scf.for` unroller pattern;
+1. unroll the intra-tile loops (`pat.unroll`; `patcc.lowering.unroll`: what xDSL's `scf.for`
+   unroll pattern does, each op cloned once);
 2. jam the copies (`patcc.lowering.jam`): the copies' loops of equal bounds and role fuse,
    so each kernel loop carries the whole tile's accumulators (oh rows x ow vectors) and
    its body holds every tap of every copy;
@@ -29,24 +30,15 @@ from xdsl.dialects import arith, memref, scf, vector
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.passes import ModulePass
-from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, RewritePattern
 from xdsl.rewriter import Rewriter
 from xdsl.traits import IsTerminator, is_side_effect_free
-from xdsl.transforms.scf_for_loop_unroll import UnrollLoopPattern
 
-from patcc.lowering.effects import Effects, effects, root
-from patcc.lowering.jam import jam
-from patcc.lowering.pattern_conv import CONV_ATTR, LOOP_ATTR, UNROLL_ATTR
+from patcc.lowering.effects import Effects, Root, op_effects, root
+from patcc.lowering.jam import JamMemo, jam
+from patcc.lowering.pattern_conv import CONV_ATTR, LOOP_ATTR
+from patcc.lowering.unroll import unroll_marked
 
 Affine = tuple[frozenset[tuple[Hashable, int]], int]
-
-
-class _UnrollMarked(RewritePattern):
-    """xDSL's full unroll, for the loops tile-conv marked only."""
-
-    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        if isinstance(op, scf.ForOp) and UNROLL_ATTR in op.attributes:
-            UnrollLoopPattern().match_and_rewrite(op, rewriter)
 
 
 def affine(value: SSAValue, cache: dict[SSAValue, Affine] | None = None) -> Affine:
@@ -103,6 +95,7 @@ def dedupe_loads(
         forms = {}
     removed = 0
     seen: dict[Hashable, SSAValue] = {}
+    by_root: dict[Root, list[Hashable]] = {}  # a write forgets its buffer's loads only
     for op in list(block.ops):
         if isinstance(op, memref.LoadOp | vector.LoadOp):
             key = _load_key(op, forms)
@@ -112,16 +105,19 @@ def dedupe_loads(
                 removed += 1
                 continue
             seen[key] = op.results[0]
+            by_root.setdefault(root(op.operands[0]), []).append(key)
             continue
         for region in op.regions:
             for inner in region.blocks:
                 removed += dedupe_loads(inner, memo, forms)
-        written = effects(op, memo=memo)
+        written = op_effects(op, memo)
         if written.unknown:
             seen.clear()
-        elif written.writes:
-            for key in [k for k, v in seen.items() if root(_buffer(v)) in written.writes]:
-                del seen[key]
+            by_root.clear()
+            continue
+        for buffer in written.writes:
+            for key in by_root.pop(buffer, ()):
+                seen.pop(key, None)
     return removed
 
 
@@ -148,8 +144,12 @@ def cse_pure(block: Block, known: dict[Hashable, Operation] | None = None) -> in
     deduplicated loads leave identical), scoped like xDSL's CSE: an op is replaced by an
     equal one of its block or of an enclosing block; pure ops left unused are erased.
     xDSL's `cse` does this too, but asks every loop of a nest for its nested memory
-    effects (quadratic in the nest depth), which made it most of LRE's time."""
-    known = dict(known or {})
+    effects (quadratic in the nest depth), which made it most of LRE's time. `known` is
+    the enclosing blocks' ops; this block's are added to it and removed on return (a copy
+    per block was quadratic in the nest's size)."""
+    if known is None:
+        known = {}
+    added: list[Hashable] = []
     count = 0
     for op in list(block.ops):
         if op.regions:
@@ -172,6 +172,9 @@ def cse_pure(block: Block, known: dict[Hashable, Operation] | None = None) -> in
             count += 1
         else:
             known[key] = op
+            added.append(key)
+    for key in added:
+        del known[key]
     for op in reversed(list(block.ops)):  # what the replacements left unused
         if _pure(op) and not any(r.uses for r in op.results):
             Rewriter.erase_op(op)
@@ -179,25 +182,20 @@ def cse_pure(block: Block, known: dict[Hashable, Operation] | None = None) -> in
     return count
 
 
-def _buffer(loaded: SSAValue) -> SSAValue:
-    owner = loaded.owner
-    assert isinstance(owner, Operation)
-    return owner.operands[0]
-
-
-def _conv_nests(module: ModuleOp) -> list[scf.ForOp]:
-    """The outermost marked loops: the pattern-conv nests."""
+def _conv_nests(op: Operation) -> list[scf.ForOp]:
+    """The outermost marked loops nested in `op`: the pattern-conv nests, in program order
+    (a descent that stops at them: walking up from every marked loop, as before, took a
+    twentieth of LRE once the tiles were unrolled)."""
     out: list[scf.ForOp] = []
-    for op in module.walk():
-        if isinstance(op, scf.ForOp) and (CONV_ATTR in op.attributes or LOOP_ATTR in op.attributes):
-            parent = op.parent_op()
-            while parent is not None and not (
-                isinstance(parent, scf.ForOp)
-                and (CONV_ATTR in parent.attributes or LOOP_ATTR in parent.attributes)
-            ):
-                parent = parent.parent_op()
-            if parent is None:
-                out.append(op)
+    for region in op.regions:
+        for block in region.blocks:
+            for inner in block.ops:
+                if isinstance(inner, scf.ForOp) and (
+                    CONV_ATTR in inner.attributes or LOOP_ATTR in inner.attributes
+                ):
+                    out.append(inner)
+                else:
+                    out += _conv_nests(inner)
     return out
 
 
@@ -208,8 +206,9 @@ class EliminateLoadRedundancyPass(ModulePass):
     name = "eliminate-load-redundancy"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        PatternRewriteWalker(_UnrollMarked(), walk_regions_first=True).rewrite_module(op)
+        unroll_marked(op.body.block)
         for nest in _conv_nests(op):
-            jam(nest.body.block)
-            dedupe_loads(nest.body.block)
+            memo = JamMemo()
+            jam(nest.body.block, memo)
+            dedupe_loads(nest.body.block, memo.effects)  # jam's effects hold after it
             cse_pure(nest.body.block)

@@ -30,7 +30,7 @@ from xdsl.dialects.builtin import (
     i8,
     i64,
 )
-from xdsl.ir import Operation, SSAValue
+from xdsl.ir import SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
@@ -59,14 +59,6 @@ def _align(n: int) -> int:
     return (n + BLOB_ALIGNMENT - 1) // BLOB_ALIGNMENT * BLOB_ALIGNMENT
 
 
-def _top_level(op: Operation, fn: func.FuncOp) -> Operation:
-    while op.parent_op() is not fn:
-        parent = op.parent_op()
-        assert parent is not None
-        op = parent
-    return op
-
-
 def _buffers(fn: func.FuncOp) -> list[_Buffer]:
     steps = layer_steps(fn.body.block)
     buffers: dict[SSAValue, _Buffer] = {}
@@ -80,16 +72,16 @@ def _buffers(fn: func.FuncOp) -> list[_Buffer]:
             buffers[op.memref] = _Buffer(op, size, first=-1, last=-1)
     if not buffers:
         return []
-    for op in fn.body.walk():
-        top = _top_level(op, fn)
+    for top in fn.body.block.ops:  # each top-level op's step once, not once per nested op
         step = steps.get(top)
         if step is None:
             continue  # an alloc or a shared view: its users count, not the view
-        for operand in op.operands:
-            buf = buffers.get(root_buffer(operand))
-            if buf is not None:
-                buf.first = step if buf.first < 0 else min(buf.first, step)
-                buf.last = max(buf.last, step)
+        for op in top.walk():
+            for operand in op.operands:
+                buf = buffers.get(root_buffer(operand))
+                if buf is not None:
+                    buf.first = step if buf.first < 0 else min(buf.first, step)
+                    buf.last = max(buf.last, step)
     return sorted(buffers.values(), key=lambda b: (b.first, b.last))
 
 

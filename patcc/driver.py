@@ -8,9 +8,11 @@ slow part, so a missing compiler is reported at once.
 
 from __future__ import annotations
 
+import gc
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -94,6 +96,21 @@ def existing_pattern_count(module: ModuleOp) -> int | None:
     return None if found is None else len(found)
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block. The passes create and drop
+    hundreds of thousands of IR objects while millions stay alive (the module), so the
+    collector's full passes over the live heap took a third of VGG-16's compile time;
+    with it off the peak memory grew by ~4 % (the cycles of erased ops wait until after)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _apply(
     module: ModuleOp,
     passes: Sequence[ModulePass],
@@ -153,11 +170,12 @@ def compile(
     check_tools(target)
     emitter = emit_for(target, threads=threads, vector_length=vector_length)
     start = time.perf_counter()  # compile time without the C compiler, for `patcc bench`
-    module = import_model(model, {k: list(v) for k, v in (input_shape or {}).items()})
-    vl = emitter.vector_length
-    passes = compression_passes(module, patterns, connectivity, vl, emitter.schedule)
-    layers = _apply(module, [*passes, *emitter.passes], schedules, emitter.graph_passes)
-    emitted = emitter.emit(module)
+    with gc_paused():
+        module = import_model(model, {k: list(v) for k, v in (input_shape or {}).items()})
+        vl = emitter.vector_length
+        passes = compression_passes(module, patterns, connectivity, vl, emitter.schedule)
+        layers = _apply(module, [*passes, *emitter.passes], schedules, emitter.graph_passes)
+        emitted = emitter.emit(module)
     emit_s = time.perf_counter() - start
     folder = Path(out_dir) if out_dir is not None else _fresh_folder()
     report = {

@@ -2,8 +2,9 @@
 
 `patdnn(...)` is the PatDNN flow from an imported model to loop level: pattern and
 connectivity pruning, filter-kernel reorder, FKW packing, lowering to loops, tiling and
-load-redundancy elimination, then xDSL's canonicalize and CSE. The Python object and the
-`xdsl-opt -p` string are made from the same list, so they never differ.
+load-redundancy elimination, then canonicalize (xDSL's patterns, through our
+`canonicalize-hoisted`) and CSE. The Python object and the `xdsl-opt -p` string are made
+from the same list, so they never differ.
 """
 
 from __future__ import annotations
@@ -59,11 +60,11 @@ def patdnn(
         passes.append(PruneConnectivityPass(rate=connectivity))
     passes += [ReorderFiltersPass(group_size=group_size), PackFkwPass(), DeadCodeElimination()]
     if to_loops:  # imported here: the importer's post_import_passes need none of these
-        from xdsl.transforms.canonicalize import CanonicalizePass
         from xdsl.transforms.common_subexpression_elimination import (
             CommonSubexpressionElimination,
         )
 
+        from patcc.passes.canonicalize_hoisted import CanonicalizeHoistedPass
         from patcc.passes.eliminate_load_redundancy import EliminateLoadRedundancyPass
         from patcc.passes.lower_to_loops import LowerToLoopsPass
         from patcc.passes.tile_conv import TileConvPass
@@ -74,7 +75,7 @@ def patdnn(
             passes.append(TileConvPass(oc=oc, oh=tiles.oh, ow=tiles.ow))
         if lre:
             passes.append(EliminateLoadRedundancyPass())
-        passes += [CanonicalizePass(), CommonSubexpressionElimination()]
+        passes += [CanonicalizeHoistedPass(), CommonSubexpressionElimination()]
     return PassPipeline(tuple(passes))
 
 

@@ -11,13 +11,16 @@ from typing import Any
 
 import numpy as np
 import onnx
+import pytest
 from conftest import make_model, model_inputs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from onnx import helper
 from xdsl.dialects import arith, memref, scf
-from xdsl.dialects.builtin import IntegerAttr, MemRefType, ModuleOp
+from xdsl.dialects.builtin import IntegerAttr, MemRefType, ModuleOp, StringAttr, UnitAttr, f32
 
+from patcc.constants import dense_attr
+from patcc.errors import PatccError
 from patcc.frontend import import_model, make_context
 from patcc.passes.layout_weights import LayoutWeightsPass
 from patcc.passes.lower_to_loops import LowerToLoopsPass
@@ -29,6 +32,7 @@ from patcc.targets.attrs import (
     BLOB_OFFSET_ATTR,
     PARALLEL_ATTR,
     UNPLANNED_BYTES_ATTR,
+    WEIGHTS_BYTES_ATTR,
     WORKSPACE_BYTES_ATTR,
 )
 from patcc.targets.c_module import main_function
@@ -124,8 +128,9 @@ def check_weights(module: ModuleOp) -> None:
             assert blob[start : start + len(data)] == data
             spans.append((start, start + len(data)))
     spans.sort()
-    for (_, end), (start, _) in itertools.pairwise(spans):
+    for (_, end), (start, _) in itertools.pairwise([(0, 0), *spans, (len(blob), 0)]):
         assert end <= start
+        assert blob[end:start] == bytes(start - end)  # zero padding between the globals
     assert len(blob) % 64 == 0
 
 
@@ -160,3 +165,19 @@ def test_parallel_loops_only_in_conv_and_gemm_layers() -> None:
     assert marked and all(isinstance(op, scf.ForOp) for op in marked)
     labels = {str(op.attributes["nn.layer"]) for op in marked}
     assert all("conv2d" in label for label in labels)
+
+
+def test_weights_blob_refuses_overlapping_globals() -> None:
+    module = ModuleOp([])
+    for name, offset in (("a", 0), ("b", 4)):  # 8 bytes each: b starts inside a
+        glob = memref.GlobalOp.get(
+            StringAttr(name),
+            MemRefType(f32, [2]),
+            dense_attr(np.array([1.0, 2.0]), f32),
+            constant=UnitAttr(),
+        )
+        glob.attributes[BLOB_OFFSET_ATTR] = IntegerAttr(offset, 64)
+        module.body.block.add_op(glob)
+    module.attributes[WEIGHTS_BYTES_ATTR] = IntegerAttr(64, 64)
+    with pytest.raises(PatccError, match="overlaps"):
+        weights_blob(module)

@@ -70,7 +70,7 @@ class ImportContext:
         if key not in self._materialised:
             if bound.dtype.kind not in "fiub":
                 raise self.error(f"constant '{name}' has unsupported dtype {bound.dtype}")
-            const = constant_op(bound.astype(np.float32))
+            const = constant_op(bound.astype(np.float32, copy=False))  # no copy of f32 weights
             self.block.add_op(const)
             self._materialised[key] = const.result
         return self._materialised[key]

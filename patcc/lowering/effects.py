@@ -70,12 +70,13 @@ def effects(*ops: Operation, memo: dict[Operation, Effects] | None = None) -> Ef
         if memo is None:
             out.add(op)
             continue
-        out.update(_memoised(op, memo))
+        out.update(op_effects(op, memo))
     return out
 
 
-def _memoised(op: Operation, memo: dict[Operation, Effects]) -> Effects:
-    """`op`'s effects from its nested ops' (memoised too: nested loops are walked once)."""
+def op_effects(op: Operation, memo: dict[Operation, Effects]) -> Effects:
+    """`op`'s effects from its nested ops' (memoised too: nested loops are walked once).
+    The memo's own object: read it, do not change it."""
     mine = memo.get(op)
     if mine is None:
         mine = Effects()
@@ -89,7 +90,7 @@ def _memoised(op: Operation, memo: dict[Operation, Effects]) -> Effects:
         for region in op.regions:
             for block in region.blocks:
                 for inner in block.ops:
-                    mine.update(_memoised(inner, memo))
+                    mine.update(op_effects(inner, memo))
         memo[op] = mine
     return mine
 
