@@ -32,6 +32,19 @@ def test_interleave_round_robin_order() -> None:
     assert {k: len(v) for k, v in samples.items()} == {"a": 3, "b": 3}
 
 
+def test_interleave_settles_before_each_call_outside_the_timing() -> None:
+    import time
+
+    stamps: list[float] = []
+    start = time.perf_counter()
+    samples = interleave(
+        {"a": lambda: stamps.append(time.perf_counter())}, 3, warmup=0, settle_s=0.05
+    )
+    gaps = np.diff([start, *stamps])
+    assert (gaps >= 0.05).all()  # each call waited
+    assert max(samples["a"]) < 0.05  # and the wait is not in its time
+
+
 def test_conv_layers_are_single_conv_models() -> None:
     model = vgg_style()
     layers = conv_layers(model)

@@ -42,6 +42,7 @@ class BenchOptions:
     target: str = "x86"
     budget_s: float | None = None  # per thread count, after the minimum of 3 rounds
     tuning_log: Path | None = None  # schedules for patcc (keyed by the first thread count)
+    settle_s: float = 0.2  # pause before each timed multi-threaded call (timing.interleave)
     log: Callable[[str], None] = field(default=lambda s: print(s, file=sys.stderr, flush=True))
 
 
@@ -221,6 +222,7 @@ def bench(model: onnx.ModelProto, name: str, options: BenchOptions) -> dict[str,
             runners,
             options.repeat,
             budget_s=options.budget_s,
+            settle_s=options.settle_s if threads > 1 else 0.0,
             progress=lambda done, of: log(f"  round {done}/{of}"),
         )
         sgemm = robust_stats(samples.pop(SGEMM))
@@ -252,7 +254,10 @@ def bench_layers(
         inputs = random_inputs(layer.model)
         for threads in options.threads:
             runners, _, _ = _contenders({"patcc": compiled}, path, inputs, threads, ["ort"])
-            samples = interleave(runners, options.repeat, budget_s=options.budget_s)
+            settle = options.settle_s if threads > 1 else 0.0
+            samples = interleave(
+                runners, options.repeat, budget_s=options.budget_s, settle_s=settle
+            )
             row: dict[str, Any] = {
                 "name": layer.name,
                 "threads": threads,

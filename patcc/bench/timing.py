@@ -6,6 +6,12 @@ a, b, c, ...) spreads any burst over all of them, so their *ratios* stay fair ev
 absolute times drift. Each sample set is then summarised by its median after dropping the
 points beyond 1.5 IQR (Tukey's fences): a rare preemption inflates a sample, never deflates
 it, and the median of what remains is the steady-state time.
+
+Between two calls the round-robin pauses (`settle_s`): thread pools keep spinning for a while
+after a call returns (OpenBLAS's workers for ~2^28 cycles, about 0.1 s; ONNX Runtime's too),
+and on two cores a spinning pool of the previous contender takes the core that the next
+one's second thread needs. Measured here: patcc's VGG-16 on 2 threads right after the sgemm
+took 121 ms, 88 ms after a pause, 76 ms alone.
 """
 
 from __future__ import annotations
@@ -65,10 +71,12 @@ def interleave(
     warmup: int = 1,
     budget_s: float | None = None,
     min_repeat: int = 3,
+    settle_s: float = 0.0,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, list[float]]:
     """Seconds per call of each runner, `repeat` rounds of one call each in turn, after
-    `warmup` untimed rounds (first-call allocation, page faults, thread-pool start).
+    `warmup` untimed rounds (first-call allocation, page faults, thread-pool start), with a
+    pause of `settle_s` before every timed call (the module docstring says why).
     With `budget_s`, rounds stop once the budget is spent and `min_repeat` rounds are done."""
     for _ in range(warmup):
         for fn in runners.values():
@@ -77,6 +85,7 @@ def interleave(
     start = time.perf_counter()
     for done in range(repeat):
         for name, fn in runners.items():
+            time.sleep(settle_s)
             samples[name].append(time_call(fn))
         if progress is not None:
             progress(done + 1, repeat)
