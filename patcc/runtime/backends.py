@@ -6,7 +6,6 @@ is aarch64). `BACKENDS` is the plug-in point: a target's runner registers a fact
 from __future__ import annotations
 
 import ctypes
-import os
 import shutil
 import subprocess
 import tempfile
@@ -121,10 +120,13 @@ class SharedLibrary:
 def _load_private_copy(path: Path) -> ctypes.CDLL:
     """dlopen a private copy: glibc returns the already loaded library for a path it has
     seen, so a model rebuilt in the same folder would otherwise run the old code."""
-    # OpenMP threads that spin at a barrier steal the core from the thread still working
-    # when the machine is shared (2 threads ran 3x slower than 1 here); sleeping ones do
-    # not. libgomp reads this once, when it is loaded: the first model loads it.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    # OpenMP's wait policy is libgomp's default (spin ~300k iterations, a few ms, at a
+    # barrier, then sleep). OMP_WAIT_POLICY=PASSIVE (sleep at once) was the default here
+    # for a machine shared with other work, where spinning threads take a busy core; but
+    # waking a sleeping thread costs ~0.1 ms per parallel region in this VM, and ResNet-50
+    # has ~200 regions: 78 ms on 2 threads against 39 ms with the bounded spin (VGG-16:
+    # 95 vs 73 ms). Set OMP_WAIT_POLICY=PASSIVE for a loaded machine; libgomp reads it once,
+    # when the first model loads it.
     with tempfile.TemporaryDirectory(prefix="patcc-lib-") as tmp:
         copy = Path(tmp) / path.name
         shutil.copyfile(path, copy)
