@@ -39,7 +39,7 @@ def run(model: onnx.ModelProto, args: argparse.Namespace) -> Times:
     from patcc.targets import emit_for
 
     times: Times = []
-    emitter = emit_for(args.target, threads=args.threads)
+    emitter = emit_for(args.target, threads=args.threads, vector_length=args.vector_length)
     clock = time.perf_counter(), time.process_time()
 
     def lap(name: str) -> None:
@@ -74,6 +74,7 @@ def main() -> None:
     p.add_argument("--connectivity", type=float, default=3.6)
     p.add_argument("--target", default="x86")
     p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--vector-length", type=int, help="default: the target's (the host's widest)")
     p.add_argument("--out", help="write the emitted files here")
     p.add_argument("--cprofile", help="write a cProfile of the run here")
     p.add_argument("--with-gc", action="store_true", help="keep the garbage collector on")
