@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from patcc.targets.emit import C_TILES
+
 OC = (1, 2, 4, 8)
 OH = (0, 1, 2, 3, 4, 6, 8)  # 0: tile-conv's choice by the layer's vector width (auto_rows)
 OW = (1, 2, 3, 4)
@@ -39,7 +41,7 @@ class Schedule:
         return Schedule(int(d["oc"]), int(d["oh"]), int(d["ow"]), bool(d["lre"]))
 
 
-DEFAULT = Schedule(oh=0)  # the patdnn pipeline's tiles (oc = the default group size 4)
+DEFAULT = Schedule(*C_TILES)  # the tiles `patcc compile` gives the C targets' layers
 
 
 def valid(s: Schedule) -> bool:
