@@ -39,13 +39,17 @@ class Effects:
     def add(self, op: Operation) -> None:
         """Add the effects of `op` and of every op nested in it."""
         for inner in op.walk():
-            kind = _kind(inner)
-            if kind is _READ:
-                self.reads.add(root(inner.operands[0]))
-            elif kind is _WRITE:
-                self.writes.add(root(inner.operands[1]))
-            elif kind is _UNKNOWN:
-                self.unknown = True
+            self.add_own(inner)
+
+    def add_own(self, op: Operation) -> None:
+        """Add the effect of `op` itself (not of the ops nested in it)."""
+        kind = _kind(op)
+        if kind is _READ:
+            self.reads.add(root(op.operands[0]))
+        elif kind is _WRITE:
+            self.writes.add(root(op.operands[1]))
+        elif kind is _UNKNOWN:
+            self.unknown = True
 
     def update(self, other: Effects) -> None:
         self.reads |= other.reads
@@ -80,13 +84,7 @@ def op_effects(op: Operation, memo: dict[Operation, Effects]) -> Effects:
     mine = memo.get(op)
     if mine is None:
         mine = Effects()
-        kind = _kind(op)
-        if kind is _READ:
-            mine.reads.add(root(op.operands[0]))
-        elif kind is _WRITE:
-            mine.writes.add(root(op.operands[1]))
-        elif kind is _UNKNOWN:
-            mine.unknown = True
+        mine.add_own(op)
         for region in op.regions:
             for block in region.blocks:
                 for inner in block.ops:
