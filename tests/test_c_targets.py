@@ -208,3 +208,11 @@ def test_emit_refuses_what_the_target_passes_did_not_decide() -> None:
         emit(module, "x86-c")
     with pytest.raises(PatccError, match="unknown C target 'riscv'"):
         emit(module, "riscv")
+
+
+def test_cpu_flags_read_the_first_flags_line() -> None:
+    from patcc.targets.emit import cpu_flags
+
+    text = "processor\t: 0\nflags\t\t: fpu avx2 fma avx512f\nbugs\t\t: spectre\nflags : sse\n"
+    assert cpu_flags(text) == {"fpu", "avx2", "fma", "avx512f"}
+    assert cpu_flags("processor : 0\n") == frozenset()

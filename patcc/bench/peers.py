@@ -125,14 +125,12 @@ def deepsparse_session(path: Path, inputs: Mapping[str, np.ndarray], threads: in
 def _llvm_cpu() -> str:
     """An LLVM CPU with the host's vector ISA: TVM's wheel (a conda LLVM triple) refuses
     `-mcpu=native` and falls back to generic x86-64, without AVX2 or FMA."""
-    flags = ""
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("flags"):
-            flags = line
-            break
-    if " avx512f" in flags:
+    from patcc.targets.emit import host_cpu_flags
+
+    flags = host_cpu_flags()
+    if "avx512f" in flags:
         return "skylake-avx512"
-    return "core-avx2" if " avx2" in flags and " fma" in flags else "x86-64"
+    return "core-avx2" if {"avx2", "fma"} <= flags else "x86-64"
 
 
 def tvm_session(path: Path, inputs: Mapping[str, np.ndarray], threads: int) -> Session:

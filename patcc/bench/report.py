@@ -18,7 +18,7 @@ def _gflops(result: dict[str, Any], ms: float) -> float | None:
     return None if not nz else 2.0 * nz / (ms * 1e-3) / 1e9
 
 
-TUNED = "patcc-tuned"  # (patcc.bench.run.TUNED) the tuned build, when the bench had a log
+TUNED = "patcc-tuned"  # the build with the tuning log's schedules, beside the untuned one
 
 
 def _speedup(ms: float, runs: dict[str, Any], who: str, name: str) -> str:

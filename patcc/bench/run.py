@@ -26,6 +26,7 @@ import onnx
 from patcc.bench.layers import conv_layers
 from patcc.bench.peak import sgemm_gflops, sgemm_runner
 from patcc.bench.peers import Session, Skipped, open_peer
+from patcc.bench.report import TUNED
 from patcc.bench.timing import interleave, robust_stats
 
 SGEMM = "sgemm"  # the peak's contender in the round-robin
@@ -99,9 +100,6 @@ def random_inputs(model: onnx.ModelProto) -> dict[str, np.ndarray]:
         shape = [d.dim_value or 1 for d in inp.type.tensor_type.shape.dim]
         out[inp.name] = rng.standard_normal(shape, dtype=np.float32)
     return out
-
-
-TUNED = "patcc-tuned"  # patcc with the tuning log's schedules, beside the untuned build
 
 
 def compile_patcc(

@@ -7,6 +7,7 @@ bundles both with the compile flags, for the driver.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -27,15 +28,19 @@ FAMILY_TARGETS = {"x86": "x86-c", "neon": "neon-c", "opencl": "opencl"}
 DEFAULT_VECTOR_LENGTH = {"x86-c": 8, "neon-c": 4}  # what every x86-64 / armv8-a CPU has
 
 
-def host_has_avx512(cpuinfo: str | None = None) -> bool:
-    """Whether this machine runs AVX-512 (F and VL) code: /proc/cpuinfo's flags on Linux."""
-    if cpuinfo is None:
-        try:
-            cpuinfo = Path("/proc/cpuinfo").read_text()
-        except OSError:
-            return False
-    flags = next((line for line in cpuinfo.splitlines() if line.startswith("flags")), "")
-    return {"avx512f", "avx512vl"} <= set(flags.split(":", 1)[-1].split())
+def cpu_flags(cpuinfo: str) -> frozenset[str]:
+    """The ISA flags of /proc/cpuinfo's text (its first `flags` line)."""
+    line = next((ln for ln in cpuinfo.splitlines() if ln.startswith("flags")), "")
+    return frozenset(line.split(":", 1)[-1].split())
+
+
+@functools.cache
+def host_cpu_flags() -> frozenset[str]:
+    """This machine's ISA flags (Linux; none elsewhere). Read once per process."""
+    try:
+        return cpu_flags(Path("/proc/cpuinfo").read_text())
+    except OSError:
+        return frozenset()
 
 
 def default_vector_length(target: str) -> int:
@@ -44,7 +49,7 @@ def default_vector_length(target: str) -> int:
     widest vectors: 16 floats with AVX-512, whose 32 registers hold 8 x 2 register tiles of
     the pattern convs (~20 % faster on VGG-16 than 8 floats, docs/performance.md); else 8."""
     name = target_name(target)
-    if name == "x86-c" and host_has_avx512():
+    if name == "x86-c" and {"avx512f", "avx512vl"} <= host_cpu_flags():
         return 16
     return DEFAULT_VECTOR_LENGTH[name]
 
