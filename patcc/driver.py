@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -116,11 +116,13 @@ def _apply(
     passes: Sequence[ModulePass],
     schedules: ScheduleSource | None = None,
     before_lowering: Sequence[ModulePass] = (),
+    after_each: Callable[[str], None] = lambda name: None,
 ) -> list[dict[str, Any]]:
     """Run the passes; returns the layer report taken just before the loop level. With
     `schedules`, each layer it has a schedule for is marked (`pat.schedule`) right after
     lower-to-loops, for tile-conv. `before_lowering` (the target's graph passes) run after
-    the report, just before lower-to-loops."""
+    the report, just before lower-to-loops. `after_each(name)` follows every pass
+    (scripts/compile_profile.py times them)."""
     from patcc.frontend import make_context
     from patcc.runtime.layer_report import add_loop_schedules, layer_report
 
@@ -131,11 +133,13 @@ def _apply(
             layers = layer_report(module)
             for early in before_lowering:
                 early.apply(ctx, module)
+                after_each(early.name)
         p.apply(ctx, module)
         if p.name == LOWER_TO_LOOPS and schedules is not None and layers is not None:
             from patcc.tune.apply import set_schedules
 
             set_schedules(layers, module, schedules)
+        after_each(p.name)
     if layers is None:
         return []
     add_loop_schedules(layers, module)

@@ -3,8 +3,9 @@
     .venv/bin/python scripts/compile_profile.py MODEL.onnx [--out DIR] [--cprofile OUT.prof]
     .venv/bin/python scripts/compile_profile.py --builtin resnet50 [--patterns 8]
 
-Runs what `patcc.compile` runs before the C compiler (import, the compression passes, the
-target passes, `emit`), one pass at a time with a clock around each, and prints the table:
+Runs what `patcc.compile` runs before the C compiler (import, the compression passes with
+the target's schedule, the driver's own pass loop, `emit`), with a clock around each pass
+(lower-to-loops' row includes the layer report taken before it), and prints the table:
 wall and CPU seconds (on a shared machine the CPU time of the process is the steadier one).
 `--patterns` prunes (the default, as `patcc.compile(..., patterns=None)`, keeps the weights
 and detects an existing pattern set). `--out` writes the emitted files, so two versions
@@ -34,8 +35,8 @@ Times = list[tuple[str, float, float]]  # pass, wall seconds, CPU seconds of thi
 
 
 def run(model: onnx.ModelProto, args: argparse.Namespace) -> Times:
-    from patcc.driver import compression_passes
-    from patcc.frontend import import_model, make_context
+    from patcc.driver import _apply, compression_passes
+    from patcc.frontend import import_model
     from patcc.targets import emit_for
 
     times: Times = []
@@ -50,11 +51,10 @@ def run(model: onnx.ModelProto, args: argparse.Namespace) -> Times:
 
     module = import_model(model, {})
     lap("import")
-    passes = compression_passes(module, args.patterns, args.connectivity, emitter.vector_length)
-    ctx = make_context()
-    for p in [*passes, *emitter.passes]:
-        p.apply(ctx, module)
-        lap(p.name)
+    vl = emitter.vector_length
+    passes = compression_passes(module, args.patterns, args.connectivity, vl, emitter.schedule)
+    # the driver's own pass loop: the same schedule, graph passes and layer report
+    _apply(module, [*passes, *emitter.passes], None, emitter.graph_passes, after_each=lap)
     emitted = emitter.emit(module)
     lap("emit")
     if args.out:
