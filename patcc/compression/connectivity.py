@@ -2,7 +2,7 @@
 
 Works on the packed form of `patcc.compression.patterns` (ids (O, I) int8, -1 = removed;
 values (O, I, 4) float32) and is deterministic bit for bit. The caller picks the rate per
-layer (or one rate for the model).
+layer (or one rate for the model) and the block size (`patcc.compression.blocks`).
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+from .blocks import block_sizes, per_block, to_filters
 
 
 def kept_kernel_count(kernels: int, rate: float) -> int:
@@ -25,15 +27,28 @@ def kept_kernel_count(kernels: int, rate: float) -> int:
     return max(1, min(kernels, math.floor(kernels / rate + 0.5)))
 
 
-def prune_connectivity(
-    ids: np.ndarray, values: np.ndarray, rate: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Keep the `kept_kernel_count(O*I, rate)` kernels with the largest L2 norm of values.
+def _closest_prefix(counts: np.ndarray, target: int) -> int:
+    """Length m >= 1 of the prefix of increasing `counts` closest to `target` (ties -> the
+    longer prefix, i.e. half up); 0 when there is nothing to keep."""
+    if counts.size == 0:
+        return 0
+    dist = np.abs(counts - target)
+    return int(np.flatnonzero(dist == dist.min())[-1]) + 1
 
-    Ties: the lower flat (row-major) index is kept. Kernels already removed (id -1) stay
-    removed and are never chosen, so at most the currently kept kernels survive; this makes
-    pruning idempotent: prune(prune(x, r), r) == prune(x, r). Removed kernels get id -1 and
-    zero values. Returns new arrays; the inputs are not modified.
+
+def prune_connectivity(
+    ids: np.ndarray, values: np.ndarray, rate: float, block: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """Keep about `kept_kernel_count(O*I, rate)` kernels, as whole units (`blocks`: the
+    filters of one block at one input channel), those with the largest L2 norm of values.
+
+    The units are taken in descending norm (ties: the lower row-major unit index) and the
+    kept prefix is the one whose kernel count (a unit counts as its block's filters) is
+    closest to the target, ties -> the larger, at least one unit: exact for block = 1, a
+    multiple of `block` (give or take the shorter last block) otherwise. Units already
+    removed (every id -1) stay removed and are never chosen, so at most the currently kept
+    units survive; this makes pruning idempotent: prune(prune(x, r), r) == prune(x, r).
+    Removed kernels get id -1 and zero values. Returns new arrays; the inputs are not modified.
     """
     ids = np.asarray(ids)
     vals = np.asarray(values, dtype=np.float32)
@@ -41,23 +56,31 @@ def prune_connectivity(
         raise ValueError(
             f"ids (O, I) and values (O, I, n) do not match: {ids.shape} and {vals.shape}"
         )
+    filters, channels = ids.shape
     keep = kept_kernel_count(ids.size, rate)
-    flat_ids = ids.reshape(-1)
-    norm2 = np.square(vals.reshape(flat_ids.size, -1).astype(np.float64)).sum(axis=1)
-    norm2[flat_ids < 0] = -1.0  # never chosen
+    norm2 = per_block(np.add, np.square(vals.astype(np.float64)).sum(axis=2), block).reshape(-1)
+    present = per_block(np.logical_or, ids >= 0, block).reshape(-1)
+    norm2[~present] = -1.0  # never chosen
     order = np.argsort(-norm2, kind="stable")  # stable: equal norms keep the lower index first
-    present = int((flat_ids >= 0).sum())
-    kept = np.zeros(flat_ids.size, dtype=bool)
-    kept[order[: min(keep, present)]] = True
-    out_ids = np.where(kept, flat_ids, -1).astype(np.int8).reshape(ids.shape)
-    out_vals = np.where(kept.reshape(*ids.shape, 1), vals, np.float32(0.0)).astype(np.float32)
+    unit_kernels = np.repeat(block_sizes(filters, block), channels)
+    counts = np.cumsum(unit_kernels[order[: int(present.sum())]])
+    kept_units = np.zeros(norm2.size, dtype=bool)
+    kept_units[order[: _closest_prefix(counts, keep)]] = True
+    kept = to_filters(kept_units.reshape(-1, channels), filters, block)
+    out_ids = np.where(kept, ids, -1).astype(np.int8)
+    out_vals = np.where(kept[..., None], vals, np.float32(0.0)).astype(np.float32)
     return out_ids, out_vals
 
 
-def drop_empty_kernels(ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mark kernels whose values are all zero as removed (-1): no code is spent on them."""
+def drop_empty_kernels(
+    ids: np.ndarray, values: np.ndarray, block: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mark units whose values are all zero as removed (-1): no code is spent on them. A
+    zero kernel inside a non-zero unit keeps its id (zero values), so ids stay identical
+    within a block."""
     ids = np.asarray(ids)
     vals = np.asarray(values, dtype=np.float32)
-    empty = np.logical_not(vals.any(axis=-1))
-    cleared = np.where(empty[..., None], np.float32(0.0), vals).astype(np.float32)  # no -0.0
+    zero = np.logical_not(vals.any(axis=-1))
+    empty = to_filters(per_block(np.logical_and, zero, block), ids.shape[0], block)
+    cleared = np.where(zero[..., None], np.float32(0.0), vals).astype(np.float32)  # no -0.0
     return np.where(empty, -1, ids).astype(np.int8), cleared

@@ -32,6 +32,8 @@ from patcc.dialects.pat.attributes import (
     pattern_set_error,
 )
 
+from .blocks import check_block, per_block, to_filters
+
 # Kernels per chunk: bounds the working memory (~6 MB) and fixes the summation order of the
 # per-pattern totals (chunk by chunk), whatever the layer size.
 CHUNK = 65536
@@ -85,7 +87,11 @@ def _scan(kernels: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, np.ndarra
     Pattern by pattern on contiguous (N,) rows, never the (K, N) table: cache-friendly, and
     each energy is summed in the same order as `kept_energy`, so they agree bit for bit.
     """
-    sq = np.ascontiguousarray(np.square(kernels.astype(np.float64)).T)  # (9, N)
+    return _scan_squares(np.ascontiguousarray(np.square(kernels.astype(np.float64)).T), table)
+
+
+def _scan_squares(sq: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`_scan` on (9, N) float64 squared weights (a kernel's, or a unit's summed)."""
     n = sq.shape[1]
     best = np.zeros(n, dtype=np.int64)
     best_energy = np.full(n, -1.0)
@@ -111,6 +117,23 @@ def best_patterns(kernels: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, n
     for s in _chunks(len(kernels)):
         best[s], energy[s], _ = _scan(kernels[s], table)
     return best, energy
+
+
+def best_block_patterns(
+    weight: np.ndarray, table: np.ndarray, block: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit (block, input channel) of an OIHW 3x3 weight: index of the pattern keeping
+    the most energy summed over the block's filters (ties -> lowest index) and that energy,
+    each (B, I). The squares are summed over the filters in filter order, then over the
+    pattern's positions, so the choice is deterministic bit for bit."""
+    w = np.asarray(weight, dtype=np.float32)
+    squares = per_block(np.add, np.square(w.reshape(*w.shape[:2], -1).astype(np.float64)), block)
+    flat = squares.reshape(-1, KERNEL_POSITIONS)
+    best = np.empty(len(flat), dtype=np.int64)
+    energy = np.empty(len(flat), dtype=np.float64)
+    for s in _chunks(len(flat)):
+        best[s], energy[s], _ = _scan_squares(np.ascontiguousarray(flat[s].T), table)
+    return best.reshape(squares.shape[:2]), energy.reshape(squares.shape[:2])
 
 
 def select_pattern_set(kernels: np.ndarray | Sequence[np.ndarray], k: int) -> PatternSet:
@@ -162,9 +185,11 @@ def select_pattern_set(kernels: np.ndarray | Sequence[np.ndarray], k: int) -> Pa
 
 
 def project_to_patterns(
-    weight: np.ndarray, patterns: Sequence[Sequence[int]]
+    weight: np.ndarray, patterns: Sequence[Sequence[int]], block: int = 1
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Prune every kernel of an OIHW (O, I, 3, 3) weight to its best pattern of the set.
+    """Prune every kernel of an OIHW (O, I, 3, 3) weight to its best pattern of the set;
+    with `block` > 1 every unit (`blocks`) to one pattern, the best for the unit's filters
+    together (each filter keeps its own weights at that pattern's positions).
 
     Returns ids (O, I) int8 and values (O, I, 4) float32. The choice is the exact optimum
     within the set: most kept energy, ties -> lowest pattern index. Never returns -1: an
@@ -175,10 +200,14 @@ def project_to_patterns(
     w = np.asarray(weight, dtype=np.float32)
     if w.ndim != 4 or w.shape[2:] != (3, 3):
         raise ValueError(f"expected an OIHW weight with 3x3 kernels, got shape {w.shape}")
+    check_block(block)
     o, i = w.shape[:2]
     table = pattern_table(patterns)
     flat = w.reshape(-1, KERNEL_POSITIONS)
-    best, _ = best_patterns(flat, table)
+    if block == 1:
+        best, _ = best_patterns(flat, table)
+    else:
+        best = to_filters(best_block_patterns(w, table, block)[0], o, block).reshape(-1)
     values = np.take_along_axis(flat, table[best], axis=1)
     return best.astype(np.int8).reshape(o, i), values.reshape(o, i, PATTERN_SIZE)
 
@@ -232,20 +261,30 @@ class PatternFit:
         )
 
 
-def _supports(weight: np.ndarray) -> np.ndarray:
-    """(O*I,) int64 9-bit masks of each kernel's non-zero positions."""
-    flat = _as_kernels(weight) != 0
-    return flat.astype(np.int64) @ (1 << np.arange(KERNEL_POSITIONS, dtype=np.int64))
+def _supports(weight: np.ndarray, block: int = 1) -> np.ndarray:
+    """(O*I,) int64 9-bit masks of each kernel's non-zero positions; with `block` > 1 each
+    kernel gets its unit's (the union over the block's filters)."""
+    w = np.asarray(weight)
+    flat = _as_kernels(w) != 0
+    masks = flat.astype(np.int64) @ (1 << np.arange(KERNEL_POSITIONS, dtype=np.int64))
+    if block == 1 or w.ndim != 4:
+        return masks
+    units = per_block(np.bitwise_or, masks.reshape(w.shape[:2]), block)
+    return to_filters(units, w.shape[0], block).reshape(-1)
 
 
 def _masks(table: np.ndarray) -> np.ndarray:
     return (1 << table).sum(axis=1)
 
 
-def check_pattern_fit(weight: np.ndarray, patterns: Sequence[Sequence[int]]) -> PatternFit:
+def check_pattern_fit(
+    weight: np.ndarray, patterns: Sequence[Sequence[int]], block: int = 1
+) -> PatternFit:
     """Whether every kernel of an OIHW weight is all-zero or has its non-zeros inside one
-    pattern of the set, i.e. whether `pack_dense` can convert it without losing a weight."""
-    support = _supports(weight)
+    pattern of the set (with `block` > 1: every unit, its filters together), i.e. whether
+    `pack_dense` can convert it without losing a weight."""
+    check_block(block)
+    support = _supports(weight, block)
     masks = _masks(pattern_table(patterns))
     fits = ((support[:, None] & ~masks[None, :]) == 0).any(axis=1)
     bad = np.flatnonzero(~fits)
@@ -262,26 +301,28 @@ def check_pattern_fit(weight: np.ndarray, patterns: Sequence[Sequence[int]]) -> 
 
 
 def pack_dense(
-    weight: np.ndarray, patterns: Sequence[Sequence[int]]
+    weight: np.ndarray, patterns: Sequence[Sequence[int]], block: int = 1
 ) -> tuple[np.ndarray, np.ndarray]:
     """Lossless packing of an already pattern-pruned OIHW weight: all-zero kernels -> -1,
     every other kernel -> the lowest-index pattern holding all its non-zeros (what
-    `project_to_patterns` picks, since that pattern keeps all the energy).
+    `project_to_patterns` picks, since that pattern keeps all the energy). With `block` > 1
+    the same per unit: a block's filters get one id per input channel even where a filter's
+    own non-zeros would fit several patterns; a zero kernel inside a non-zero unit keeps it.
 
-    `dense_from_pattern(*pack_dense(w, p), p)` equals w; raises ValueError if a kernel does
-    not fit (see `check_pattern_fit`).
+    `dense_from_pattern(*pack_dense(w, p, b), p)` equals w; raises ValueError if a kernel
+    (unit) does not fit (see `check_pattern_fit`).
     """
-    fit = check_pattern_fit(weight, patterns)
+    fit = check_pattern_fit(weight, patterns, block)
     if not fit.lossless:
         raise ValueError(f"cannot pack losslessly: {fit.describe()}")
-    ids, values = project_to_patterns(weight, patterns)
-    empty = ~np.asarray(weight).reshape(*ids.shape, KERNEL_POSITIONS).any(axis=-1)
+    ids, values = project_to_patterns(weight, patterns, block)
+    empty = (_supports(weight, block) == 0).reshape(ids.shape)
     ids[empty] = -1
     values[empty] = 0.0
     return ids, values
 
 
-def detect_existing_patterns(weights: Sequence[np.ndarray]) -> PatternSet | None:
+def detect_existing_patterns(weights: Sequence[np.ndarray], block: int = 1) -> PatternSet | None:
     """The pattern set an already pattern-pruned model uses, or None if it is not one.
 
     A model qualifies when every kernel of the given 3x3 weights (OIHW) is all-zero or has
@@ -289,11 +330,13 @@ def detect_existing_patterns(weights: Sequence[np.ndarray]) -> PatternSet | None
     holds every full 4-position support in use; a kernel with fewer non-zeros that no such
     support covers adds the first candidate (lexicographic) covering it, taken in ascending
     order of the uncovered supports' masks. Returned in candidate order; its size may exceed
-    the K a user asked for, which the caller checks.
+    the K a user asked for, which the caller checks. With `block` > 1 the supports are the
+    units' (`blocks`), so the set packs a block-pruned model one pattern per unit.
     """
     if not weights:
         return None
-    support = np.unique(np.concatenate([_supports(w) for w in weights]))
+    check_block(block)
+    support = np.unique(np.concatenate([_supports(w, block) for w in weights]))
     support = support[support != 0]
     with_centre = support | (1 << CENTRE)
     if np.any([bin(int(m)).count("1") > PATTERN_SIZE for m in with_centre]):
@@ -308,3 +351,22 @@ def detect_existing_patterns(weights: Sequence[np.ndarray]) -> PatternSet | None
     if not used.any():
         return None
     return tuple(cands[i] for i in np.flatnonzero(used))
+
+
+BLOCK_SIZES = (16, 8, 4, 2)
+
+
+def detect_block_size(weights: Sequence[np.ndarray]) -> int:
+    """The largest block size of `BLOCK_SIZES` (else 1) at which every unit of the given
+    OIHW 3x3 weights fits a pattern (`detect_existing_patterns(weights, b)` is not None),
+    i.e. the granularity a pattern-pruned model was (at least) pruned at. Blocks larger than
+    every layer's filter count are not tried: one unit per channel proves nothing. A larger
+    block than the model was pruned with can only be found when its units fit too, and
+    then ids are identical within the smaller blocks as well."""
+    if detect_existing_patterns(weights) is None:
+        return 1
+    filters = max((np.asarray(w).shape[0] for w in weights), default=0)
+    for block in BLOCK_SIZES:
+        if block <= filters and detect_existing_patterns(weights, block) is not None:
+            return block
+    return 1

@@ -16,6 +16,7 @@ import numpy as np
 from patcc.dialects.pat.attributes import MAX_PATTERNS, PatternSet
 from patcc.errors import PatccError
 
+from .blocks import check_block
 from .connectivity import drop_empty_kernels, prune_connectivity
 from .patterns import (
     check_pattern_fit,
@@ -33,12 +34,15 @@ class PruneOptions:
     """patterns: K, the pattern-set size; connectivity: one rate for every pruned conv or a
     rate per conv name (missing names: 1.0), 1.0 = no connectivity pruning; scope: one set
     for the model (as PatDNN) or one per layer; first_layer: prune convs with <= 4 input
-    channels too (left dense by default, as usual)."""
+    channels too (left dense by default, as usual); block: prune in blocks of that many
+    consecutive filters, one pattern per (block, input channel) and whole such units
+    removed (`patcc.compression.blocks`; 1 = per kernel, as PatDNN)."""
 
     patterns: int = 8
     connectivity: float | Mapping[str, float] = 3.6
     scope: str = "model"
     first_layer: bool = False
+    block: int = 1
 
     def check(self) -> None:
         if not 1 <= self.patterns <= MAX_PATTERNS:
@@ -51,6 +55,10 @@ class PruneOptions:
         for rate in rates:
             if not (math.isfinite(rate) and rate >= 1.0):
                 raise PatccError(f"connectivity: the rate must be a number >= 1, got {rate}")
+        try:
+            check_block(self.block)
+        except ValueError as err:
+            raise PatccError(f"block: {err}") from None
         if self.scope not in SCOPES:
             raise PatccError(f"scope: expected one of {', '.join(SCOPES)}, got '{self.scope}'")
 
@@ -108,7 +116,7 @@ def plan_pruning(
     groups = [eligible] if options.scope == "model" and eligible else [[c] for c in eligible]
     sets: dict[str, PatternSet] = {}
     for group in groups:
-        patterns = choose_pattern_set([c.weight for c in group], options.patterns)
+        patterns = choose_pattern_set([c.weight for c in group], options.patterns, options.block)
         sets.update(dict.fromkeys((c.name for c in group), patterns))
 
     decisions = []
@@ -117,34 +125,39 @@ def plan_pruning(
             decisions.append(LayerDecision(conv.name, reasons[conv.name]))
             continue
         patterns = sets[conv.name]
-        ids, values, lossless = prune_layer(conv.weight, patterns, options.rate_for(conv.name))
+        ids, values, lossless = prune_layer(
+            conv.weight, patterns, options.rate_for(conv.name), options.block
+        )
         decisions.append(LayerDecision(conv.name, None, patterns, ids, values, lossless))
     return decisions
 
 
 def prune_layer(
-    weight: np.ndarray, patterns: PatternSet, rate: float
+    weight: np.ndarray, patterns: PatternSet, rate: float, block: int = 1
 ) -> tuple[np.ndarray, np.ndarray, bool]:
     """One conv's weight (OIHW, 3x3) onto the constraint: pattern projection (lossless
-    packing when it already fits the set), then connectivity pruning at `rate`.
+    packing when it already fits the set), then connectivity pruning at `rate`, both per
+    unit of `block` filters (`patcc.compression.blocks`), so ids rows are identical within
+    a block.
 
     Returns ids (O, I) int8 (-1 = removed), values (O, I, 4) float32 and whether the weight
     already fitted the set. This is the projection ADMM training uses too.
     """
-    lossless = check_pattern_fit(weight, patterns).lossless
+    lossless = check_pattern_fit(weight, patterns, block).lossless
     if lossless:
-        ids, values = pack_dense(weight, patterns)
+        ids, values = pack_dense(weight, patterns, block)
     else:
-        ids, values = project_to_patterns(weight, patterns)
-    ids, values = prune_connectivity(ids, values, rate)
-    ids, values = drop_empty_kernels(ids, values)
+        ids, values = project_to_patterns(weight, patterns, block)
+    ids, values = prune_connectivity(ids, values, rate, block)
+    ids, values = drop_empty_kernels(ids, values, block)
     return ids, values, lossless
 
 
-def choose_pattern_set(weights: Sequence[np.ndarray], k: int) -> PatternSet:
+def choose_pattern_set(weights: Sequence[np.ndarray], k: int, block: int = 1) -> PatternSet:
     """The set of K patterns for these OIHW 3x3 weights; an existing pattern set of at most K
-    patterns (a model pruned before, by patcc or by the user's training) is kept as it is."""
-    existing = detect_existing_patterns(weights)
+    patterns (a model pruned before, by patcc or by the user's training; at `block`, its
+    units') is kept as it is."""
+    existing = detect_existing_patterns(weights, block)
     if existing is not None and len(existing) <= k:
         return existing
     return select_pattern_set(np.concatenate([w.reshape(-1, 3, 3) for w in weights]), k)
