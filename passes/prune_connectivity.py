@@ -2,6 +2,8 @@
 
 Each conv keeps round(O*C / rate) kernels, those with the largest L2 norm (ties: lower
 index). Already removed kernels stay removed, so the pass is idempotent at a fixed rate.
+With `block` > 1 whole units (a block of `block` filters at one input channel) are kept or
+removed, as many as come closest to that count (`patcc.compression.connectivity`).
 """
 
 from __future__ import annotations
@@ -24,15 +26,16 @@ class PruneConnectivityPass(ModulePass):
     name = "prune-connectivity"
 
     rate: float = 3.6
+    block: int = 1  # filters per block: kernels are removed per (block, input channel)
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        PruneOptions(connectivity=self.rate).check()
+        PruneOptions(connectivity=self.rate, block=self.block).check()
         for conv in [c for c in op.walk() if isinstance(c, PatConv2dOp)]:
             values = constant_value(conv.values)
             if values is None:
                 continue
-            ids, kept = prune_connectivity(ids_array(conv.ids), values, self.rate)
-            ids, kept = drop_empty_kernels(ids, kept)
+            ids, kept = prune_connectivity(ids_array(conv.ids), values, self.rate, self.block)
+            ids, kept = drop_empty_kernels(ids, kept, self.block)
             new_values = constant_op(kept)
             Rewriter.insert_op(new_values, InsertPoint.before(conv))
             conv.operands[1] = new_values.result

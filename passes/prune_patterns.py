@@ -2,7 +2,9 @@
 
 The pattern set is chosen over the whole module (scope=model, as PatDNN) or per conv, and
 every eligible kernel is projected onto its best pattern of the set; weights that already
-fit a set of at most K patterns are converted losslessly. Convs left dense get a `pat.skip`
+fit a set of at most K patterns are converted losslessly. With `block` > 1 the filters of
+each block of `block` consecutive filters share one pattern per input channel (block
+pruning, `patcc.compression.blocks`), so their ids rows are identical. Convs left dense get a `pat.skip`
 attribute saying why, so the decision is visible (and FileCheck-able) in the IR; a module
 with no eligible conv is left dense (`patcc prune` reports that case as an error).
 """
@@ -38,6 +40,7 @@ class PrunePatternsPass(ModulePass):
     num_patterns: int = 8
     scope: str = "model"
     first_layer: bool = False
+    block: int = 1  # filters per block: one pattern per (block, input channel)
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         convs = [c for c in op.walk() if isinstance(c, Conv2dOp)]
@@ -52,6 +55,7 @@ class PrunePatternsPass(ModulePass):
             connectivity=1.0,
             scope=self.scope,
             first_layer=self.first_layer,
+            block=self.block,
         )
         decisions = {d.name: d for d in plan_pruning(candidates, options, require_eligible=False)}
         for i, (conv, weight) in enumerate(weighted):

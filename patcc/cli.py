@@ -44,7 +44,9 @@ def cmd_prune(args: argparse.Namespace) -> int:
     from patcc.compression.prune_report import format_prune_report, plot_prune_report
     from patcc.fileio import write_bytes
 
-    options = PruneOptions(args.patterns, args.connectivity, args.scope, args.first_layer)
+    options = PruneOptions(
+        args.patterns, args.connectivity, args.scope, args.first_layer, args.block
+    )
     pruned, report = prune_with_report(args.model, options, _input_shapes(args.input_shape))
     if args.plot:  # checked before anything is written: matplotlib may be missing
         plot_prune_report(report, args.plot)
@@ -66,6 +68,7 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
         args.connectivity,
         scope=args.scope,
         first_layer=args.first_layer,
+        block=args.block,
         group_size=args.group_size,
         to_loops=args.to == "loops",
         vector_length=args.vector_length,
@@ -75,8 +78,8 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
     # Checked now, so a bad option is an error here rather than later inside xdsl-opt.
     from patcc.compression.plan import PruneOptions
 
-    PruneOptions(args.patterns, args.connectivity, args.scope, args.first_layer).check()
-    if args.group_size < 1:
+    PruneOptions(args.patterns, args.connectivity, args.scope, args.first_layer, args.block).check()
+    if args.group_size is not None and args.group_size < 1:
         raise PatccError(f"--group-size must be >= 1, got {args.group_size}")
     print(pipeline_string(pipeline))
     return 0
@@ -104,6 +107,18 @@ def _add_prune_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="prune convs with <= 4 input channels too (dense by default)",
     )
+    _add_block(p)
+
+
+def _add_block(p: argparse.ArgumentParser, default: int | None = 1) -> None:
+    p.add_argument(
+        "--block",
+        type=int,
+        default=default,
+        metavar="N",
+        help="block pruning: blocks of N consecutive filters share each input channel's "
+        "pattern and are removed together (default 1: per kernel)",
+    )
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
@@ -119,6 +134,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
         target=args.target,
         patterns=patterns,
         connectivity=connectivity,
+        block=args.block,
         schedules=compile_schedules(args, patterns, connectivity),
         threads=args.threads,
         out_dir=args.output,
@@ -177,27 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("prune", help="pattern + connectivity pruning of an ONNX model's weights")
     p.add_argument("model", help="ONNX model file")
     p.add_argument("-o", "--output", required=True, help="pruned ONNX model to write")
-    p.add_argument(
-        "--patterns", type=int, default=8, metavar="K", help="pattern-set size, 1..56 (default 8)"
-    )
-    p.add_argument(
-        "--connectivity",
-        type=float,
-        default=3.6,
-        metavar="RATE",
-        help="kernel removal rate >= 1 (default 3.6; 1 keeps every kernel)",
-    )
-    p.add_argument(
-        "--scope",
-        choices=["model", "layer"],
-        default="model",
-        help="one pattern set for the model (default) or one per layer",
-    )
-    p.add_argument(
-        "--first-layer",
-        action="store_true",
-        help="prune convs with <= 4 input channels too (dense by default)",
-    )
+    _add_prune_options(p)
     p.add_argument("--report", action="store_true", help="print the per-layer table")
     p.add_argument("--plot", metavar="PNG", help="write the pattern set and histogram figure")
     _add_input_shape(p)
@@ -206,7 +202,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("pipeline", help="print a named pass pipeline as an xdsl-opt -p string")
     p.add_argument("name", choices=["patdnn"], help="the pipeline")
     _add_prune_options(p)
-    p.add_argument("--group-size", type=int, default=4, help="FKR filter-group size (default 4)")
+    p.add_argument(
+        "--group-size",
+        type=int,
+        help="FKR filter-group size (default: the block when --block > 1, else 4)",
+    )
     p.add_argument(
         "--to", choices=["loops", "fkw"], default="loops", help="stop at loop level or at FKW"
     )
@@ -236,6 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="keep the weights (dense, or the patterns they already have)",
     )
+    _add_block(p, default=None)
     p.add_argument("--threads", type=int, metavar="N", help="default thread count of the build")
     p.add_argument("--vector-length", type=int, metavar="N", help="SIMD width in floats")
     _add_input_shape(p)

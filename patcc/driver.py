@@ -57,26 +57,39 @@ def compression_passes(
     connectivity: float,
     vector_length: int,
     schedule: Mapping[str, Any] | None = None,
+    block: int | None = None,
 ) -> list[ModulePass]:
     """The passes from the imported module to loop level. patterns=None: no pruning, but a
     model whose weights already fit a pattern set (pruned before, e.g. by ADMM training) is
-    compiled as pattern convs with its weights unchanged."""
+    compiled as pattern convs with its weights unchanged, packed per block of `block`
+    filters (None: the block size the weights show, `existing_patterns`)."""
     from patcc.passes.lower_to_loops import LowerToLoopsPass
     from patcc.pipelines import patdnn
 
     if patterns is None:
-        existing = existing_pattern_count(module)
+        existing = existing_patterns(module, block)
         if existing is None:
             return [LowerToLoopsPass(vector_length=vector_length)]
-        patterns, connectivity = existing, 1.0
-    return list(
-        patdnn(patterns, connectivity, vector_length=vector_length, **(schedule or {})).passes
+        patterns, block = existing
+        connectivity = 1.0
+    pipeline = patdnn(
+        patterns, connectivity, block=block or 1, vector_length=vector_length, **(schedule or {})
     )
+    return list(pipeline.passes)
 
 
 def existing_pattern_count(module: ModuleOp) -> int | None:
     """The size of the pattern set the module's eligible convs already use, or None."""
-    from patcc.compression.patterns import detect_existing_patterns
+    found = existing_patterns(module)
+    return None if found is None else found[0]
+
+
+def existing_patterns(module: ModuleOp, block: int | None = None) -> tuple[int, int] | None:
+    """(pattern-set size, block size) of the module's eligible convs when their weights are
+    pattern-pruned already, else None. block=None: the largest block size the weights fit
+    (`detect_block_size`); a given block the weights do not fit is an error (packing them
+    per kernel would break the block invariant the caller asked for)."""
+    from patcc.compression.patterns import detect_block_size, detect_existing_patterns
     from patcc.compression.plan import ConvWeights, skip_reason
     from patcc.constants import constant_value
     from patcc.dialects.nn.base import get_int
@@ -92,8 +105,14 @@ def existing_pattern_count(module: ModuleOp) -> int | None:
         candidate = ConvWeights("", weight, get_int(conv.properties, "group"))
         if skip_reason(candidate, first_layer=False) is None:
             weights.append(weight)
-    found = detect_existing_patterns(weights)
-    return None if found is None else len(found)
+    if detect_existing_patterns(weights) is None:
+        return None
+    if block is None:
+        block = detect_block_size(weights)
+    found = detect_existing_patterns(weights, block)
+    if found is None:
+        raise PatccError(f"the model's pattern-pruned weights are not pruned in blocks of {block}")
+    return len(found), block
 
 
 @contextmanager
@@ -152,6 +171,7 @@ def compile(
     target: str = "x86",
     patterns: int | None = 8,
     connectivity: float = 3.6,
+    block: int | None = None,
     threads: int | None = None,
     out_dir: str | Path | None = None,
     input_shape: Mapping[str, Sequence[int]] | None = None,
@@ -160,6 +180,8 @@ def compile(
 ) -> CompiledModel:
     """Compile an ONNX model (a path or a ModelProto) for `target` into `out_dir` (a fresh
     temporary folder if None) and load it. `patterns=None` compiles without pruning.
+    `block`: block pruning in blocks of that many filters (None: 1, or with patterns=None
+    the block size the pruned weights show).
     `schedules` gives pattern convs their own tiles (`patcc.tune.apply.LogSchedules`: the
     tuned ones of a tuning log)."""
     from patcc.compression.plan import PruneOptions
@@ -168,7 +190,9 @@ def compile(
 
     check_options(target, threads, vector_length)
     if patterns is not None:
-        PruneOptions(patterns, connectivity).check()
+        PruneOptions(patterns, connectivity, block=1 if block is None else block).check()
+    elif block is not None:
+        PruneOptions(block=block).check()
     if not target_available(target):
         raise PatccError(f"target '{target}' is not available yet (available: x86, neon)")
     check_tools(target)
@@ -177,7 +201,7 @@ def compile(
     with gc_paused():
         module = import_model(model, {k: list(v) for k, v in (input_shape or {}).items()})
         vl = emitter.vector_length
-        passes = compression_passes(module, patterns, connectivity, vl, emitter.schedule)
+        passes = compression_passes(module, patterns, connectivity, vl, emitter.schedule, block)
         layers = _apply(module, [*passes, *emitter.passes], schedules, emitter.graph_passes)
         emitted = emitter.emit(module)
     emit_s = time.perf_counter() - start
@@ -186,6 +210,7 @@ def compile(
         "target": target,
         "patterns": patterns,
         "connectivity": connectivity if patterns is not None else None,
+        "block": _block_of(passes),
         "threads": threads,
         "vector_length": emitter.vector_length,
         "layers": layers,
@@ -198,6 +223,14 @@ def compile(
     simde_cflags = CFLAGS.get(f"{emitter.target}-simde")
     build(emitted, target, folder, cflags=emitter.cflags, simde_cflags=simde_cflags, report=report)
     return CompiledModel(folder, threads=threads)
+
+
+def _block_of(passes: Sequence[ModulePass]) -> int | None:
+    """The block size the prune-patterns pass ran with (None: nothing was pruned)."""
+    from patcc.passes.prune_patterns import PrunePatternsPass
+
+    found = [p.block for p in passes if isinstance(p, PrunePatternsPass)]
+    return found[0] if found else None
 
 
 def _fresh_folder() -> Path:

@@ -44,7 +44,8 @@ def patdnn(
     *,
     scope: str = "model",
     first_layer: bool = False,
-    group_size: int = DEFAULT_GROUP_SIZE,
+    block: int = 1,
+    group_size: int | None = None,
     to_loops: bool = True,
     vector_length: int = 8,
     tiles: Tiles | None = Tiles(),
@@ -52,12 +53,16 @@ def patdnn(
 ) -> PassPipeline:
     """The PatDNN pipeline from an imported (nn-level) module. `connectivity=1.0` prunes
     patterns only; `to_loops=False` stops at FKW (pattern level); `tiles=None` does not
-    tile, `lre=False` leaves the tiles rolled (no unroll-and-jam, no load elimination)."""
+    tile, `lre=False` leaves the tiles rolled (no unroll-and-jam, no load elimination).
+    `block` > 1 prunes in blocks of that many filters; the FKR groups are then the blocks
+    (`group_size` defaults to `block`, else to DEFAULT_GROUP_SIZE)."""
+    if group_size is None:
+        group_size = block if block > 1 else DEFAULT_GROUP_SIZE
     passes: list[ModulePass] = [
-        PrunePatternsPass(num_patterns=patterns, scope=scope, first_layer=first_layer),
+        PrunePatternsPass(num_patterns=patterns, scope=scope, first_layer=first_layer, block=block),
     ]
     if connectivity != 1.0:
-        passes.append(PruneConnectivityPass(rate=connectivity))
+        passes.append(PruneConnectivityPass(rate=connectivity, block=block))
     passes += [ReorderFiltersPass(group_size=group_size), PackFkwPass(), DeadCodeElimination()]
     if to_loops:  # imported here: the importer's post_import_passes need none of these
         from xdsl.transforms.common_subexpression_elimination import (

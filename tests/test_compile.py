@@ -168,3 +168,19 @@ def test_sanitized_build_runs_clean(tmp_path: Path) -> None:
     assert proc.returncode == 0 and not proc.stderr, proc.stderr[-3000:]
     got = np.fromfile(tmp_path / "out.bin", dtype=np.float32).reshape(meta["outputs"][0]["shape"])
     assert_outputs_close({"output": got}, run_ort(onnx_model, inputs))
+
+
+@pytest.mark.parametrize("prune_first", [True, False])
+def test_block_pruning_compiles_and_matches_onnxruntime(tmp_path: Path, prune_first: bool) -> None:
+    """Block pruning (blocks of 4 filters) through the driver: pruned by `patcc.prune` and
+    recognised (patterns=None finds the block), or pruned by `compile(block=4)` itself;
+    the build computes what ONNX Runtime computes on `patcc.prune(block=4)`'s model."""
+    model = FAMILIES["vgg"]()  # no BatchNorm: the IR's weights are the ONNX weights
+    pruned = patcc.prune(model, patterns=8, connectivity=2.0, block=4)
+    if prune_first:
+        compiled = patcc.compile(pruned, patterns=None, out_dir=tmp_path / "b")
+    else:
+        compiled = patcc.compile(model, connectivity=2.0, block=4, out_dir=tmp_path / "b")
+    report = json.loads((compiled.build_dir / "report.json").read_text())
+    assert report["block"] == 4
+    check_against_onnxruntime(compiled, pruned)

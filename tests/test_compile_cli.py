@@ -86,6 +86,19 @@ def test_no_prune_with_pattern_options(pruned_onnx, tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--block", "0"], "block must be an integer >= 1"),
+        (["--no-prune", "--block", "4"], "not pruned in blocks of 4"),  # pruned per kernel
+    ],
+)
+def test_bad_block(pruned_onnx, tmp_path: Path, args: list[str], message: str) -> None:
+    proc = patcc("compile", pruned_onnx[1], "-o", tmp_path / "o", *args)
+    assert_user_error(proc, message)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_wrong_input_shape_at_run(x86_build: Path, tmp_path: Path) -> None:
     write_npz(tmp_path / "in.npz", {"input": np.zeros((1, 3, 8, 8), np.float32)})
     out = tmp_path / "o.npz"

@@ -85,6 +85,17 @@ def test_pipeline_options_reach_the_string() -> None:
     assert "tile-conv" not in _pipeline_spec("--no-tile")
 
 
+def test_block_option_makes_the_fkr_groups_the_blocks() -> None:
+    """--block N prunes in blocks of N filters; reorder-filters then groups N filters (the
+    blocks) and tile-conv tiles a group, unless --group-size says otherwise."""
+    spec = _pipeline_spec("--block", "2")
+    assert spec == pipeline_string(patdnn(block=2))
+    assert "block=2}" in spec and "prune-connectivity{rate=3.6 block=2}" in spec
+    assert "reorder-filters{group_size=2}" in spec and "tile-conv{oc=2 " in spec
+    assert "reorder-filters{group_size=8}" in _pipeline_spec("--block", "2", "--group-size", "8")
+    assert "reorder-filters{group_size=4}" in _pipeline_spec()
+
+
 def test_pipeline_bad_option_is_one_line() -> None:
     res = subprocess.run(
         [str(BIN / "patcc"), "pipeline", "patdnn", "--connectivity", "0.9"],

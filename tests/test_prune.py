@@ -15,14 +15,20 @@ from onnx import helper, numpy_helper
 from xdsl.dialects.builtin import ModuleOp
 
 import patcc
-from patcc.compression.patterns import check_pattern_fit
+from patcc.compression.onnx_prune import prune_with_report
+from patcc.compression.patterns import check_pattern_fit, dense_from_pattern
+from patcc.compression.plan import PruneOptions
+from patcc.compression.prune_report import format_prune_report
+from patcc.constants import constant_value
 from patcc.dialects.nn.conv import Conv2dOp
 from patcc.dialects.pat.conv import PatConv2dOp, ids_array
+from patcc.driver import compression_passes
 from patcc.errors import PatccError
 from patcc.frontend import import_model, make_context
 from patcc.models import FAMILIES
 from patcc.passes.prune_connectivity import PruneConnectivityPass
 from patcc.passes.prune_patterns import SKIP_ATTR, PrunePatternsPass
+from patcc.passes.reorder_filters import ReorderFiltersPass
 from patcc.semantics import run_function
 
 PATCC = [sys.executable, "-m", "patcc.cli"]
@@ -56,18 +62,66 @@ def test_pruned_onnx_matches_pruned_ir(family: str) -> None:
     assert_outputs_close(run_function(module, inputs), run_ort(pruned, inputs))
 
 
-def test_ir_passes_equal_onnx_prune() -> None:
+@pytest.mark.parametrize("block", [1, 4])
+def test_ir_passes_equal_onnx_prune(block: int) -> None:
     """prune-patterns + prune-connectivity on the IR make the same decisions as patcc.prune
     (VGG-style: no BatchNorm, so the IR weights are the ONNX weights)."""
     model = FAMILIES["vgg"]()
     module = import_model(model)
     ctx = make_context()
-    PrunePatternsPass(num_patterns=8).apply(ctx, module)
-    PruneConnectivityPass(rate=3.6).apply(ctx, module)
+    PrunePatternsPass(num_patterns=8, block=block).apply(ctx, module)
+    PruneConnectivityPass(rate=3.6, block=block).apply(ctx, module)
     module.verify()
+    pruned = patcc.prune(model, patterns=8, connectivity=3.6, block=block)
+    onnx_weights = [w for w in _conv_weights(pruned).values() if _is_eligible(w)]
+    for op, weight in zip(_pat_convs(module), onnx_weights, strict=True):
+        dense = dense_from_pattern(ids_array(op.ids), _values(op), op.patterns.data)
+        np.testing.assert_array_equal(dense, weight)
     inputs = model_inputs(model)
-    pruned = patcc.prune(model, patterns=8, connectivity=3.6)
     assert_outputs_close(run_function(module, inputs), run_ort(pruned, inputs))
+
+
+def _pat_convs(module: ModuleOp) -> list[PatConv2dOp]:
+    return [op for op in module.walk() if isinstance(op, PatConv2dOp)]
+
+
+def _values(op: PatConv2dOp) -> np.ndarray:
+    values = constant_value(op.values)
+    assert values is not None
+    return values
+
+
+def test_block_pruned_model_is_recognised_per_block() -> None:
+    """prune(block=4) -> compile's import and detection (patterns=None) -> ids identical in
+    each block of 4 filters, weights bit-exact. A zeroed kernel inside a kept unit stays in
+    its unit (per kernel it would become removed, -1, unlike its block mates)."""
+    model, report = prune_with_report(FAMILIES["vgg"](), PruneOptions(block=4))
+    assert "blocks of 4 filters" in format_prune_report(report)
+    name, weight = next((n, w) for n, w in _conv_weights(model).items() if _is_eligible(w))
+    first, c = np.argwhere(weight.reshape(*weight.shape[:2], 9).any(axis=2))[0]
+    assert first % 4 == 0  # the first kept kernel: its unit (first's block, c) is kept
+    o = first + 1  # a block mate
+    weight = weight.copy()
+    weight[o, c] = 0.0
+    init = next(n.input[1] for n in model.graph.node if n.name == name)
+    tensor = next(t for t in model.graph.initializer if t.name == init)
+    tensor.CopyFrom(numpy_helper.from_array(weight, init))
+    module = import_model(model)
+    passes = compression_passes(module, None, 3.6, 8)
+    assert [p.block for p in passes if isinstance(p, PrunePatternsPass)] == [4]
+    assert [p.group_size for p in passes if isinstance(p, ReorderFiltersPass)] == [4]
+    passes[0].apply(make_context(), module)
+    convs = _pat_convs(module)
+    assert len(convs) == 3
+    eligible = [w for w in _conv_weights(model).values() if _is_eligible(w)]
+    for op, weight in zip(convs, eligible, strict=True):
+        ids = ids_array(op.ids)
+        assert (ids.reshape(-1, 4, ids.shape[1]) == ids[::4, None]).all()
+        dense = dense_from_pattern(ids, _values(op), op.patterns.data)
+        np.testing.assert_array_equal(dense, weight)
+    assert ids_array(convs[0].ids)[o, c] >= 0
+    with pytest.raises(PatccError, match="not pruned in blocks of 8"):
+        compression_passes(import_model(model), None, 3.6, 8, block=8)
 
 
 def test_vgg_like_compression_is_about_8x() -> None:
@@ -172,6 +226,7 @@ def test_cli_prune_with_dynamic_dims_and_report(tmp_path: Path) -> None:
         (["--patterns", "0"], "K must be in 1..56"),
         (["--patterns", "57"], "K must be in 1..56"),
         (["--connectivity", "0.5"], "rate must be a number >= 1"),
+        (["--block", "0"], "block must be an integer >= 1"),
     ],
 )
 def test_cli_prune_bad_options(tmp_path: Path, args: list[str], message: str) -> None:

@@ -188,10 +188,13 @@ def test_exported_model_runs_in_patcc_as_in_pytorch(
         assert_close(out, expected)
 
 
-@pytest.mark.parametrize("scope", ["model", "layer"])
-def test_one_shot_finalize_is_patcc_prune(torch: ModuleType, tmp_path: Path, scope: str) -> None:
+@pytest.mark.parametrize(("scope", "block"), [("model", 1), ("layer", 1), ("model", 4)])
+def test_one_shot_finalize_is_patcc_prune(
+    torch: ModuleType, tmp_path: Path, scope: str, block: int
+) -> None:
     """Without BatchNorm (whose folding rescales weights), finalize() on a dense model gives
-    the very bytes `patcc.prune` gives on its ONNX export: one implementation."""
+    the very bytes `patcc.prune` gives on its ONNX export: one implementation (block
+    pruning included)."""
     from torch import nn
 
     from patcc.train import ADMMPruner, export_onnx
@@ -203,13 +206,16 @@ def test_one_shot_finalize_is_patcc_prune(torch: ModuleType, tmp_path: Path, sco
     )  # fmt: skip
     x = torch.randn(1, 3, 8, 8)
     dense = export_onnx(model, tmp_path / "dense.onnx", x)
-    pruner = ADMMPruner(model, patterns=4, connectivity=2.5, scope=scope)
+    pruner = ADMMPruner(model, patterns=4, connectivity=2.5, scope=scope, block=block)
     assert pruner.skipped == {"0": pruner.skipped["0"], "6": "1x1 kernel (patterns are 3x3)"}
     pruner.finalize()
     assert (pruner.pattern_sets["2"] == pruner.pattern_sets["4"]) == (scope == "model")
     ours = export_onnx(model, tmp_path / "ours.onnx", x)
-    theirs = patcc.prune(dense, patterns=4, connectivity=2.5, scope=scope)
+    theirs = patcc.prune(dense, patterns=4, connectivity=2.5, scope=scope, block=block)
     assert _weights(theirs) == _weights(ours)
+    for name in ("2", "4"):  # the filters of a block share their masks (one pattern each)
+        mask = pruner.masks[name].numpy().reshape(16 // block, block, -1)
+        assert (mask == mask[:, :1]).all()
 
 
 def test_admm_state(torch: ModuleType) -> None:

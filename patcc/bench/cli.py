@@ -19,6 +19,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--size", type=int, default=224, help="built-in model input size (224)")
     p.add_argument("--patterns", type=int, default=8, help="pattern-set size (default 8)")
     p.add_argument("--connectivity", type=float, default=3.6, help="kernel removal rate (3.6)")
+    p.add_argument("--block", type=int, default=1, help="block pruning: filters per block (1)")
     p.add_argument("--peers", default="ort,mnn,deepsparse,tvm", help="comma-separated peers")
     p.add_argument("--threads", type=_ints, default=[1], help="thread counts, e.g. 1,2")
     p.add_argument("--repeat", type=int, default=10, help="interleaved rounds (default 10)")
@@ -53,6 +54,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     options = BenchOptions(
         patterns=args.patterns,
         connectivity=args.connectivity,
+        block=args.block,
         peers=[p for p in args.peers.split(",") if p],
         threads=args.threads,
         repeat=args.repeat,

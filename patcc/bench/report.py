@@ -71,7 +71,8 @@ def table(result: dict[str, Any]) -> str:
         "",
         f"sgemm GFLOP/s, best alone: {peaks}; median in the round-robin (the % of peak "
         f"column's base): {during}.",
-        f"Non-zero MACs: {result.get('nonzero_macs')} of {result.get('macs')} dense.",
+        f"Pruning: {_pruning(result)}; non-zero MACs: {result.get('nonzero_macs')} of "
+        f"{result.get('macs')} dense.",
         f"patcc compile: import -> emitted source {emit}, with the C compiler "
         f"{c['total_s']:.2f} s in all.",
     ]
@@ -80,6 +81,13 @@ def table(result: dict[str, Any]) -> str:
     if result.get("layers"):
         lines += ["", layer_table(result)]
     return "\n".join(lines)
+
+
+def _pruning(result: dict[str, Any]) -> str:
+    """The pruning options of a result (block absent from JSON written before it existed)."""
+    block = result.get("block", 1)
+    blocks = f", blocks of {block} filters" if block > 1 else ""
+    return f"{result['patterns']} patterns, connectivity {result['connectivity']}{blocks}"
 
 
 def layer_table(result: dict[str, Any]) -> str:
@@ -127,8 +135,7 @@ def write_png(result: dict[str, Any], path: Path) -> None:
     ax.set_xticks([j + width * (len(names) - 1) / 2 for j in range(len(runs))])
     ax.set_xticklabels([f"{r['threads']} thread(s)" for r in runs])
     ax.set_ylabel("median ms (lower is better)")
-    pruned = f"{result['patterns']} patterns, connectivity {result['connectivity']}"
-    ax.set_title(f"{result['model']} ({pruned})", fontsize=9)
+    ax.set_title(f"{result['model']} ({_pruning(result)})", fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path)

@@ -36,6 +36,7 @@ SGEMM = "sgemm"  # the peak's contender in the round-robin
 class BenchOptions:
     patterns: int = 8
     connectivity: float = 3.6
+    block: int = 1  # block pruning: filters per block (patcc.compression.blocks)
     peers: Sequence[str] = ("ort", "mnn", "deepsparse", "tvm")
     threads: Sequence[int] = (1,)
     repeat: int = 10
@@ -121,7 +122,12 @@ def compile_patcc(
         schedules = LogSchedules(log, options.target, cpu_model(), options.threads[0], length)
     start = time.perf_counter()
     compiled = compile(
-        path, target=options.target, patterns=None, out_dir=out_dir, schedules=schedules
+        path,
+        target=options.target,
+        patterns=None,
+        block=options.block,
+        out_dir=out_dir,
+        schedules=schedules,
     )
     total = time.perf_counter() - start
     report = json.loads((compiled.build_dir / "report.json").read_text())
@@ -182,7 +188,9 @@ def bench(model: onnx.ModelProto, name: str, options: BenchOptions) -> dict[str,
 
     log = options.log
     work = Path(tempfile.mkdtemp(prefix="patcc-bench-"))
-    pruned = prune(model, patterns=options.patterns, connectivity=options.connectivity)
+    pruned = prune(
+        model, patterns=options.patterns, connectivity=options.connectivity, block=options.block
+    )
     path = work / "pruned.onnx"
     onnx.save(pruned, str(path))
     log(f"compiling {name} with patcc ({options.target}) ...")
@@ -198,6 +206,7 @@ def bench(model: onnx.ModelProto, name: str, options: BenchOptions) -> dict[str,
         "model": name,
         "patterns": options.patterns,
         "connectivity": options.connectivity,
+        "block": options.block,
         "target": options.target,
         "machine": machine(),
         "compile": report["compile"],
@@ -248,7 +257,9 @@ def bench_layers(
     for i, layer in enumerate(conv_layers(pruned)):
         path = work / f"layer{i}.onnx"
         onnx.save(layer.model, str(path))
-        compiled = compile(path, target=options.target, patterns=None, out_dir=work / f"l{i}")
+        compiled = compile(
+            path, target=options.target, patterns=None, block=options.block, out_dir=work / f"l{i}"
+        )
         inputs = random_inputs(layer.model)
         for threads in options.threads:
             runners, _, _ = _contenders({"patcc": compiled}, path, inputs, threads, ["ort"])

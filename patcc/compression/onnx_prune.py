@@ -35,6 +35,8 @@ class LayerReport:
     pattern_counts: tuple[tuple[tuple[int, ...], int], ...] = ()  # (pattern, kept kernels)
     output_pixels: int | None = None  # OH * OW, when shapes are known
     lossless: bool = False
+    energy_before: float = 0.0  # sum of squared weights before pruning
+    energy_after: float = 0.0  # ... after: what the constraint kept of the weights
 
     @property
     def macs_after(self) -> int | None:
@@ -181,7 +183,14 @@ def _skipped_row(name: str, weight: np.ndarray | None, why: str, pixels: int | N
     shape = tuple(weight.shape) if weight is not None else ()
     nnz = int(np.count_nonzero(weight)) if weight is not None else 0
     kernels = int(np.prod(shape[:2])) if len(shape) >= 2 else 0
-    return LayerReport(name, shape, why, kernels, kernels, nnz, nnz, output_pixels=pixels)
+    energy = _energy(weight) if weight is not None else 0.0
+    return LayerReport(
+        name, shape, why, kernels, kernels, nnz, nnz, (), pixels, False, energy, energy
+    )
+
+
+def _energy(weight: np.ndarray) -> float:
+    return float(np.square(np.asarray(weight, dtype=np.float64)).sum())
 
 
 def _pruned_row(
@@ -205,6 +214,8 @@ def _pruned_row(
         tuple((p, int(h)) for p, h in zip(decision.patterns, hist, strict=True)),
         pixels,
         decision.lossless,
+        _energy(weight),
+        _energy(new_weight),
     )
 
 
@@ -215,12 +226,14 @@ def prune(
     connectivity: float | Mapping[str, float] = 3.6,
     scope: str = "model",
     first_layer: bool = False,
+    block: int = 1,
 ) -> onnx.ModelProto:
     """Prune a model's 3x3 convs to K patterns and remove kernels at the given rate.
 
     `model` is a path or a ModelProto (left untouched); `connectivity` is one rate or a rate
-    per Conv node name (1.0 = keep every kernel). Deterministic: the same model and options
-    give identical bytes.
+    per Conv node name (1.0 = keep every kernel); `block` > 1 prunes in blocks of that many
+    filters (one pattern per block and input channel, `patcc.compression.blocks`).
+    Deterministic: the same model and options give identical bytes.
     """
-    options = PruneOptions(patterns, connectivity, scope, first_layer)
+    options = PruneOptions(patterns, connectivity, scope, first_layer, block)
     return prune_with_report(model, options)[0]

@@ -13,6 +13,11 @@ def _ratio(before: int, after: int) -> str:
     return f"{before / after:.2f}x" if after else "inf"
 
 
+def _share(before: float, after: float) -> str:
+    """What pruning kept of the weights' energy (sum of squares), in %."""
+    return f"{100 * after / before:.1f} %" if before else "-"
+
+
 def _macs(value: int | None) -> str:
     return "-" if value is None else f"{value / 1e6:.1f}M"
 
@@ -22,7 +27,8 @@ def format_prune_report(report: PruneReport) -> str:
     lines = [
         f"pattern pruning: K = {opts.patterns} ({opts.scope} scope), "
         f"connectivity rate {opts.connectivity}, first layer "
-        f"{'pruned' if opts.first_layer else 'dense'}",
+        f"{'pruned' if opts.first_layer else 'dense'}"
+        + (f", blocks of {opts.block} filters" if opts.block > 1 else ""),
         "pattern set: " + " ".join("[" + ",".join(map(str, p)) + "]" for p in report.patterns),
         "",
     ]
@@ -33,6 +39,7 @@ def format_prune_report(report: PruneReport) -> str:
         "patterns",
         "non-zero weights",
         "compression",
+        "energy kept",
         "non-zero MACs",
         "note",
     )
@@ -47,6 +54,7 @@ def format_prune_report(report: PruneReport) -> str:
                 "-" if r.skipped else str(used),
                 f"{r.weights_before} -> {r.weights_after}",
                 _ratio(r.weights_before, r.weights_after),
+                _share(r.energy_before, r.energy_after),
                 f"{_macs(r.macs_before)} -> {_macs(r.macs_after)}",
                 r.skipped or ("already pruned: lossless" if r.lossless else ""),
             )
@@ -77,6 +85,7 @@ def _total(label: str, layers: list[LayerReport]) -> tuple[str, ...]:
         "",
         f"{before} -> {after}",
         _ratio(before, after),
+        _share(sum(r.energy_before for r in layers), sum(r.energy_after for r in layers)),
         f"{_macs(mb)} -> {_macs(ma)}",
         "",
     )

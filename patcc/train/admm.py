@@ -51,8 +51,8 @@ class ADMMPruner:
     costs little; the defaults are those of the digits example, with a step per epoch and
     a mean cross-entropy loss: scale rho with your loss); warmup: `step` calls before the
     pattern set is chosen from the weights trained so far (0: chosen now, for a pretrained
-    model); scope, first_layer: as `patcc prune`. With scope "model" one set serves every
-    conv, as in PatDNN.
+    model); scope, first_layer, block: as `patcc prune`. With scope "model" one set serves
+    every conv, as in PatDNN.
     """
 
     def __init__(
@@ -67,8 +67,9 @@ class ADMMPruner:
         warmup: int = 0,
         scope: str = "model",
         first_layer: bool = False,
+        block: int = 1,
     ) -> None:
-        self.options = PruneOptions(patterns, connectivity, scope, first_layer)
+        self.options = PruneOptions(patterns, connectivity, scope, first_layer, block)
         self.options.check()
         if not (rho > 0 and rho_growth >= 1 and rho_max >= rho and warmup >= 0):
             raise PatccError("ADMM: need rho > 0, rho_growth >= 1, rho_max >= rho, warmup >= 0")
@@ -114,16 +115,18 @@ class ADMMPruner:
         weights = {n: _numpy(w) for n, w in self._weights().items()}
         k = self.options.patterns
         if self.options.scope == "model":
-            chosen = choose_pattern_set(list(weights.values()), k)
+            chosen = choose_pattern_set(list(weights.values()), k, self.options.block)
             self.pattern_sets = dict.fromkeys(weights, chosen)
         else:
-            self.pattern_sets = {n: choose_pattern_set([w], k) for n, w in weights.items()}
+            block = self.options.block
+            self.pattern_sets = {n: choose_pattern_set([w], k, block) for n, w in weights.items()}
 
     def project(self, name: str, weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(projection, mask) of a weight of conv `name` onto its constraint set: the
         pattern-pruned, connectivity-pruned weight, and where it may be non-zero."""
         patterns = self.pattern_sets[name]
-        ids, values, _ = prune_layer(_numpy(weight), patterns, self.options.rate_for(name))
+        opts = self.options
+        ids, values, _ = prune_layer(_numpy(weight), patterns, opts.rate_for(name), opts.block)
         dense = dense_from_pattern(ids, values, patterns)
         support = dense_from_pattern(ids, np.ones_like(values), patterns) != 0
         return (

@@ -108,6 +108,7 @@ class Recipe:
     rho_max: float = 10.0
     patterns: int = 8
     connectivity: float = 3.6
+    block: int = 1  # block pruning: filters per block
     seed: int = 0
 
 
@@ -126,6 +127,7 @@ def pruner(model: nn.Module, recipe: Recipe) -> ADMMPruner:
         model,
         patterns=recipe.patterns,
         connectivity=recipe.connectivity,
+        block=recipe.block,
         rho=recipe.rho,
         rho_growth=recipe.rho_growth,
         rho_max=recipe.rho_max,
@@ -182,7 +184,9 @@ def main(argv: list[str] | None = None) -> None:
         for seed in range(first.seed, first.seed + seeds)
     ]
     print(
-        f"| test accuracy (%), patterns {first.patterns}, connectivity {first.connectivity} | "
+        f"| test accuracy (%), patterns {first.patterns}, connectivity {first.connectivity}"
+        + (f", block {first.block}" if first.block > 1 else "")
+        + " | "
         + " | ".join(f"seed {first.seed + i}" for i in range(seeds))
         + " | mean |"
     )

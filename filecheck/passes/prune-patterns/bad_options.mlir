@@ -1,5 +1,7 @@
 // RUN: xdsl-opt %s --verify-diagnostics -p "prune-patterns{num-patterns=57}" | filecheck %s --check-prefix=K
 // RUN: xdsl-opt %s --verify-diagnostics -p "prune-patterns,prune-connectivity{rate=0.5}" | filecheck %s --check-prefix=RATE
+// RUN: xdsl-opt %s --verify-diagnostics -p "prune-patterns{block=0}" | filecheck %s --check-prefix=BLOCK
+// RUN: xdsl-opt %s --verify-diagnostics -p "prune-patterns,prune-connectivity{block=0}" | filecheck %s --check-prefix=BLOCK
 
 // Invalid pass options are reported as one diagnostic naming the option and the rule.
 builtin.module {
@@ -12,3 +14,4 @@ builtin.module {
 
 // K: patterns: K must be in 1..56, got 57
 // RATE: connectivity: the rate must be a number >= 1, got 0.5
+// BLOCK: block: block must be an integer >= 1, got 0
