@@ -93,7 +93,7 @@ def test_block_option_makes_the_fkr_groups_the_blocks() -> None:
     assert "block=2}" in spec and "prune-connectivity{rate=3.6 block=2}" in spec
     assert "reorder-filters{group_size=2}" in spec and "tile-conv{oc=2 " in spec
     assert "reorder-filters{group_size=8}" in _pipeline_spec("--block", "2", "--group-size", "8")
-    assert "reorder-filters{group_size=4}" in _pipeline_spec()
+    assert "reorder-filters{group_size=4}" in pipeline_string(patdnn(block=1))
 
 
 def test_pipeline_bad_option_is_one_line() -> None:
