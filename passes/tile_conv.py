@@ -22,6 +22,8 @@ A tile size of 1 (or one larger than the loop's trip count) leaves that loop as 
 rows tile of 0 picks by the vector width of the loop's body (`auto_rows`): 8 rows at 16
 lanes, whose 32 registers (AVX-512) hold 8 x 2 accumulators, else 4 (16 AVX2 registers).
 The rows of a narrow layer that runs at 8 lanes in a 16-lane build are then tiled by 4.
+A shared group's loops (`pat.group = G`: each loaded input vector feeds G filters, so a
+row x vector tile holds G accumulators per output vector) take that divided by G.
 
 Per-layer schedules: a layer whose top-level ops carry `pat.schedule = {oc, oh, ow, lre}`
 (set by the driver from a tuning log, see patcc/tune) is tiled by those sizes instead of the
@@ -57,6 +59,7 @@ from xdsl.rewriter import InsertPoint, Rewriter
 from patcc.errors import PatccError
 from patcc.lowering.jam import constant_int
 from patcc.lowering.pattern_conv import LOOP_ATTR, TILE_ATTR, UNROLL_ATTR
+from patcc.lowering.shared_groups import GROUP_ATTR
 
 
 def _const(value: int, ip: InsertPoint) -> SSAValue:
@@ -130,13 +133,16 @@ AUTO_ROWS = {16: 8}
 
 
 def auto_rows(loop: scf.ForOp) -> int:
-    """The rows tile of `loop` by the widest vector its body computes in (`AUTO_ROWS`)."""
+    """The rows tile of `loop` by the widest vector its body computes in (`AUTO_ROWS`),
+    divided by its shared group's accumulators per vector (`pat.group`), at least 1."""
     lanes = [
         op.res.type.get_shape()[0]
         for op in loop.walk()
         if isinstance(op, vector.FMAOp) and isinstance(op.res.type, VectorType)
     ]
-    return AUTO_ROWS.get(max(lanes, default=1), 4)
+    group = loop.attributes.get(GROUP_ATTR)
+    per_vector = group.value.data if isinstance(group, IntegerAttr) else 1
+    return max(1, AUTO_ROWS.get(max(lanes, default=1), 4) // per_vector)
 
 
 @dataclass(frozen=True)
