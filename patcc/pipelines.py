@@ -49,10 +49,12 @@ def patdnn(
     vector_length: int = 8,
     tiles: Tiles | None = Tiles(),
     lre: bool = True,
+    shared_groups: bool = True,
 ) -> PassPipeline:
     """The PatDNN pipeline from an imported (nn-level) module. `connectivity=1.0` prunes
     patterns only; `to_loops=False` stops at FKW (pattern level); `tiles=None` does not
-    tile, `lre=False` leaves the tiles rolled (no unroll-and-jam, no load elimination)."""
+    tile, `lre=False` leaves the tiles rolled (no unroll-and-jam, no load elimination),
+    `shared_groups=False` lowers block-shared FKR groups per filter too."""
     passes: list[ModulePass] = [
         PrunePatternsPass(num_patterns=patterns, scope=scope, first_layer=first_layer),
     ]
@@ -69,7 +71,7 @@ def patdnn(
         from patcc.passes.lower_to_loops import LowerToLoopsPass
         from patcc.passes.tile_conv import TileConvPass
 
-        passes.append(LowerToLoopsPass(vector_length=vector_length))
+        passes.append(LowerToLoopsPass(vector_length=vector_length, shared_groups=shared_groups))
         if tiles is not None:
             oc = tiles.oc or group_size
             passes.append(TileConvPass(oc=oc, oh=tiles.oh, ow=tiles.ow))
