@@ -34,6 +34,28 @@ def block_ids(rng: np.random.Generator, o: int, c: int, k: int, g: int) -> np.nd
     return np.repeat(rows, g, axis=0)[:o]
 
 
+def hand_layer(seed: int, o: int, c: int, k: int, g: int, hw: tuple[int, int]) -> dict:
+    """A block-pruned layer of o filters (blocks of g), stride 1, pad 1, no bias."""
+    rng = np.random.default_rng(seed)
+    ids = block_ids(rng, o, c, k, g)
+    values = rng.standard_normal((o, c, 4)).astype(np.float32) * (ids >= 0)[..., None]
+    return {
+        "o": o,
+        "c": c,
+        "hw": hw,
+        "patterns": CANDIDATES[:k],
+        "ids": ids,
+        "values": values,
+        "strides": [1, 1],
+        "pads": [1, 1, 1, 1],
+        "dilations": [1, 1],
+        "bias": None,
+        "activation": "none",
+        "follower": "none",
+        "seed": seed,
+    }
+
+
 @st.composite
 def block_layers(draw: st.DrawFn) -> dict:
     """A random small block-pruned pat.conv2d layer and its block size."""
@@ -100,23 +122,9 @@ def test_shared_nest_loads_each_vector_once_for_the_group() -> None:
     """4 filters in one block (same channels and patterns, different weights) at 4 lanes,
     oh = ow = 1: each kernel loop carries 4 accumulators and loads its 4 input vectors once
     (4 loads for 16 FMAs; per filter it is 4 loads for 4 FMAs)."""
-    rng = np.random.default_rng(0)
-    layer = {
-        "o": 4,
-        "c": 3,
-        "hw": (6, 8),
-        "patterns": CANDIDATES[:2],
-        "ids": block_ids(rng, 4, 3, 2, 4),
-        "values": rng.standard_normal((4, 3, 4)).astype(np.float32),
-        "strides": [1, 1],
-        "pads": [1, 1, 1, 1],
-        "dilations": [1, 1],
-        "bias": None,
-        "activation": "none",
-        "follower": "none",
-        "seed": 0,
-    }
-    layer["values"] *= (layer["ids"] >= 0)[..., None]
+    layer = hand_layer(0, 4, 3, 2, 4, (6, 8))
+    layer["ids"][layer["ids"] < 0] = 0  # every kernel kept: no empty list
+    layer["values"] = np.ones((4, 3, 4), np.float32)
     module = applied(_module(layer), ReorderFiltersPass(), PackFkwPass())
     loops = applied(module, LowerToLoopsPass(vector_length=4))
     kernels = [op for op in loops.walk() if isinstance(op, scf.ForOp) and op.iter_args]
@@ -165,3 +173,20 @@ def test_block_order_keeps_blocks_whole_and_the_short_block_last() -> None:
     ids = rng.integers(-1, 3, size=(8, 5)).astype(np.int8)
     ids[1] = (ids[0] + 1) % 3  # not block-identical: the per-filter order
     assert filter_order(ids, 3, 4).tolist() == filter_order(ids, 3).tolist()
+
+
+def test_auto_rows_of_a_shared_group() -> None:
+    """oh = 0 on a shared group of G filters: SHARED_ROWS // G rows at any vector width
+    (G = 4: 2 rows, so 4 x 2 x 2 accumulators with ow = 2; G = 8: 1 row)."""
+    for g, vl, rows in ((4, 16, 2), (4, 8, 2), (8, 8, 1)):
+        layer = hand_layer(3, g, 2, 3, g, (9, 2 * vl))
+        module = applied(_module(layer), ReorderFiltersPass(group_size=g), PackFkwPass())
+        loops = applied(module, LowerToLoopsPass(vector_length=vl))
+        tiled = applied(loops, TileConvPass(oc=1, oh=0, ow=2))
+        tiles = {
+            (op.attributes["pat.loop"], op.attributes["pat.tile"])
+            for op in tiled.walk()
+            if "pat.tile" in op.attributes
+        }
+        got = {t.value.data for role, t in tiles if role.data == "rows"}  # type: ignore[attr-defined]
+        assert got == ({rows} if rows > 1 else set()), (g, vl, tiles)

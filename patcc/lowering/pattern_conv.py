@@ -36,8 +36,25 @@ index, stride) are functions of `ids` and `filter_order` alone, so they are pack
 compile time (`patcc.compression.fkw.pack_fkw`) into constant globals, and the weights are
 read in place from `values[o, c, t]` (which therefore need not be constant).
 
-`filter_groups` is not used here: the j loop runs the groups back to back, and the j, oh and
-vector-ow loops carry `pat.loop` (filters / rows / cols) so that `tile-conv` can tile them.
+`filter_groups` decides between two nests. Where every FKR group of G filters shares one
+kernel list (block pruning: same channels, same pattern per channel, same order; checked on
+the structure arrays by `shared_groups.shared_group_size`), the shared nest runs the groups:
+
+    for j0 in 0 .. O - O % G step G:                     # pat.loop = "groups"
+      o_f = reorder[j0 + f], shift_f = offset[j0 + f] - offset[j0]     # f = 0 .. G-1
+      run bounds from j0; per output vector acc_f = bias[o_f]
+      for p, for k in j0's run: c = index[k]
+        for each tap: v = vector.load padded[...]      # once for the G filters
+                      acc_f = fma(v, broadcast(weight[k + shift_f, t]), acc_f)
+      store act(acc_f) to y[n, o_f, oh, ow0]
+    for j in O - O % G .. O: the per-filter nest         # a shorter last group
+
+Each accumulator sums the same products in the same order as the per-filter nest, so the
+results are bit-identical; the loads per FMA drop by G. `pat.conv2d` reads values[o_f, c, t]
+instead. Otherwise (or with `lower-to-loops{shared-groups=false}`) the j loop runs the
+groups' filters back to back. The j (filters, or groups), oh and vector-ow loops carry
+`pat.loop` (filters / groups / rows / cols) so that `tile-conv` can tile them; a shared
+group's rows and cols loops also carry `pat.group = G` (its accumulators per vector).
 """
 
 from __future__ import annotations
