@@ -14,11 +14,12 @@ import numpy as np
 from conftest import applied, assert_close
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_lower_pattern_conv import CANDIDATES, TOL, _input, _module
+from test_lower_pattern_conv import CANDIDATES, HAND_LAYER, TOL, _input, _module, layers
 from xdsl.dialects import scf, vector
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp
 
 from patcc.compression.fkw import filter_groups, filter_order, pack_fkw
+from patcc.lowering.pattern_conv import CONV_ATTR
 from patcc.lowering.shared_groups import GROUP_ATTR, shared_group_size
 from patcc.passes.eliminate_load_redundancy import EliminateLoadRedundancyPass
 from patcc.passes.lower_to_loops import LowerToLoopsPass
@@ -39,57 +40,29 @@ def hand_layer(seed: int, o: int, c: int, k: int, g: int, hw: tuple[int, int]) -
     rng = np.random.default_rng(seed)
     ids = block_ids(rng, o, c, k, g)
     values = rng.standard_normal((o, c, 4)).astype(np.float32) * (ids >= 0)[..., None]
-    return {
-        "o": o,
-        "c": c,
-        "hw": hw,
-        "patterns": CANDIDATES[:k],
-        "ids": ids,
-        "values": values,
-        "strides": [1, 1],
-        "pads": [1, 1, 1, 1],
-        "dilations": [1, 1],
-        "bias": None,
-        "activation": "none",
-        "follower": "none",
-        "seed": seed,
-    }
+    fields = {"o": o, "c": c, "hw": hw, "patterns": CANDIDATES[:k], "seed": seed}
+    return {**HAND_LAYER, **fields, "ids": ids, "values": values}
 
 
 @st.composite
 def block_layers(draw: st.DrawFn) -> dict:
-    """A random small block-pruned pat.conv2d layer and its block size."""
-    g = draw(st.integers(2, 4))
-    o, c = draw(st.integers(g, 3 * g + 1)), draw(st.integers(1, 4))
-    patterns = draw(st.lists(st.sampled_from(CANDIDATES), min_size=1, max_size=6, unique=True))
-    seed = draw(st.integers(0, 2**32 - 1))
-    rng = np.random.default_rng(seed)
-    ids = block_ids(rng, o, c, len(patterns), g)
+    """test_lower_pattern_conv's random layer, block-pruned: its ids rows repeated within
+    blocks of g filters (the last block shorter when g does not divide o)."""
+    layer = draw(layers())
+    o, c = layer["o"], layer["c"]
+    g = draw(st.integers(2, max(2, o)))
+    rng = np.random.default_rng(layer["seed"])
+    ids = block_ids(rng, o, c, len(layer["patterns"]), g)
     values = rng.standard_normal((o, c, 4)).astype(np.float32) * (ids >= 0)[..., None]
-    d = draw(st.integers(1, 2))
-    return {
-        "g": g,
-        "o": o,
-        "c": c,
-        "hw": (draw(st.integers(5, 9)), draw(st.integers(5, 12))),
-        "patterns": patterns,
-        "ids": ids,
-        "values": values,
-        "strides": [draw(st.integers(1, 2)), draw(st.integers(1, 2))],
-        "pads": draw(st.lists(st.integers(0, 2), min_size=4, max_size=4)),
-        "dilations": [d, d],
-        "bias": rng.standard_normal(o).astype(np.float32) if draw(st.booleans()) else None,
-        "activation": draw(st.sampled_from(["none", "relu"])),
-        "follower": "none",
-        "seed": seed,
-    }
+    return {**layer, "g": g, "ids": ids, "values": values}
 
 
-def _groups(module: ModuleOp) -> set[int]:
+def _accumulators(module: ModuleOp) -> set[int]:
+    """How many accumulators the kernel loops carry (G in shared mode, 1 per filter)."""
     return {
-        a.value.data
+        len(op.iter_args)
         for op in module.walk()
-        if isinstance(a := op.attributes.get(GROUP_ATTR), IntegerAttr)
+        if isinstance(op, scf.ForOp) and CONV_ATTR in op.attributes
     }
 
 
@@ -115,7 +88,9 @@ def test_shared_groups_equal_reference_and_per_filter_bits(
     oh, ow = tiles
     lre = applied(shared, TileConvPass(oc=2, oh=oh, ow=ow), EliminateLoadRedundancyPass())
     np.testing.assert_array_equal(run_function(lre, inputs)["y"], got)
-    assert _groups(shared) == {layer["g"]} and not _groups(per_filter)
+    g = layer["g"]
+    assert (g in _accumulators(shared)) == (layer["o"] >= g)
+    assert _accumulators(per_filter) <= {1}
 
 
 def test_shared_nest_loads_each_vector_once_for_the_group() -> None:
@@ -134,7 +109,11 @@ def test_shared_nest_loads_each_vector_once_for_the_group() -> None:
         ops = list(k.body.block.ops)
         assert sum(isinstance(o, vector.LoadOp) for o in ops) == 4
         assert sum(isinstance(o, vector.FMAOp) for o in ops) == 16
-    assert _groups(loops) == {4}
+    assert {
+        a.value.data
+        for op in loops.walk()
+        if isinstance(a := op.attributes.get(GROUP_ATTR), IntegerAttr)
+    } == {4}
 
 
 def test_detection_needs_identical_lists_in_every_full_group() -> None:
