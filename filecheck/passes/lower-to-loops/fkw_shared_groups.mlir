@@ -1,5 +1,6 @@
 // RUN: xdsl-opt %s -p "lower-to-loops{vector-length=4}" | filecheck %s
 // RUN: xdsl-opt %s -p "lower-to-loops{vector-length=4 shared-groups=false}" | filecheck %s --check-prefix=PER-FILTER
+// RUN: xdsl-opt %s -p "lower-to-loops{vector-length=4},tile-conv{oc=1 oh=0 ow=1}" | filecheck %s --check-prefix=TILED
 //
 // A block-pruned FKW layer: 4 filters in FKR groups of 2 (filter_groups = [0, 2]), the two
 // filters of a group with the same kernel list (different weights): group 0 keeps
@@ -62,3 +63,9 @@ builtin.module {
 // PER-FILTER:       {{%[0-9]+}} = scf.for %k = {{.*}} -> (vector<4xf32>) {
 // PER-FILTER:     } {pat.loop = "filters", nn.layer = {{.*}}}
 // PER-FILTER-NOT: pat.group
+
+// tile-conv's auto rows for a shared group of G = 2: SHARED_ROWS // G = 4 rows (6 rows: one
+// tile and a remainder of 2); the groups loop is not tiled.
+// TILED:      } {pat.loop = "rows", pat.group = 2 : i64, pat.tile = 4 : i64}
+// TILED:      } {pat.loop = "rows", pat.group = 2 : i64}
+// TILED-NEXT: } {pat.loop = "groups", pat.group = 2 : i64, nn.layer = {{.*}}}
