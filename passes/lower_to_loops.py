@@ -61,6 +61,8 @@ class LowerToLoopsPass(ModulePass):
     name = "lower-to-loops"
 
     vector_length: int = 8
+    shared_groups: bool = True
+    """False: pattern convs run per filter even where an FKR group shares one kernel list."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.vector_length < 1:
@@ -77,7 +79,7 @@ class LowerToLoopsPass(ModulePass):
         }
         for fn in list(op.ops):
             if isinstance(fn, func.FuncOp) and fn.body.blocks and _is_tensor_level(fn):
-                _lower_function(op, fn, self.vector_length, symbols)
+                _lower_function(op, fn, self.vector_length, symbols, self.shared_groups)
         convert_linalg_keeping_layers(op)
         LowerAffinePass().apply(ctx, op)
         for fn in op.ops:
@@ -123,7 +125,7 @@ def _is_dense_constant(op: Operation) -> bool:
 
 
 def _lower_function(
-    module: ModuleOp, fn: func.FuncOp, vector_length: int, symbols: set[str]
+    module: ModuleOp, fn: func.FuncOp, vector_length: int, symbols: set[str], shared: bool
 ) -> None:
     old = fn.body.block
     ret = old.last_op
@@ -151,6 +153,7 @@ def _lower_function(
     )
     Rewriter.insert_op(new_fn, InsertPoint.before(fn))
     ctx = LoweringContext(module, new_fn, block, vector_length, symbols)
+    ctx.shared_groups = shared
 
     buffers: dict[SSAValue, SSAValue] = {}
     for arg, new in zip(old.args, block.args, strict=False):

@@ -5,6 +5,10 @@ Each conv gets two properties, so the decision lives in the IR:
   count descending, then by their sorted sequence of pattern ids, then by index
   (`patcc.compression.fkw.filter_order`). Filters of equal length and similar patterns then
   meet, so a group runs with balanced work and shares pattern bodies and input loads.
+  Block-pruned layers (ids rows identical within blocks of `group-size` original filters)
+  have their blocks ordered instead, kept whole and aligned with the groups (the shorter
+  last block last): then every group's filters share one kernel list, which the lowering's
+  shared nest exploits (`patcc.lowering.shared_groups`).
 - `filter_groups` (group start positions): groups of `group-size` consecutive reordered
   filters; the last group is shorter when group-size does not divide O.
 Inside a filter, kernels are taken in pattern-id order (then by input channel). That order
@@ -48,7 +52,7 @@ class ReorderFiltersPass(ModulePass):
         for conv in [c for c in op.walk() if isinstance(c, PatConv2dOp)]:
             ids = ids_array(conv.ids)
             conv.properties["filter_order"] = ints_attr(
-                filter_order(ids, len(conv.patterns)).tolist()
+                filter_order(ids, len(conv.patterns), self.group_size).tolist()
             )
             conv.properties["filter_groups"] = ints_attr(
                 filter_groups(ids.shape[0], self.group_size).tolist()

@@ -22,6 +22,10 @@ A tile size of 1 (or one larger than the loop's trip count) leaves that loop as 
 rows tile of 0 picks by the vector width of the loop's body (`auto_rows`): 8 rows at 16
 lanes, whose 32 registers (AVX-512) hold 8 x 2 accumulators, else 4 (16 AVX2 registers).
 The rows of a narrow layer that runs at 8 lanes in a 16-lane build are then tiled by 4.
+The groups loop of a block-shared nest (`pat.loop = groups`) is not tiled: a group already
+is G filters fed by each load. A shared group's rows (`pat.group = G`: a row x vector tile
+holds G accumulators per output vector) take SHARED_ROWS // G at any width (2 rows for
+G = 4: measured, see SHARED_ROWS).
 
 Per-layer schedules: a layer whose top-level ops carry `pat.schedule = {oc, oh, ow, lre}`
 (set by the driver from a tuning log, see patcc/tune) is tiled by those sizes instead of the
@@ -57,6 +61,7 @@ from xdsl.rewriter import InsertPoint, Rewriter
 from patcc.errors import PatccError
 from patcc.lowering.jam import constant_int
 from patcc.lowering.pattern_conv import LOOP_ATTR, TILE_ATTR, UNROLL_ATTR
+from patcc.lowering.shared_groups import GROUP_ATTR
 
 
 def _const(value: int, ip: InsertPoint) -> SSAValue:
@@ -127,10 +132,19 @@ def strip_mine(loop: scf.ForOp, tile: int, unroll: bool = True) -> bool:
 
 AUTO_ROWS = {16: 8}
 """Rows per tile by vector lanes when the rows tile is 0 (auto); other widths take 4."""
+SHARED_ROWS = 8
+"""Auto rows x G of a block-shared group's tile, at any width: G = 4 gives 4 x 2 x 2 (with
+ow = 2), the fastest of 4x2x2, 4x4x1, 4x1x2, 4x2x1 at 8 lanes (AVX2: 78 vs 91-95 ms on
+VGG-16's block-pruned trunk) and within 3 % of the fastest (4x1x2) at 16 lanes
+(docs/performance.md, "Block-shared groups")."""
 
 
 def auto_rows(loop: scf.ForOp) -> int:
-    """The rows tile of `loop` by the widest vector its body computes in (`AUTO_ROWS`)."""
+    """The rows tile of `loop` by the widest vector its body computes in (`AUTO_ROWS`);
+    for a shared group's loop (`pat.group = G`) SHARED_ROWS // G, at least 1."""
+    group = loop.attributes.get(GROUP_ATTR)
+    if isinstance(group, IntegerAttr):
+        return max(1, SHARED_ROWS // group.value.data)
     lanes = [
         op.res.type.get_shape()[0]
         for op in loop.walk()

@@ -50,12 +50,14 @@ def patdnn(
     vector_length: int = 8,
     tiles: Tiles | None = Tiles(),
     lre: bool = True,
+    shared_groups: bool = True,
 ) -> PassPipeline:
     """The PatDNN pipeline from an imported (nn-level) module. `connectivity=1.0` prunes
     patterns only; `to_loops=False` stops at FKW (pattern level); `tiles=None` does not
-    tile, `lre=False` leaves the tiles rolled (no unroll-and-jam, no load elimination).
-    `block` > 1 prunes in blocks of that many filters; the FKR groups are then the blocks
-    (`group_size` defaults to `block`, else to DEFAULT_GROUP_SIZE)."""
+    tile, `lre=False` leaves the tiles rolled (no unroll-and-jam, no load elimination),
+    `shared_groups=False` lowers block-shared FKR groups per filter too. `block` > 1 prunes
+    in blocks of that many filters; the FKR groups are then the blocks (`group_size`
+    defaults to `block`, else to DEFAULT_GROUP_SIZE)."""
     if group_size is None:
         group_size = block if block > 1 else DEFAULT_GROUP_SIZE
     passes: list[ModulePass] = [
@@ -74,7 +76,7 @@ def patdnn(
         from patcc.passes.lower_to_loops import LowerToLoopsPass
         from patcc.passes.tile_conv import TileConvPass
 
-        passes.append(LowerToLoopsPass(vector_length=vector_length))
+        passes.append(LowerToLoopsPass(vector_length=vector_length, shared_groups=shared_groups))
         if tiles is not None:
             oc = tiles.oc or group_size
             passes.append(TileConvPass(oc=oc, oh=tiles.oh, ow=tiles.ow))

@@ -16,11 +16,12 @@ import onnx
 import pytest
 from c_build import Build, aarch64, compile_all, emit_module, native, run_library, run_qemu
 from conftest import assert_close, make_model, model_inputs
-from onnx import helper
+from onnx import helper, numpy_helper
 from xdsl.dialects.builtin import ModuleOp
 
 from patcc.errors import PatccError
 from patcc.frontend import import_model, make_context
+from patcc.lowering.shared_groups import GROUP_ATTR
 from patcc.models import FAMILIES
 from patcc.passes.lower_to_loops import LowerToLoopsPass
 from patcc.passes.plan_buffers import PlanBuffersPass
@@ -100,6 +101,34 @@ def pruned_layer() -> onnx.ModelProto:
     return conv_model(8, 12, (10, 14))
 
 
+def block_pruned_layer(o: int = 14, c: int = 6, g: int = 4) -> onnx.ModelProto:
+    """conv_model's weights where, in every block of g filters (the last one shorter), each
+    filter keeps the channels and patterns of the block's first (block pruning)."""
+    from patcc.compression.patterns import candidate_patterns
+
+    model = conv_model(c, o, (9, 21))
+    w = numpy_helper.to_array(model.graph.initializer[0])
+    patterns = candidate_patterns()[:4]
+    heads = RNG.integers(-1, len(patterns), size=(-(-o // g), c))
+    mask = np.zeros((o, c, 9), np.float32)
+    for f in range(o):
+        for ch in range(c):
+            if heads[f // g, ch] >= 0:
+                mask[f, ch, list(patterns[heads[f // g, ch]])] = 1
+    pruned = (w * mask.reshape(w.shape)).astype(np.float32)
+    model.graph.initializer[0].CopyFrom(numpy_helper.from_array(pruned, "w"))
+    return model
+
+
+def block_case(vector_length: int) -> tuple[ModuleOp, dict, dict]:
+    """The block-pruned layer through patdnn (its patterns kept): shared groups of 4."""
+    module, inputs, reference = pruned_case(
+        block_pruned_layer(), vector_length, patterns=4, connectivity=1.0
+    )
+    assert any(GROUP_ATTR in op.attributes for op in module.walk())
+    return module, inputs, reference
+
+
 Case = tuple[Build, dict, dict]
 
 
@@ -132,6 +161,8 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Case]:
         lambda: pruned_case(pruned_layer(), 4, patterns=4, connectivity=2.0),
         "neon-c",
     )
+    add("x86/block_pruned_layer", lambda: block_case(8), "x86-c")
+    add("neon/block_pruned_layer", lambda: block_case(4), "neon-c")
     for family in ("vgg", "resnet"):
         add(f"x86/{family}", lambda f=family: pruned_case(FAMILIES[f](), 8), "x86-c")
     add("neon/vgg", lambda: pruned_case(FAMILIES["vgg"](), 4), "neon-c")
@@ -152,6 +183,8 @@ NATIVE = [
     "neon/conv3x3_stride2_remainder",
     "x86/pruned_layer",
     "neon/pruned_layer",
+    "x86/block_pruned_layer",
+    "neon/block_pruned_layer",
     "x86/vgg",
     "x86/resnet",
     "neon/vgg",
@@ -168,7 +201,9 @@ def test_compiled_c_matches_interpreter(builds: dict[str, Case], name: str) -> N
         assert_close(outputs[key], value)
 
 
-@pytest.mark.parametrize("name", ["x86/vgg", "x86/pruned_layer", "neon/vgg"])
+@pytest.mark.parametrize(
+    "name", ["x86/vgg", "x86/pruned_layer", "x86/block_pruned_layer", "neon/vgg"]
+)
 def test_results_identical_for_any_thread_count(builds: dict[str, Case], name: str) -> None:
     build, inputs, _ = builds[name]
     assert "#pragma omp parallel for" in build.emitted["model.c"].decode()

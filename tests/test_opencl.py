@@ -299,3 +299,25 @@ def test_gpu_schedule_gives_one_work_item_per_output() -> None:
     assert all(len(g) == 1 for g in work) and len(work) >= 1
     assert sum(g[0] for g in work) == 64 * 112 * 112
     assert all(s["local"] == [LOCAL_SIZE] for s in conv)
+
+
+@needs_device
+def test_block_pruned_layer_on_opencl(tmp_path: Path) -> None:
+    """A block-pruned layer (groups of 4 filters sharing one kernel list): the shared nest
+    prints and runs as OpenCL too (quick_build's pipeline), and the target's own schedule
+    keeps one output per work item (`shared_groups: False`), both equal to ONNX Runtime."""
+    from test_c_targets import block_pruned_layer
+
+    from patcc.driver import compression_passes
+    from patcc.lowering.shared_groups import GROUP_ATTR
+
+    model = block_pruned_layer()
+    check_against_onnxruntime(quick_build(model, tmp_path / "shared"), model)
+    compiled = patcc.compile(model, target="opencl", patterns=None, out_dir=tmp_path / "b")
+    check_against_onnxruntime(compiled, model)
+    emitter = opencl_emitter()
+    for schedule, shared in ((emitter.schedule, False), ({"tiles": None}, True)):
+        module = import_model(model)
+        for p in compression_passes(module, None, 1.0, emitter.vector_length, schedule):
+            p.apply(make_context(), module)
+        assert any(GROUP_ATTR in op.attributes for op in module.walk()) == shared

@@ -43,22 +43,37 @@ VALUE_BYTES = 4  # float32 weights
 # ---- FKR --------------------------------------------------------------------------------
 
 
-def filter_order(ids: np.ndarray, num_patterns: int) -> np.ndarray:
+def filter_order(ids: np.ndarray, num_patterns: int, block: int = 1) -> np.ndarray:
     """FKR's filter permutation: position j of the reordered layer -> original filter.
 
     Sort key: kept-kernel count descending, then the filter's sorted sequence of pattern ids
     (lexicographic, so filters that use the same patterns in the same amounts meet), then
     the original index (a total order: the result is deterministic).
+
+    `block` > 1: when the ids rows are identical within every block of `block` consecutive
+    original filters (block pruning), the BLOCKS are ordered by that key and kept whole, the
+    shorter last block last, so groups of `block` reordered filters are exactly the blocks.
     """
     ids = np.asarray(ids)
     if ids.ndim != 2:
         raise ValueError(f"ids must be 2-D (O x C), got shape {ids.shape}")
     o = ids.shape[0]
+    if block > 1 and o > 1 and _block_identical(ids, block):
+        full = o // block
+        heads = filter_order(ids[: full * block : block], num_patterns)
+        starts = np.append(heads * block, np.arange(full * block, o, block))
+        return (starts[:, None] + np.arange(block)).reshape(-1)[:o]
     kept = ids >= 0
     # Removed kernels sort after every pattern id, so equal counts give equal-length prefixes.
     seq = np.sort(np.where(kept, ids.astype(np.int64), num_patterns), axis=1)
     keys = [np.arange(o), *seq.T[::-1], -kept.sum(axis=1)]  # lexsort: last key is primary
     return np.lexsort(keys).astype(np.int64)
+
+
+def _block_identical(ids: np.ndarray, block: int) -> bool:
+    """Every block of `block` consecutive rows (the last may be shorter) repeats its first."""
+    heads = np.repeat(ids[::block], block, axis=0)[: ids.shape[0]]
+    return bool(np.array_equal(ids, heads))
 
 
 def filter_groups(filters: int, group_size: int) -> np.ndarray:

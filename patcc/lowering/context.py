@@ -93,6 +93,7 @@ class LoweringContext:
         self.function = function
         self.entry = entry
         self.vector_length = vector_length
+        self.shared_groups = True  # block-shared FKR groups share loads (pattern_conv)
         self.ip = InsertPoint.at_end(entry)
         self.epilogues: dict[Operation, Operation] = {}
         self._symbols = symbols

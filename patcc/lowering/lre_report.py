@@ -49,12 +49,12 @@ class LayerRow:
         return self.loads_after / self.fmas
 
 
-def vgg16_trunk(size: int = 224) -> onnx.ModelProto:
-    """VGG-16 pruned 8x (8 patterns, connectivity 3.6), cut after its last conv + ReLU."""
+def vgg16_trunk(size: int = 224, connectivity: float = 3.6) -> onnx.ModelProto:
+    """VGG-16 pruned (8 patterns, connectivity 3.6: 8x), cut after its last conv + ReLU."""
     from patcc.compression.onnx_prune import prune
     from patcc.models import vgg16
 
-    pruned = prune(vgg16(size=size), patterns=8, connectivity=3.6)
+    pruned = prune(vgg16(size=size), patterns=8, connectivity=connectivity)
     graph = pruned.graph
     nodes = list(graph.node)
     last_conv = max(i for i, n in enumerate(nodes) if n.op_type == "Conv")

@@ -36,8 +36,25 @@ index, stride) are functions of `ids` and `filter_order` alone, so they are pack
 compile time (`patcc.compression.fkw.pack_fkw`) into constant globals, and the weights are
 read in place from `values[o, c, t]` (which therefore need not be constant).
 
-`filter_groups` is not used here: the j loop runs the groups back to back, and the j, oh and
-vector-ow loops carry `pat.loop` (filters / rows / cols) so that `tile-conv` can tile them.
+`filter_groups` decides between two nests. Where every FKR group of G filters shares one
+kernel list (block pruning: same channels, same pattern per channel, same order; checked on
+the structure arrays by `shared_groups.shared_group_size`), the shared nest runs the groups:
+
+    for j0 in 0 .. O - O % G step G:                     # pat.loop = "groups"
+      o_f = reorder[j0 + f], shift_f = offset[j0 + f] - offset[j0]     # f = 0 .. G-1
+      run bounds from j0; per output vector acc_f = bias[o_f]
+      for p, for k in j0's run: c = index[k]
+        for each tap: v = vector.load padded[...]      # once for the G filters
+                      acc_f = fma(v, broadcast(weight[k + shift_f, t]), acc_f)
+      store act(acc_f) to y[n, o_f, oh, ow0]
+    for j in O - O % G .. O: the per-filter nest         # a shorter last group
+
+Each accumulator sums the same products in the same order as the per-filter nest, so the
+results are bit-identical; the loads per FMA drop by G. `pat.conv2d` reads values[o_f, c, t]
+instead. Otherwise (or with `lower-to-loops{shared-groups=false}`) the j loop runs the
+groups' filters back to back. The j (filters, or groups), oh and vector-ow loops carry
+`pat.loop` (filters / groups / rows / cols) so that `tile-conv` can tile them; a shared
+group's rows and cols loops also carry `pat.group = G` (its accumulators per vector).
 """
 
 from __future__ import annotations
@@ -47,7 +64,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from xdsl.dialects import arith, scf
-from xdsl.dialects.builtin import DenseArrayBase, StringAttr, i64
+from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, StringAttr, i64
 from xdsl.ir import Operation, SSAValue
 
 from patcc.compression.fkw import pack_fkw
@@ -60,6 +77,7 @@ from patcc.dialects.pat.fkw import FkwConv2dOp, dense_i32
 from patcc.errors import PatccError
 
 from .context import Index, Lowering, LoweringContext, buffer_shape
+from .shared_groups import GROUP_ATTR, shared_group_size
 from .vector_cols import column_phases, vector_cols
 
 CONV_ATTR = "pat.conv"
@@ -89,6 +107,8 @@ class PatternConv:
     weight_at: WeightAt
     patterns: tuple[tuple[int, ...], ...]
     used: tuple[int, ...]  # pattern ids with at least one kernel (all K when unknown)
+    group: int = 1  # filters per shared group (`shared_groups`); 1: the per-filter nest
+    weights_by_kernel: bool = True  # weight_at reads by kernel k (FKW), not by (o, c)
 
 
 def _used_patterns(stride: np.ndarray | None, k: int) -> tuple[int, ...]:
@@ -148,73 +168,91 @@ def emit_pattern_conv(
     rows = sorted({kh for q in conv.used for kh, _ in taps[q]})
     cols = sorted({kw for q in conv.used for _, kw in taps[q]})
 
-    def filter_body(n: Index, j: Index, row0: Index, row_count: int) -> None:
-        o = ctx.load_index(conv.reorder, j)
-        base = ctx.load_index(conv.offset, j)
+    def filter_body(n: Index, js: list[Index], row0: Index, row_count: int) -> None:
+        """Filters js (one, or a shared group j0 .. j0+G-1): j0's kernel list feeds all."""
+        g = len(js)
+        os_ = [ctx.load_index(conv.reorder, j) for j in js]
+        base = ctx.load_index(conv.offset, js[0])
+        # filter j0+f's weights of kernel k are at k + shift[f] (FKW: the lists are equal)
+        shift: list[SSAValue | None] = [None] * g
+        if conv.weights_by_kernel:
+            for f in range(1, g):
+                shift[f] = ctx.emit(arith.SubiOp(ctx.load_index(conv.offset, js[f]), base))
         bounds: dict[int, SSAValue] = {}
         for q in conv.used:
             for r in (q, q + 1):
                 if r not in bounds:
-                    start = ctx.emit(arith.IndexCastOp(ctx.load(conv.stride, [j, r]), base.type))
+                    start = ctx.emit(
+                        arith.IndexCastOp(ctx.load(conv.stride, [js[0], r]), base.type)
+                    )
                     bounds[r] = ctx.emit(arith.AddiOp(base, start))
-        b = ctx.load(bias, [o]) if bias is not None else ctx.f32(0.0)
-        b_vec = ctx.broadcast(b, vl) if vec_end > 0 else None
+        bs = [ctx.load(bias, [o]) if bias is not None else ctx.f32(0.0) for o in os_]
+        b_vecs = [ctx.broadcast(b, vl) for b in bs] if vec_end > 0 else []
 
         def row(oh: Index) -> None:
             iy = {kh: ctx.lin(0, (sh, oh), (dh, kh)) for kh in rows}
 
-            def accumulate(ow: Index, acc: SSAValue, vector: bool) -> SSAValue:
+            def accumulate(ow: Index, accs: list[SSAValue], vector: bool) -> list[SSAValue]:
                 ix = {kw: ctx.lin(0, (sw, ow), (dw, kw)) for kw in cols}
                 for q in conv.used:
 
                     def kernel(k: Index, carried: list[SSAValue], q: int = q) -> list[SSAValue]:
                         assert isinstance(k, SSAValue)
                         c = ctx.load_index(conv.index, k)
-                        a = carried[0]
+                        ks = [k if s is None else ctx.emit(arith.AddiOp(k, s)) for s in shift]
+                        a = list(carried)
                         for t, (kh, kw) in enumerate(taps[q]):
-                            w = conv.weight_at(k, o, c, t)
+                            ws = [conv.weight_at(ks[f], os_[f], c, t) for f in range(g)]
                             at = [n, c, iy[kh], ix[kw]]
                             if vector and xd is not None:  # ow*sw + kw*dw = (ow + q)*sw + r
-                                shift, phase = divmod(kw * dw, sw)
-                                at = [n, c, iy[kh], phase, ctx.lin(shift, (1, ow))]
-                                a = ctx.fma(ctx.vload(xd, at, vl), ctx.broadcast(w, vl), a)
-                            elif vector:
-                                a = ctx.fma(ctx.vload(xp, at, vl), ctx.broadcast(w, vl), a)
+                                shift_w, phase = divmod(kw * dw, sw)
+                                at = [n, c, iy[kh], phase, ctx.lin(shift_w, (1, ow))]
+                                v = ctx.vload(xd, at, vl)
                             else:
-                                a = ctx.fma(ctx.load(xp, at), w, a)
-                        return [a]
+                                v = ctx.vload(xp, at, vl) if vector else ctx.load(xp, at)
+                            for f, w in enumerate(ws):
+                                a[f] = ctx.fma(v, ctx.broadcast(w, vl) if vector else w, a[f])
+                        return a
 
-                    (acc,) = ctx.reduce(bounds[q + 1], [acc], kernel, lb=bounds[q], name="k")
-                    loop = acc.owner
+                    accs = ctx.reduce(bounds[q + 1], accs, kernel, lb=bounds[q], name="k")
+                    loop = accs[0].owner
                     assert isinstance(loop, scf.ForOp)  # dynamic bounds: always a loop
                     loop.attributes[CONV_ATTR] = name
                     loop.attributes[PATTERN_ATTR] = DenseArrayBase.from_list(
                         i64, list(conv.patterns[q])
                     )
-                return acc
+                return accs
 
             def vector_body(ow_i: Index) -> None:
-                assert b_vec is not None
                 ow0 = cols_split.start(ctx, ow_i)
-                acc = accumulate(ow0, b_vec, True)
-                ctx.vstore(_activate(ctx, op, acc), y, [n, o, oh, ow0])
+                for acc, o in zip(accumulate(ow0, b_vecs, True), os_, strict=True):
+                    ctx.vstore(_activate(ctx, op, acc), y, [n, o, oh, ow0])
 
             def scalar_body(ow: Index) -> None:
-                acc = accumulate(ow, b, False)
-                ctx.store(_activate(ctx, op, acc), y, [n, o, oh, ow])
+                for acc, o in zip(accumulate(ow, bs, False), os_, strict=True):
+                    ctx.store(_activate(ctx, op, acc), y, [n, o, oh, ow])
 
             ctx.loop(vec_end, vector_body, step=vl, name="ow")
             if vec_end > vl:
-                _mark_last(ctx, "cols")
+                _mark_last(ctx, "cols", g)
             ctx.loop(ow_n, scalar_body, lb=cols_split.scalar_lb, name="ow")
 
         ctx.loop(row_count, lambda r: row(ctx.lin(0, (1, row0), (1, r))), name="oh")
         if row_count > 1:
-            _mark_last(ctx, "rows")
+            _mark_last(ctx, "rows", g)
+
+    g = conv.group
+    shared_end = o_n - o_n % g if g > 1 else 0  # a shorter last group runs per filter
 
     def filters(n: Index, row0: Index, row_count: int) -> None:
-        ctx.loop(o_n, lambda j: filter_body(n, j, row0, row_count), name="j")
-        if o_n > 1:
+        def group(j0: Index) -> None:
+            filter_body(n, [ctx.lin(f, (1, j0)) for f in range(g)], row0, row_count)
+
+        ctx.loop(shared_end, group, step=g, name="j")
+        if shared_end > g:
+            _mark_last(ctx, "groups", g)
+        ctx.loop(o_n, lambda j: filter_body(n, [j], row0, row_count), lb=shared_end, name="j")
+        if o_n - shared_end > 1:
             _mark_last(ctx, "filters")
 
     block = row_block(oh_n, buffer_shape(xp), sh)
@@ -257,12 +295,29 @@ def row_block(oh_n: int, padded: tuple[int, ...], stride_h: int) -> int:
     return min(block, oh_n)
 
 
-def _mark_last(ctx: LoweringContext, role: str) -> None:
-    """Mark the loop just emitted at `ctx.ip` with `pat.loop = role`."""
+def _mark_last(ctx: LoweringContext, role: str, group: int = 1) -> None:
+    """Mark the loop just emitted at `ctx.ip` with `pat.loop = role` (and a shared group's
+    size, `pat.group`)."""
     ip = ctx.ip
     op = ip.insert_before.prev_op if ip.insert_before is not None else ip.block.last_op
     assert isinstance(op, scf.ForOp), "a loop of more than one trip was just emitted"
     op.attributes[LOOP_ATTR] = StringAttr(role)
+    if group > 1:
+        op.attributes[GROUP_ATTR] = IntegerAttr(group, i64)
+
+
+def _group(
+    ctx: LoweringContext,
+    op: Operation,
+    offset: np.ndarray | None,
+    index: np.ndarray | None,
+    stride: np.ndarray | None,
+) -> int:
+    """The layer's shared group size (1: per filter; also when the context turns it off)."""
+    if not ctx.shared_groups or "filter_groups" not in op.properties:
+        return 1
+    groups = get_ints(op.properties, "filter_groups")
+    return shared_group_size(offset, index, stride, groups)
 
 
 def lower_fkw_conv2d(
@@ -281,6 +336,7 @@ def lower_fkw_conv2d(
     def weight_at(k: SSAValue, o: SSAValue, c: SSAValue, t: int) -> SSAValue:
         return ctx.load(weight, [k, t])
 
+    structure = [constant_value(v) for v in (op.offset, op.index, op.stride)]
     conv = PatternConv(
         offset=offset,
         reorder=reorder,
@@ -288,7 +344,8 @@ def lower_fkw_conv2d(
         stride=stride,
         weight_at=weight_at,
         patterns=patterns,
-        used=_used_patterns(constant_value(op.stride), len(patterns)),
+        used=_used_patterns(structure[2], len(patterns)),
+        group=_group(ctx, op, *structure),
     )
     emit_pattern_conv(ctx, op, conv, x, bias, results[0])
 
@@ -322,6 +379,8 @@ def lower_pat_conv2d(
         weight_at=weight_at,
         patterns=patterns,
         used=_used_patterns(fkw.stride, len(patterns)),
+        group=_group(ctx, op, fkw.offset, fkw.index, fkw.stride),
+        weights_by_kernel=False,
     )
     emit_pattern_conv(ctx, op, conv, x, bias, results[0])
 

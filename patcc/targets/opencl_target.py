@@ -76,9 +76,10 @@ class OpenCLEmitter(Emitter):
 
     @property
     def schedule(self) -> dict[str, Any]:
-        """No register tiles, no LRE: a GPU wants many small work items (one output each,
-        see map-to-ndrange), not the few long ones of a CPU core's schedule."""
-        return {"tiles": None, "lre": False}
+        """No register tiles, no LRE, no block-shared groups (G outputs per work item): a
+        GPU wants many small work items (one output each, see map-to-ndrange), not the few
+        long ones of a CPU core's schedule."""
+        return {"tiles": None, "lre": False, "shared_groups": False}
 
     def emit(self, module: ModuleOp) -> EmittedModel:
         return emit_opencl(module)

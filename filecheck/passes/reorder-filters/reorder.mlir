@@ -1,6 +1,7 @@
 // RUN: xdsl-opt %s --split-input-file -p "reorder-filters{group-size=3}" | filecheck %s --check-prefix=G3
 // RUN: xdsl-opt %s --split-input-file -p "reorder-filters" | filecheck %s --check-prefix=DEFAULT
 // RUN: xdsl-opt %s --split-input-file -p "reorder-filters{group-size=1},reorder-filters{group-size=3}" | filecheck %s --check-prefix=G3
+// RUN: xdsl-opt %s --split-input-file -p "reorder-filters{group-size=2}" | filecheck %s --check-prefix=G2
 //
 // 4 filters x 3 input channels, 3 patterns. Per filter: kept-kernel count and the sorted
 // pattern-id sequence of its kernels:
@@ -38,3 +39,26 @@ builtin.module {
 
 // G3:      %y = pat.conv2d %x, %v {{{.*}}filter_order = array<i64: 4, 1, 0, 2, 3>, filter_groups = array<i64: 0, 3>}
 // DEFAULT: %y = pat.conv2d %x, %v {{{.*}}filter_order = array<i64: 4, 1, 0, 2, 3>, filter_groups = array<i64: 0, 4>}
+
+// -----
+
+// Block pruning: ids rows identical within blocks of 2 original filters (filters 0-1 keep
+// channel 0 with pattern 0; 2-3 both channels with pattern 1; 4, a shorter last block,
+// channels 0 and 1 with patterns 0 and 1). group-size 2 orders the BLOCKS by the filter key
+// (the 2-kernel block 2-3 before 0-1) and keeps them whole, the short block last, so every
+// group is one block: [2, 3 | 0, 1 | 4]. Filter by filter the order would be 4, 2, 3, 0, 1
+// (what group-size 3 and 4 give: their blocks are not identical), whose groups of 2 would
+// mix blocks.
+builtin.module {
+  func.func @blocks(%x: tensor<1x2x4x4xf32>, %v: tensor<5x2x4xf32>) -> tensor<1x5x4x4xf32> {
+    %y = pat.conv2d %x, %v {patterns = #pat.patterns<[0, 1, 3, 4], [1, 3, 4, 5]>, ids = dense<[[0, -1], [0, -1], [1, 1], [1, 1], [0, 1]]> : tensor<5x2xi8>, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>} : (tensor<1x2x4x4xf32>, tensor<5x2x4xf32>) -> tensor<1x5x4x4xf32>
+    func.return %y : tensor<1x5x4x4xf32>
+  }
+}
+
+// G2:      func.func @blocks
+// G2:      filter_order = array<i64: 2, 3, 0, 1, 4>, filter_groups = array<i64: 0, 2, 4>}
+// G3:      func.func @blocks
+// G3:      filter_order = array<i64: 4, 2, 3, 0, 1>, filter_groups = array<i64: 0, 3>}
+// DEFAULT: func.func @blocks
+// DEFAULT: filter_order = array<i64: 4, 2, 3, 0, 1>, filter_groups = array<i64: 0, 4>}

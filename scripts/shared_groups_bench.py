@@ -1,0 +1,140 @@
+"""Block-shared groups on VGG-16's trunk: per-layer GFLOP/s, shared nest vs per filter.
+
+    .venv/bin/python scripts/shared_groups_bench.py OUT_DIR [--connectivity 3.6]
+        [--group 4] [--vector-length 16] [--tiles 2x2,4x1,1x2,2x1] [--runs 5] [--rounds 3]
+
+VGG-16 (224x224, cut after its last conv) is pruned with 8 patterns at `--connectivity`, then
+made block-pruned by hand until pruning does it: in every block of `--group` consecutive
+filters, each filter keeps the kernels (channels and patterns) of the block's first filter,
+with its own dense weights at those positions. That model is compiled for x86 (1 thread)
+several ways: `per-filter` (lower-to-loops{shared-groups=false}, the default tiles),
+`shared` (the default tiles: auto rows // G x 2 vectors) and `shared RxV` per `--tiles`
+entry (every pattern conv R rows x V vectors, LRE on). The layer timers of
+scripts/layer_profile.py run the builds in interleaved rounds; printed: per conv the median
+GFLOP/s (non-zero MACs) of each variant, and the trunk's total ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
+sys.path.insert(0, str(Path(__file__).parent))
+from layer_profile import DRIVER, build_flags, instrument
+
+
+def block_pruned(pruned: onnx.ModelProto, dense: onnx.ModelProto, g: int) -> onnx.ModelProto:
+    """`pruned` with every pruned conv's kernel masks copied from each block's first filter,
+    the weights at the kept positions taken from `dense`."""
+    weights = {t.name: numpy_helper.to_array(t) for t in dense.graph.initializer}
+    out = onnx.ModelProto()
+    out.CopyFrom(pruned)
+    convs = {n.input[1] for n in out.graph.node if n.op_type == "Conv"}
+    for i, t in enumerate(out.graph.initializer):
+        w = numpy_helper.to_array(t)
+        if t.name not in convs or w.shape[2:] != (3, 3) or np.count_nonzero(w) == w.size:
+            continue  # the dense first layer
+        heads = np.repeat((w != 0)[::g], g, axis=0)[: w.shape[0]]
+        out.graph.initializer[i].CopyFrom(numpy_helper.from_array(weights[t.name] * heads, t.name))
+    return out
+
+
+def compile_variant(model: onnx.ModelProto, folder: Path, shared: bool, tiles, vl: int) -> None:
+    import patcc
+    import patcc.lowering.pattern_conv as pattern_conv
+    from patcc.tune.apply import fixed
+    from patcc.tune.space import Schedule
+
+    group = pattern_conv._group
+    if not shared:  # what lower-to-loops{shared-groups=false} does, without a driver option
+        pattern_conv._group = lambda *args: 1  # type: ignore[assignment]
+    try:
+        schedules = fixed(Schedule(1, *tiles, True)) if tiles else None
+        patcc.compile(
+            model, patterns=None, threads=1, out_dir=folder, vector_length=vl, schedules=schedules
+        )
+    finally:
+        pattern_conv._group = group
+
+
+def profiler(build: Path, tmp: Path) -> tuple[Path, list[str]]:
+    source, names = instrument((build / "model.c").read_text())
+    (tmp / "model.c").write_text(source)
+    (tmp / "main.c").write_text(DRIVER)
+    exe = tmp / "prof"
+    files = [str(tmp / "main.c"), str(tmp / "model.c")]
+    subprocess.run(["gcc", *build_flags(build), *files, "-lm", "-o", str(exe)], check=True)
+    return exe, names
+
+
+def main(argv: list[str] | None = None) -> int:
+    import json
+
+    from patcc.lowering.lre_report import vgg16_trunk
+    from patcc.models import vgg16
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--connectivity", type=float, default=3.6)
+    parser.add_argument("--group", type=int, default=4)
+    parser.add_argument("--vector-length", type=int, default=16)
+    parser.add_argument("--tiles", default="2x2,4x1,1x2,2x1")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--reuse", action="store_true", help="profile existing builds")
+    args = parser.parse_args(argv)
+    variants: dict[str, tuple[bool, tuple[int, int] | None]] = {
+        "per-filter": (False, None),
+        "shared": (True, None),
+    }
+    for spec in filter(None, args.tiles.split(",")):
+        r, v = (int(x) for x in spec.split("x"))
+        variants[f"shared {args.group}x{r}x{v}"] = (True, (r, v))
+    if not args.reuse:
+        args.out.mkdir(parents=True, exist_ok=True)
+        model = block_pruned(vgg16_trunk(connectivity=args.connectivity), vgg16(), args.group)
+        for name, (shared, tiles) in variants.items():
+            folder = args.out / name.replace(" ", "_")
+            compile_variant(model, folder, shared, tiles, args.vector_length)
+    times: dict[str, list[list[float]]] = {name: [] for name in variants}
+    with tempfile.TemporaryDirectory() as tmp:
+        exes = {}
+        for name in variants:
+            folder = Path(tmp) / name.replace(" ", "_")
+            folder.mkdir()
+            exes[name] = profiler(args.out / name.replace(" ", "_"), folder)
+        build = args.out / "per-filter"
+        for _ in range(args.rounds):  # interleaved: each round runs every variant once
+            for name, (exe, names) in exes.items():
+                folder = args.out / name.replace(" ", "_")
+                cmd = [str(exe), str(folder / "weights.bin"), str(args.runs), "1", str(len(names))]
+                out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+                times[name].append(
+                    [statistics.median(map(float, ln.split())) for ln in out.splitlines()]
+                )
+    report = json.loads((build / "report.json").read_text())["layers"]
+    _, names = exes["per-filter"]
+    macs = iter([r["nonzero_macs"] for r in report if "conv" in r["op"]])
+    medians = {k: np.median(np.array(v), axis=0) for k, v in times.items()}
+    print("| layer | " + " | ".join(variants) + " |")
+    print("| --- |" + " ---: |" * len(variants))
+    for i, layer in enumerate(names):
+        if "conv" not in layer:
+            continue
+        m = next(macs)
+        cells = [f"{2 * m / medians[k][i] / 1e6:.1f}" for k in variants]
+        print(f"| {layer} | " + " | ".join(cells) + " |")
+    print("| trunk ms | " + " | ".join(f"{medians[k].sum():.1f}" for k in variants) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
