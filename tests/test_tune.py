@@ -143,3 +143,25 @@ def test_compile_takes_logged_schedules_without_measuring(
     np.testing.assert_allclose(
         CompiledModel(out).run({"x": x})["y"], expected, rtol=1e-4, atol=1e-4
     )
+
+
+def test_block_shared_layers_have_their_own_log_key() -> None:
+    """A block-pruned layer runs the shared-group nest: its schedules must not be taken for
+    (or from) the per-filter layer of the same shape and kept-kernel count."""
+    from patcc.frontend import import_model, make_context
+    from patcc.pipelines import patdnn
+    from patcc.runtime.layer_report import layer_report
+    from patcc.tune.space import signature
+
+    def conv_row(block: int) -> dict[str, object]:
+        module = import_model(prune(tiny_conv(), patterns=4, connectivity=2.0, block=block))
+        ctx = make_context()
+        for p in patdnn(4, 1.0, to_loops=False, group_size=4).passes:
+            p.apply(ctx, module)
+        (row,) = [r for r in layer_report(module) if str(r["op"]).startswith("pat.")]
+        return row
+
+    per_kernel, shared = conv_row(1), conv_row(4)
+    assert per_kernel["shared_group"] == 1 and shared["shared_group"] == 4
+    assert per_kernel["kernels_kept"] == shared["kernels_kept"]
+    assert signature(shared) == signature(per_kernel) + " shared 4"

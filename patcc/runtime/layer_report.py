@@ -17,9 +17,13 @@ from xdsl.dialects import arith, func
 from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, ModuleOp, StringAttr, TensorType
 from xdsl.ir import Attribute, Operation, SSAValue
 
+from patcc.compression.fkw import pack_fkw
 from patcc.constants import constant_value
+from patcc.dialects.nn.base import get_ints
+from patcc.dialects.pat.attributes import PATTERN_SIZE
 from patcc.dialects.pat.conv import PatConv2dOp, get_ids
 from patcc.dialects.pat.fkw import FkwConv2dOp
+from patcc.lowering.shared_groups import shared_group_size
 from patcc.report import LayerStats, layer_table
 from patcc.semantics import main_function
 
@@ -69,21 +73,31 @@ def _dims(value: SSAValue) -> tuple[int, ...]:
 
 
 def _pattern_conv(op: PatConv2dOp | FkwConv2dOp) -> dict[str, int]:
-    """Kernels kept of all, and MACs dense (9 taps a kernel) and non-zero (4 taps a kept
-    kernel), from the pattern ids or the FKW index array."""
+    """Kernels kept of all, MACs dense (9 taps a kernel) and non-zero (4 taps a kept
+    kernel), from the pattern ids or the FKW index array, and the filters that share one
+    kernel list (`shared_group`: block pruning's FKR groups, 1 when each filter has its own;
+    a different loop nest, so the tuning log keys on it)."""
     out = _dims(op.result)
     in_channels = _dims(op.input)[1]
+    groups = get_ints(op.properties, "filter_groups") if "filter_groups" in op.properties else None
     if isinstance(op, PatConv2dOp):
         ids = get_ids(op.properties)
         kept, total = int((ids >= 0).sum()), int(ids.size)
+        order = get_ints(op.properties, "filter_order") if op.filter_order is not None else None
+        fkw = pack_fkw(
+            ids, np.zeros((*ids.shape, PATTERN_SIZE), np.float32), op.patterns.patterns, order
+        )
+        structure = (fkw.offset, fkw.index, fkw.stride)
     else:
         kept, total = _dims(op.index)[0], _dims(op.reorder)[0] * in_channels
+        structure = tuple(constant_value(v) for v in (op.offset, op.index, op.stride))
     pixels = int(np.prod(out)) // out[1]  # batch x height x width
     return {
         "kernels_kept": kept,
         "kernels_total": total,
         "macs": pixels * total * 9,
         "nonzero_macs": pixels * kept * 4,
+        "shared_group": shared_group_size(*structure, groups),
     }
 
 

@@ -22,6 +22,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--log", type=Path, default=DEFAULT_LOG, help="tuning log (tuning.jsonl)")
     p.add_argument("--patterns", type=int, default=8, help="pattern-set size (default 8)")
     p.add_argument("--connectivity", type=float, default=3.6, help="kernel removal rate")
+    p.add_argument("--block", type=int, default=1, help="filters per pruning block (1)")
     p.add_argument("--no-prune", action="store_true", help="keep the model's weights")
     p.add_argument("--threads", type=int, default=0, help="threads the kernels run on")
     p.add_argument(
@@ -43,22 +44,25 @@ def cmd_tune(args: argparse.Namespace) -> int:
     from patcc.tune.tuner import TuneOptions, summary_table, tune
 
     options = TuneOptions(args.target, args.threads, args.vector_length, args.budget)
-    model = _pruned(args.model, None if args.no_prune else args.patterns, args.connectivity)
+    patterns = None if args.no_prune else args.patterns
+    model = _pruned(args.model, patterns, args.connectivity, args.block)
     summary = tune(model, TuningLog(args.log), options)
     print(summary_table(summary))
     print(f"log: {args.log}")
     return 0
 
 
-def _pruned(path: str, patterns: int | None, connectivity: float) -> onnx.ModelProto:
+def _pruned(
+    path: str, patterns: int | None, connectivity: float, block: int | None
+) -> onnx.ModelProto:
+    """The model as `patcc compile` prunes it (the tuned layers must be the compiled ones:
+    block pruning changes the loop nest, see `space.signature`)."""
     from patcc.compression.onnx_prune import prune
     from patcc.frontend import load_model
 
-    return (
-        load_model(path)
-        if patterns is None
-        else prune(path, patterns=patterns, connectivity=connectivity)
-    )
+    if patterns is None:
+        return load_model(path)
+    return prune(path, patterns=patterns, connectivity=connectivity, block=block or 1)
 
 
 def compile_schedules(
@@ -78,5 +82,5 @@ def compile_schedules(
     length = args.vector_length or default_vector_length(args.target)
     options = TuneOptions(args.target, args.threads or 0, length, args.tune_budget)
     if args.tune:
-        tune(_pruned(args.model, patterns, connectivity), log, options)
+        tune(_pruned(args.model, patterns, connectivity, args.block), log, options)
     return LogSchedules(log, args.target, cpu_model(), options.threads, length)

@@ -67,10 +67,13 @@ def signature(row: Mapping[str, Any]) -> str:
     """A layer's identity for the log, from its report.json row: op, shapes, and the
     pruning's footprint (kernels kept of all, non-zero MACs). Two layers with equal
     signatures run the same loop nest over the same amount of work, so a schedule measured
-    on one serves the other (and any model that has it)."""
+    on one serves the other (and any model that has it). A block-pruned layer whose FKR
+    groups share one kernel list runs another nest: its group size is part of the key."""
     shapes = " -> ".join("x".join(map(str, s)) for s in row.get("shape", []))
     kept = f"{row.get('kernels_kept', '?')}/{row.get('kernels_total', '?')}"
-    return f"{row['op']} {shapes} kept {kept} nz {row.get('nonzero_macs', '?')}"
+    shared = int(row.get("shared_group", 1))
+    group = f" shared {shared}" if shared > 1 else ""
+    return f"{row['op']} {shapes} kept {kept} nz {row.get('nonzero_macs', '?')}{group}"
 
 
 def tunable(row: Mapping[str, Any]) -> bool:
