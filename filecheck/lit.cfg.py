@@ -11,3 +11,6 @@ config.test_source_root = os.path.dirname(__file__)  # noqa: F821
 config.excludes = ["lit.cfg.py", "Output"]  # noqa: F821
 # The venv's tools (xdsl-opt, filecheck, patcc) come first on PATH: the Makefile sets it.
 config.environment["PATH"] = os.environ["PATH"]  # noqa: F821
+# A worktree's editable install reads PATCC_ROOT: without it the tools import the main tree.
+if "PATCC_ROOT" in os.environ:
+    config.environment["PATCC_ROOT"] = os.environ["PATCC_ROOT"]  # noqa: F821
