@@ -58,7 +58,7 @@ from patcc.lowering.registry import (
     LOWERINGS,
     RESIDUAL_PRODUCERS,
 )
-from patcc.lowering.residual import add_residual, find_residuals
+from patcc.lowering.residual import Residual, add_residual, find_residuals
 
 NAME_ATTR = "nn.name"
 OUTPUT_ATTR = "nn.output"
@@ -230,8 +230,10 @@ def _lower_function(
         ctx.ip = InsertPoint.at_end(block)
         before = set(block.ops)
         lowering(ctx, op, operands, outs)
-        if res is not None:
-            add_residual(ctx, res, _new_ops(ctx, before), outs[0], buffers[res.skip])
+        if res is not None and not add_residual(
+            ctx, res, _new_ops(ctx, before), outs[0], buffers[res.skip]
+        ):
+            _unfused_residual(ctx, op, res, outs[0], buffers[res.skip])
         fused_ops = "".join(f" + {t.name.partition('.')[2]}" for t in tail)
         mark_layer(_new_ops(ctx, before), layer_label(op, layers) + fused_ops)
         layers += 1
@@ -247,6 +249,18 @@ def _lower_function(
     ctx.insert(func.ReturnOp())
     fn.detach()
     fn.erase()
+
+
+def _unfused_residual(
+    ctx: LoweringContext, conv: Operation, res: Residual, out: SSAValue, skip: SSAValue
+) -> None:
+    """The add and the activation of `res` in place on the conv's output `out` (elementwise,
+    identity maps), for a conv whose stores could not take them."""
+    conv_result = conv.results[0]
+    add_operands = [skip if v is not conv_result else out for v in res.add.operands]
+    LOWERINGS[type(res.add)](ctx, res.add, add_operands, [out])
+    if res.act is not None:
+        LOWERINGS[type(res.act)](ctx, res.act, [out], [out])
 
 
 def _new_ops(ctx: LoweringContext, before: set[Operation]) -> list[Operation]:

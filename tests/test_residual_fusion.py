@@ -13,7 +13,7 @@ import pytest
 from conftest import assert_outputs_close, model_inputs, run_ort
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from xdsl.dialects import arith, func, vector
+from xdsl.dialects import arith, func, memref, vector
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation, SSAValue
 
@@ -21,6 +21,7 @@ import patcc
 from patcc.dialects.nn import activation as act
 from patcc.dialects.nn import binary, conv
 from patcc.dialects.nn.base import int_attr, ints_attr
+from patcc.lowering import residual
 from patcc.lowering.layers import LAYER_ATTR
 from patcc.models import resnet_style
 from patcc.passes import lower_to_loops
@@ -130,6 +131,29 @@ def test_store_reads_skip_at_its_indices() -> None:
         load = add.operands[1].owner  # type: ignore[union-attr]
         assert isinstance(load, vector.LoadOp) and load.base is skip
         assert list(load.indices) == list(store.indices)
+
+
+@pytest.mark.parametrize("act_name", [None, "relu"])
+def test_a_conv_that_reads_its_output_gets_the_add_in_place_after_it(act_name: str | None) -> None:
+    """If the conv's lowering used its output other than by final stores, the stores are
+    left alone and the add (+ activation) run in place after the conv: same bits."""
+    layer = {"c": 2, "o": 3, "k": 3, "hw": (4, 10), "skip_first": True, "act": act_name}
+    layer = {**layer, "vl": 8, "seed": 5}
+    module = _block(layer)
+    with patch.object(residual, "final_stores", lambda layer, out: None):
+        lowered = _check(module, 5, 8)
+    fn = next(op for op in lowered.ops if isinstance(op, func.FuncOp))
+    skip = fn.body.block.args[1]
+    conv_stores = [op for op in fn.walk() if isinstance(op, vector.StoreOp)]
+    assert conv_stores and all(
+        not isinstance(op.vector.owner, arith.AddfOp | arith.MaximumfOp) for op in conv_stores
+    )
+    assert any(isinstance(op, memref.LoadOp) and op.memref is skip for op in fn.walk())
+    rng = np.random.default_rng(5)
+    x = {"x0": rng.standard_normal((1, 2, 4, 10)), "x1": rng.standard_normal((1, 3, 4, 10))}
+    x = {k: v.astype(np.float32) for k, v in x.items()}
+    want = run_function(_unfused(module, 8), x)["y0"]
+    np.testing.assert_array_equal(run_function(lowered, x)["y0"], want)
 
 
 def test_later_of_two_convs_takes_the_sum_and_a_later_skip_is_not_fused() -> None:

@@ -11,10 +11,12 @@ lowering into the buffer:
 
 The stored value is the conv's f32 result, so the float ops are those of the unfused graph
 (conv rounded to f32, + skip, then the activation): bit-identical outputs. A store into a
-view of the buffer (the 1x1 GEMM's flattened image) reads the same view of `skip`; any other
-use of the buffer during the lowering (a load, a copy) would make the rewrite wrong, so it is
-an error. The fused conv's lowering applies no epilogue itself (`ctx.apply_epilogue` is the
-identity for it): its wide-row path stores raw sums and the crop's stores get the residual.
+view of the buffer (the 1x1 GEMM's flattened image) reads the same view of `skip`. A
+lowering that uses the buffer otherwise (a load, a copy: a stored value would not be final)
+is not rewritten; the add and the activation then run in place on the buffer after the
+conv (same values, no fusion). The fused conv's lowering applies no epilogue itself
+(`ctx.apply_epilogue` is the identity for it): its wide-row path stores raw sums and the
+crop's stores get the residual.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ from xdsl.ir import Block, BlockArgument, Operation, SSAValue
 from xdsl.rewriter import InsertPoint
 
 from patcc.dialects.nn import binary
-from patcc.errors import PatccError
 
 from .activation import emit_activation
 from .context import LoweringContext, buffer_shape
@@ -117,42 +118,56 @@ def _views_of(buf: SSAValue) -> list[SSAValue]:
     return out
 
 
+def final_stores(layer: Sequence[Operation], out: SSAValue) -> list[Operation] | None:
+    """Every store into `out` (or a view of it) in `layer`, if stores are all that use it
+    there (no load, copy or other writer: then a store's value is final); else None."""
+    stores: list[Operation] = []
+    for view in _views_of(out):
+        for use in view.uses:
+            op = use.operation
+            if isinstance(op, memref.CollapseShapeOp | memref.ExpandShapeOp):
+                continue
+            if not (
+                isinstance(op, memref.StoreOp | vector.StoreOp)
+                and use.index == 1
+                and any(top.is_ancestor(op) for top in layer)
+            ):
+                return None
+            stores.append(op)
+    return stores
+
+
 def add_residual(
     ctx: LoweringContext,
     res: Residual,
     layer: Sequence[Operation],
     out: SSAValue,
     skip: SSAValue,
-) -> None:
+) -> bool:
     """Rewrite the stores into `out` (and its views) of the just-lowered `layer` (its
     top-level ops) as in the module docstring; the views of `skip` go before the layer's
-    first op."""
+    first op. False (nothing changed) if the lowering uses `out` other than by final stores:
+    the caller then applies the add and activation in place, after the conv."""
+    stores = final_stores(layer, out)
+    if stores is None:
+        return False
     views: dict[tuple[int, ...], SSAValue] = {}
-    for view in _views_of(out):
-        for use in list(view.uses):
-            store = use.operation
-            if isinstance(store, memref.CollapseShapeOp | memref.ExpandShapeOp):
-                continue
-            if not (
-                isinstance(store, memref.StoreOp | vector.StoreOp) and use.index == 1
-            ) or not any(top.is_ancestor(store) for top in layer):
-                raise PatccError(
-                    f"lower-to-loops: cannot fuse {res.add.name} into a store: the result "
-                    f"buffer is used by {store.name}"
-                )
-            shape = buffer_shape(view)
-            if shape not in views:
-                with ctx.at(InsertPoint.before(layer[0])):
-                    views[shape] = ctx.view(skip, shape)
-            value = store.operands[0]
-            indices = list(store.operands[2:])
-            with ctx.at(InsertPoint.before(store)):
-                typ = value.type
-                if isinstance(typ, VectorType):
-                    s = ctx.vload(views[shape], indices, typ.get_shape()[0])
-                else:
-                    s = ctx.load(views[shape], indices)
-                total = ctx.addf(s, value) if res.skip_first else ctx.addf(value, s)
-                if res.act is not None:
-                    total = emit_activation(ctx, res.act, total)
-            store.operands = (total, *store.operands[1:])
+    for store in stores:
+        view = store.operands[1]
+        shape = buffer_shape(view)
+        if shape not in views:
+            with ctx.at(InsertPoint.before(layer[0])):
+                views[shape] = ctx.view(skip, shape)
+        value = store.operands[0]
+        indices = list(store.operands[2:])
+        with ctx.at(InsertPoint.before(store)):
+            typ = value.type
+            if isinstance(typ, VectorType):
+                s = ctx.vload(views[shape], indices, typ.get_shape()[0])
+            else:
+                s = ctx.load(views[shape], indices)
+            total = ctx.addf(s, value) if res.skip_first else ctx.addf(value, s)
+            if res.act is not None:
+                total = emit_activation(ctx, res.act, total)
+        store.operands = (total, *store.operands[1:])
+    return True
