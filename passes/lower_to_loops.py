@@ -14,6 +14,10 @@ Conventions (later passes and targets rely on them):
 - A unary activation (relu, clip, silu, hard_swish, ...) that is the single use of an
   epilogue producer (nn.conv2d, nn.conv_transpose, nn.gemm, nn.matmul) is fused into the
   producer's store: no buffer, no second pass over memory for it.
+- A residual `nn.add(conv, skip)` of equal shapes whose conv operand is used only there (and
+  a single-use unary activation after it) is fused into the conv's stores:
+  act(conv + skip), skip loaded at the store's indices (`patcc/lowering/residual.py`); the
+  layer's label ends in ` + add + relu`.
 
 The lowerings emit `linalg.generic` where an op is a pure affine map (elementwise, broadcast,
 transpose, slice); this pass then runs xDSL's convert-linalg-to-loops and lower-affine, and
@@ -48,7 +52,13 @@ from xdsl.transforms.lower_affine import LowerAffinePass
 from patcc.errors import PatccError
 from patcc.lowering.context import LoweringContext, buffer_type
 from patcc.lowering.layers import convert_linalg_keeping_layers, layer_label, mark_layer
-from patcc.lowering.registry import EPILOGUE_PRODUCERS, FUSABLE_ACTIVATIONS, LOWERINGS
+from patcc.lowering.registry import (
+    EPILOGUE_PRODUCERS,
+    FUSABLE_ACTIVATIONS,
+    LOWERINGS,
+    RESIDUAL_PRODUCERS,
+)
+from patcc.lowering.residual import Residual, add_residual, find_residuals
 
 NAME_ATTR = "nn.name"
 OUTPUT_ATTR = "nn.output"
@@ -194,6 +204,9 @@ def _lower_function(
         ):
             ctx.epilogues[op] = user
             fused.add(user)
+    residuals = find_residuals(old, RESIDUAL_PRODUCERS, FUSABLE_ACTIVATIONS, set(pending))
+    for res in residuals.values():
+        fused.update(res.ops)
 
     layers = 0
     for op in old.ops:
@@ -212,21 +225,25 @@ def _lower_function(
         if lowering is None:
             raise PatccError(_missing(op))
         act = ctx.epilogue(op)
-        final = act.results if act is not None else op.results
+        res = residuals.get(op)
+        tail = res.ops if res is not None else [act] if act is not None else []
+        final = tail[-1].results if tail else op.results
         outs = [result_buffer(r) for r in final]
         operands = _operand_buffers(op, buffers)
         ctx.ip = InsertPoint.at_end(block)
         before = set(block.ops)
         lowering(ctx, op, operands, outs)
-        hoisted = {v.owner for v in ctx.hoisted_values()}
-        new = [o for o in block.ops if o not in before and o not in hoisted]
-        fused_act = f" + {act.name.partition('.')[2]}" if act is not None else ""
-        mark_layer(new, layer_label(op, layers) + fused_act)
+        if res is not None and not add_residual(
+            ctx, res, _new_ops(ctx, before), outs[0], buffers[res.skip]
+        ):
+            _unfused_residual(ctx, op, res, outs[0], buffers[res.skip])
+        fused_ops = "".join(f" + {t.name.partition('.')[2]}" for t in tail)
+        mark_layer(_new_ops(ctx, before), layer_label(op, layers) + fused_ops)
         layers += 1
         for r, buf in zip(op.results, outs, strict=True):
             buffers[r] = buf
-        if act is not None:
-            buffers[act.results[0]] = outs[0]
+        for t in tail:
+            buffers[t.results[0]] = outs[0]
 
     ctx.ip = InsertPoint.at_end(block)
     for value, slots in pending.items():
@@ -235,6 +252,24 @@ def _lower_function(
     ctx.insert(func.ReturnOp())
     fn.detach()
     fn.erase()
+
+
+def _unfused_residual(
+    ctx: LoweringContext, conv: Operation, res: Residual, out: SSAValue, skip: SSAValue
+) -> None:
+    """The add and the activation of `res` in place on the conv's output `out` (elementwise,
+    identity maps), for a conv whose stores could not take them."""
+    conv_result = conv.results[0]
+    add_operands = [skip if v is not conv_result else out for v in res.add.operands]
+    LOWERINGS[type(res.add)](ctx, res.add, add_operands, [out])
+    if res.act is not None:
+        LOWERINGS[type(res.act)](ctx, res.act, [out], [out])
+
+
+def _new_ops(ctx: LoweringContext, before: set[Operation]) -> list[Operation]:
+    """Top-level ops the current layer's lowering added (hoisted constants are shared)."""
+    hoisted = {v.owner for v in ctx.hoisted_values()}
+    return [o for o in ctx.entry.ops if o not in before and o not in hoisted]
 
 
 def _missing(op: Operation) -> str:

@@ -4,6 +4,7 @@ tile (every output keeps its FMA chain: bias, then the channels in order)."""
 
 from __future__ import annotations
 
+import math
 from unittest.mock import patch
 
 import numpy as np
@@ -59,13 +60,52 @@ def test_filter_block() -> None:
     assert filter_block(3, 8) == 4  # no full tile: no block loop at all
 
 
-@given(n_vec=st.integers(1, 200))
-def test_panel_widths_cover_the_row_without_single_vector_tiles(n_vec: int) -> None:
-    full, rest = panel_widths(n_vec)
-    assert full * VECTOR_TILE + sum(rest) == n_vec
-    assert all(1 <= w <= VECTOR_TILE for w in rest)
+@given(n_vec=st.integers(1, 200), tile=st.integers(3, 8))
+def test_panel_widths_cover_the_row_without_single_vector_tiles(n_vec: int, tile: int) -> None:
+    full, rest = panel_widths(n_vec, tile)
+    assert full * tile + sum(rest) == n_vec
+    assert all(1 <= w <= tile for w in rest)
     if n_vec > 1:
         assert 1 not in rest
+    assert panel_widths(n_vec) == panel_widths(n_vec, VECTOR_TILE)
+
+
+@settings(max_examples=15, deadline=None)
+@given(layer=pointwise_layers(), tile=st.sampled_from([(6, 4), (8, 3), (4, 6), (2, 2)]))
+def test_small_image_tiles_keep_the_bits(layer: dict, tile: tuple[int, int]) -> None:
+    """Any (filters, vectors) tile for an image of at most 4 vectors of 16: the reference's
+    outputs, and the same bits as the 4 x 3 tile (each output is still bias, then the
+    channels in order)."""
+    h, w = layer["hw"]
+    layer = {**layer, "vl": 16, "stride": (1, 1), "hw": (h + 2, w + 7)}  # 27 .. 176 pixels
+    module = _conv_module(layer)
+    rng = np.random.default_rng(layer["seed"])
+    x = {"x0": rng.standard_normal((1, layer["c"], *layer["hw"])).astype(np.float32)}
+    with patch.object(pointwise, "SMALL_IMAGE_TILE", (4, 3)):
+        want = run_function(_lower(module, 16), x)["y0"]
+    with patch.object(pointwise, "SMALL_IMAGE_TILE", tile):
+        assert pointwise.gemm_tile(16, math.prod(layer["hw"])) == (
+            tile if math.prod(layer["hw"]) <= tile[1] * 16 else (4, 3)
+        )
+        lowered = _check(module, layer["seed"], 16, x)
+    assert np.array_equal(run_function(lowered, x)["y0"], want)
+
+
+def test_gemm_tile_by_vector_length_and_image() -> None:
+    small = pointwise.SMALL_IMAGE_TILE
+    assert pointwise.gemm_tile(8, 49) == (pointwise.FILTER_TILE, VECTOR_TILE)
+    assert pointwise.gemm_tile(16, 49) == small  # ResNet's 7x7: one panel of 4 vectors
+    assert pointwise.gemm_tile(16, 64) == small
+    assert pointwise.gemm_tile(16, 65) == (pointwise.FILTER_TILE, VECTOR_TILE)
+    assert pointwise.gemm_tile(16, 196) == (pointwise.FILTER_TILE, VECTOR_TILE)
+
+
+def test_7x7_image_at_16_lanes_is_one_panel_of_6_filters_x_4_vectors() -> None:
+    layer = {**_layer((7, 7), 3, 14, [0, 0, 0, 0]), "vl": 16}
+    lowered = _check(_conv_module(layer), 7, 16)
+    loops = [op for op in lowered.walk() if isinstance(op, scf.ForOp) and op.iter_args]
+    # 2 tiles of 6 filters (24 accumulators), then the last 2 filters one at a time
+    assert sorted(len(loop.iter_args) for loop in loops) == [4, 24]
 
 
 def _layer(hw: tuple[int, int], c: int, o: int, pads: list[int]) -> dict:

@@ -42,33 +42,47 @@ VECTOR_TILE = 3
 broadcasts per 12 FMAs, within the 16 AVX2 registers."""
 
 
+SMALL_IMAGE_TILE: tuple[int, int] = (6, 4)
+"""(filters, vectors) at 16 lanes or more for an image of at most 4 vectors (ResNet's 7x7):
+one panel of 24 FMA chains, where 4 x 3 splits it into two 2-vector tiles of 8 chains each
+(FMA-latency bound). 24 accumulators fit AVX-512's 32 registers. Measured on ResNet-50's
+7x7 1x1 convs: 5-10 % faster; at 14x14 and larger no tile beat 4 x 3 (docs/performance.md)."""
+
+
+def gemm_tile(vector_length: int, pixels: int) -> tuple[int, int]:
+    """(filters, vectors) per register tile of a GEMM over `pixels` pixels: SMALL_IMAGE_TILE
+    when the ISA has 32 vector registers (16 lanes) and the image fits one such panel, else
+    FILTER_TILE x VECTOR_TILE (within 16 AVX2 registers)."""
+    filters, vectors = SMALL_IMAGE_TILE
+    if vector_length >= 16 and pixels <= vectors * vector_length:
+        return filters, vectors
+    return FILTER_TILE, VECTOR_TILE
+
+
 WEIGHT_BLOCK_BYTES = 256 * 1024
 """A block of filters' weights (OB x C floats) stays under this, in the 1 MB L2 beside the
 panels streaming past, however large O x C is (4 MB in ResNet-50's last stage)."""
 
 
-def panel_widths(n_vec: int) -> tuple[int, list[int]]:
-    """How a row of `n_vec` vectors splits into register tiles: (full tiles of VECTOR_TILE,
-    widths of the tiles after them). A remainder of 1 borrows one vector of the last full
-    tile, so no tile has fewer than 2 vectors unless the row has 1."""
-    full, rest = divmod(n_vec, VECTOR_TILE)
+def panel_widths(n_vec: int, tile: int = VECTOR_TILE) -> tuple[int, list[int]]:
+    """How a row of `n_vec` vectors splits into register tiles: (full tiles of `tile`
+    vectors, widths of the tiles after them). A remainder of 1 borrows one vector of the
+    last full tile, so no tile has fewer than 2 vectors unless the row has 1."""
+    full, rest = divmod(n_vec, tile)
     if rest == 1 and full:
-        return full - 1, [2, 2]
+        return full - 1, [(tile + 2) // 2, (tile + 1) // 2]
     return full, [rest] if rest else []
 
 
-def filter_block(o_n: int, c_n: int) -> int:
-    """Filters per block (OB): the largest multiple of FILTER_TILE that divides O's full
-    tiles and keeps OB x C weights within WEIGHT_BLOCK_BYTES (at least one tile)."""
-    tiled = o_n - o_n % FILTER_TILE
-    limit = max(FILTER_TILE, WEIGHT_BLOCK_BYTES // (4 * c_n))
+def filter_block(o_n: int, c_n: int, tile: int = FILTER_TILE) -> int:
+    """Filters per block (OB): the largest multiple of `tile` (filters per register tile)
+    that divides O's full tiles and keeps OB x C weights within WEIGHT_BLOCK_BYTES (at
+    least one tile)."""
+    tiled = o_n - o_n % tile
+    limit = max(tile, WEIGHT_BLOCK_BYTES // (4 * c_n))
     return max(
-        (
-            ob
-            for ob in range(FILTER_TILE, tiled + 1, FILTER_TILE)
-            if tiled % ob == 0 and ob <= limit
-        ),
-        default=FILTER_TILE,
+        (ob for ob in range(tile, tiled + 1, tile) if tiled % ob == 0 and ob <= limit),
+        default=tile,
     )
 
 
@@ -84,21 +98,22 @@ def lower_pointwise(
     n_n, c_n, h_n, w_n = buffer_shape(x)
     o_n = buffer_shape(w)[0]
     vl = ctx.vector_length
+    ft, vt = gemm_tile(vl, h_n * w_n)
     xf = ctx.view(x, (n_n, c_n, h_n * w_n))
     yf = ctx.view(y, (n_n, o_n, h_n * w_n))
     wf = ctx.view(w, (o_n, c_n))
     cols = vector_cols(h_n * w_n, vl, True)
-    looped, tail = panel_widths(cols.vector_ub // vl)
+    looped, tail = panel_widths(cols.vector_ub // vl, vt)
     if not tail and cols.last is not None:  # the clamped last vector: static code
-        looped, tail = looped - 1, [VECTOR_TILE]
-    step = VECTOR_TILE * vl  # pixels per looped panel
-    width = (VECTOR_TILE if looped else max(tail)) * vl  # floats per panel row
+        looped, tail = looped - 1, [vt]
+    step = vt * vl  # pixels per looped panel
+    width = (vt if looped else max(tail)) * vl  # floats per panel row
     n_panels = looped + len(tail)
     packed = ctx.alloc((n_panels, c_n, width), name="panel")
     flat = ctx.view(packed, (n_panels * c_n * width,))
     # the static panels: (slot, vector starts), after the looped ones
     statics: list[tuple[int, list[Index]]] = []
-    v0 = looped * VECTOR_TILE
+    v0 = looped * vt
     for k, count in enumerate(tail):
         statics.append((looped + k, [cols.start(ctx, (v0 + v) * vl) for v in range(count)]))
         v0 += count
@@ -126,7 +141,7 @@ def lower_pointwise(
     def pack(n: Index) -> None:
         def looped_panel(t: Index) -> None:
             def row(c: Index) -> None:
-                for v in range(VECTOR_TILE):
+                for v in range(vt):
                     xv = ctx.vload(xf, [n, c, ctx.lin(v * vl, (step, t))])
                     ctx.vstore(xv, packed, [t, c, v * vl])
 
@@ -147,24 +162,24 @@ def lower_pointwise(
         loop index is the first pixel), then the static ones."""
 
         def looped_panel(p: Index) -> None:
-            starts = [ctx.lin(v * vl, (1, p)) for v in range(VECTOR_TILE)]
+            starts = [ctx.lin(v * vl, (1, p)) for v in range(vt)]
             tile_filters(n, ctx.lin(0, (c_n, p)), starts)
 
         ctx.loop(looped * step, looped_panel, step=step, name="p")
         for slot, starts in statics:
             tile_filters(n, slot * c_n * width, starts)
 
-    tiled = o_n - o_n % FILTER_TILE
-    ob = filter_block(o_n, c_n)
+    tiled = o_n - o_n % ft
+    ob = filter_block(o_n, c_n, ft)
 
     def block(n: Index, o0: Index) -> None:
         def tile_filters(n: Index, base: Index, starts: Sequence[Index]) -> None:
             ctx.loop(
                 ob,
                 lambda oi: micro(
-                    n, [ctx.lin(f, (1, o0), (1, oi)) for f in range(FILTER_TILE)], base, starts
+                    n, [ctx.lin(f, (1, o0), (1, oi)) for f in range(ft)], base, starts
                 ),
-                step=FILTER_TILE,
+                step=ft,
                 name="o",
             )
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from xdsl.ir import Operation
 
+from patcc.dialects.nn.conv import ConvTransposeOp
+
 from . import activation, binary, conv, linear, pattern_conv, pool, rnn, tensor_ops
 from .context import Lowering, LoweringContext
 
@@ -36,6 +38,14 @@ EPILOGUE_PRODUCERS: set[type[Operation]] = {
     *pattern_conv.EPILOGUE_PRODUCERS,
 }
 
+# Producers whose lowering writes its result only by plain stores of final values (after
+# ctx.apply_epilogue): the pass fuses a following residual add (+ activation) into those
+# stores (residual.py). Convs only: the ResNet shortcut sums.
+RESIDUAL_PRODUCERS: set[type[Operation]] = {
+    *(conv.EPILOGUE_PRODUCERS - {ConvTransposeOp}),
+    *pattern_conv.EPILOGUE_PRODUCERS,
+}
+
 # Unary activations the pass may fuse into an epilogue producer.
 FUSABLE_ACTIVATIONS: frozenset[type[Operation]] = frozenset(activation.EMITTERS)
 
@@ -43,6 +53,7 @@ __all__ = [
     "EPILOGUE_PRODUCERS",
     "FUSABLE_ACTIVATIONS",
     "LOWERINGS",
+    "RESIDUAL_PRODUCERS",
     "Lowering",
     "LoweringContext",
 ]
