@@ -87,17 +87,18 @@ def _pattern_conv(op: PatConv2dOp | FkwConv2dOp) -> dict[str, int]:
         fkw = pack_fkw(
             ids, np.zeros((*ids.shape, PATTERN_SIZE), np.float32), op.patterns.patterns, order
         )
-        structure = (fkw.offset, fkw.index, fkw.stride)
+        shared = shared_group_size(fkw.offset, fkw.index, fkw.stride, groups)
     else:
         kept, total = _dims(op.index)[0], _dims(op.reorder)[0] * in_channels
-        structure = tuple(constant_value(v) for v in (op.offset, op.index, op.stride))
+        offset, index, stride = (constant_value(v) for v in (op.offset, op.index, op.stride))
+        shared = shared_group_size(offset, index, stride, groups)
     pixels = int(np.prod(out)) // out[1]  # batch x height x width
     return {
         "kernels_kept": kept,
         "kernels_total": total,
         "macs": pixels * total * 9,
         "nonzero_macs": pixels * kept * 4,
-        "shared_group": shared_group_size(*structure, groups),
+        "shared_group": shared,
     }
 
 
