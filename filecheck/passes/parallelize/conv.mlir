@@ -1,8 +1,9 @@
 // RUN: xdsl-opt %s -p "lower-to-loops{vector-length=4},parallelize{threads=3}" | filecheck %s
 
 // In the conv layer, the outermost loop of each nest whose iterations write disjoint memory
-// is parallel: the padding fill (i), the padded copy (c) and the output-row loop (oh: the 4
-// filters are one register tile of the dense conv, so there is no filter loop);
+// is parallel: the padding fill (i), the padded copy's rows (its channel loop c has 2 trips,
+// fewer than MIN_PARALLEL_TRIPS, and one parallel loop of 4 rows inside) and the output-row
+// loop (oh: the 4 filters are one register tile of the dense conv, so there is no filter loop);
 // the max-pool layer is not a conv/gemm layer and stays serial. threads=3 goes on the
 // module.
 
@@ -19,7 +20,9 @@ builtin.module {
 // CHECK:        scf.for %i = {{.*}} {
 // CHECK:        } {nn.layer = "y: nn conv2d 1x2x4x8 -> 1x4x4x8", patcc.parallel}
 // CHECK:        scf.for %c = {{.*}} {
-// CHECK:        } {nn.layer = "y: nn conv2d 1x2x4x8 -> 1x4x4x8", patcc.parallel}
+// CHECK-NEXT:     scf.for %y{{.*}} {
+// CHECK:          } {patcc.parallel}
+// CHECK-NEXT:   } {nn.layer = "y: nn conv2d 1x2x4x8 -> 1x4x4x8"}
 // CHECK:        scf.for %oh = {{.*}} {
 // CHECK:        } {nn.layer = "y: nn conv2d 1x2x4x8 -> 1x4x4x8", patcc.parallel}
 // CHECK:        } {nn.layer = "p: nn max_pool 1x4x4x8 -> 1x4x2x4"}
