@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import onnx
 import pytest
+from hypothesis import strategies as st
 from numpy.typing import ArrayLike
 from onnx import TensorProto, helper, numpy_helper
 from xdsl.dialects import func
@@ -18,6 +19,7 @@ from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.printer import Printer
 
+from patcc.compression.patterns import candidate_patterns
 from patcc.dialects.nn.base import ints_attr
 from patcc.dialects.pat import PatternsAttr, ids_attr
 from patcc.frontend import make_context
@@ -169,3 +171,12 @@ def applied(module: ModuleOp, *passes: ModulePass) -> ModuleOp:
         p.apply(ctx, after)
         after.verify()
     return after
+
+
+CANDIDATES = candidate_patterns()
+"""Every 4-entry 3x3 pattern with the centre (56), in `candidate_patterns` order."""
+
+
+def pattern_set_strategy(max_size: int = 56) -> st.SearchStrategy[list[tuple[int, ...]]]:
+    """Pattern sets of 1..max_size distinct candidates (hypothesis)."""
+    return st.lists(st.sampled_from(CANDIDATES), min_size=1, max_size=max_size, unique=True)

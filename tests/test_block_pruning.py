@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import CANDIDATES, pattern_set_strategy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from patcc.compression.blocks import block_sizes
 from patcc.compression.connectivity import kept_kernel_count
 from patcc.compression.patterns import (
-    candidate_patterns,
     dense_from_pattern,
     detect_block_size,
     detect_existing_patterns,
@@ -24,8 +24,7 @@ from patcc.compression.patterns import (
 from patcc.compression.plan import PruneOptions, prune_layer
 from patcc.errors import PatccError
 
-CANDIDATES = candidate_patterns()
-pattern_sets = st.lists(st.sampled_from(CANDIDATES), min_size=1, max_size=12, unique=True)
+pattern_sets = pattern_set_strategy(12)
 rates = st.floats(1.0, 8.0, allow_nan=False)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import CANDIDATES, pattern_set_strategy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +19,6 @@ from patcc.compression.connectivity import (
     prune_connectivity,
 )
 from patcc.compression.patterns import (
-    candidate_patterns,
     check_pattern_fit,
     dense_from_pattern,
     detect_existing_patterns,
@@ -30,8 +30,7 @@ from patcc.compression.patterns import (
 )
 from patcc.dialects.pat import pattern_set_error
 
-CANDIDATES = candidate_patterns()
-pattern_sets = st.lists(st.sampled_from(CANDIDATES), min_size=1, max_size=56, unique=True)
+pattern_sets = pattern_set_strategy()
 
 
 @st.composite

@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import pat_conv_props, print_ir
+from conftest import CANDIDATES, pat_conv_props, pattern_set_strategy, print_ir
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from xdsl.dialects import func
@@ -20,7 +20,6 @@ from xdsl.ir import Block, Region
 from xdsl.parser import Parser
 from xdsl.utils.exceptions import ParseError, VerifyException
 
-from patcc.compression.patterns import candidate_patterns
 from patcc.constants import constant_op
 from patcc.dialects.nn.base import str_attr, tensor_f32
 from patcc.dialects.pat import PatConv2dOp, PatternsAttr, ids_array, position_offset
@@ -28,10 +27,9 @@ from patcc.frontend import make_context
 from patcc.semantics import run_function
 from patcc.semantics.numpy_conv import conv2d
 
-CANDIDATES = candidate_patterns()
 CTX = make_context()
 
-pattern_sets = st.lists(st.sampled_from(CANDIDATES), min_size=1, max_size=56, unique=True)
+pattern_sets = pattern_set_strategy()
 
 
 def _parse_module(text: str) -> ModuleOp:
