@@ -3,9 +3,9 @@
 
 // A hand-sized 3x3 conv (pad 1, bias) + relu on 1x2x4x10. One layer function, named and
 // commented after the layer; its buffers are restrict parameters (the input const); the
-// weights come through the blob at the offsets layout-weights chose; the output-channel
-// loop is the parallel one; vector<8xf32> is AVX2+FMA, the remainder scalar; trip counts
-// and strides are literals.
+// weights come through the blob at the offsets layout-weights chose; the output rows of
+// each output channel run in parallel (3 channels are fewer trips than MIN_PARALLEL_TRIPS);
+// vector<8xf32> is AVX2+FMA, the remainder scalar; trip counts and strides are literals.
 
 builtin.module {
   func.func @layer(%x: tensor<1x2x4x10xf32> {nn.name = "input"}) -> (tensor<1x3x4x10xf32> {nn.name = "output"}) {
@@ -28,10 +28,12 @@ builtin.module {
 // CHECK-NEXT:     const __m256 [[ZERO:.*]] = _mm256_set1_ps(0.0f);
 // CHECK:          #pragma omp parallel for schedule(static) num_threads(nthreads)
 // CHECK-NEXT:     for (ptrdiff_t i = 0; i < 144; i++) {
-// CHECK:          #pragma omp parallel for schedule(static) num_threads(nthreads)
-// CHECK-NEXT:     for (ptrdiff_t c = 0; c < 2; c++) {
-// CHECK:          #pragma omp parallel for schedule(static) num_threads(nthreads)
-// CHECK-NEXT:     for (ptrdiff_t o = 0; o < 3; o++) {
+// CHECK:          for (ptrdiff_t c = 0; c < 2; c++) {
+// CHECK-NEXT:         #pragma omp parallel for schedule(static) num_threads(nthreads)
+// CHECK-NEXT:         for (ptrdiff_t y = 0; y < 4; y++) {
+// CHECK:          for (ptrdiff_t o = 0; o < 3; o++) {
+// CHECK-NEXT:         #pragma omp parallel for schedule(static) num_threads(nthreads)
+// CHECK-NEXT:         for (ptrdiff_t oh = 0; oh < 4; oh++) {
 // CHECK:                const float [[BIAS:.*]] = b[o];
 // CHECK-NEXT:             const __m256 [[INIT:.*]] = _mm256_set1_ps([[BIAS]]);
 // CHECK:                  _mm256_loadu_ps(padded + c_1 * 72 + {{.*}} * 12 + {{.*}});
