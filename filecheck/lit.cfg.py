@@ -11,7 +11,3 @@ config.test_source_root = os.path.dirname(__file__)  # noqa: F821
 config.excludes = ["lit.cfg.py", "Output"]  # noqa: F821
 # The venv's tools (xdsl-opt, filecheck, patcc) come first on PATH: the Makefile sets it.
 config.environment["PATH"] = os.environ["PATH"]  # noqa: F821
-# A git worktree sharing the venv selects its own sources through PATCC_ROOT (the editable
-# install reads it); lit passes no variable it is not told about.
-if "PATCC_ROOT" in os.environ:
-    config.environment["PATCC_ROOT"] = os.environ["PATCC_ROOT"]  # noqa: F821
