@@ -18,7 +18,7 @@ pattern keeps; maximising it minimises the Euclidean projection error.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -109,14 +109,23 @@ def _scan_squares(sq: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, np.nda
     return best, best_energy, totals
 
 
+def _best_by_chunks(
+    n: int, squares: Callable[[slice], np.ndarray], table: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per item of n: index of the pattern keeping the most energy (ties -> lowest index)
+    and that energy; `squares(s)` gives the (len, 9) float64 squared weights of the items
+    of chunk s (CHUNK at a time: bounded working memory, fixed summation order)."""
+    best = np.empty(n, dtype=np.int64)
+    energy = np.empty(n, dtype=np.float64)
+    for s in _chunks(n):
+        best[s], energy[s], _ = _scan_squares(np.ascontiguousarray(squares(s).T), table)
+    return best, energy
+
+
 def best_patterns(kernels: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per (N, 9) kernel: index of the pattern keeping the most energy (ties -> lowest
     index) and that energy."""
-    best = np.empty(len(kernels), dtype=np.int64)
-    energy = np.empty(len(kernels), dtype=np.float64)
-    for s in _chunks(len(kernels)):
-        best[s], energy[s], _ = _scan(kernels[s], table)
-    return best, energy
+    return _best_by_chunks(len(kernels), lambda s: np.square(kernels[s].astype(np.float64)), table)
 
 
 def best_block_patterns(
@@ -129,10 +138,7 @@ def best_block_patterns(
     w = np.asarray(weight, dtype=np.float32)
     squares = per_block(np.add, np.square(w.reshape(*w.shape[:2], -1).astype(np.float64)), block)
     flat = squares.reshape(-1, KERNEL_POSITIONS)
-    best = np.empty(len(flat), dtype=np.int64)
-    energy = np.empty(len(flat), dtype=np.float64)
-    for s in _chunks(len(flat)):
-        best[s], energy[s], _ = _scan_squares(np.ascontiguousarray(flat[s].T), table)
+    best, energy = _best_by_chunks(len(flat), lambda s: flat[s], table)
     return best.reshape(squares.shape[:2]), energy.reshape(squares.shape[:2])
 
 
