@@ -87,9 +87,9 @@ def existing_pattern_count(module: ModuleOp) -> int | None:
 def existing_patterns(module: ModuleOp, block: int | None = None) -> tuple[int, int] | None:
     """(pattern-set size, block size) of the module's eligible convs when their weights are
     pattern-pruned already, else None. block=None: the largest block size the weights fit
-    (`detect_block_size`); a given block the weights do not fit is an error (packing them
+    (`detect_pruning`); a given block the weights do not fit is an error (packing them
     per kernel would break the block invariant the caller asked for)."""
-    from patcc.compression.patterns import detect_block_size, detect_existing_patterns
+    from patcc.compression.patterns import detect_existing_patterns, detect_pruning
     from patcc.compression.plan import ConvWeights, skip_reason
     from patcc.constants import constant_value
     from patcc.dialects.nn.base import get_int
@@ -105,10 +105,11 @@ def existing_patterns(module: ModuleOp, block: int | None = None) -> tuple[int, 
         candidate = ConvWeights("", weight, get_int(conv.properties, "group"))
         if skip_reason(candidate, first_layer=False) is None:
             weights.append(weight)
+    if block is None:
+        detected = detect_pruning(weights)
+        return None if detected is None else (len(detected[0]), detected[1])
     if detect_existing_patterns(weights) is None:
         return None
-    if block is None:
-        block = detect_block_size(weights)
     found = detect_existing_patterns(weights, block)
     if found is None:
         raise PatccError(f"the model's pattern-pruned weights are not pruned in blocks of {block}")

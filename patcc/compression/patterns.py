@@ -362,17 +362,26 @@ def detect_existing_patterns(weights: Sequence[np.ndarray], block: int = 1) -> P
 BLOCK_SIZES = (16, 8, 4, 2)
 
 
-def detect_block_size(weights: Sequence[np.ndarray]) -> int:
-    """The largest block size of `BLOCK_SIZES` (else 1) at which every unit of the given
-    OIHW 3x3 weights fits a pattern (`detect_existing_patterns(weights, b)` is not None),
-    i.e. the granularity a pattern-pruned model was (at least) pruned at. Blocks larger than
-    every layer's filter count are not tried: one unit per channel proves nothing. A larger
-    block than the model was pruned with can only be found when its units fit too, and
-    then ids are identical within the smaller blocks as well."""
-    if detect_existing_patterns(weights) is None:
-        return 1
+def detect_pruning(weights: Sequence[np.ndarray]) -> tuple[PatternSet, int] | None:
+    """(pattern set, block size) of an already pattern-pruned model, or None if it is not
+    one: the largest block size of `BLOCK_SIZES` (else 1) at which every unit of the given
+    OIHW 3x3 weights fits a pattern, i.e. the granularity the model was (at least) pruned
+    at, and the set packing it at that block (`detect_existing_patterns`). Blocks larger
+    than every layer's filter count are not tried: one unit per channel proves nothing. A
+    larger block than the model was pruned with can only be found when its units fit too,
+    and then ids are identical within the smaller blocks as well."""
+    per_kernel = detect_existing_patterns(weights)
+    if per_kernel is None:
+        return None
     filters = max((np.asarray(w).shape[0] for w in weights), default=0)
     for block in BLOCK_SIZES:
-        if block <= filters and detect_existing_patterns(weights, block) is not None:
-            return block
-    return 1
+        found = detect_existing_patterns(weights, block) if block <= filters else None
+        if found is not None:
+            return found, block
+    return per_kernel, 1
+
+
+def detect_block_size(weights: Sequence[np.ndarray]) -> int:
+    """The block size `detect_pruning` finds (1 also for weights not pattern-pruned)."""
+    found = detect_pruning(weights)
+    return 1 if found is None else found[1]
