@@ -58,7 +58,7 @@ from patcc.lowering.registry import (
     LOWERINGS,
     RESIDUAL_PRODUCERS,
 )
-from patcc.lowering.residual import Residual, add_residual, find_residuals
+from patcc.lowering.residual import Residual, add_residual, find_residuals, single_user
 
 NAME_ATTR = "nn.name"
 OUTPUT_ATTR = "nn.output"
@@ -162,8 +162,7 @@ def _lower_function(
         arg_attrs=ArrayAttr([DictionaryAttr(a) for a in [*arg_attrs, *res_attrs]]),
     )
     Rewriter.insert_op(new_fn, InsertPoint.before(fn))
-    ctx = LoweringContext(module, new_fn, block, vector_length, symbols)
-    ctx.shared_groups = shared
+    ctx = LoweringContext(module, new_fn, block, vector_length, symbols, shared)
 
     buffers: dict[SSAValue, SSAValue] = {}
     for arg, new in zip(old.args, block.args, strict=False):
@@ -189,22 +188,16 @@ def _lower_function(
 
     # fusion: producer -> the single-use activation applied in its store
     fused: set[Operation] = set()
+    kept = set(pending)
     for op in old.ops:
         if type(op) not in EPILOGUE_PRODUCERS or len(op.results) != 1:
             continue
         result = op.results[0]
-        uses = list(result.uses)
-        if len(uses) != 1 or result in pending:
-            continue
-        user = uses[0].operation
-        if (
-            type(user) in FUSABLE_ACTIVATIONS
-            and user.operands[0] is result
-            and user.parent_block() is old
-        ):
+        user = single_user(result, old, kept)
+        if user is not None and type(user) in FUSABLE_ACTIVATIONS and user.operands[0] is result:
             ctx.epilogues[op] = user
             fused.add(user)
-    residuals = find_residuals(old, RESIDUAL_PRODUCERS, FUSABLE_ACTIVATIONS, set(pending))
+    residuals = find_residuals(old, RESIDUAL_PRODUCERS, FUSABLE_ACTIVATIONS, kept)
     for res in residuals.values():
         fused.update(res.ops)
 

@@ -88,12 +88,13 @@ class LoweringContext:
         entry: Block,
         vector_length: int,
         symbols: set[str],
+        shared_groups: bool = True,
     ) -> None:
         self.module = module
         self.function = function
         self.entry = entry
         self.vector_length = vector_length
-        self.shared_groups = True  # block-shared FKR groups share loads (pattern_conv)
+        self.shared_groups = shared_groups  # block-shared FKR groups share loads (pattern_conv)
         self.ip = InsertPoint.at_end(entry)
         self.epilogues: dict[Operation, Operation] = {}
         self._symbols = symbols

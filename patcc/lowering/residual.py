@@ -50,8 +50,9 @@ class Residual:
         return [self.add] if self.act is None else [self.add, self.act]
 
 
-def _single_user(value: SSAValue, block: Block, kept: set[SSAValue]) -> Operation | None:
-    """The one op of `block` using `value` once, unless the value is kept (returned)."""
+def single_user(value: SSAValue, block: Block, kept: set[SSAValue]) -> Operation | None:
+    """The one op of `block` using `value` once, unless the value is kept (returned): what
+    a producer's store may take over (a fused activation, a residual add)."""
     uses = list(value.uses)
     if len(uses) != 1 or value in kept:
         return None
@@ -89,14 +90,14 @@ def find_residuals(
                 isinstance(owner, Operation)
                 and type(owner) in producers
                 and len(owner.results) == 1
-                and _single_user(value, block, kept) is add
+                and single_user(value, block, kept) is add
                 and defined_at(skip) < position[owner]
                 and (best is None or position[owner] > best[0])
             ):
                 best = (position[owner], owner, skip, skip_first)
         if best is None:
             continue
-        user = _single_user(add.results[0], block, kept)
+        user = single_user(add.results[0], block, kept)
         act = (
             user
             if user is not None and type(user) in activations and user.operands[0] is add.results[0]
