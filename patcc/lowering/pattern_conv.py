@@ -67,7 +67,7 @@ from xdsl.dialects import arith, scf
 from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, StringAttr, i64
 from xdsl.ir import Operation, SSAValue
 
-from patcc.compression.fkw import pack_fkw
+from patcc.compression.fkw import FKW, pack_fkw
 from patcc.constants import constant_value
 from patcc.dialects.nn.base import get_ints, get_str
 from patcc.dialects.nn.conv import Conv2dOp
@@ -77,7 +77,7 @@ from patcc.dialects.pat.fkw import FkwConv2dOp, dense_i32
 from patcc.errors import PatccError
 
 from .context import Index, Lowering, LoweringContext, buffer_shape
-from .shared_groups import GROUP_ATTR, shared_group_size
+from .shared_groups import GROUP_ATTR, layer_group_size
 from .vector_cols import column_phases, vector_cols
 
 CONV_ATTR = "pat.conv"
@@ -314,10 +314,16 @@ def _group(
     stride: np.ndarray | None,
 ) -> int:
     """The layer's shared group size (1: per filter; also when the context turns it off)."""
-    if not ctx.shared_groups or "filter_groups" not in op.properties:
-        return 1
-    groups = get_ints(op.properties, "filter_groups")
-    return shared_group_size(offset, index, stride, groups)
+    return layer_group_size(op, offset, index, stride) if ctx.shared_groups else 1
+
+
+def pat_conv_structure(op: PatConv2dOp) -> FKW:
+    """The FKW structure (offset, reorder, index, stride) of a `pat.conv2d`, packed from its
+    `ids` and `filter_order`; the weights are left zero (they are read in place)."""
+    ids = ids_array(op.ids)
+    order = get_ints(op.properties, "filter_order") if op.filter_order is not None else None
+    zeros = np.zeros((*ids.shape, PATTERN_SIZE), dtype=np.float32)
+    return pack_fkw(ids, zeros, op.patterns.patterns, order)
 
 
 def lower_fkw_conv2d(
@@ -362,10 +368,7 @@ def lower_pat_conv2d(
     x, values, bias = operands
     assert x is not None and values is not None
     patterns = op.patterns.patterns
-    ids = ids_array(op.ids)
-    order = get_ints(op.properties, "filter_order") if op.filter_order is not None else None
-    zeros = np.zeros((*ids.shape, PATTERN_SIZE), dtype=np.float32)  # structure only
-    fkw = pack_fkw(ids, zeros, patterns, order)
+    fkw = pat_conv_structure(op)
     arrays = {
         role: ctx.global_constant(dense_i32(getattr(fkw, role)), role)
         for role in ("offset", "reorder", "index", "stride")
@@ -403,4 +406,5 @@ __all__ = [
     "TILE_ATTR",
     "UNROLL_ATTR",
     "emit_pattern_conv",
+    "pat_conv_structure",
 ]

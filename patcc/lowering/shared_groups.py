@@ -14,6 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from xdsl.ir import Operation
+
+from patcc.dialects.nn.base import get_ints
 
 GROUP_ATTR = "pat.group"
 """On a shared group's row and column loops: the filters (accumulators per output vector)
@@ -52,4 +55,17 @@ def shared_group_size(
     return g
 
 
-__all__ = ["GROUP_ATTR", "shared_group_size"]
+def layer_group_size(
+    op: Operation,
+    offset: np.ndarray | None,
+    index: np.ndarray | None,
+    stride: np.ndarray | None,
+) -> int:
+    """`shared_group_size` of a pattern conv with its FKR groups (`filter_groups`, set by
+    reorder-filters; 1 without them)."""
+    if "filter_groups" not in op.properties:
+        return 1
+    return shared_group_size(offset, index, stride, get_ints(op.properties, "filter_groups"))
+
+
+__all__ = ["GROUP_ATTR", "layer_group_size", "shared_group_size"]

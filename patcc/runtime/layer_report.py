@@ -17,13 +17,11 @@ from xdsl.dialects import arith, func
 from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, ModuleOp, StringAttr, TensorType
 from xdsl.ir import Attribute, Operation, SSAValue
 
-from patcc.compression.fkw import pack_fkw
 from patcc.constants import constant_value
-from patcc.dialects.nn.base import get_ints
-from patcc.dialects.pat.attributes import PATTERN_SIZE
 from patcc.dialects.pat.conv import PatConv2dOp, get_ids
 from patcc.dialects.pat.fkw import FkwConv2dOp
-from patcc.lowering.shared_groups import shared_group_size
+from patcc.lowering.pattern_conv import pat_conv_structure
+from patcc.lowering.shared_groups import layer_group_size
 from patcc.report import LayerStats, layer_table
 from patcc.semantics import main_function
 
@@ -79,26 +77,21 @@ def _pattern_conv(op: PatConv2dOp | FkwConv2dOp) -> dict[str, int]:
     a different loop nest, so the tuning log keys on it)."""
     out = _dims(op.result)
     in_channels = _dims(op.input)[1]
-    groups = get_ints(op.properties, "filter_groups") if "filter_groups" in op.properties else None
     if isinstance(op, PatConv2dOp):
         ids = get_ids(op.properties)
         kept, total = int((ids >= 0).sum()), int(ids.size)
-        order = get_ints(op.properties, "filter_order") if op.filter_order is not None else None
-        fkw = pack_fkw(
-            ids, np.zeros((*ids.shape, PATTERN_SIZE), np.float32), op.patterns.patterns, order
-        )
-        shared = shared_group_size(fkw.offset, fkw.index, fkw.stride, groups)
+        fkw = pat_conv_structure(op)
+        offset, index, stride = fkw.offset, fkw.index, fkw.stride
     else:
         kept, total = _dims(op.index)[0], _dims(op.reorder)[0] * in_channels
         offset, index, stride = (constant_value(v) for v in (op.offset, op.index, op.stride))
-        shared = shared_group_size(offset, index, stride, groups)
     pixels = int(np.prod(out)) // out[1]  # batch x height x width
     return {
         "kernels_kept": kept,
         "kernels_total": total,
         "macs": pixels * total * 9,
         "nonzero_macs": pixels * kept * 4,
-        "shared_group": shared,
+        "shared_group": layer_group_size(op, offset, index, stride),
     }
 
 
