@@ -35,6 +35,7 @@ from xdsl.traits import SymbolTable
 
 from patcc.constants import dense_to_numpy
 from patcc.errors import PatccError
+from patcc.lowering.jam import constant_int, constant_trips
 from patcc.lowering.layers import layer_op
 from patcc.targets.attrs import PARALLEL_ATTR, THREADS_ATTR
 from patcc.targets.layers import ALIASES, label_of, root_buffer
@@ -54,13 +55,6 @@ def _inside(v: SSAValue, loop: scf.ForOp) -> bool:
             return True
         op = op.parent_op()
     return False
-
-
-def _constant_int(v: SSAValue) -> int | None:
-    op = v.owner
-    if isinstance(op, arith.ConstantOp) and isinstance(op.value, IntegerAttr):
-        return op.value.value.data
-    return None
 
 
 def _is_permutation_table(buf: SSAValue) -> bool:
@@ -95,8 +89,8 @@ def _injective(v: SSAValue, loop: scf.ForOp) -> bool:
         )
     if isinstance(op, arith.MuliOp):
         a, b = op.lhs, op.rhs
-        return (_injective(a, loop) and (_constant_int(b) or 0) != 0) or (
-            _injective(b, loop) and (_constant_int(a) or 0) != 0
+        return (_injective(a, loop) and (constant_int(b) or 0) != 0) or (
+            _injective(b, loop) and (constant_int(a) or 0) != 0
         )
     if isinstance(op, memref.LoadOp) and len(op.indices) == 1:
         return _injective(op.indices[0], loop) and _is_permutation_table(op.memref)
@@ -134,7 +128,7 @@ def is_parallel(loop: scf.ForOp) -> bool:
             continue
         elif not op.name.startswith(_PURE_PREFIXES):
             return False  # copies, calls, allocations, unknown ops
-    step = _constant_int(loop.step) or 0
+    step = constant_int(loop.step) or 0
     return all(_disjoint(accesses[root], loop, step) for root in written)
 
 
@@ -161,7 +155,7 @@ def _span(v: SSAValue, loop: scf.ForOp) -> Offset | None:
     """Bounds of a value that does not depend on `loop`'s iv: a constant, a value defined
     outside `loop`, the iv of a loop inside `loop` with constant bounds, or sums / constant
     multiples of those (invariants not multiplied)."""
-    c = _constant_int(v)
+    c = constant_int(v)
     if c is not None:
         return c, c, ()
     owner = v.owner
@@ -175,7 +169,7 @@ def _span(v: SSAValue, loop: scf.ForOp) -> Offset | None:
     if isinstance(owner, Block):
         inner = owner.parent_op()
         if isinstance(inner, scf.ForOp) and inner is not loop and v is owner.args[0]:
-            lb, ub, step = (_constant_int(x) for x in (inner.lb, inner.ub, inner.step))
+            lb, ub, step = (constant_int(x) for x in (inner.lb, inner.ub, inner.step))
             if lb is None or ub is None or step is None or step <= 0 or ub <= lb:
                 return None
             return lb, lb + (ub - lb - 1) // step * step, ()
@@ -185,7 +179,7 @@ def _span(v: SSAValue, loop: scf.ForOp) -> Offset | None:
         return None if a is None or b is None else _plus(a, b)
     if isinstance(owner, arith.MuliOp):
         for x, y in ((owner.lhs, owner.rhs), (owner.rhs, owner.lhs)):
-            k, a = _constant_int(y), _span(x, loop)
+            k, a = constant_int(y), _span(x, loop)
             if k is not None and k >= 0 and a is not None and not a[2]:
                 return a[0] * k, a[1] * k, ()
     return None
@@ -261,13 +255,6 @@ more trips (a row block's filters or filter groups), is run sequentially and the
 loop is marked instead: one parallel region per block, its work split evenly."""
 
 
-def _trips(loop: scf.ForOp) -> int | None:
-    lb, ub, step = (_constant_int(v) for v in (loop.lb, loop.ub, loop.step))
-    if lb is None or ub is None or step is None or step <= 0:
-        return None
-    return max(0, -(-(ub - lb) // step))
-
-
 def _sole_loop(loop: scf.ForOp) -> scf.ForOp | None:
     """The one loop of `loop`'s body when everything else there is pure arithmetic."""
     inner = [op for op in loop.body.block.ops if isinstance(op, scf.ForOp)]
@@ -278,11 +265,11 @@ def _sole_loop(loop: scf.ForOp) -> scf.ForOp | None:
 
 def _parallel_target(loop: scf.ForOp) -> scf.ForOp:
     """`loop`, or its sole inner loop when `loop` has too few trips (MIN_PARALLEL_TRIPS)."""
-    trips = _trips(loop)
+    trips = constant_trips(loop)
     inner = _sole_loop(loop)
     if trips is None or trips >= MIN_PARALLEL_TRIPS or inner is None:
         return loop
-    inner_trips = _trips(inner)
+    inner_trips = constant_trips(inner)
     if inner_trips is None or inner_trips <= trips or not is_parallel(inner):
         return loop
     return inner

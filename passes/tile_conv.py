@@ -59,7 +59,7 @@ from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
 from patcc.errors import PatccError
-from patcc.lowering.jam import constant_int
+from patcc.lowering.jam import constant_int, constant_trips
 from patcc.lowering.pattern_conv import LOOP_ATTR, TILE_ATTR, UNROLL_ATTR
 from patcc.lowering.shared_groups import GROUP_ATTR
 
@@ -89,10 +89,10 @@ def layer_schedule(op: Operation) -> dict[str, int] | None:
 def strip_mine(loop: scf.ForOp, tile: int, unroll: bool = True) -> bool:
     """Strip-mine `loop` (constant bounds, no iter_args) by `tile`; False if nothing to do.
     `unroll=False` leaves the intra-tile loop unmarked, so LRE keeps it rolled."""
+    trips = constant_trips(loop)
     lb, ub, step = (constant_int(v) for v in (loop.lb, loop.ub, loop.step))
-    if lb is None or ub is None or step is None or loop.iter_args or step <= 0:
+    if trips is None or lb is None or ub is None or step is None or loop.iter_args:
         return False
-    trips = max(0, -(-(ub - lb) // step))
     if tile <= 1 or trips < tile:
         return False
     main_end = lb + trips // tile * tile * step

@@ -40,6 +40,14 @@ def constant_int(value: SSAValue) -> int | None:
     return None
 
 
+def constant_trips(loop: scf.ForOp) -> int | None:
+    """The trip count of a loop with constant bounds and a positive step, else None."""
+    lb, ub, step = (constant_int(v) for v in (loop.lb, loop.ub, loop.step))
+    if lb is None or ub is None or step is None or step <= 0:
+        return None
+    return max(0, -(-(ub - lb) // step))
+
+
 def jam_key(loop: scf.ForOp) -> Hashable | None:
     """Loops with equal keys may fuse: same bounds (equal constants or the same values) and
     the same pattern-conv marks. None for loops the conv lowering did not mark."""
