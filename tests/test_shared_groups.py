@@ -150,6 +150,9 @@ def test_block_order_keeps_blocks_whole_and_the_short_block_last() -> None:
         # blocks are ordered as their first filters would be
         heads = filter_order(ids[::g][: o // g], 3)
         assert (starts[: o // g] // g).tolist() == heads.tolist()
+    # the short last block stays last even with more kernels than the block before it
+    short_last = np.array([[0], [0], [0], [0], [-1], [-1], [0]], np.int8)
+    assert filter_order(short_last, 1, 2).tolist() == list(range(7))
     ids = rng.integers(-1, 3, size=(8, 5)).astype(np.int8)
     ids[1] = (ids[0] + 1) % 3  # not block-identical: the per-filter order
     assert filter_order(ids, 3, 4).tolist() == filter_order(ids, 3).tolist()
