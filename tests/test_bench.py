@@ -57,8 +57,13 @@ def test_conv_layers_are_single_conv_models() -> None:
 
 
 def test_bench_command_writes_json_and_png(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import tempfile
+
+    scratch = tmp_path / "scratch"  # the system temp folder, during the bench
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     path = tmp_path / "tiny.onnx"
     onnx.save(tiny_conv(), str(path))
     out_json, out_png = tmp_path / "b.json", tmp_path / "b.png"
@@ -77,6 +82,7 @@ def test_bench_command_writes_json_and_png(
     assert "blocks of 2 filters" in printed
     assert table(result) in printed
     assert np.isfinite(run["results"]["patcc"]["median_ms"])
+    assert not list(scratch.iterdir())  # its builds and converted models are removed
 
 
 def test_bench_runs_tuned_and_untuned_side_by_side(

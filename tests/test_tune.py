@@ -57,7 +57,14 @@ def pruned() -> onnx.ModelProto:
     return prune(tiny_conv(16, 8), patterns=4, connectivity=1.5)
 
 
-def test_tune_searches_logs_and_resumes(pruned: onnx.ModelProto, tmp_path: Path) -> None:
+def test_tune_searches_logs_and_resumes(
+    pruned: onnx.ModelProto, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    scratch = tmp_path / "scratch"  # the system temp folder: the trial builds go there
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     calls: list[Schedule] = []
 
     def measure(model: onnx.ModelProto, s: Schedule) -> float:
@@ -82,6 +89,7 @@ def test_tune_searches_logs_and_resumes(pruned: onnx.ModelProto, tmp_path: Path)
     )
     assert len(calls) == 3 and not set(calls) & {r.schedule for r in log.records}
     assert len(TuningLog(log.path).records) == 15
+    assert not list(scratch.iterdir())  # and are removed at the end
 
 
 def test_tile_conv_takes_the_layer_schedule(pruned: onnx.ModelProto) -> None:

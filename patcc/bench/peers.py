@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import metadata
@@ -85,7 +84,7 @@ def mnn_session(path: Path, inputs: Mapping[str, np.ndarray], threads: int) -> S
     mnn = _untyped("MNN")
     if len(inputs) != 1:
         raise RuntimeError("the MNN peer runs single-input models")
-    dst = Path(tempfile.mkdtemp(prefix="patcc-mnn-")) / "model.mnn"
+    dst = path.with_suffix(".mnn")  # beside the bench's model: its work folder is removed
     _mnn_convert(path, dst)
     interp = mnn.Interpreter(str(dst))
     session = interp.createSession({"numThread": threads, "precision": "high"})
@@ -115,7 +114,7 @@ def deepsparse_session(path: Path, inputs: Mapping[str, np.ndarray], threads: in
     compile_model = _untyped("deepsparse").compile_model
     model = onnx.load(str(path))
     model.ir_version = min(model.ir_version, 9)  # DeepSparse 1.8 loads ONNX IR <= 9 only
-    dst = Path(tempfile.mkdtemp(prefix="patcc-ds-")) / "model.onnx"
+    dst = path.with_name(f"{path.stem}-ir9.onnx")  # beside the bench's model, removed with it
     onnx.save(model, str(dst))
     engine = compile_model(str(dst), batch_size=1, num_cores=threads)
     arrays = list(inputs.values())

@@ -183,11 +183,16 @@ def _contenders(
 
 
 def bench(model: onnx.ModelProto, name: str, options: BenchOptions) -> dict[str, Any]:
-    """Run the whole benchmark; returns the JSON-able result (see `report.table`)."""
+    """Run the whole benchmark; returns the JSON-able result (see `report.table`). Its
+    builds and converted models (over 1 GB for VGG-16) live in a folder removed at the end."""
+    with tempfile.TemporaryDirectory(prefix="patcc-bench-") as tmp:
+        return _bench(model, name, options, Path(tmp))
+
+
+def _bench(model: onnx.ModelProto, name: str, options: BenchOptions, work: Path) -> dict[str, Any]:
     from patcc.compression.onnx_prune import prune
 
     log = options.log
-    work = Path(tempfile.mkdtemp(prefix="patcc-bench-"))
     pruned = prune(
         model, patterns=options.patterns, connectivity=options.connectivity, block=options.block
     )

@@ -222,7 +222,7 @@ def tune(
 
     cpu = cpu or cpu_model()
     todo = tasks(model, options, cpu)
-    work = Path(tempfile.mkdtemp(prefix="patcc-tune-"))
+    work = Path(tempfile.mkdtemp(prefix="patcc-tune-"))  # the trial builds: removed at the end
     measure = measure or compiled_measure(options, work)
     progress = Progress(options.budget_s, len(todo))
     start = time.monotonic()
@@ -246,6 +246,7 @@ def tune(
             }
     finally:
         progress.close()
+        shutil.rmtree(work, ignore_errors=True)
     return summary
 
 
