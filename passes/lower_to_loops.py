@@ -18,6 +18,10 @@ Conventions (later passes and targets rely on them):
   a single-use unary activation after it) is fused into the conv's stores:
   act(conv + skip), skip loaded at the store's indices (`patcc/lowering/residual.py`); the
   layer's label ends in ` + add + relu`.
+- A result whose one user pads it (a conv or pool with pads) is written by its producer
+  straight into the interior of a buffer with that border (`patcc/lowering/halo.py`): the
+  consumer's padding copy is gone; the interior is a `memref.subview` with strides.
+  `halos=false` keeps the copies (the opencl target, whose printer has no strided views).
 
 The lowerings emit `linalg.generic` where an op is a pure affine map (elementwise, broadcast,
 transpose, slice); this pass then runs xDSL's convert-linalg-to-loops and lower-affine, and
@@ -51,11 +55,14 @@ from xdsl.transforms.lower_affine import LowerAffinePass
 
 from patcc.errors import PatccError
 from patcc.lowering.context import LoweringContext, buffer_type
+from patcc.lowering.halo import wanted_halo
 from patcc.lowering.layers import convert_linalg_keeping_layers, layer_label, mark_layer
 from patcc.lowering.registry import (
     EPILOGUE_PRODUCERS,
     FUSABLE_ACTIVATIONS,
+    HALO_WRITERS,
     LOWERINGS,
+    PADDED_READERS,
     RESIDUAL_PRODUCERS,
 )
 from patcc.lowering.residual import Residual, add_residual, find_residuals, single_user
@@ -73,6 +80,8 @@ class LowerToLoopsPass(ModulePass):
     vector_length: int = 8
     shared_groups: bool = True
     """False: pattern convs run per filter even where an FKR group shares one kernel list."""
+    halos: bool = True
+    """False: a padded consumer always copies its input into a bordered buffer."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.vector_length < 1:
@@ -89,7 +98,7 @@ class LowerToLoopsPass(ModulePass):
         }
         for fn in list(op.ops):
             if isinstance(fn, func.FuncOp) and fn.body.blocks and _is_tensor_level(fn):
-                _lower_function(op, fn, self.vector_length, symbols, self.shared_groups)
+                _lower_function(op, fn, self.vector_length, symbols, self.shared_groups, self.halos)
         convert_linalg_keeping_layers(op)
         LowerAffinePass().apply(ctx, op)
         for fn in op.ops:
@@ -135,7 +144,12 @@ def _is_dense_constant(op: Operation) -> bool:
 
 
 def _lower_function(
-    module: ModuleOp, fn: func.FuncOp, vector_length: int, symbols: set[str], shared: bool
+    module: ModuleOp,
+    fn: func.FuncOp,
+    vector_length: int,
+    symbols: set[str],
+    shared: bool,
+    halos: bool,
 ) -> None:
     old = fn.body.block
     ret = old.last_op
@@ -178,12 +192,19 @@ def _lower_function(
             name.data if isinstance(name, StringAttr) else f"out{i}"
         )
 
-    def result_buffer(value: SSAValue) -> SSAValue:
+    def result_buffer(value: SSAValue, producer: Operation) -> SSAValue:
         slots = pending.get(value)
         if slots:
             return out_params[slots.pop(0)]
         typ = value.type
         assert isinstance(typ, TensorType)
+        halo = None
+        if halos and producer not in residuals:
+            halo = wanted_halo(
+                producer, value, old, kept, vector_length, HALO_WRITERS, PADDED_READERS
+            )
+        if halo is not None:
+            return ctx.halo_buffer(typ.get_shape(), halo[0], halo[1], value.name_hint)
         return ctx.alloc(typ.get_shape(), value.name_hint, typ.element_type)
 
     # fusion: producer -> the single-use activation applied in its store
@@ -221,10 +242,13 @@ def _lower_function(
         res = residuals.get(op)
         tail = res.ops if res is not None else [act] if act is not None else []
         final = tail[-1].results if tail else op.results
-        outs = [result_buffer(r) for r in final]
+        outs = [result_buffer(r, op) for r in final]
         operands = _operand_buffers(op, buffers)
         ctx.ip = InsertPoint.at_end(block)
         before = set(block.ops)
+        for out in outs:
+            if out in ctx.halos:
+                ctx.fill_border(out)
         lowering(ctx, op, operands, outs)
         if res is not None and not add_residual(
             ctx, res, _new_ops(ctx, before), outs[0], buffers[res.skip]

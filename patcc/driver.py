@@ -69,7 +69,8 @@ def compression_passes(
     if patterns is None:
         existing = existing_patterns(module, block)
         if existing is None:
-            return [LowerToLoopsPass(vector_length=vector_length)]
+            halos = bool((schedule or {}).get("halos", True))
+            return [LowerToLoopsPass(vector_length=vector_length, halos=halos)]
         patterns, block = existing
         connectivity = 1.0
     pipeline = patdnn(

@@ -40,6 +40,7 @@ from patcc.dialects.nn import conv
 from patcc.dialects.nn.base import get_int, get_ints
 
 from .context import Index, Lowering, LoweringContext, buffer_shape
+from .halo import HaloWriter, PaddedReader
 from .pointwise import FILTER_TILE, VECTOR_TILE, lower_pointwise, panel_widths
 from .vector_cols import column_phases, vector_cols
 
@@ -279,3 +280,22 @@ LOWERINGS: dict[type[Operation], Lowering] = {
 
 # Ops whose lowering applies ctx.apply_epilogue before its store (fusable activations).
 EPILOGUE_PRODUCERS: set[type[Operation]] = {conv.Conv2dOp, conv.ConvTransposeOp}
+
+
+def _writes_by_index(op: Operation, vector_length: int) -> bool:
+    """Whether lower_conv2d writes `op`'s output only by indexed stores: not on its paths
+    that reshape the output (1x1 as a GEMM, rows narrower than a vector)."""
+    _, _, kh_n, kw_n = op.operands[1].type.get_shape()  # type: ignore[attr-defined]
+    ow_n = op.results[0].type.get_shape()[3]  # type: ignore[attr-defined]
+    if vector_length > 1 and (kh_n, kw_n) == (1, 1) and not any(get_ints(op.properties, "pads")):
+        return False
+    return not (vector_length > 1 and ow_n < vector_length)
+
+
+def _zero_pads(op: Operation) -> tuple[tuple[int, ...], float]:
+    return tuple(get_ints(op.properties, "pads")), 0.0
+
+
+# Halos (halo.py): a conv writes into its consumer's padded buffer, and reads one.
+HALO_WRITERS: dict[type[Operation], HaloWriter] = {conv.Conv2dOp: _writes_by_index}
+PADDED_READERS: dict[type[Operation], PaddedReader] = {conv.Conv2dOp: _zero_pads}

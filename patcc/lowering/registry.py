@@ -18,6 +18,7 @@ from patcc.dialects.nn.conv import ConvTransposeOp
 
 from . import activation, binary, conv, linear, pattern_conv, pool, rnn, tensor_ops
 from .context import Lowering, LoweringContext
+from .halo import HaloWriter, PaddedReader
 
 LOWERINGS: dict[type[Operation], Lowering] = {
     **conv.LOWERINGS,
@@ -46,12 +47,26 @@ RESIDUAL_PRODUCERS: set[type[Operation]] = {
     *pattern_conv.EPILOGUE_PRODUCERS,
 }
 
+# Producers that may write their result into the padded buffer of its one consumer, and the
+# consumers that pad their input (halo.py): the pass skips the consumer's padding copy.
+HALO_WRITERS: dict[type[Operation], HaloWriter] = {
+    **conv.HALO_WRITERS,
+    **pattern_conv.HALO_WRITERS,
+    **pool.HALO_WRITERS,
+}
+PADDED_READERS: dict[type[Operation], PaddedReader] = {
+    **conv.PADDED_READERS,
+    **pattern_conv.PADDED_READERS,
+    **pool.PADDED_READERS,
+}
+
 # Unary activations the pass may fuse into an epilogue producer.
 FUSABLE_ACTIVATIONS: frozenset[type[Operation]] = frozenset(activation.EMITTERS)
 
 __all__ = [
     "EPILOGUE_PRODUCERS",
     "FUSABLE_ACTIVATIONS",
+    "HALO_WRITERS",
     "LOWERINGS",
     "RESIDUAL_PRODUCERS",
     "Lowering",

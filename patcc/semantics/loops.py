@@ -14,6 +14,8 @@ arithmetic is numpy f32 arithmetic. xDSL's memref load/store/alloc and scf are r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from math import copysign, isnan
 from typing import Any
 
@@ -27,6 +29,7 @@ from xdsl.dialects.builtin import (
     IntegerType,
     MemRefType,
     PackableType,
+    StridedLayoutAttr,
     f32,
     f64,
     i8,
@@ -56,8 +59,32 @@ def _dtype(xtype: PackableType[Any]) -> np.dtype:
     return _DTYPES[getattr(xtype, "format")]  # noqa: B009 (not in PackableType's stub)
 
 
+@dataclass
+class StridedArray(ShapedArray[Any]):
+    """A `memref.subview` (a halo's interior, patcc/lowering/halo.py): element `index` at
+    `start + sum(index * strides)` of the viewed data. xDSL's ShapedArray is row-major
+    only, and its memref interpreter has no subview."""
+
+    strides: list[int] = field(default_factory=list[int])
+    start: int = 0
+
+    def offset(self, index: Sequence[int]) -> int:
+        return self.start + sum(i * s for i, s in zip(index, self.strides, strict=True))
+
+
+def _flat(array: ShapedArray[Any]) -> np.ndarray:
+    """All the data from the array's pointer on, flat and writable (a view's elements lie
+    at `array.offset(index)` in it)."""
+    ptr = array.data_ptr
+    return np.frombuffer(ptr.raw.memory, dtype=_dtype(ptr.xtype), offset=ptr.raw.offset)
+
+
 def as_numpy(array: ShapedArray[Any]) -> np.ndarray:
     """A writable numpy view of a ShapedArray's data (no copy)."""
+    if isinstance(array, StridedArray):
+        flat = _flat(array)
+        steps = [s * flat.itemsize for s in array.strides]
+        return np.lib.stride_tricks.as_strided(flat[array.start :], array.shape, steps)
     ptr = array.data_ptr
     return np.frombuffer(
         ptr.raw.memory, dtype=_dtype(ptr.xtype), count=array.size, offset=ptr.raw.offset
@@ -150,6 +177,23 @@ class LoopFunctions(MemRefFunctions, ScfFunctions):
         assert isinstance(typ, MemRefType)
         return (ShapedArray(src.data_ptr, list(typ.get_shape())),)
 
+    @impl(memref.SubviewOp)
+    def run_subview(self, interpreter: Interpreter, op: memref.SubviewOp, args: PythonValues):
+        """Static subviews of row-major buffers (the result type's layout has it all)."""
+        src = args[0]
+        interpreter.interpreter_assert(
+            not isinstance(src, StridedArray) and len(args) == 1,
+            "memref.subview: only static subviews of row-major buffers",
+        )
+        typ = op.result.type
+        assert isinstance(typ, MemRefType)
+        layout = typ.layout
+        assert isinstance(layout, StridedLayoutAttr)
+        strides = [int(s) for s in layout.get_strides() if s is not None]
+        start = layout.get_offset()
+        assert start is not None and len(strides) == typ.get_num_dims()
+        return (StridedArray(src.data_ptr, list(typ.get_shape()), strides, int(start)),)
+
     @impl(memref.ViewOp)
     def run_view(self, interpreter: Interpreter, op: memref.ViewOp, args: PythonValues):
         """plan-buffers' views: typed data at a byte shift into the i8 workspace."""
@@ -167,7 +211,7 @@ class LoopFunctions(MemRefFunctions, ScfFunctions):
         mem, *indices = args
         n = _vector_length(op)
         start = _flat_offset(mem, tuple(indices))
-        flat = as_numpy(mem).reshape(-1)
+        flat = _flat(mem)
         interpreter.interpreter_assert(
             indices[-1] + n <= mem.shape[-1] if indices else n <= mem.size,
             f"vector.load of {n} elements at {indices} out of bounds of {mem.shape}",
@@ -183,7 +227,7 @@ class LoopFunctions(MemRefFunctions, ScfFunctions):
             indices[-1] + n <= mem.shape[-1] if indices else n <= mem.size,
             f"vector.store of {n} elements at {indices} out of bounds of {mem.shape}",
         )
-        as_numpy(mem).reshape(-1)[start : start + n] = value
+        _flat(mem)[start : start + n] = value
         return ()
 
     @impl(vector.BroadcastOp)

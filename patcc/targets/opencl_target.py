@@ -78,8 +78,9 @@ class OpenCLEmitter(Emitter):
     def schedule(self) -> dict[str, Any]:
         """No register tiles, no LRE, no block-shared groups (G outputs per work item): a
         GPU wants many small work items (one output each, see map-to-ndrange), not the few
-        long ones of a CPU core's schedule."""
-        return {"tiles": None, "lre": False, "shared_groups": False}
+        long ones of a CPU core's schedule. No halos: the OpenCL printer has no strided
+        views (a padded consumer copies its input, as a kernel of its own)."""
+        return {"tiles": None, "lre": False, "shared_groups": False, "halos": False}
 
     def emit(self, module: ModuleOp) -> EmittedModel:
         return emit_opencl(module)
