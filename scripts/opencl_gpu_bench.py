@@ -1,7 +1,7 @@
 """VGG-16 pattern-pruned (8 patterns, connectivity 3.6) through patcc's opencl target on a GPU,
 against PyTorch's dense convolutions on the same GPU (CUDA, cuDNN): medians of repeated runs.
 
-    python scripts/opencl_gpu_bench.py [--device NVIDIA] [--size 224] [--repeat 50]
+    python scripts/opencl_gpu_bench.py [--device NVIDIA] [--size 224] [--repeat 50] [--block 4]
 
 patcc is timed end to end (input upload, every kernel, output download, `queue.finish`);
 its kernels' device time (OpenCL profiling events) is reported too, per layer with
@@ -111,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--size", type=int, default=224, help="input height and width (224)")
     p.add_argument("--patterns", type=int, default=8)
     p.add_argument("--connectivity", type=float, default=3.6)
+    p.add_argument("--block", type=int, default=1, help="block pruning, filters per block (1)")
     p.add_argument("--vector-length", type=int, default=None, help="floatN width (default 4)")
     p.add_argument("--repeat", type=int, default=50, help="timed rounds (default 50)")
     p.add_argument("--budget-s", type=float, default=120.0, help="stop timing after this")
@@ -121,10 +122,13 @@ def main(argv: list[str] | None = None) -> int:
 
     log(
         f"VGG-16 {args.size}x{args.size}: pruning ({args.patterns} patterns, "
-        f"connectivity {args.connectivity}) ..."
+        f"connectivity {args.connectivity}, block {args.block}) ..."
     )
     model = patcc.prune(
-        vgg16(size=args.size), patterns=args.patterns, connectivity=args.connectivity
+        vgg16(size=args.size),
+        patterns=args.patterns,
+        connectivity=args.connectivity,
+        block=args.block,
     )
     out = Path(args.out_dir or tempfile.mkdtemp(prefix="patcc-gpu-bench-")) / "build"
     if args.device:  # patcc.compile loads the build on the default device: make it this one
