@@ -25,7 +25,7 @@ The rows of a narrow layer that runs at 8 lanes in a 16-lane build are then tile
 The groups loop of a block-shared nest (`pat.loop = groups`) is not tiled: a group already
 is G filters fed by each load. A shared group's rows (`pat.group = G`: a row x vector tile
 holds G accumulators per output vector) take SHARED_ROWS // G at any width (2 rows for
-G = 4: measured, see SHARED_ROWS).
+G = 4: measured, see SHARED_ROWS), except rows of at least WIDE_ROW outputs: 1 row.
 
 Per-layer schedules: a layer whose top-level ops carry `pat.schedule = {oc, oh, ow, lre}`
 (set by the driver from a tuning log, see patcc/tune) is tiled by those sizes instead of the
@@ -139,11 +139,33 @@ VGG-16's block-pruned trunk) and within 3 % of the fastest (4x1x2) at 16 lanes
 (docs/performance.md, "Block-shared groups")."""
 
 
+WIDE_ROW = 128
+"""Output width from which a shared group's auto rows tile is 1 row: VGG-16's 224-wide conv
+(64 channels, ~2 kernels per pattern run) runs the whole block-pruned model 1.04x faster on
+one thread (three interleaved runs of `scripts/compare_builds.py`) and 1.06-1.08x on two
+with 1 row than with 2; its 112-wide layers were slower with 1 row (docs/performance.md)."""
+
+
+def row_width(loop: scf.ForOp) -> int:
+    """The output elements per row of a rows loop: the largest constant upper bound of
+    the column loops (`pat.loop = cols`, element indices) in its body, 0 if none (a row of
+    one vector has no column loop)."""
+    bounds = [
+        constant_int(op.ub) or 0
+        for op in loop.walk()
+        if isinstance(op, scf.ForOp) and op.attributes.get(LOOP_ATTR) == StringAttr("cols")
+    ]
+    return max(bounds, default=0)
+
+
 def auto_rows(loop: scf.ForOp) -> int:
     """The rows tile of `loop` by the widest vector its body computes in (`AUTO_ROWS`);
-    for a shared group's loop (`pat.group = G`) SHARED_ROWS // G, at least 1."""
+    for a shared group's loop (`pat.group = G`) SHARED_ROWS // G, at least 1, and 1 on
+    rows of WIDE_ROW outputs or more."""
     group = loop.attributes.get(GROUP_ATTR)
     if isinstance(group, IntegerAttr):
+        if row_width(loop) >= WIDE_ROW:
+            return 1
         return max(1, SHARED_ROWS // group.value.data)
     lanes = [
         op.res.type.get_shape()[0]

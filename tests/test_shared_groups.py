@@ -160,9 +160,13 @@ def test_block_order_keeps_blocks_whole_and_the_short_block_last() -> None:
 
 def test_auto_rows_of_a_shared_group() -> None:
     """oh = 0 on a shared group of G filters: SHARED_ROWS // G rows at any vector width
-    (G = 4: 2 rows, so 4 x 2 x 2 accumulators with ow = 2; G = 8: 1 row)."""
-    for g, vl, rows in ((4, 16, 2), (4, 8, 2), (8, 8, 1)):
-        layer = hand_layer(3, g, 2, 3, g, (9, 2 * vl))
+    (G = 4: 2 rows, so 4 x 2 x 2 accumulators with ow = 2; G = 8: 1 row), and 1 row on rows
+    of WIDE_ROW outputs or more (one output short of it: 2 rows)."""
+    from patcc.passes.tile_conv import WIDE_ROW
+
+    cases = ((4, 16, 32, 2), (4, 8, 16, 2), (8, 8, 16, 1), (4, 8, WIDE_ROW, 1))
+    for g, vl, width, rows in (*cases, (4, 8, WIDE_ROW - 8, 2)):
+        layer = hand_layer(3, g, 2, 3, g, (9, width))
         module = applied(_module(layer), ReorderFiltersPass(group_size=g), PackFkwPass())
         loops = applied(module, LowerToLoopsPass(vector_length=vl))
         tiled = applied(loops, TileConvPass(oc=1, oh=0, ow=2))
