@@ -82,6 +82,10 @@ class LowerToLoopsPass(ModulePass):
     """False: pattern convs run per filter even where an FKR group shares one kernel list."""
     halos: bool = True
     """False: a padded consumer always copies its input into a bordered buffer."""
+    shared_min_items: int = 0
+    """A layer runs shared only if (filters / G) x output rows x columns, the work items of
+    a launch with one group per item, reaches this (the opencl target: a GPU wants enough
+    of them); 0: wherever the groups share."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.vector_length < 1:
@@ -98,7 +102,7 @@ class LowerToLoopsPass(ModulePass):
         }
         for fn in list(op.ops):
             if isinstance(fn, func.FuncOp) and fn.body.blocks and _is_tensor_level(fn):
-                _lower_function(op, fn, self.vector_length, symbols, self.shared_groups, self.halos)
+                _lower_function(op, fn, symbols, self)
         convert_linalg_keeping_layers(op)
         LowerAffinePass().apply(ctx, op)
         for fn in op.ops:
@@ -144,13 +148,9 @@ def _is_dense_constant(op: Operation) -> bool:
 
 
 def _lower_function(
-    module: ModuleOp,
-    fn: func.FuncOp,
-    vector_length: int,
-    symbols: set[str],
-    shared: bool,
-    halos: bool,
+    module: ModuleOp, fn: func.FuncOp, symbols: set[str], options: LowerToLoopsPass
 ) -> None:
+    vector_length, halos = options.vector_length, options.halos
     old = fn.body.block
     ret = old.last_op
     if not isinstance(ret, func.ReturnOp):
@@ -176,7 +176,15 @@ def _lower_function(
         arg_attrs=ArrayAttr([DictionaryAttr(a) for a in [*arg_attrs, *res_attrs]]),
     )
     Rewriter.insert_op(new_fn, InsertPoint.before(fn))
-    ctx = LoweringContext(module, new_fn, block, vector_length, symbols, shared)
+    ctx = LoweringContext(
+        module,
+        new_fn,
+        block,
+        vector_length,
+        symbols,
+        options.shared_groups,
+        options.shared_min_items,
+    )
 
     buffers: dict[SSAValue, SSAValue] = {}
     for arg, new in zip(old.args, block.args, strict=False):

@@ -52,12 +52,14 @@ def patdnn(
     lre: bool = True,
     shared_groups: bool = True,
     halos: bool = True,
+    shared_min_items: int = 0,
 ) -> PassPipeline:
     """The PatDNN pipeline from an imported (nn-level) module. `connectivity=1.0` prunes
     patterns only; `to_loops=False` stops at FKW (pattern level); `tiles=None` does not
     tile, `lre=False` leaves the tiles rolled (no unroll-and-jam, no load elimination),
-    `shared_groups=False` lowers block-shared FKR groups per filter too, `halos=False` keeps
-    each padded consumer's copy of its input (lower-to-loops). `block` > 1 prunes
+    `shared_groups=False` lowers block-shared FKR groups per filter too (`shared_min_items`:
+    except on layers of that many group outputs), `halos=False` keeps each padded consumer's
+    copy of its input (lower-to-loops). `block` > 1 prunes
     in blocks of that many filters; the FKR groups are then the blocks (`group_size`
     defaults to `block`, else to DEFAULT_GROUP_SIZE)."""
     if group_size is None:
@@ -79,7 +81,12 @@ def patdnn(
         from patcc.passes.tile_conv import TileConvPass
 
         passes.append(
-            LowerToLoopsPass(vector_length=vector_length, shared_groups=shared_groups, halos=halos)
+            LowerToLoopsPass(
+                vector_length=vector_length,
+                shared_groups=shared_groups,
+                halos=halos,
+                shared_min_items=shared_min_items,
+            )
         )
         if tiles is not None:
             oc = tiles.oc or group_size

@@ -302,22 +302,30 @@ def test_gpu_schedule_gives_one_work_item_per_output() -> None:
 
 
 @needs_device
-def test_block_pruned_layer_on_opencl(tmp_path: Path) -> None:
+def test_block_pruned_layer_on_opencl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A block-pruned layer (groups of 4 filters sharing one kernel list): the shared nest
-    prints and runs as OpenCL too (quick_build's pipeline), and the target's own schedule
-    keeps one output per work item (`shared_groups: False`), both equal to ONNX Runtime."""
+    prints and runs as OpenCL too (quick_build's pipeline); the target's own schedule keeps
+    one output per work item on a layer of fewer group outputs than SHARED_MIN_ITEMS, and
+    shares (G outputs per work item) from it on; all equal to ONNX Runtime."""
     from test_c_targets import block_pruned_layer
 
     from patcc.driver import compression_passes
     from patcc.lowering.shared_groups import GROUP_ATTR
+    from patcc.targets import opencl_target
 
     model = block_pruned_layer()
     check_against_onnxruntime(quick_build(model, tmp_path / "shared"), model)
+
+    def shares() -> bool:
+        module = import_model(model)
+        for p in compression_passes(module, None, 1.0, 1, opencl_emitter().schedule):
+            p.apply(make_context(), module)
+        return any(GROUP_ATTR in op.attributes for op in module.walk())
+
+    assert not shares()
     compiled = patcc.compile(model, target="opencl", patterns=None, out_dir=tmp_path / "b")
     check_against_onnxruntime(compiled, model)
-    emitter = opencl_emitter()
-    for schedule, shared in ((emitter.schedule, False), ({"tiles": None}, True)):
-        module = import_model(model)
-        for p in compression_passes(module, None, 1.0, emitter.vector_length, schedule):
-            p.apply(make_context(), module)
-        assert any(GROUP_ATTR in op.attributes for op in module.walk()) == shared
+    monkeypatch.setattr(opencl_target, "SHARED_MIN_ITEMS", 1)  # every layer is large enough
+    assert shares()
+    compiled = patcc.compile(model, target="opencl", patterns=None, out_dir=tmp_path / "c")
+    check_against_onnxruntime(compiled, model)

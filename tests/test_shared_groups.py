@@ -94,6 +94,26 @@ def test_shared_groups_equal_reference_and_per_filter_bits(
     assert _accumulators(per_filter) <= {1}
 
 
+@settings(max_examples=15, deadline=None)
+@given(layer=block_layers(), below=st.booleans())
+def test_shared_min_items_keeps_small_layers_per_filter(layer: dict, below: bool) -> None:
+    """`shared_min_items` (the opencl target's): a layer whose (filters / G) x rows x
+    columns falls short of it runs per filter, one that reaches it shared; same bits."""
+    reordered = applied(_module(layer), ReorderFiltersPass(group_size=layer["g"]))
+    shared = applied(reordered, LowerToLoopsPass(vector_length=4))
+    if layer["g"] not in _accumulators(shared):
+        return  # nothing shares here (no kept kernel, or fewer filters than a group)
+    y = _module(layer).body.block.first_op.function_type.outputs.data[0]  # type: ignore[union-attr]
+    _, filters, rows, cols = y.get_shape()
+    items = filters // layer["g"] * rows * cols
+    limit = items + 1 if below else items
+    gated = applied(reordered, LowerToLoopsPass(vector_length=4, shared_min_items=limit))
+    assert (layer["g"] in _accumulators(gated)) == (not below)
+    inputs = _input(layer)
+    got = run_function(gated, inputs)["y"]
+    np.testing.assert_array_equal(got, run_function(shared, inputs)["y"])
+
+
 def test_shared_nest_loads_each_vector_once_for_the_group() -> None:
     """4 filters in one block (same channels and patterns, different weights) at 4 lanes,
     oh = ow = 1: each kernel loop carries 4 accumulators and loads its 4 input vectors once

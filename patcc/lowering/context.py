@@ -91,12 +91,14 @@ class LoweringContext:
         vector_length: int,
         symbols: set[str],
         shared_groups: bool = True,
+        shared_min_items: int = 0,
     ) -> None:
         self.module = module
         self.function = function
         self.entry = entry
         self.vector_length = vector_length
         self.shared_groups = shared_groups  # block-shared FKR groups share loads (pattern_conv)
+        self.shared_min_items = shared_min_items  # ... on layers this large (pattern_conv)
         self.ip = InsertPoint.at_end(entry)
         self.epilogues: dict[Operation, Operation] = {}
         self.halos: dict[SSAValue, tuple[SSAValue, tuple[int, ...], float]] = {}

@@ -314,8 +314,14 @@ def _group(
     index: np.ndarray | None,
     stride: np.ndarray | None,
 ) -> int:
-    """The layer's shared group size (1: per filter; also when the context turns it off)."""
-    return layer_group_size(op, offset, index, stride) if ctx.shared_groups else 1
+    """The layer's shared group size (1: per filter; also when the context turns it off, or
+    the layer has fewer groups x outputs than `ctx.shared_min_items`)."""
+    group = layer_group_size(op, offset, index, stride) if ctx.shared_groups else 1
+    if group > 1 and ctx.shared_min_items:
+        _, filters, rows, cols = op.results[0].type.get_shape()  # type: ignore[attr-defined]
+        if filters // group * rows * cols < ctx.shared_min_items:
+            return 1
+    return group
 
 
 def pat_conv_structure(op: PatConv2dOp) -> FKW:

@@ -59,6 +59,13 @@ def emit_opencl(module: ModuleOp) -> EmittedModel:
     return EmittedModel(files, meta, ())
 
 
+SHARED_MIN_ITEMS = 1 << 17
+"""Group outputs (work items) from which a layer runs block-shared on the GPU. VGG-16 block 4
+on an H200 (docs/benchmarks.md): shared, the 224- to 56-wide layers (200k-800k items) ran
+1.3-1.7x faster (loads shared by 4 filters) and the 28- and 14-wide ones (100k and 25k
+items) 1.1-1.9x slower (too few work items: an H200 keeps ~270k threads resident)."""
+
+
 @dataclass(frozen=True)
 class OpenCLEmitter(Emitter):
     """The driver's view of the opencl target (see `patcc.targets.emit.Emitter`)."""
@@ -76,11 +83,18 @@ class OpenCLEmitter(Emitter):
 
     @property
     def schedule(self) -> dict[str, Any]:
-        """No register tiles, no LRE, no block-shared groups (G outputs per work item): a
-        GPU wants many small work items (one output each, see map-to-ndrange), not the few
-        long ones of a CPU core's schedule. No halos: the OpenCL printer has no strided
-        views (a padded consumer copies its input, as a kernel of its own)."""
-        return {"tiles": None, "lre": False, "shared_groups": False, "halos": False}
+        """No register tiles, no LRE: a GPU wants many small work items (one output each,
+        see map-to-ndrange), not the few long ones of a CPU core's schedule. Block-shared
+        groups (G outputs per work item, each loaded input feeding G filters) only on
+        layers with at least SHARED_MIN_ITEMS group outputs. No halos: the OpenCL printer
+        has no strided views (a padded consumer copies its input, as a kernel of its own)."""
+        return {
+            "tiles": None,
+            "lre": False,
+            "shared_groups": True,
+            "shared_min_items": SHARED_MIN_ITEMS,
+            "halos": False,
+        }
 
     def emit(self, module: ModuleOp) -> EmittedModel:
         return emit_opencl(module)

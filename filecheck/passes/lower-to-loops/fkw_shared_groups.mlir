@@ -1,5 +1,7 @@
 // RUN: xdsl-opt %s -p "lower-to-loops{vector-length=4}" | filecheck %s
 // RUN: xdsl-opt %s -p "lower-to-loops{vector-length=4 shared-groups=false}" | filecheck %s --check-prefix=PER-FILTER
+// RUN: xdsl-opt %s -p "lower-to-loops{vector-length=4 shared-min-items=97}" | filecheck %s --check-prefix=PER-FILTER
+// RUN: xdsl-opt %s -p "lower-to-loops{vector-length=4 shared-min-items=96}" | filecheck %s
 // RUN: xdsl-opt %s -p "lower-to-loops{vector-length=4},tile-conv{oc=1 oh=0 ow=1}" | filecheck %s --check-prefix=TILED
 //
 // A block-pruned FKW layer: 4 filters in FKR groups of 2 (filter_groups = [0, 2]), the two
@@ -8,6 +10,8 @@
 // with p0. Shared mode: one loop over the groups (step 2), per output vector 2
 // accumulators, and per pattern ONE kernel loop carrying both: each loaded input vector
 // feeds 2 FMAs, the second filter's weights at k + (offset[j0 + 1] - offset[j0]).
+// shared-min-items (the opencl target's): the layer has 4 / 2 groups x 6 x 8 = 96 group
+// outputs, so a minimum of 97 lowers it per filter, 96 shared.
 
 builtin.module {
   func.func @layer(%x: tensor<1x2x6x8xf32>) -> tensor<1x4x6x8xf32> {
