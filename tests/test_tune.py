@@ -153,6 +153,33 @@ def test_compile_takes_logged_schedules_without_measuring(
     )
 
 
+def test_compiled_measure_times_trials_against_the_default(
+    pruned: onnx.ModelProto, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default schedule is built and timed once per layer (its time is the reference);
+    a trial's time is that reference times its ratio to the default in one round-robin, so
+    a slower machine minute scales both. Trial builds are removed, the reference kept."""
+    from patcc.bench import timing
+
+    real = timing.interleave
+    calls: list[set[str]] = []
+
+    def skewed(runners, repeat, **kw):  # type: ignore[no-untyped-def]
+        """Runs both for real, then reports the trial twice as slow as the default."""
+        calls.append(set(runners))
+        real(runners, repeat, **kw)
+        return {"trial": [2e-3] * repeat, "default": [1e-3] * repeat}
+
+    monkeypatch.setattr(timing, "interleave", skewed)
+    measure = compiled_measure(TuneOptions(), tmp_path / "work", repeat=3)
+    base = measure(pruned, DEFAULT)
+    assert base > 0 and measure(pruned, DEFAULT) == base  # timed once, then reused
+    assert not calls  # the default alone is not interleaved with anything
+    assert measure(pruned, Schedule(2, 2, 1, True)) == pytest.approx(2 * base)
+    assert calls == [{"trial", "default"}]
+    assert [p.name for p in (tmp_path / "work").iterdir()] == ["reference0"]
+
+
 def test_block_shared_layers_have_their_own_log_key() -> None:
     """A block-pruned layer runs the shared-group nest: its schedules must not be taken for
     (or from) the per-filter layer of the same shape and kept-kernel count."""
