@@ -429,8 +429,7 @@ class LoweringContext:
         """An NCHW result buffer for a producer whose one consumer pads it by `pads` with
         `value`: the view of the interior of a buffer with that border, which the producer
         writes (and `fill_border` borders); `padded` then hands the consumer the bordered
-        buffer, so the result is never copied into a padded one (a whole pass over memory:
-        ~4 ms of VGG-16's 224x224 conv on this machine, docs/performance.md)."""
+        buffer, so the result is never copied into a padded one (patcc/lowering/halo.py)."""
         n, c, h, w = shape
         top, left, bottom, right = pads
         full = self.alloc((n, c, h + top + bottom, w + left + right), name="padded")

@@ -40,7 +40,7 @@ from patcc.dialects.nn import conv
 from patcc.dialects.nn.base import get_int, get_ints
 
 from .context import Index, Lowering, LoweringContext, buffer_shape
-from .halo import HaloWriter, PaddedReader
+from .halo import HaloWriter, PaddedReader, pads_with
 from .pointwise import FILTER_TILE, VECTOR_TILE, lower_pointwise, panel_widths
 from .vector_cols import column_phases, vector_cols
 
@@ -63,7 +63,7 @@ def lower_conv2d(
     opg = o_total // group
     pads = get_ints(p, "pads")
     vl = ctx.vector_length
-    if vl > 1 and (kh_n, kw_n) == (1, 1) and not any(pads):
+    if _as_gemm((kh_n, kw_n), pads, vl):
         # a 1x1 conv is a GEMM over the flattened image: vectorise along H*W (a strided one
         # first gathers the pixels it reads into a contiguous buffer)
         if (sh, sw) != (1, 1):
@@ -80,7 +80,7 @@ def lower_conv2d(
     # rows narrower than a vector (7x7 images): run over the flattened padded image instead
     out, pitch = y, 0
     row_coef, col_kh = dh, 0  # input row = oh*sh + kh*row_coef, column += kh*col_kh
-    if vl > 1 and (sh, sw) == (1, 1) and ow_n < vl:
+    if _narrow_rows(ow_n, vl) and (sh, sw) == (1, 1):
         _, c_all, hp, wp = buffer_shape(xp)
         span = (oh_n - 1) * wp + ow_n
         if span >= vl:
@@ -282,20 +282,25 @@ LOWERINGS: dict[type[Operation], Lowering] = {
 EPILOGUE_PRODUCERS: set[type[Operation]] = {conv.Conv2dOp, conv.ConvTransposeOp}
 
 
+def _as_gemm(kernel: tuple[int, int], pads: Sequence[int], vector_length: int) -> bool:
+    """lower_conv2d's GEMM path: a 1x1 conv without pads, vectorised along H*W."""
+    return vector_length > 1 and kernel == (1, 1) and not any(pads)
+
+
+def _narrow_rows(ow_n: int, vector_length: int) -> bool:
+    """Rows narrower than a vector: lower_conv2d may run them over the flat padded image."""
+    return vector_length > 1 and ow_n < vector_length
+
+
 def _writes_by_index(op: Operation, vector_length: int) -> bool:
     """Whether lower_conv2d writes `op`'s output only by indexed stores: not on its paths
     that reshape the output (1x1 as a GEMM, rows narrower than a vector)."""
     _, _, kh_n, kw_n = op.operands[1].type.get_shape()  # type: ignore[attr-defined]
     ow_n = op.results[0].type.get_shape()[3]  # type: ignore[attr-defined]
-    if vector_length > 1 and (kh_n, kw_n) == (1, 1) and not any(get_ints(op.properties, "pads")):
-        return False
-    return not (vector_length > 1 and ow_n < vector_length)
-
-
-def _zero_pads(op: Operation) -> tuple[tuple[int, ...], float]:
-    return tuple(get_ints(op.properties, "pads")), 0.0
+    pads = get_ints(op.properties, "pads")
+    return not (_as_gemm((kh_n, kw_n), pads, vector_length) or _narrow_rows(ow_n, vector_length))
 
 
 # Halos (halo.py): a conv writes into its consumer's padded buffer, and reads one.
 HALO_WRITERS: dict[type[Operation], HaloWriter] = {conv.Conv2dOp: _writes_by_index}
-PADDED_READERS: dict[type[Operation], PaddedReader] = {conv.Conv2dOp: _zero_pads}
+PADDED_READERS: dict[type[Operation], PaddedReader] = {conv.Conv2dOp: pads_with(0.0)}

@@ -77,7 +77,7 @@ from patcc.dialects.pat.fkw import FkwConv2dOp, dense_i32
 from patcc.errors import PatccError
 
 from .context import Index, Lowering, LoweringContext, buffer_shape
-from .halo import HaloWriter, PaddedReader
+from .halo import HaloWriter, PaddedReader, always, pads_with
 from .shared_groups import GROUP_ATTR, layer_group_size
 from .vector_cols import column_phases, vector_cols
 
@@ -404,12 +404,10 @@ LOWERINGS: dict[type[Operation], Lowering] = {
 EPILOGUE_PRODUCERS: set[type[Operation]] = {FkwConv2dOp, PatConv2dOp}
 
 # Halos (halo.py): the pattern nests store by index only, and pad their input with zeros.
-HALO_WRITERS: dict[type[Operation], HaloWriter] = {
-    op: lambda op, vector_length: True for op in EPILOGUE_PRODUCERS
-}
-PADDED_READERS: dict[type[Operation], PaddedReader] = {
-    op: lambda op: (tuple(get_ints(op.properties, "pads")), 0.0) for op in EPILOGUE_PRODUCERS
-}
+HALO_WRITERS: dict[type[Operation], HaloWriter] = dict.fromkeys(EPILOGUE_PRODUCERS, always)
+PADDED_READERS: dict[type[Operation], PaddedReader] = dict.fromkeys(
+    EPILOGUE_PRODUCERS, pads_with(0.0)
+)
 
 
 __all__ = [

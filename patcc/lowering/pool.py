@@ -21,7 +21,7 @@ from patcc.dialects.nn.base import get_int, get_ints
 from patcc.semantics.pool import _tap_counts
 
 from .context import F32_LOWEST, Index, Lowering, LoweringContext, buffer_shape
-from .halo import HaloWriter, PaddedReader
+from .halo import HaloWriter, PaddedReader, always, pads_with
 
 
 def _window(
@@ -175,16 +175,11 @@ LOWERINGS: dict[type[Operation], Lowering] = {
 }
 
 
-def _pads_with(value: float) -> PaddedReader:
-    return lambda op: (tuple(get_ints(op.properties, "pads")), value)
-
-
 # Halos (halo.py): the window pools store by index only; max pads with F32_LOWEST.
-HALO_WRITERS: dict[type[Operation], HaloWriter] = {
-    pool.MaxPoolOp: lambda op, vector_length: True,
-    pool.AvgPoolOp: lambda op, vector_length: True,
-}
+HALO_WRITERS: dict[type[Operation], HaloWriter] = dict.fromkeys(
+    (pool.MaxPoolOp, pool.AvgPoolOp), always
+)
 PADDED_READERS: dict[type[Operation], PaddedReader] = {
-    pool.MaxPoolOp: _pads_with(F32_LOWEST),
-    pool.AvgPoolOp: _pads_with(0.0),
+    pool.MaxPoolOp: pads_with(F32_LOWEST),
+    pool.AvgPoolOp: pads_with(0.0),
 }

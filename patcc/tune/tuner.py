@@ -97,7 +97,9 @@ def compiled_measure(options: TuneOptions, work: Path, repeat: int = 15) -> Meas
 
     count = iter(range(1 << 30))
     work.mkdir(parents=True, exist_ok=True)
-    references: dict[bytes, tuple[CompiledModel, dict[str, np.ndarray], float]] = {}
+    # per layer model (the tuner passes each task's own model object; kept here, so its id
+    # is not reused): its default build, input and time
+    references: dict[int, tuple[onnx.ModelProto, CompiledModel, dict[str, np.ndarray], float]] = {}
 
     def build(model: onnx.ModelProto, schedule: Schedule, out: Path) -> CompiledModel:
         return compile(
@@ -111,15 +113,14 @@ def compiled_measure(options: TuneOptions, work: Path, repeat: int = 15) -> Meas
         )
 
     def reference(model: onnx.ModelProto) -> tuple[CompiledModel, dict[str, np.ndarray], float]:
-        key = model.SerializeToString()
-        if key not in references:
+        if id(model) not in references:
             ref = build(model, DEFAULT, work / f"reference{next(count)}")
             x = np.random.default_rng(0).standard_normal(ref.inputs[0].shape, np.float32)
             feed = {ref.inputs[0].name: x}
             ref.run(feed)
             samples = [time_call(lambda: ref.run(feed)) for _ in range(repeat)]
-            references[key] = (ref, feed, robust_stats(samples).median_ms)
-        return references[key]
+            references[id(model)] = (model, ref, feed, robust_stats(samples).median_ms)
+        return references[id(model)][1:]
 
     def measure(model: onnx.ModelProto, schedule: Schedule) -> float:
         ref, feed, base_ms = reference(model)
