@@ -152,12 +152,14 @@ def test_target_passes_keep_the_outputs(model: onnx.ModelProto, vl: int, threads
             np.testing.assert_array_equal(after[name], value, err_msg=p.name)
 
 
-def test_parallel_loops_only_in_conv_and_gemm_layers() -> None:
+def test_parallel_loops_only_in_conv_gemm_and_pool_layers() -> None:
     rng = np.random.default_rng(0)
     w = rng.standard_normal((4, 2, 3, 3)).astype(np.float32)
     nodes = [
         helper.make_node("Conv", ["x", "w"], ["y"], kernel_shape=[3, 3], pads=[1] * 4),
-        helper.make_node("MaxPool", ["y"], ["output"], kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("MaxPool", ["y"], ["p"], kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("Relu", ["p"], ["r"]),
+        helper.make_node("GlobalAveragePool", ["r"], ["output"]),
     ]
     module = import_model(make_model(nodes, {"x": [1, 2, 4, 8]}, ["output"], {"w": w}))
     LowerToLoopsPass(vector_length=4).apply(CTX, module)
@@ -172,7 +174,8 @@ def test_parallel_loops_only_in_conv_and_gemm_layers() -> None:
             op = parent
         return str(op.attributes["nn.layer"])
 
-    assert all("conv2d" in layer_label(op) for op in marked)
+    kinds = {label.split(": nn ")[1].split()[0] for label in map(layer_label, marked)}
+    assert kinds == {"conv2d", "max_pool"}  # not the relu, not the global pool's reduction
 
 
 def test_weights_blob_refuses_overlapping_globals() -> None:

@@ -1,7 +1,7 @@
 """Which layer each top-level loop nest serves: the `nn.layer` attribute.
 
 lower-to-loops writes one flat function body; the C targets print one function per layer
-and the parallelize pass picks conv/gemm nests, so every top-level op a lowering emits is
+and the parallelize pass picks conv/gemm/pool nests, so every top-level op a lowering emits is
 marked with a label such as `conv3: pat fkw_conv2d 1x64x56x56 -> 1x128x56x56, 8 patterns,
 4 groups + relu`. The label is the text the C printer puts in the layer's comment; `layer_op`
 reads the op name back out of it.

@@ -4,8 +4,8 @@
 // is parallel: the padding fill (i), the padded copy's rows (its channel loop c has 2 trips,
 // fewer than MIN_PARALLEL_TRIPS, and one parallel loop of 4 rows inside) and the output-row
 // loop (oh: the 4 filters are one register tile of the dense conv, so there is no filter loop);
-// the max-pool layer is not a conv/gemm layer and stays serial. threads=3 goes on the
-// module.
+// the max-pool layer's channel loop (its iterations write disjoint planes). threads=3 goes on
+// the module.
 
 builtin.module {
   func.func @layer(%x: tensor<1x2x4x8xf32> {nn.name = "input"}) -> (tensor<1x4x2x4xf32> {nn.name = "output"}) {
@@ -25,4 +25,5 @@ builtin.module {
 // CHECK-NEXT:   } {nn.layer = "y: nn conv2d 1x2x4x8 -> 1x4x4x8"}
 // CHECK:        scf.for %oh = {{.*}} {
 // CHECK:        } {nn.layer = "y: nn conv2d 1x2x4x8 -> 1x4x4x8", patcc.parallel}
-// CHECK:        } {nn.layer = "p: nn max_pool 1x4x4x8 -> 1x4x2x4"}
+// CHECK:        scf.for %c_2 = {{.*}} {
+// CHECK:        } {nn.layer = "p: nn max_pool 1x4x4x8 -> 1x4x2x4", patcc.parallel}
