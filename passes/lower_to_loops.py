@@ -263,7 +263,7 @@ def _lower_function(
         ):
             _unfused_residual(ctx, op, res, outs[0], buffers[res.skip])
         fused_ops = "".join(f" + {t.name.partition('.')[2]}" for t in tail)
-        mark_layer(_new_ops(ctx, before), layer_label(op, layers) + fused_ops)
+        mark_layer(_new_ops(ctx, before), layer_label(op, layers) + fused_ops, op)
         layers += 1
         for r, buf in zip(op.results, outs, strict=True):
             buffers[r] = buf

@@ -46,7 +46,6 @@ from dataclasses import dataclass
 from xdsl.context import Context
 from xdsl.dialects import arith, func, scf, vector
 from xdsl.dialects.builtin import (
-    DictionaryAttr,
     IndexType,
     IntegerAttr,
     ModuleOp,
@@ -60,6 +59,7 @@ from xdsl.rewriter import InsertPoint, Rewriter
 
 from patcc.errors import PatccError
 from patcc.lowering.jam import constant_int, constant_trips
+from patcc.lowering.layers import own_schedule
 from patcc.lowering.pattern_conv import LOOP_ATTR, TILE_ATTR, UNROLL_ATTR
 from patcc.lowering.shared_groups import GROUP_ATTR
 
@@ -70,20 +70,15 @@ def _const(value: int, ip: InsertPoint) -> SSAValue:
     return op.result
 
 
-SCHEDULE_ATTR = "pat.schedule"
-"""On a layer's top-level ops: its own tile sizes and LRE switch, {oc, oh, ow, lre}."""
 ROLE_KEYS = {"filters": "oc", "rows": "oh", "cols": "ow"}
 
 
-def layer_schedule(op: Operation) -> dict[str, int] | None:
-    """The `pat.schedule` of the layer `op` belongs to (on its top-level op), if any."""
+def layer_schedule(op: Operation) -> dict[str, int]:
+    """The `pat.schedule` of the layer `op` belongs to (on its top-level op; {} if none)."""
     top: Operation | None = op
     while top is not None and not isinstance(top.parent_op(), func.FuncOp):
         top = top.parent_op()
-    attr = top.attributes.get(SCHEDULE_ATTR) if top is not None else None
-    if not isinstance(attr, DictionaryAttr):
-        return None
-    return {k: v.value.data for k, v in attr.data.items() if isinstance(v, IntegerAttr)}
+    return own_schedule(top) if top is not None else {}
 
 
 def strip_mine(loop: scf.ForOp, tile: int, unroll: bool = True) -> bool:
@@ -199,6 +194,6 @@ class TileConvPass(ModulePass):
                 and TILE_ATTR not in loop.attributes
             ]
             for loop in loops:
-                own = layer_schedule(loop) or {}
+                own = layer_schedule(loop)
                 tile = own.get(ROLE_KEYS[role], sizes[role]) or auto_rows(loop)
                 strip_mine(loop, tile, unroll=bool(own.get("lre", 1)))

@@ -140,9 +140,10 @@ def _apply(
     after_each: Callable[[str], None] = lambda name: None,
 ) -> list[dict[str, Any]]:
     """Run the passes; returns the layer report taken just before the loop level. With
-    `schedules`, each layer it has a schedule for is marked (`pat.schedule`) right after
-    lower-to-loops, for tile-conv. `before_lowering` (the target's graph passes) run after
-    the report, just before lower-to-loops. `after_each(name)` follows every pass
+    `schedules`, each layer it has a schedule for is marked (`pat.schedule`) right before
+    lower-to-loops, which builds its nest by it and hands it on to tile-conv.
+    `before_lowering` (the target's graph passes) run after the report, just before
+    lower-to-loops. `after_each(name)` follows every pass
     (scripts/compile_profile.py times them)."""
     from patcc.frontend import make_context
     from patcc.runtime.layer_report import add_loop_schedules, layer_report
@@ -155,11 +156,11 @@ def _apply(
             for early in before_lowering:
                 early.apply(ctx, module)
                 after_each(early.name)
-        p.apply(ctx, module)
-        if p.name == LOWER_TO_LOOPS and schedules is not None and layers is not None:
-            from patcc.tune.apply import set_schedules
+            if schedules is not None:
+                from patcc.tune.apply import set_schedules
 
-            set_schedules(layers, module, schedules)
+                set_schedules(layers, module, schedules)
+        p.apply(ctx, module)
         after_each(p.name)
     if layers is None:
         return []

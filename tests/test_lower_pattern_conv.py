@@ -44,7 +44,9 @@ from patcc.dialects.nn import activation as act
 from patcc.dialects.nn.base import ints_attr, str_attr, tensor_f32
 from patcc.dialects.pat import FkwConv2dOp, PatConv2dOp, PatternsAttr, ids_attr
 from patcc.dialects.pat.conv import ACTIVATIONS
+from patcc.errors import PatccError
 from patcc.frontend import import_model, make_context
+from patcc.lowering.jam import constant_int
 from patcc.lowering.pattern_conv import CONV_ATTR, PATTERN_ATTR
 from patcc.lowering.stats import inner_body_stats
 from patcc.models import FAMILIES
@@ -54,6 +56,7 @@ from patcc.passes.pack_fkw import PackFkwPass
 from patcc.passes.reorder_filters import ReorderFiltersPass
 from patcc.pipelines import Tiles, patdnn
 from patcc.semantics import NAME_ATTR, run_function
+from patcc.tune.space import Schedule
 
 CANDIDATES = candidate_patterns()
 CTX = make_context()
@@ -447,3 +450,72 @@ def test_strided_pattern_conv_reads_column_phases() -> None:
     lowered = _tiled_and_checked(layer, Tiles(oc=2, oh=2, ow=2))
     allocs = [op.memref.name_hint for op in lowered.walk() if isinstance(op, memref.AllocOp)]
     assert allocs == ["padded", "phases"]
+
+
+def _with_schedule(module: ModuleOp, schedule: Schedule) -> ModuleOp:
+    """`module` with `schedule` on its pattern conv (as the driver sets a tuned layer's)."""
+    from patcc.lowering.layers import SCHEDULE_ATTR
+    from patcc.tune.apply import schedule_attr
+
+    module = module.clone()
+    (conv,) = [op for op in module.walk() if isinstance(op, PatConv2dOp | FkwConv2dOp)]
+    conv.attributes[SCHEDULE_ATTR] = schedule_attr(schedule)
+    return module
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    layer=layers(),
+    vl=st.sampled_from([0, 4]),
+    rb=st.sampled_from([-1, 0, 1, 2, 3, 8]),
+    tiles=st.sampled_from([Tiles(1, 0, 2), Tiles(2, 2, 1), Tiles(4, 3, 2)]),
+)
+def test_layer_schedule_shapes_the_nest_and_keeps_the_outputs(
+    layer: dict, vl: int, rb: int, tiles: Tiles
+) -> None:
+    """A layer's own vector length (narrower than the pipeline's 8) and rows per block: the
+    nest uses them (vector widths; an `ohb` loop stepping by rb when the output rows make
+    two blocks or more), tile-conv takes the layer's tiles, and the outputs equal the tensor level's."""
+    from patcc.passes.eliminate_load_redundancy import EliminateLoadRedundancyPass
+    from patcc.passes.tile_conv import TileConvPass
+
+    schedule = Schedule(tiles.oc, tiles.oh, tiles.ow, True, vl, rb)
+    module = _with_schedule(applied(_module(layer), PackFkwPass()), schedule)
+    lowered = applied(
+        module,
+        LowerToLoopsPass(vector_length=8),
+        TileConvPass(oc=1, oh=1, ow=1),  # the layer's own tiles win over these
+        EliminateLoadRedundancyPass(),
+    )
+    lanes = {op.res.type.get_shape()[0] for op in lowered.walk() if isinstance(op, vector.FMAOp)}
+    assert max(lanes, default=0) <= (vl or 8)
+    oh_n = (layer["hw"][0] + sum(layer["pads"][::2]) - layer["dilations"][0] * 2 - 1) // layer[
+        "strides"
+    ][0] + 1
+    blocks = [
+        op
+        for op in lowered.walk()
+        if isinstance(op, scf.ForOp) and op.body.block.args[0].name_hint == "ohb"
+    ]
+    if rb > 0 and oh_n // rb >= 2:  # a block loop of one trip is no loop
+        assert blocks and {constant_int(b.step) for b in blocks} == {rb}
+    else:  # one block: all rows (-1), more rows than the layer's, or the L2 rule (tiny)
+        assert not blocks
+    tiled = {
+        op.attributes["pat.loop"].data: op.attributes["pat.tile"].value.data
+        for op in lowered.walk()
+        if "pat.tile" in op.attributes and isinstance(op.attributes.get("pat.loop"), StringAttr)
+    }
+    own = {"filters": tiles.oc, "rows": tiles.oh, "cols": tiles.ow}
+    # the pass's own sizes (1) tile nothing: every tile is the layer's (rows 0: auto)
+    assert all(t == own[role] or (role == "rows" and not own[role]) for role, t in tiled.items())
+    inputs = _input(layer)
+    assert_close(run_function(lowered, inputs)["y"], run_function(module, inputs)["y"], TOL)
+
+
+def test_layer_vector_length_must_divide_the_pipelines() -> None:
+    ids = np.array([[0, 1], [1, 0]], np.int8)
+    layer = {**HAND_LAYER, "ids": ids, "values": np.ones((2, 2, 4), np.float32)}
+    module = _with_schedule(applied(_module(layer), PackFkwPass()), Schedule(vl=16))
+    with pytest.raises(PatccError, match="vector length 16 does not divide the pipeline's 8"):
+        applied(module, LowerToLoopsPass(vector_length=8))

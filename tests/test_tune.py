@@ -16,7 +16,15 @@ from xdsl.dialects.builtin import IntegerAttr, StringAttr
 from patcc.cli import main
 from patcc.compression.onnx_prune import prune
 from patcc.tune.log import Key, Record, TuningLog
-from patcc.tune.space import DEFAULT, MAX_ACCUMULATORS, MAX_REGISTER_TILE, Schedule, space, valid
+from patcc.tune.space import (
+    DEFAULT,
+    MAX_ACCUMULATORS,
+    MAX_REGISTER_TILE,
+    RB,
+    Schedule,
+    space,
+    valid,
+)
 from patcc.tune.tuner import TuneOptions, compiled_measure, tune
 
 CPU = "test cpu"
@@ -35,6 +43,19 @@ def test_space_is_valid_and_bounded() -> None:
     assert all((s.oh or 8) * s.ow <= MAX_REGISTER_TILE for s in schedules)
     assert not valid(Schedule(8, 8, 4, True)) and not valid(Schedule(3, 1, 1, True))
     assert not valid(Schedule(1, 0, 3, True)) and valid(Schedule(4, 0, 2, True))
+    # a layer's own vector length: the build's or half of it; row blocks from RB
+    assert {s.vl for s in schedules} == {0, 8} and {s.vl for s in space(8)} == {0, 4}
+    assert {s.vl for s in space(4)} == {0} and {s.vl for s in space(1)} == {0}
+    assert not valid(Schedule(vl=4)) and valid(Schedule(vl=4), 8)
+    assert {s.rb for s in schedules} == set(RB) and not valid(Schedule(rb=5))
+
+
+def test_schedules_logged_before_vl_and_rb_read_as_the_defaults() -> None:
+    old = {"oc": 2, "oh": 0, "ow": 2, "lre": True}
+    assert Schedule.from_dict(old) == Schedule(2, 0, 2, True, vl=0, rb=0)
+    assert Schedule.from_dict(Schedule(1, 2, 3, False, 8, -1).as_dict()) == Schedule(
+        1, 2, 3, False, 8, -1
+    )
 
 
 def test_log_round_trip_skips_torn_lines(tmp_path: Path) -> None:
@@ -75,7 +96,8 @@ def test_tune_searches_logs_and_resumes(
     options = TuneOptions(budget_s=0.0, min_trials=12)
     summary = tune(pruned, log, options, measure=measure, cpu=CPU)
     assert calls[0] == DEFAULT and len(calls) == len(set(calls)) == 12
-    assert all(valid(s) for s in calls)
+    assert all(valid(s, options.length) for s in calls)
+    assert any(s.vl for s in calls) and any(s.rb for s in calls)  # the whole space is searched
     (layer,) = summary.values()
     assert layer["ms"] == min(map(fake_ms, calls)) and layer["default_ms"] == fake_ms(DEFAULT)
     # resume: the logged trials count, nothing is measured again, the search goes on
@@ -102,10 +124,10 @@ def test_tile_conv_takes_the_layer_schedule(pruned: onnx.ModelProto) -> None:
     module = import_model(pruned)
     ctx = make_context()
     for p in patdnn(4, 1.0, tiles=None, lre=False).passes:
-        rows = layer_report(module) if p.name == "lower-to-loops" else None
-        p.apply(ctx, module)
-        if rows is not None:
+        if p.name == "lower-to-loops":  # as the driver: on the tensor-level op
+            rows = layer_report(module)
             assert len(set_schedules(rows, module, fixed(Schedule(2, 3, 1, False)))) == 1
+        p.apply(ctx, module)
     TileConvPass(oc=4, oh=4, ow=2).apply(ctx, module)
     tiles = {
         op.attributes["pat.loop"].data: op.attributes["pat.tile"].value.data

@@ -5,6 +5,11 @@ and the parallelize pass picks conv/gemm/pool nests, so every top-level op a low
 marked with a label such as `conv3: pat fkw_conv2d 1x64x56x56 -> 1x128x56x56, 8 patterns,
 4 groups + relu`. The label is the text the C printer puts in the layer's comment; `layer_op`
 reads the op name back out of it.
+
+A layer's own schedule (`pat.schedule`, a dictionary of integers a tuning log gave it) sits
+on its tensor-level op; lower-to-loops reads the knobs that shape the nest it builds (vector
+length, rows per row block) and copies the dictionary onto the layer's top-level ops, where
+tile-conv reads the tile sizes.
 """
 
 from __future__ import annotations
@@ -12,12 +17,29 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from xdsl.dialects import memref
-from xdsl.dialects.builtin import DenseArrayBase, ModuleOp, ShapedType, StringAttr
+from xdsl.dialects.builtin import (
+    DenseArrayBase,
+    DictionaryAttr,
+    IntegerAttr,
+    ModuleOp,
+    ShapedType,
+    StringAttr,
+)
 from xdsl.ir import Operation
 from xdsl.pattern_rewriter import PatternRewriterListener, PatternRewriteWalker
 from xdsl.transforms.convert_linalg_to_loops import LowerLinalgStructuredOpPattern
 
 LAYER_ATTR = "nn.layer"
+SCHEDULE_ATTR = "pat.schedule"
+"""A layer's own schedule: {oc, oh, ow, lre, vl, rb} (patcc.tune.space.Schedule)."""
+
+
+def own_schedule(op: Operation) -> dict[str, int]:
+    """The integers of `op`'s `pat.schedule` ({} without one)."""
+    attr = op.attributes.get(SCHEDULE_ATTR)
+    if not isinstance(attr, DictionaryAttr):
+        return {}
+    return {k: v.value.data for k, v in attr.data.items() if isinstance(v, IntegerAttr)}
 
 
 def _shape(typ: object) -> str:
@@ -51,11 +73,15 @@ def layer_op(label: str) -> str:
     return ".".join(rest.split(" ")[:2])
 
 
-def mark_layer(ops: Iterable[Operation], label: str) -> None:
-    """Label the ops (buffers belong to no layer: plan-buffers decides where they live)."""
+def mark_layer(ops: Iterable[Operation], label: str, source: Operation | None = None) -> None:
+    """Label the ops (buffers belong to no layer: plan-buffers decides where they live);
+    they take the `pat.schedule` of the `source` op they lower, if it has one."""
+    schedule = source.attributes.get(SCHEDULE_ATTR) if source is not None else None
     for op in ops:
         if not isinstance(op, memref.AllocOp):
             op.attributes[LAYER_ATTR] = StringAttr(label)
+            if schedule is not None:
+                op.attributes[SCHEDULE_ATTR] = schedule
 
 
 def convert_linalg_keeping_layers(module: ModuleOp) -> None:

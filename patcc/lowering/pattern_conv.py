@@ -78,6 +78,7 @@ from patcc.errors import PatccError
 
 from .context import Index, Lowering, LoweringContext, buffer_shape
 from .halo import HaloWriter, PaddedReader, always, pads_with
+from .layers import own_schedule
 from .shared_groups import GROUP_ATTR, layer_group_size
 from .vector_cols import column_phases, vector_cols
 
@@ -155,7 +156,8 @@ def emit_pattern_conv(
     dh, dw = get_ints(p, "dilations")
     n_n, o_n, oh_n, ow_n = buffer_shape(y)
     xp = ctx.padded(x, get_ints(p, "pads"), 0.0)
-    vl = row_vector_length(ctx.vector_length, ow_n)
+    own = own_schedule(op)
+    vl = row_vector_length(_own_vector_length(ctx, op, own.get("vl", 0)), ow_n)
     # stride_w > 1: the columns split by phase, so each tap reads consecutive elements
     xd = column_phases(ctx, xp, sw) if sw > 1 and vl > 1 and ow_n >= vl else None
     cols_split = vector_cols(ow_n, vl, sw == 1 or xd is not None)
@@ -256,7 +258,9 @@ def emit_pattern_conv(
         if o_n - shared_end > 1:
             _mark_last(ctx, "filters")
 
-    block = row_block(oh_n, buffer_shape(xp), sh)
+    rb = own.get("rb", 0)
+    block = row_block(oh_n, buffer_shape(xp), sh) if rb == 0 else oh_n if rb < 0 else rb
+    block = min(block, oh_n)
     full = oh_n - oh_n % block
 
     def image(n: Index) -> None:
@@ -265,6 +269,19 @@ def emit_pattern_conv(
             filters(n, full, oh_n - full)
 
     ctx.loop(n_n, image, name="n")
+
+
+def _own_vector_length(ctx: LoweringContext, op: Operation, vl: int) -> int:
+    """A layer's own vector length (`pat.schedule` vl; 0: the pipeline's). It may only
+    narrow the pipeline's: a C build's intrinsics and flags are chosen for that width."""
+    if vl == 0:
+        return ctx.vector_length
+    if vl < 0 or vl > ctx.vector_length or ctx.vector_length % vl:
+        raise PatccError(
+            f"lower-to-loops: {op.name}: its schedule's vector length {vl} does not divide "
+            f"the pipeline's {ctx.vector_length}"
+        )
+    return vl
 
 
 def row_vector_length(vector_length: int, ow_n: int) -> int:
@@ -286,7 +303,10 @@ from L2. Without blocking, each filter tile swept the whole padded input (6.6 MB
 
 def row_block(oh_n: int, padded: tuple[int, ...], stride_h: int) -> int:
     """Output rows per block (a multiple of 8, so row tiles of 2, 4 or 8 divide it), or
-    all of them when the whole padded input fits ROW_BLOCK_BYTES."""
+    all of them when the whole padded input fits ROW_BLOCK_BYTES. A layer's schedule may
+    set its own (`rb`: rows per block, -1 all of them): the block loop is the outer one
+    and the one parallelize splits across threads when it has enough blocks, else the
+    filter loop, so `rb` is the layer's loop order and thread split too."""
     _, c_n, h_n, w_n = padded
     row_bytes = c_n * w_n * 4
     if h_n * row_bytes <= ROW_BLOCK_BYTES:

@@ -146,6 +146,20 @@ def _loop_layers(module: ModuleOp) -> list[tuple[str, list[Operation]]]:
     return list(layers.items())
 
 
+def paired_tensor_layers(
+    rows: list[dict[str, Any]], module: ModuleOp
+) -> Iterator[tuple[dict[str, Any], Operation]]:
+    """(report row, op) of each layer of a tensor-level module. The rows may be older than
+    the module (taken before the target's graph passes, which fuse ops away): each op pairs
+    with the next row of its name."""
+    pending = iter(rows)
+    for op in _layer_ops(module):
+        row = next((r for r in pending if r["op"] == op.name), None)
+        if row is None:
+            return
+        yield row, op
+
+
 def paired_loop_layers(
     rows: list[dict[str, Any]], module: ModuleOp
 ) -> Iterator[tuple[dict[str, Any], str, list[Operation]]]:

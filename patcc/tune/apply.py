@@ -1,8 +1,9 @@
-"""Per-layer schedules into the IR: `pat.schedule` on each tuned layer's loop nest.
+"""Per-layer schedules into the IR: `pat.schedule` on each tuned layer's op.
 
-The driver calls `set_schedules` right after lower-to-loops, with the layer report it took
-just before (the tensor-level rows, whose signatures key the tuning log); tile-conv then
-tiles each marked layer by its own sizes. `LogSchedules` is the usual source: the fastest
+The driver calls `set_schedules` right before lower-to-loops, with the layer report it took
+there (the tensor-level rows, whose signatures key the tuning log): lower-to-loops builds
+each marked layer's nest with its own vector length and row blocks and passes the schedule
+on to its loops, which tile-conv then tiles by the layer's own sizes. `LogSchedules` is the usual source: the fastest
 schedule of each layer's key in a tuning log, looked up without measuring.
 """
 
@@ -22,25 +23,24 @@ ScheduleSource = Callable[[Mapping[str, Any]], Schedule | None]
 
 
 def schedule_attr(s: Schedule) -> DictionaryAttr:
-    values = {"oc": s.oc, "oh": s.oh, "ow": s.ow, "lre": int(s.lre)}
+    values = {**s.as_dict(), "lre": int(s.lre)}
     return DictionaryAttr({k: IntegerAttr(v, 64) for k, v in values.items()})
 
 
 def set_schedules(
     rows: list[dict[str, Any]], module: ModuleOp, source: ScheduleSource
 ) -> list[dict[str, Any]]:
-    """Mark each layer `source` has a schedule for; returns those rows, each with the
-    schedule added under "tuned" (so report.json says which layers were tuned)."""
-    from patcc.passes.tile_conv import SCHEDULE_ATTR
-    from patcc.runtime.layer_report import paired_loop_layers
+    """Mark each layer `source` has a schedule for (a tensor-level module); returns those
+    rows, each with the schedule added under "tuned" (report.json says which were tuned)."""
+    from patcc.lowering.layers import SCHEDULE_ATTR
+    from patcc.runtime.layer_report import paired_tensor_layers
 
     marked = []
-    for row, _, tops in paired_loop_layers(rows, module):
+    for row, op in paired_tensor_layers(rows, module):
         schedule = source(row)
         if schedule is None:
             continue
-        for top in tops:
-            top.attributes[SCHEDULE_ATTR] = schedule_attr(schedule)
+        op.attributes[SCHEDULE_ATTR] = schedule_attr(schedule)
         row["tuned"] = schedule.as_dict()
         marked.append(row)
     return marked

@@ -1,13 +1,19 @@
 """What `patcc tune` searches per conv layer, and what identifies a layer across models.
 
 A schedule is the tile of `tile-conv` (filters `oc` x output rows `oh` x output vectors
-`ow`; `oh = 0` lets tile-conv pick the rows by the layer's vector width) and whether
-`eliminate-load-redundancy` unrolls and jams it (`lre`). The filters of a tile run their
-own kernel loops one after the other, so the register tile is `oh x ow` accumulators, capped
-at MAX_REGISTER_TILE (AVX-512's 32 registers less the loaded inputs and broadcast weights;
+`ow`; `oh = 0` lets tile-conv pick the rows by the layer's vector width), whether
+`eliminate-load-redundancy` unrolls and jams it (`lre`), the layer's vector length (`vl`:
+0 the pipeline's, or half of it: on CPUs whose 512-bit units clock down, or rows that waste
+lanes, the narrower vectors may win) and its row blocks (`rb`: output rows per block, 0 by
+the L2 size, -1 one block). The row-block loop is the outer loop of the nest and the one
+the threads split when it has enough blocks (else the filter loop), so `rb` is also the
+layer's loop order and thread split. The filters of a tile run their own kernel loops one
+after the other, so the register tile is `oh x ow` accumulators, capped at
+MAX_REGISTER_TILE (AVX-512's 32 registers less the loaded inputs and broadcast weights;
 AVX2 spills past ~12, which the search measures), and the whole unrolled tile at
-MAX_ACCUMULATORS: beyond that the code, and its compile time, grow for nothing. Model-wide knobs (vector length, FKR group size, threads) are part of the
-tuning key rather than of the per-layer space: the pipeline applies them to every layer.
+MAX_ACCUMULATORS: beyond that the code, and its compile time, grow for nothing. The FKR
+group size and the thread count stay model-wide (in the tuning key): block pruning fixes
+the groups, and the threads are the deployment's.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from patcc.targets.emit import C_TILES
 OC = (1, 2, 4, 8)
 OH = (0, 1, 2, 3, 4, 6, 8)  # 0: tile-conv's choice by the layer's vector width (auto_rows)
 OW = (1, 2, 3, 4)
+RB = (0, 8, 16, 32, -1)  # 0: by ROW_BLOCK_BYTES (pattern_conv.row_block); -1: one block
 MAX_ACCUMULATORS = 64
 MAX_REGISTER_TILE = 16
 AUTO_ROWS_MAX = 8  # the most rows oh = 0 may pick (tile_conv.AUTO_ROWS)
@@ -32,35 +39,49 @@ class Schedule:
     oh: int = 4
     ow: int = 2
     lre: bool = True
+    vl: int = 0  # 0: the pipeline's vector length
+    rb: int = 0  # 0: rows per block by the L2 size; -1: one block
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @staticmethod
     def from_dict(d: Mapping[str, Any]) -> Schedule:
-        return Schedule(int(d["oc"]), int(d["oh"]), int(d["ow"]), bool(d["lre"]))
+        """Logs written before `vl` and `rb` existed hold the defaults' trials."""
+        ints = (int(d["oc"]), int(d["oh"]), int(d["ow"]))
+        return Schedule(*ints, bool(d["lre"]), int(d.get("vl", 0)), int(d.get("rb", 0)))
 
 
 DEFAULT = Schedule(*C_TILES)  # the tiles `patcc compile` gives the C targets' layers
 
 
-def valid(s: Schedule) -> bool:
+def vector_lengths(length: int) -> tuple[int, ...]:
+    """A layer's own vector lengths in a build of `length` lanes: its own, or half of it
+    down to 4 lanes (what every vector target has)."""
+    return (0, length // 2) if length >= 8 else (0,)
+
+
+def valid(s: Schedule, length: int = 16) -> bool:
     rows = s.oh or AUTO_ROWS_MAX
-    if s.oc not in OC or s.oh not in OH or s.ow not in OW:
+    if s.oc not in OC or s.oh not in OH or s.ow not in OW or s.rb not in RB:
+        return False
+    if s.vl not in vector_lengths(length):
         return False
     return rows * s.ow <= MAX_REGISTER_TILE and s.oc * rows * s.ow <= MAX_ACCUMULATORS
 
 
-def space() -> list[Schedule]:
-    """Every valid schedule (the grid the search samples from)."""
-    return [
-        Schedule(oc, oh, ow, lre)
+def space(length: int = 16) -> list[Schedule]:
+    """Every valid schedule in a build of `length` lanes (the grid the search samples)."""
+    grid = (
+        Schedule(oc, oh, ow, lre, vl, rb)
         for oc in OC
         for oh in OH
         for ow in OW
         for lre in (True, False)
-        if valid(Schedule(oc, oh, ow, lre))
-    ]
+        for vl in vector_lengths(length)
+        for rb in RB
+    )
+    return [s for s in grid if valid(s, length)]
 
 
 def signature(row: Mapping[str, Any]) -> str:

@@ -26,7 +26,18 @@ import onnx
 
 from patcc.bench.layers import ConvLayer, conv_layers
 from patcc.tune.log import Key, Record, TuningLog
-from patcc.tune.space import DEFAULT, OC, OH, OW, Schedule, signature, tunable, valid
+from patcc.tune.space import (
+    DEFAULT,
+    OC,
+    OH,
+    OW,
+    RB,
+    Schedule,
+    signature,
+    tunable,
+    valid,
+    vector_lengths,
+)
 
 Measure = Callable[[onnx.ModelProto, Schedule], float]
 """(one-conv model, schedule) -> milliseconds; raises if the schedule does not build."""
@@ -140,20 +151,18 @@ def compiled_measure(options: TuneOptions, work: Path, repeat: int = 15) -> Meas
     return measure
 
 
-DISTRIBUTIONS: dict[str, Any] = {}
-
-
-def _distributions() -> dict[str, Any]:
+def _distributions(length: int) -> dict[str, Any]:
+    """optuna's view of the space (`patcc.tune.space`) in a build of `length` lanes."""
     from optuna.distributions import CategoricalDistribution
 
-    if not DISTRIBUTIONS:
-        DISTRIBUTIONS.update(
-            oc=CategoricalDistribution(OC),
-            oh=CategoricalDistribution(OH),
-            ow=CategoricalDistribution(OW),
-            lre=CategoricalDistribution((True, False)),
-        )
-    return DISTRIBUTIONS
+    return {
+        "oc": CategoricalDistribution(OC),
+        "oh": CategoricalDistribution(OH),
+        "ow": CategoricalDistribution(OW),
+        "lre": CategoricalDistribution((True, False)),
+        "vl": CategoricalDistribution(vector_lengths(length)),
+        "rb": CategoricalDistribution(RB),
+    }
 
 
 def search_layer(
@@ -171,7 +180,8 @@ def search_layer(
     from optuna.trial import TrialState, create_trial
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    dists = _distributions()
+    length = task.key.vector_length
+    dists = _distributions(length)
     study = optuna.create_study(
         direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=4)
     )
@@ -189,7 +199,7 @@ def search_layer(
         proposals += 1
         trial = study.ask(dists)
         sched = Schedule.from_dict(trial.params)
-        if not valid(sched):  # over the register budget: never measured
+        if not valid(sched, length):  # over the register budget: never measured
             study.tell(trial, state=TrialState.PRUNED)
             continue
         if sched in log.measured(task.key):
@@ -284,23 +294,29 @@ def _best_ms(log: TuningLog, key: Key) -> float | None:
 
 def summary_table(summary: Mapping[str, Any]) -> str:
     lines = [
-        "| layer | best schedule (oc x oh x ow, lre) | best ms | default ms | speed-up | trials |",
+        "| layer | best schedule (oc x oh x ow, lre, vl, rb) | best ms | default ms | speed-up "
+        "| trials |",
         "| --- | --- | ---: | ---: | ---: | ---: |",
     ]
     for name, s in summary.items():
         sched = s["schedule"]
-        text = (
-            "-"
-            if sched is None
-            else f"{sched['oc']}x{sched['oh']}x{sched['ow']}, "
-            + ("lre" if sched["lre"] else "no lre")
-        )
+        text = "-" if sched is None else describe(Schedule.from_dict(sched))
         best, default = s["ms"], s["default_ms"]
         ratio = f"{default / best:.2f}x" if best and default else ""
         lines.append(
             f"| {name} | {text} | {_fmt(best)} | {_fmt(default)} | {ratio} | {s['trials']} |"
         )
     return "\n".join(lines)
+
+
+def describe(s: Schedule) -> str:
+    """'4x0x2, lre, vl 8, rb all': the tile, LRE, and the knobs that are not the default."""
+    parts = [f"{s.oc}x{s.oh}x{s.ow}", "lre" if s.lre else "no lre"]
+    if s.vl:
+        parts.append(f"vl {s.vl}")
+    if s.rb:
+        parts.append(f"rb {'all' if s.rb < 0 else s.rb}")
+    return ", ".join(parts)
 
 
 def _fmt(ms: float | None) -> str:
