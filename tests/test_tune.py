@@ -4,6 +4,7 @@ schedules in tile-conv, and `patcc compile --tuning-log` taking them without mea
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -100,7 +101,8 @@ def test_tune_searches_logs_and_resumes(
     assert any(s.vl for s in calls) and any(s.rb for s in calls)  # the whole space is searched
     (layer,) = summary.values()
     assert layer["ms"] == min(map(fake_ms, calls)) and layer["default_ms"] == fake_ms(DEFAULT)
-    # resume: the logged trials count, nothing is measured again, the search goes on
+    # resume: the logged trials count, nothing is measured again, the search goes on; the
+    # default is asked for once, as the anchor of today's times (see the next test)
     calls.clear()
     tune(
         pruned,
@@ -109,9 +111,26 @@ def test_tune_searches_logs_and_resumes(
         measure=measure,
         cpu=CPU,
     )
-    assert len(calls) == 3 and not set(calls) & {r.schedule for r in log.records}
+    assert len(calls) == 4 and calls.count(DEFAULT) == 1
+    assert not set(calls) - {DEFAULT} & {r.schedule for r in log.records}
     assert len(TuningLog(log.path).records) == 15
     assert not list(scratch.iterdir())  # and are removed at the end
+
+
+def test_resumed_tune_anchors_its_times_to_the_logged_default(
+    pruned: onnx.ModelProto, tmp_path: Path
+) -> None:
+    """A run on another day finds the machine 2x slower: its trials are logged in the first
+    run's units (scaled by logged default / today's default), so they rank fairly against
+    the first run's."""
+    log = TuningLog(tmp_path / "log.jsonl")
+    first = TuneOptions(budget_s=0.0, min_trials=5)
+    tune(pruned, log, first, measure=lambda m, s: fake_ms(s), cpu=CPU)
+    before = {r.schedule for r in log.records}
+    slow = TuneOptions(budget_s=0.0, min_trials=10)
+    tune(pruned, TuningLog(log.path), slow, measure=lambda m, s: 2 * fake_ms(s), cpu=CPU)
+    later = [r for r in TuningLog(log.path).records if r.schedule not in before]
+    assert later and all(r.ms == pytest.approx(fake_ms(r.schedule)) for r in later)
 
 
 def test_tile_conv_takes_the_layer_schedule(pruned: onnx.ModelProto) -> None:
@@ -197,8 +216,14 @@ def test_compiled_measure_times_trials_against_the_default(
     base = measure(pruned, DEFAULT)
     assert base > 0 and measure(pruned, DEFAULT) == base  # timed once, then reused
     assert not calls  # the default alone is not interleaved with anything
-    assert measure(pruned, Schedule(2, 2, 1, True)) == pytest.approx(2 * base)
+    trial = measure(pruned, Schedule(2, 2, 1, True))
+    assert trial == pytest.approx(2 * base)
     assert calls == [{"trial", "default"}]
+    # knobs this 8x8 layer ignores (its 8 rows make one block anyway; 8-wide rows run 8
+    # lanes at any build width >= 8) give the same C: that trial's time, not timed again
+    same = Schedule(2, 2, 1, True, vl=TuneOptions().length // 2, rb=8)
+    assert measure(pruned, same) == trial and measure(pruned, replace(DEFAULT, rb=-1)) == base
+    assert len(calls) == 1
     assert [p.name for p in (tmp_path / "work").iterdir()] == ["reference0"]
 
 

@@ -3,8 +3,9 @@
 The driver calls `set_schedules` right before lower-to-loops, with the layer report it took
 there (the tensor-level rows, whose signatures key the tuning log): lower-to-loops builds
 each marked layer's nest with its own vector length and row blocks and passes the schedule
-on to its loops, which tile-conv then tiles by the layer's own sizes. `LogSchedules` is the usual source: the fastest
-schedule of each layer's key in a tuning log, looked up without measuring.
+on to its loops, which tile-conv then tiles by the layer's own sizes. `LogSchedules` is the
+usual source: the fastest schedule of each layer's key in a tuning log, looked up without
+measuring.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ back to the sampler instead of being re-measured, so a stopped run resumes where
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import sys
 import tempfile
@@ -100,7 +101,10 @@ def compiled_measure(options: TuneOptions, work: Path, repeat: int = 15) -> Meas
     to the default in its own round-robin (outliers dropped). Whole runs on the 2-core VM
     drift by +-15 % within seconds (docs/performance.md), so a trial timed alone in a slow
     minute looked like a slow schedule; against a reference timed in the same minutes the
-    drift cancels."""
+    drift cancels. A trial whose generated C is byte for byte one timed before in this run
+    (knobs its layer ignores: the filter tile of a block-shared nest, a row block equal to
+    the L2 rule's, a vector length the row halves to anyway) takes that time, untimed: the
+    best of several samples of one code would pass its luck for a faster schedule."""
     from patcc.bench.timing import interleave, robust_stats, time_call
     from patcc.driver import compile
     from patcc.runtime import CompiledModel
@@ -111,6 +115,10 @@ def compiled_measure(options: TuneOptions, work: Path, repeat: int = 15) -> Meas
     # per layer model (the tuner passes each task's own model object; kept here, so its id
     # is not reused): its default build, input and time
     references: dict[int, tuple[onnx.ModelProto, CompiledModel, dict[str, np.ndarray], float]] = {}
+    timed: dict[tuple[int, bytes], float] = {}  # (layer model, model.c digest) -> ms
+
+    def code(model: onnx.ModelProto, built: CompiledModel) -> tuple[int, bytes]:
+        return id(model), hashlib.sha256((built.build_dir / "model.c").read_bytes()).digest()
 
     def build(model: onnx.ModelProto, schedule: Schedule, out: Path) -> CompiledModel:
         return compile(
@@ -131,6 +139,7 @@ def compiled_measure(options: TuneOptions, work: Path, repeat: int = 15) -> Meas
             ref.run(feed)
             samples = [time_call(lambda: ref.run(feed)) for _ in range(repeat)]
             references[id(model)] = (model, ref, feed, robust_stats(samples).median_ms)
+            timed[code(model, ref)] = references[id(model)][3]
         return references[id(model)][1:]
 
     def measure(model: onnx.ModelProto, schedule: Schedule) -> float:
@@ -139,14 +148,15 @@ def compiled_measure(options: TuneOptions, work: Path, repeat: int = 15) -> Meas
             return base_ms
         out = work / f"trial{next(count)}"
         trial = build(model, schedule, out)
-        samples = interleave(
-            {"trial": lambda: trial.run(feed), "default": lambda: ref.run(feed)}, repeat
-        )
+        same = code(model, trial)
+        if same not in timed:
+            samples = interleave(
+                {"trial": lambda: trial.run(feed), "default": lambda: ref.run(feed)}, repeat
+            )
+            trial_ms = robust_stats(samples["trial"]).median_ms
+            timed[same] = base_ms * trial_ms / robust_stats(samples["default"]).median_ms
         shutil.rmtree(out, ignore_errors=True)  # a long tune would fill the disk with builds
-        ratio = (
-            robust_stats(samples["trial"]).median_ms / robust_stats(samples["default"]).median_ms
-        )
-        return base_ms * ratio
+        return timed[same]
 
     return measure
 
@@ -193,6 +203,20 @@ def search_layer(
         )
     if DEFAULT not in known:
         study.enqueue_trial(DEFAULT.as_dict())
+    logged_default = known.get(DEFAULT)
+    anchor: list[float] = []
+
+    def timed(sched: Schedule) -> float:
+        """measure(), in the units of this key's logged trials: a resumed run's times are
+        scaled by logged default / the default timed now, so trials of another day (another
+        drift of the machine) and today's compare as ratios to the same default."""
+        ms = measure(task.layer.model, sched)
+        if logged_default is None:
+            return ms
+        if not anchor:
+            anchor.append(logged_default / measure(task.layer.model, DEFAULT))
+        return ms * anchor[0]
+
     tried = len(known)
     proposals = 0
     while (time.monotonic() < deadline or tried < min_trials) and proposals < 200:
@@ -207,7 +231,7 @@ def search_layer(
             study.tell(trial, ms, state=TrialState.COMPLETE if ms is not None else TrialState.FAIL)
             continue
         try:
-            ms, error = measure(task.layer.model, sched), ""
+            ms, error = timed(sched), ""
         except Exception as exc:  # a schedule that does not build is a result, not a crash
             ms, error = None, f"{type(exc).__name__}: {str(exc)[:200]}"
         log.append(Record(task.key, sched, ms, task.layer.name, error))
