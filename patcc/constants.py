@@ -28,9 +28,21 @@ def numpy_dtype(element: Attribute) -> np.dtype:
 
 def dense_attr(array: np.ndarray, element: AnyFloat | IntegerType) -> DenseIntOrFPElementsAttr:
     """A dense tensor attribute of `element` type holding `array` (bytes copied once,
-    little-endian)."""
+    little-endian; not at all when `array` is a whole view of a bytes object, as an
+    imported initializer is: bytes are immutable)."""
     arr = np.ascontiguousarray(array, dtype=numpy_dtype(element))
-    return DenseIntOrFPElementsAttr(TensorType(element, list(arr.shape)), BytesAttr(arr.tobytes()))
+    return DenseIntOrFPElementsAttr(TensorType(element, list(arr.shape)), BytesAttr(_bytes(arr)))
+
+
+def _bytes(arr: np.ndarray) -> bytes:
+    """arr's bytes: the bytes object it views when it is all of it, in order (a contiguous
+    view as large as its buffer starts at its start), else a copy."""
+    base = arr.base
+    while isinstance(base, np.ndarray):
+        base = base.base
+    if isinstance(base, bytes) and len(base) == arr.nbytes and arr.flags.c_contiguous:
+        return base
+    return arr.tobytes()
 
 
 def dense_f32(array: np.ndarray) -> DenseIntOrFPElementsAttr:

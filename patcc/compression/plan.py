@@ -21,7 +21,7 @@ from .connectivity import drop_empty_kernels, prune_connectivity
 from .patterns import (
     check_pattern_fit,
     detect_existing_patterns,
-    pack_dense,
+    pack_fitting,
     project_to_patterns,
     select_pattern_set,
 )
@@ -145,7 +145,7 @@ def prune_layer(
     """
     lossless = check_pattern_fit(weight, patterns, block).lossless
     if lossless:
-        ids, values = pack_dense(weight, patterns, block)
+        ids, values = pack_fitting(weight, patterns, block)
     else:
         ids, values = project_to_patterns(weight, patterns, block)
     ids, values = prune_connectivity(ids, values, rate, block)
