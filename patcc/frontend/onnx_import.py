@@ -149,7 +149,7 @@ def _opset(model: onnx.ModelProto) -> int:
     return 13
 
 
-_RAW_DTYPES = {
+_RAW_DTYPES: dict[int, np.dtype] = {
     onnx.TensorProto.FLOAT: np.dtype("<f4"),
     onnx.TensorProto.DOUBLE: np.dtype("<f8"),
     onnx.TensorProto.INT64: np.dtype("<i8"),
