@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -168,7 +169,20 @@ def _apply(
     return layers
 
 
-def compile(
+@dataclass(frozen=True)
+class EmittedModel:
+    """What `emit_model` produced: the target's files (model.c or model.cl, weights.bin,
+    model.json), the report.json content, and what `build_model` needs to compile them."""
+
+    files: Mapping[str, bytes]
+    report: Mapping[str, Any]
+    target: str
+    threads: int | None
+    cflags: Sequence[str]
+    simde_cflags: Sequence[str] | None
+
+
+def emit_model(
     model: str | Path | onnx.ModelProto,
     *,
     target: str = "x86",
@@ -176,17 +190,13 @@ def compile(
     connectivity: float = 3.6,
     block: int | None = None,
     threads: int | None = None,
-    out_dir: str | Path | None = None,
     input_shape: Mapping[str, Sequence[int]] | None = None,
     vector_length: int | None = None,
     schedules: ScheduleSource | None = None,
-) -> CompiledModel:
-    """Compile an ONNX model (a path or a ModelProto) for `target` into `out_dir` (a fresh
-    temporary folder if None) and load it. `patterns=None` compiles without pruning.
-    `block`: block pruning in blocks of that many filters (None: 1, or with patterns=None
-    the block size the pruned weights show).
-    `schedules` gives pattern convs their own tiles (`patcc.tune.apply.LogSchedules`: the
-    tuned ones of a tuning log)."""
+) -> EmittedModel:
+    """`compile` up to the emitted source, without the C compiler (the arguments are
+    compile's): `patcc tune` compares a trial's source with those it timed before it pays
+    for gcc."""
     from patcc.compression.plan import PruneOptions
     from patcc.frontend import import_model
     from patcc.targets import CFLAGS, emit_for
@@ -208,7 +218,6 @@ def compile(
         layers = _apply(module, [*passes, *emitter.passes], schedules, emitter.graph_passes)
         emitted = emitter.emit(module)
     emit_s = time.perf_counter() - start
-    folder = Path(out_dir) if out_dir is not None else _fresh_folder()
     report = {
         "target": target,
         "patterns": patterns,
@@ -224,8 +233,55 @@ def compile(
         "timings": {"emit_s": round(emit_s, 3)},
     }
     simde_cflags = CFLAGS.get(f"{emitter.target}-simde")
-    build(emitted, target, folder, cflags=emitter.cflags, simde_cflags=simde_cflags, report=report)
-    return CompiledModel(folder, threads=threads)
+    return EmittedModel(emitted, report, target, threads, emitter.cflags, simde_cflags)
+
+
+def build_model(emitted: EmittedModel, out_dir: str | Path | None = None) -> CompiledModel:
+    """Write and compile `emitted` into `out_dir` (a fresh temporary folder if None) and
+    load it: the rest of `compile`."""
+    folder = Path(out_dir) if out_dir is not None else _fresh_folder()
+    build(
+        emitted.files,
+        emitted.target,
+        folder,
+        cflags=emitted.cflags,
+        simde_cflags=emitted.simde_cflags,
+        report=emitted.report,
+    )
+    return CompiledModel(folder, threads=emitted.threads)
+
+
+def compile(
+    model: str | Path | onnx.ModelProto,
+    *,
+    target: str = "x86",
+    patterns: int | None = 8,
+    connectivity: float = 3.6,
+    block: int | None = None,
+    threads: int | None = None,
+    out_dir: str | Path | None = None,
+    input_shape: Mapping[str, Sequence[int]] | None = None,
+    vector_length: int | None = None,
+    schedules: ScheduleSource | None = None,
+) -> CompiledModel:
+    """Compile an ONNX model (a path or a ModelProto) for `target` into `out_dir` (a fresh
+    temporary folder if None) and load it. `patterns=None` compiles without pruning.
+    `block`: block pruning in blocks of that many filters (None: 1, or with patterns=None
+    the block size the pruned weights show).
+    `schedules` gives pattern convs their own tiles (`patcc.tune.apply.LogSchedules`: the
+    tuned ones of a tuning log)."""
+    emitted = emit_model(
+        model,
+        target=target,
+        patterns=patterns,
+        connectivity=connectivity,
+        block=block,
+        threads=threads,
+        input_shape=input_shape,
+        vector_length=vector_length,
+        schedules=schedules,
+    )
+    return build_model(emitted, out_dir)
 
 
 def _block_of(passes: Sequence[ModulePass]) -> int | None:

@@ -199,7 +199,8 @@ def test_compiled_measure_times_trials_against_the_default(
 ) -> None:
     """The default schedule is built and timed once per layer (its time is the reference);
     a trial's time is that reference times its ratio to the default in one round-robin, so
-    a slower machine minute scales both. Trial builds are removed, the reference kept."""
+    a slower machine minute scales both. Trial builds are removed, the reference kept; a
+    trial whose source was built before is neither built nor timed."""
     from patcc.bench import timing
 
     real = timing.interleave
@@ -212,6 +213,16 @@ def test_compiled_measure_times_trials_against_the_default(
         return {"trial": [2e-3] * repeat, "default": [1e-3] * repeat}
 
     monkeypatch.setattr(timing, "interleave", skewed)
+    from patcc import driver
+
+    built: list[Path] = []
+    real_build = driver.build_model
+
+    def counted(emitted, out_dir=None):  # type: ignore[no-untyped-def]
+        built.append(Path(out_dir))
+        return real_build(emitted, out_dir)
+
+    monkeypatch.setattr(driver, "build_model", counted)
     measure = compiled_measure(TuneOptions(), tmp_path / "work", repeat=3)
     base = measure(pruned, DEFAULT)
     assert base > 0 and measure(pruned, DEFAULT) == base  # timed once, then reused
@@ -220,10 +231,11 @@ def test_compiled_measure_times_trials_against_the_default(
     assert trial == pytest.approx(2 * base)
     assert calls == [{"trial", "default"}]
     # knobs this 8x8 layer ignores (its 8 rows make one block anyway; 8-wide rows run 8
-    # lanes at any build width >= 8) give the same C: that trial's time, not timed again
+    # lanes at any build width >= 8) give the same C: that trial's time, neither compiled
+    # by gcc nor timed again
     same = Schedule(2, 2, 1, True, vl=TuneOptions().length // 2, rb=8)
     assert measure(pruned, same) == trial and measure(pruned, replace(DEFAULT, rb=-1)) == base
-    assert len(calls) == 1
+    assert len(calls) == 1 and [p.name for p in built] == ["reference0", "trial1"]
     assert [p.name for p in (tmp_path / "work").iterdir()] == ["reference0"]
 
 

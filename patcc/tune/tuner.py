@@ -101,12 +101,13 @@ def compiled_measure(options: TuneOptions, work: Path, repeat: int = 15) -> Meas
     to the default in its own round-robin (outliers dropped). Whole runs on the 2-core VM
     drift by +-15 % within seconds (docs/performance.md), so a trial timed alone in a slow
     minute looked like a slow schedule; against a reference timed in the same minutes the
-    drift cancels. A trial whose generated C is byte for byte one timed before in this run
-    (knobs its layer ignores: the filter tile of a block-shared nest, a row block equal to
-    the L2 rule's, a vector length the row halves to anyway) takes that time, untimed: the
-    best of several samples of one code would pass its luck for a faster schedule."""
+    drift cancels. A trial whose emitted source is byte for byte one timed before in this
+    run (knobs its layer ignores: the filter tile of a block-shared nest, a row block equal
+    to the L2 rule's, a vector length the row halves to anyway; a fifth of the trials of a
+    VGG-16 tune) takes that time without the C compiler or timing: the best of several
+    samples of one code would pass its luck for a faster schedule."""
     from patcc.bench.timing import interleave, robust_stats, time_call
-    from patcc.driver import compile
+    from patcc.driver import EmittedModel, build_model, emit_model
     from patcc.runtime import CompiledModel
     from patcc.tune.apply import fixed
 
@@ -115,47 +116,52 @@ def compiled_measure(options: TuneOptions, work: Path, repeat: int = 15) -> Meas
     # per layer model (the tuner passes each task's own model object; kept here, so its id
     # is not reused): its default build, input and time
     references: dict[int, tuple[onnx.ModelProto, CompiledModel, dict[str, np.ndarray], float]] = {}
-    timed: dict[tuple[int, bytes], float] = {}  # (layer model, model.c digest) -> ms
+    timed: dict[tuple[int, bytes], float] = {}  # (layer model, emitted files' digest) -> ms
 
-    def code(model: onnx.ModelProto, built: CompiledModel) -> tuple[int, bytes]:
-        return id(model), hashlib.sha256((built.build_dir / "model.c").read_bytes()).digest()
-
-    def build(model: onnx.ModelProto, schedule: Schedule, out: Path) -> CompiledModel:
-        return compile(
+    def emit(model: onnx.ModelProto, schedule: Schedule) -> EmittedModel:
+        return emit_model(
             model,
             target=options.target,
             patterns=None,
             threads=options.threads or None,
             vector_length=options.length,
-            out_dir=out,
             schedules=fixed(schedule),
         )
 
+    def code(model: onnx.ModelProto, emitted: EmittedModel) -> tuple[int, bytes]:
+        digest = hashlib.sha256()
+        for name in sorted(emitted.files):  # a layer's weights are small: all files
+            digest.update(name.encode() + b"\0" + emitted.files[name])
+        return id(model), digest.digest()
+
     def reference(model: onnx.ModelProto) -> tuple[CompiledModel, dict[str, np.ndarray], float]:
         if id(model) not in references:
-            ref = build(model, DEFAULT, work / f"reference{next(count)}")
+            emitted = emit(model, DEFAULT)
+            ref = build_model(emitted, work / f"reference{next(count)}")
             x = np.random.default_rng(0).standard_normal(ref.inputs[0].shape, np.float32)
             feed = {ref.inputs[0].name: x}
             ref.run(feed)
             samples = [time_call(lambda: ref.run(feed)) for _ in range(repeat)]
             references[id(model)] = (model, ref, feed, robust_stats(samples).median_ms)
-            timed[code(model, ref)] = references[id(model)][3]
+            timed[code(model, emitted)] = references[id(model)][3]
         return references[id(model)][1:]
 
     def measure(model: onnx.ModelProto, schedule: Schedule) -> float:
         ref, feed, base_ms = reference(model)
         if schedule == DEFAULT:
             return base_ms
+        emitted = emit(model, schedule)
+        same = code(model, emitted)
+        if same in timed:  # no C compiler, no timing: the same code ran already
+            return timed[same]
         out = work / f"trial{next(count)}"
-        trial = build(model, schedule, out)
-        same = code(model, trial)
-        if same not in timed:
-            samples = interleave(
-                {"trial": lambda: trial.run(feed), "default": lambda: ref.run(feed)}, repeat
-            )
-            trial_ms = robust_stats(samples["trial"]).median_ms
-            timed[same] = base_ms * trial_ms / robust_stats(samples["default"]).median_ms
+        trial = build_model(emitted, out)
+        samples = interleave(
+            {"trial": lambda: trial.run(feed), "default": lambda: ref.run(feed)}, repeat
+        )
         shutil.rmtree(out, ignore_errors=True)  # a long tune would fill the disk with builds
+        trial_ms = robust_stats(samples["trial"]).median_ms
+        timed[same] = base_ms * trial_ms / robust_stats(samples["default"]).median_ms
         return timed[same]
 
     return measure
