@@ -3,7 +3,8 @@
 import (patcc.frontend) -> pruning and the co-design passes (`patcc.pipelines.patdnn`, or
 lower-to-loops alone for a dense model) -> the target's passes -> the target's printer ->
 the build folder with its compiled artifact (patcc.runtime). Tools are checked before the
-slow part, so a missing compiler is reported at once.
+slow part, so a missing compiler is reported at once. `emit_model` stops before the C
+compiler and `build_model` does the rest, for callers that look at the source first.
 """
 
 from __future__ import annotations
