@@ -183,25 +183,32 @@ class EmittedModel:
     simde_cflags: Sequence[str] | None
 
 
+@dataclass(frozen=True)
+class CompileOptions:
+    """`compile`'s arguments but the model and the output folder (see `compile`)."""
+
+    target: str = "x86"
+    patterns: int | None = 8
+    connectivity: float = 3.6
+    block: int | None = None
+    threads: int | None = None
+    input_shape: Mapping[str, Sequence[int]] | None = None
+    vector_length: int | None = None
+    schedules: ScheduleSource | None = None
+
+
 def emit_model(
-    model: str | Path | onnx.ModelProto,
-    *,
-    target: str = "x86",
-    patterns: int | None = 8,
-    connectivity: float = 3.6,
-    block: int | None = None,
-    threads: int | None = None,
-    input_shape: Mapping[str, Sequence[int]] | None = None,
-    vector_length: int | None = None,
-    schedules: ScheduleSource | None = None,
+    model: str | Path | onnx.ModelProto, options: CompileOptions | None = None
 ) -> EmittedModel:
-    """`compile` up to the emitted source, without the C compiler (the arguments are
-    compile's): `patcc tune` compares a trial's source with those it timed before it pays
-    for gcc."""
+    """`compile` up to the emitted source, without the C compiler: `patcc tune` compares a
+    trial's source with those it timed before it pays for gcc."""
     from patcc.compression.plan import PruneOptions
     from patcc.frontend import import_model
     from patcc.targets import CFLAGS, emit_for
 
+    o = options or CompileOptions()
+    target, patterns, connectivity, block = o.target, o.patterns, o.connectivity, o.block
+    threads, vector_length = o.threads, o.vector_length
     check_options(target, threads, vector_length)
     if patterns is not None:
         PruneOptions(patterns, connectivity, block=1 if block is None else block).check()
@@ -213,10 +220,10 @@ def emit_model(
     emitter = emit_for(target, threads=threads, vector_length=vector_length)
     start = time.perf_counter()  # compile time without the C compiler, for `patcc bench`
     with gc_paused():
-        module = import_model(model, {k: list(v) for k, v in (input_shape or {}).items()})
+        module = import_model(model, {k: list(v) for k, v in (o.input_shape or {}).items()})
         vl = emitter.vector_length
         passes = compression_passes(module, patterns, connectivity, vl, emitter.schedule, block)
-        layers = _apply(module, [*passes, *emitter.passes], schedules, emitter.graph_passes)
+        layers = _apply(module, [*passes, *emitter.passes], o.schedules, emitter.graph_passes)
         emitted = emitter.emit(module)
     emit_s = time.perf_counter() - start
     report = {
@@ -271,18 +278,10 @@ def compile(
     the block size the pruned weights show).
     `schedules` gives pattern convs their own tiles (`patcc.tune.apply.LogSchedules`: the
     tuned ones of a tuning log)."""
-    emitted = emit_model(
-        model,
-        target=target,
-        patterns=patterns,
-        connectivity=connectivity,
-        block=block,
-        threads=threads,
-        input_shape=input_shape,
-        vector_length=vector_length,
-        schedules=schedules,
+    options = CompileOptions(
+        target, patterns, connectivity, block, threads, input_shape, vector_length, schedules
     )
-    return build_model(emitted, out_dir)
+    return build_model(emit_model(model, options), out_dir)
 
 
 def _block_of(passes: Sequence[ModulePass]) -> int | None:

@@ -107,7 +107,7 @@ def compiled_measure(options: TuneOptions, work: Path, repeat: int = 15) -> Meas
     VGG-16 tune) takes that time without the C compiler or timing: the best of several
     samples of one code would pass its luck for a faster schedule."""
     from patcc.bench.timing import interleave, robust_stats, time_call
-    from patcc.driver import EmittedModel, build_model, emit_model
+    from patcc.driver import CompileOptions, EmittedModel, build_model, emit_model
     from patcc.runtime import CompiledModel
     from patcc.tune.apply import fixed
 
@@ -121,11 +121,13 @@ def compiled_measure(options: TuneOptions, work: Path, repeat: int = 15) -> Meas
     def emit(model: onnx.ModelProto, schedule: Schedule) -> EmittedModel:
         return emit_model(
             model,
-            target=options.target,
-            patterns=None,
-            threads=options.threads or None,
-            vector_length=options.length,
-            schedules=fixed(schedule),
+            CompileOptions(
+                target=options.target,
+                patterns=None,
+                threads=options.threads or None,
+                vector_length=options.length,
+                schedules=fixed(schedule),
+            ),
         )
 
     def code(model: onnx.ModelProto, emitted: EmittedModel) -> tuple[int, bytes]:
