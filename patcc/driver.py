@@ -171,9 +171,10 @@ def _apply(
 
 
 @dataclass(frozen=True)
-class EmittedModel:
-    """What `emit_model` produced: the target's files (model.c or model.cl, weights.bin,
-    model.json), the report.json content, and what `build_model` needs to compile them."""
+class UnbuiltModel:
+    """What `emit_model` produced: the target's files (`files`, the emitter's
+    `patcc.targets.EmittedModel`: model.c or model.cl, weights.bin, model.json), the
+    report.json content, and what `build_model` needs to compile them."""
 
     files: Mapping[str, bytes]
     report: Mapping[str, Any]
@@ -199,7 +200,7 @@ class CompileOptions:
 
 def emit_model(
     model: str | Path | onnx.ModelProto, options: CompileOptions | None = None
-) -> EmittedModel:
+) -> UnbuiltModel:
     """`compile` up to the emitted source, without the C compiler: `patcc tune` compares a
     trial's source with those it timed before it pays for gcc."""
     from patcc.compression.plan import PruneOptions
@@ -241,10 +242,10 @@ def emit_model(
         "timings": {"emit_s": round(emit_s, 3)},
     }
     simde_cflags = CFLAGS.get(f"{emitter.target}-simde")
-    return EmittedModel(emitted, report, target, threads, emitter.cflags, simde_cflags)
+    return UnbuiltModel(emitted, report, target, threads, emitter.cflags, simde_cflags)
 
 
-def build_model(emitted: EmittedModel, out_dir: str | Path | None = None) -> CompiledModel:
+def build_model(emitted: UnbuiltModel, out_dir: str | Path | None = None) -> CompiledModel:
     """Write and compile `emitted` into `out_dir` (a fresh temporary folder if None) and
     load it: the rest of `compile`."""
     folder = Path(out_dir) if out_dir is not None else _fresh_folder()

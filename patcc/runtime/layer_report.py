@@ -9,8 +9,8 @@ the compact FKW arrays for a packed conv.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
 import numpy as np
 from xdsl.dialects import arith, func
@@ -27,6 +27,9 @@ from patcc.semantics import main_function
 
 # op properties that describe how a layer is computed rather than what it computes
 SCHEDULE_KEYS = ("filter_groups", "tile", "unroll", "vector", "lre", "schedule", "activation")
+
+
+T = TypeVar("T")
 
 
 def _layer_ops(module: ModuleOp) -> list[Operation]:
@@ -146,18 +149,26 @@ def _loop_layers(module: ModuleOp) -> list[tuple[str, list[Operation]]]:
     return list(layers.items())
 
 
+def _paired(
+    rows: list[dict[str, Any]], items: Iterable[T], op_name: Callable[[T], str]
+) -> Iterator[tuple[dict[str, Any], T]]:
+    """Each item with the next row of its op name (rows without an item are skipped: the
+    activations lower-to-loops fused, the ops a graph pass fused away); stops at an item
+    no row is left for."""
+    pending = iter(rows)
+    for item in items:
+        row = next((r for r in pending if r["op"] == op_name(item)), None)
+        if row is None:
+            return
+        yield row, item
+
+
 def paired_tensor_layers(
     rows: list[dict[str, Any]], module: ModuleOp
 ) -> Iterator[tuple[dict[str, Any], Operation]]:
     """(report row, op) of each layer of a tensor-level module. The rows may be older than
-    the module (taken before the target's graph passes, which fuse ops away): each op pairs
-    with the next row of its name."""
-    pending = iter(rows)
-    for op in _layer_ops(module):
-        row = next((r for r in pending if r["op"] == op.name), None)
-        if row is None:
-            return
-        yield row, op
+    the module (taken before the target's graph passes, which fuse ops away)."""
+    return _paired(rows, _layer_ops(module), lambda op: op.name)
 
 
 def paired_loop_layers(
@@ -169,11 +180,7 @@ def paired_loop_layers(
     order of `rows` less the activations it fused, so rows and labels pair up in order."""
     from patcc.lowering.layers import layer_op
 
-    pending = iter(rows)
-    for label, tops in _loop_layers(module):
-        row = next((r for r in pending if r["op"] == layer_op(label)), None)
-        if row is None:
-            return
+    for row, (label, tops) in _paired(rows, _loop_layers(module), lambda t: layer_op(t[0])):
         yield row, label, tops
 
 

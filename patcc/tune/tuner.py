@@ -107,7 +107,7 @@ def compiled_measure(options: TuneOptions, work: Path, repeat: int = 15) -> Meas
     VGG-16 tune) takes that time without the C compiler or timing: the best of several
     samples of one code would pass its luck for a faster schedule."""
     from patcc.bench.timing import interleave, robust_stats, time_call
-    from patcc.driver import CompileOptions, EmittedModel, build_model, emit_model
+    from patcc.driver import CompileOptions, UnbuiltModel, build_model, emit_model
     from patcc.runtime import CompiledModel
     from patcc.tune.apply import fixed
 
@@ -118,7 +118,7 @@ def compiled_measure(options: TuneOptions, work: Path, repeat: int = 15) -> Meas
     references: dict[int, tuple[onnx.ModelProto, CompiledModel, dict[str, np.ndarray], float]] = {}
     timed: dict[tuple[int, bytes], float] = {}  # (layer model, emitted files' digest) -> ms
 
-    def emit(model: onnx.ModelProto, schedule: Schedule) -> EmittedModel:
+    def emit(model: onnx.ModelProto, schedule: Schedule) -> UnbuiltModel:
         return emit_model(
             model,
             CompileOptions(
@@ -130,7 +130,7 @@ def compiled_measure(options: TuneOptions, work: Path, repeat: int = 15) -> Meas
             ),
         )
 
-    def code(model: onnx.ModelProto, emitted: EmittedModel) -> tuple[int, bytes]:
+    def code(model: onnx.ModelProto, emitted: UnbuiltModel) -> tuple[int, bytes]:
         digest = hashlib.sha256()
         for name in sorted(emitted.files):  # a layer's weights are small: all files
             digest.update(name.encode() + b"\0" + emitted.files[name])
