@@ -23,6 +23,7 @@ from patcc.tune.space import (
     MAX_REGISTER_TILE,
     RB,
     Schedule,
+    searched,
     space,
     valid,
 )
@@ -49,6 +50,17 @@ def test_space_is_valid_and_bounded() -> None:
     assert {s.vl for s in space(4)} == {0} and {s.vl for s in space(1)} == {0}
     assert not valid(Schedule(vl=4)) and valid(Schedule(vl=4), 8)
     assert {s.rb for s in schedules} == set(RB) and not valid(Schedule(rb=5))
+
+
+def test_block_shared_layers_do_not_search_the_filter_tile() -> None:
+    """The shared nest runs a group's filters in one tile whatever oc says: that space has
+    the default's oc only, and a trial logged with another oc is the same point."""
+    shared = space(16, group=4)
+    assert {s.oc for s in shared} == {DEFAULT.oc} and DEFAULT in shared
+    assert {replace(s, oc=DEFAULT.oc) for s in space()} == set(shared)
+    assert valid(Schedule(4, 2, 2), 16) and not valid(Schedule(4, 2, 2), 16, group=4)
+    assert searched(Schedule(8, 2, 1, False, 8, -1), 4) == Schedule(1, 2, 1, False, 8, -1)
+    assert searched(Schedule(8, 2, 1), 1) == Schedule(8, 2, 1)
 
 
 def test_schedules_logged_before_vl_and_rb_read_as_the_defaults() -> None:
@@ -115,6 +127,36 @@ def test_tune_searches_logs_and_resumes(
     assert not set(calls) - {DEFAULT} & {r.schedule for r in log.records}
     assert len(TuningLog(log.path).records) == 15
     assert not list(scratch.iterdir())  # and are removed at the end
+
+
+def test_tune_of_a_block_shared_layer_keeps_its_filter_tile(tmp_path: Path) -> None:
+    """A block-pruned layer: no trial varies oc, and a log written before that rule (oc
+    varied) resumes: its trials are points of the search, not measured again."""
+    shared = prune(tiny_conv(16, 8), patterns=4, connectivity=1.5, block=4)
+    calls: list[Schedule] = []
+
+    def measure(model: onnx.ModelProto, s: Schedule) -> float:
+        calls.append(s)
+        return fake_ms(s)
+
+    log = TuningLog(tmp_path / "log.jsonl")
+    tune(shared, log, TuneOptions(budget_s=0.0, min_trials=10), measure=measure, cpu=CPU)
+    assert len(calls) == len(set(calls)) == 10 and {s.oc for s in calls} == {DEFAULT.oc}
+    (key,) = {r.key for r in log.records}
+    old = [Schedule(4, 2, 2, True, 0, 8), Schedule(8, 2, 2, True, 0, 8)]  # one point
+    for ms, s in zip((1.25, 0.5), old, strict=True):
+        log.append(Record(key, s, ms, "conv"))
+    calls.clear()
+    tune(
+        shared,
+        TuningLog(log.path),
+        TuneOptions(budget_s=0.0, min_trials=14),
+        measure=measure,
+        cpu=CPU,
+    )
+    point = searched(old[0], 4)
+    assert calls and point not in calls and {s.oc for s in calls} == {DEFAULT.oc}
+    assert calls.count(DEFAULT) == 1  # the anchor of the resumed run
 
 
 def test_resumed_tune_anchors_its_times_to_the_logged_default(

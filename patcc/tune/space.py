@@ -11,7 +11,9 @@ layer's loop order and thread split. The filters of a tile run their own kernel 
 after the other, so the register tile is `oh x ow` accumulators, capped at
 MAX_REGISTER_TILE (AVX-512's 32 registers less the loaded inputs and broadcast weights;
 AVX2 spills past ~12, which the search measures), and the whole unrolled tile at
-MAX_ACCUMULATORS: beyond that the code, and its compile time, grow for nothing. The FKR
+MAX_ACCUMULATORS: beyond that the code, and its compile time, grow for nothing. A layer
+whose FKR groups share one kernel list (block pruning) runs a group's filters in one tile
+of the shared nest, so there `oc` is not searched (`filter_tiles`). The FKR
 group size and the thread count stay model-wide (in the tuning key): block pruning fixes
 the groups, and the threads are the deployment's.
 """
@@ -19,7 +21,7 @@ the groups, and the threads are the deployment's.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from patcc.targets.emit import C_TILES
@@ -61,27 +63,41 @@ def vector_lengths(length: int) -> tuple[int, ...]:
     return (0, length // 2) if length >= 8 else (0,)
 
 
-def valid(s: Schedule, length: int = 16) -> bool:
+def filter_tiles(group: int = 1) -> tuple[int, ...]:
+    """The filter tiles (`oc`) worth trying on a layer whose FKR groups of `group` filters
+    share one kernel list: the shared nest runs a group's filters in one tile whatever `oc`
+    says (every oc emits the same code), so there only the default's; else all of OC."""
+    return (DEFAULT.oc,) if group > 1 else OC
+
+
+def searched(s: Schedule, group: int = 1) -> Schedule:
+    """`s` as the search sees it on such a layer: a knob the layer ignores at the default's
+    value, so trials logged with another oc (before the search knew) are the same point."""
+    return s if s.oc in filter_tiles(group) else replace(s, oc=DEFAULT.oc)
+
+
+def valid(s: Schedule, length: int = 16, group: int = 1) -> bool:
     rows = s.oh or AUTO_ROWS_MAX
-    if s.oc not in OC or s.oh not in OH or s.ow not in OW or s.rb not in RB:
+    if s.oc not in filter_tiles(group) or s.oh not in OH or s.ow not in OW or s.rb not in RB:
         return False
     if s.vl not in vector_lengths(length):
         return False
     return rows * s.ow <= MAX_REGISTER_TILE and s.oc * rows * s.ow <= MAX_ACCUMULATORS
 
 
-def space(length: int = 16) -> list[Schedule]:
-    """Every valid schedule in a build of `length` lanes (the grid the search samples)."""
+def space(length: int = 16, group: int = 1) -> list[Schedule]:
+    """Every valid schedule in a build of `length` lanes (the grid the search samples) for
+    a layer whose groups of `group` filters share their kernels (1: none)."""
     grid = (
         Schedule(oc, oh, ow, lre, vl, rb)
-        for oc in OC
+        for oc in filter_tiles(group)
         for oh in OH
         for ow in OW
         for lre in (True, False)
         for vl in vector_lengths(length)
         for rb in RB
     )
-    return [s for s in grid if valid(s, length)]
+    return [s for s in grid if valid(s, length, group)]
 
 
 def signature(row: Mapping[str, Any]) -> str:

@@ -29,11 +29,12 @@ from patcc.bench.layers import ConvLayer, conv_layers
 from patcc.tune.log import Key, Record, TuningLog
 from patcc.tune.space import (
     DEFAULT,
-    OC,
     OH,
     OW,
     RB,
     Schedule,
+    filter_tiles,
+    searched,
     signature,
     tunable,
     valid,
@@ -64,6 +65,7 @@ class TuneOptions:
 class Task:
     layer: ConvLayer
     key: Key
+    group: int = 1  # filters per shared kernel list (block pruning), 1: none
 
 
 def tensor_level_rows(model: onnx.ModelProto, vector_length: int) -> list[dict[str, Any]]:
@@ -90,7 +92,7 @@ def tasks(pruned: onnx.ModelProto, options: TuneOptions, cpu: str) -> list[Task]
         if not rows:
             continue  # a dense conv (first layer, 1x1): tile-conv does not touch it
         key = Key(signature(rows[0]), options.target, cpu, options.threads, options.length)
-        out.setdefault(key, Task(layer, key))
+        out.setdefault(key, Task(layer, key, int(rows[0].get("shared_group", 1))))
     return list(out.values())
 
 
@@ -169,12 +171,13 @@ def compiled_measure(options: TuneOptions, work: Path, repeat: int = 15) -> Meas
     return measure
 
 
-def _distributions(length: int) -> dict[str, Any]:
-    """optuna's view of the space (`patcc.tune.space`) in a build of `length` lanes."""
+def _distributions(length: int, group: int) -> dict[str, Any]:
+    """optuna's view of the space (`patcc.tune.space`) in a build of `length` lanes, on a
+    layer whose groups of `group` filters share their kernels."""
     from optuna.distributions import CategoricalDistribution
 
     return {
-        "oc": CategoricalDistribution(OC),
+        "oc": CategoricalDistribution(filter_tiles(group)),
         "oh": CategoricalDistribution(OH),
         "ow": CategoricalDistribution(OW),
         "lre": CategoricalDistribution((True, False)),
@@ -199,11 +202,22 @@ def search_layer(
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     length = task.key.vector_length
-    dists = _distributions(length)
+    dists = _distributions(length, task.group)
     study = optuna.create_study(
         direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=4)
     )
-    known = log.measured(task.key)
+
+    def logged() -> dict[Schedule, float | None]:
+        """The log's trials for this key as the search sees them (`searched`): a point's
+        own trial, else the first logged with a knob the layer ignores (not the fastest of
+        those: one code's luckiest sample would pass for its time)."""
+        measured = log.measured(task.key)
+        out = {s: ms for s, ms in measured.items() if searched(s, task.group) == s}
+        for sched, ms in measured.items():
+            out.setdefault(searched(sched, task.group), ms)
+        return out
+
+    known = logged()
     for sched, ms in known.items():
         state = TrialState.COMPLETE if ms is not None else TrialState.FAIL
         study.add_trial(
@@ -231,11 +245,11 @@ def search_layer(
         proposals += 1
         trial = study.ask(dists)
         sched = Schedule.from_dict(trial.params)
-        if not valid(sched, length):  # over the register budget: never measured
+        if not valid(sched, length, task.group):  # over the register budget: never measured
             study.tell(trial, state=TrialState.PRUNED)
             continue
-        if sched in log.measured(task.key):
-            ms = log.measured(task.key)[sched]
+        if sched in (seen := logged()):
+            ms = seen[sched]
             study.tell(trial, ms, state=TrialState.COMPLETE if ms is not None else TrialState.FAIL)
             continue
         try:
