@@ -25,7 +25,9 @@ The rows of a narrow layer that runs at 8 lanes in a 16-lane build are then tile
 The groups loop of a block-shared nest (`pat.loop = groups`) is not tiled: a group already
 is G filters fed by each load. A shared group's rows (`pat.group = G`: a row x vector tile
 holds G accumulators per output vector) take SHARED_ROWS // G at any width (2 rows for
-G = 4: measured, see SHARED_ROWS), except rows of at least WIDE_ROW outputs: 1 row.
+G = 4: measured, see SHARED_ROWS), except rows of at least WIDE_ROW outputs: 1 row, whose
+vectors tile takes those rows' place along the row (ow x SHARED_ROWS // G vectors: 4 x 1 x 4
+instead of 4 x 2 x 2, the same accumulators; `wide_row_vectors`).
 
 Per-layer schedules: a layer whose top-level ops carry `pat.schedule = {oc, oh, ow, lre}`
 (set by the driver from a tuning log, see patcc/tune) is tiled by those sizes instead of the
@@ -138,13 +140,16 @@ WIDE_ROW = 128
 """Output width from which a shared group's auto rows tile is 1 row: VGG-16's 224-wide conv
 (64 channels, ~2 kernels per pattern run) runs the whole block-pruned model 1.04x faster on
 one thread (three interleaved runs of `scripts/compare_builds.py`) and 1.06-1.08x on two
-with 1 row than with 2; its 112-wide layers were slower with 1 row (docs/performance.md)."""
+with 1 row than with 2; its 112-wide layers were slower with 1 row (docs/performance.md).
+The row's vectors tile then grows by the rows given up (`wide_row_vectors`): that conv
+alone, timed per layer in turns with the 1 x 2 tile, 1.14-1.20x (block 4) and 1.07-1.10x
+(pattern-only) with 1 x 4 (docs/performance.md, "Wide rows")."""
 
 
 def row_width(loop: scf.ForOp) -> int:
-    """The output elements per row of a rows loop: the largest constant upper bound of
-    the column loops (`pat.loop = cols`, element indices) in its body, 0 if none (a row of
-    one vector has no column loop)."""
+    """The output elements per row of a rows loop, or of a cols loop itself: the largest
+    constant upper bound of the column loops (`pat.loop = cols`, element indices) in it, 0
+    if none (a row of one vector has no column loop)."""
     bounds = [
         constant_int(op.ub) or 0
         for op in loop.walk()
@@ -168,6 +173,16 @@ def auto_rows(loop: scf.ForOp) -> int:
         if isinstance(op, vector.FMAOp) and isinstance(op.res.type, VectorType)
     ]
     return AUTO_ROWS.get(max(lanes, default=1), 4)
+
+
+def wide_row_vectors(loop: scf.ForOp) -> int:
+    """With auto rows, the factor on the vectors tile of a cols loop: on a shared group's
+    rows of WIDE_ROW outputs or more, where `auto_rows` takes 1 row, the SHARED_ROWS // G
+    rows it takes elsewhere are laid along the row instead; 1 anywhere else."""
+    group = loop.attributes.get(GROUP_ATTR)
+    if isinstance(group, IntegerAttr) and row_width(loop) >= WIDE_ROW:
+        return max(1, SHARED_ROWS // group.value.data)
+    return 1
 
 
 @dataclass(frozen=True)
@@ -196,4 +211,6 @@ class TileConvPass(ModulePass):
             for loop in loops:
                 own = layer_schedule(loop)
                 tile = own.get(ROLE_KEYS[role], sizes[role]) or auto_rows(loop)
+                if role == "cols" and not own.get("oh", self.oh):  # the rows are auto
+                    tile *= wide_row_vectors(loop)
                 strip_mine(loop, tile, unroll=bool(own.get("lre", 1)))
