@@ -136,14 +136,16 @@ VGG-16's block-pruned trunk) and within 3 % of the fastest (4x1x2) at 16 lanes
 (docs/performance.md, "Block-shared groups")."""
 
 
-WIDE_ROW = 128
-"""Output width from which a shared group's auto rows tile is 1 row: VGG-16's 224-wide conv
-(64 channels, ~2 kernels per pattern run) runs the whole block-pruned model 1.04x faster on
-one thread (three interleaved runs of `scripts/compare_builds.py`) and 1.06-1.08x on two
-with 1 row than with 2; its 112-wide layers were slower with 1 row (docs/performance.md).
-The row's vectors tile then grows by the rows given up (`wide_row_vectors`): that conv
-alone, timed per layer in turns with the 1 x 2 tile, 1.14-1.20x (block 4) and 1.07-1.10x
-(pattern-only) with 1 x 4 (docs/performance.md, "Wide rows")."""
+WIDE_ROW = 56
+"""Output width from which a shared group's auto tile is 1 row of ow x SHARED_ROWS // G
+vectors (4 x 1 x 4) instead of SHARED_ROWS // G rows of ow (4 x 2 x 2): the same
+accumulators, laid along the row. Measured per layer inside VGG-16 (block 4 and
+pattern-only, 1 and 2 threads, `scripts/layer_profile.py` with the builds in turns;
+docs/performance.md, "Wide rows"): 4 x 1 x 4 is 1.14-1.20x / 1.07-1.14x on the 224-wide
+conv, 1.07-1.20x / 1.09-1.14x on the 56-wide ones, 1.12-1.20x / 0.94-1.12x on the 112-wide
+ones; 1 row of only 2 vectors had been slower there than 2 rows (0.90x at 112, 0.88x at
+56). Below 56 (VGG's 28- and 14-wide rows: 2 vectors) the rows stay. Measured at 16
+lanes; a narrower build takes the same tiles (16 accumulators either way)."""
 
 
 def row_width(loop: scf.ForOp) -> int:
