@@ -4,6 +4,7 @@ schedules in tile-conv, and `patcc compile --tuning-log` taking them without mea
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -36,6 +37,25 @@ def fake_ms(schedule: Schedule) -> float:
     """A made-up cost with its minimum at 2x2x1 with LRE."""
     s = schedule
     return 1.0 + abs(s.oc - 2) + abs(s.oh - 2) + abs(s.ow - 1) + (0.0 if s.lre else 0.5)
+
+
+def recorder() -> tuple[list[Schedule], Callable[[onnx.ModelProto, Schedule], float]]:
+    """fake_ms as a measure, and the schedules it was asked for."""
+    calls: list[Schedule] = []
+
+    def measure(model: onnx.ModelProto, s: Schedule) -> float:
+        calls.append(s)
+        return fake_ms(s)
+
+    return calls, measure
+
+
+def resume(
+    model: onnx.ModelProto, log: TuningLog, measure: Callable[..., float], trials: int
+) -> None:
+    """Another run on `log`'s file (read afresh) until the key holds `trials` trials."""
+    options = TuneOptions(budget_s=0.0, min_trials=trials)
+    tune(model, TuningLog(log.path), options, measure=measure, cpu=CPU)
 
 
 def test_space_is_valid_and_bounded() -> None:
@@ -99,12 +119,7 @@ def test_tune_searches_logs_and_resumes(
     scratch = tmp_path / "scratch"  # the system temp folder: the trial builds go there
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
-    calls: list[Schedule] = []
-
-    def measure(model: onnx.ModelProto, s: Schedule) -> float:
-        calls.append(s)
-        return fake_ms(s)
-
+    calls, measure = recorder()
     log = TuningLog(tmp_path / "log.jsonl")
     options = TuneOptions(budget_s=0.0, min_trials=12)
     summary = tune(pruned, log, options, measure=measure, cpu=CPU)
@@ -116,13 +131,7 @@ def test_tune_searches_logs_and_resumes(
     # resume: the logged trials count, nothing is measured again, the search goes on; the
     # default is asked for once, as the anchor of today's times (see the next test)
     calls.clear()
-    tune(
-        pruned,
-        TuningLog(log.path),
-        TuneOptions(budget_s=0.0, min_trials=15),
-        measure=measure,
-        cpu=CPU,
-    )
+    resume(pruned, log, measure, 15)
     assert len(calls) == 4 and calls.count(DEFAULT) == 1
     assert not set(calls) - {DEFAULT} & {r.schedule for r in log.records}
     assert len(TuningLog(log.path).records) == 15
@@ -133,12 +142,7 @@ def test_tune_of_a_block_shared_layer_keeps_its_filter_tile(tmp_path: Path) -> N
     """A block-pruned layer: no trial varies oc, and a log written before that rule (oc
     varied) resumes: its trials are points of the search, not measured again."""
     shared = prune(tiny_conv(16, 8), patterns=4, connectivity=1.5, block=4)
-    calls: list[Schedule] = []
-
-    def measure(model: onnx.ModelProto, s: Schedule) -> float:
-        calls.append(s)
-        return fake_ms(s)
-
+    calls, measure = recorder()
     log = TuningLog(tmp_path / "log.jsonl")
     tune(shared, log, TuneOptions(budget_s=0.0, min_trials=10), measure=measure, cpu=CPU)
     assert len(calls) == len(set(calls)) == 10 and {s.oc for s in calls} == {DEFAULT.oc}
@@ -147,13 +151,7 @@ def test_tune_of_a_block_shared_layer_keeps_its_filter_tile(tmp_path: Path) -> N
     for ms, s in zip((1.25, 0.5), old, strict=True):
         log.append(Record(key, s, ms, "conv"))
     calls.clear()
-    tune(
-        shared,
-        TuningLog(log.path),
-        TuneOptions(budget_s=0.0, min_trials=14),
-        measure=measure,
-        cpu=CPU,
-    )
+    resume(shared, log, measure, 14)
     point = searched(old[0], 4)
     assert calls and point not in calls and {s.oc for s in calls} == {DEFAULT.oc}
     assert calls.count(DEFAULT) == 1  # the anchor of the resumed run
@@ -169,8 +167,7 @@ def test_resumed_tune_anchors_its_times_to_the_logged_default(
     first = TuneOptions(budget_s=0.0, min_trials=5)
     tune(pruned, log, first, measure=lambda m, s: fake_ms(s), cpu=CPU)
     before = {r.schedule for r in log.records}
-    slow = TuneOptions(budget_s=0.0, min_trials=10)
-    tune(pruned, TuningLog(log.path), slow, measure=lambda m, s: 2 * fake_ms(s), cpu=CPU)
+    resume(pruned, log, lambda m, s: 2 * fake_ms(s), 10)
     later = [r for r in TuningLog(log.path).records if r.schedule not in before]
     assert later and all(r.ms == pytest.approx(fake_ms(r.schedule)) for r in later)
 
