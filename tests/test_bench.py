@@ -24,12 +24,12 @@ def test_robust_stats_drops_outliers() -> None:
 
 
 def test_interleave_round_robin_order() -> None:
+    """Warm-up in order, then rounds that each start with the next runner."""
     calls: list[str] = []
-    samples = interleave(
-        {"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, 3, warmup=1
-    )
-    assert calls == ["a", "b"] * 4
-    assert {k: len(v) for k, v in samples.items()} == {"a": 3, "b": 3}
+    runners = {n: (lambda n=n: calls.append(n)) for n in "abc"}
+    samples = interleave(runners, 4, warmup=1)
+    assert "".join(calls) == "abc" + "abc" + "bca" + "cab" + "abc"
+    assert {k: len(v) for k, v in samples.items()} == {"a": 4, "b": 4, "c": 4}
 
 
 def test_interleave_settles_before_each_call_outside_the_timing() -> None:

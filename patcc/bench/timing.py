@@ -2,7 +2,7 @@
 
 Other processes come and go while a benchmark runs. Timing each contender in its own block
 would let a burst of foreign load land on one of them; running them round-robin (a, b, c,
-a, b, c, ...) spreads any burst over all of them, so their *ratios* stay fair even when the
+b, c, a, ...: each round starts with the next) spreads any burst over all of them, so their *ratios* stay fair even when the
 absolute times drift. Each sample set is then summarised by its median after dropping the
 points beyond 1.5 IQR (Tukey's fences): a rare preemption inflates a sample, never deflates
 it, and the median of what remains is the steady-state time.
@@ -77,14 +77,19 @@ def interleave(
     """Seconds per call of each runner, `repeat` rounds of one call each in turn, after
     `warmup` untimed rounds (first-call allocation, page faults, thread-pool start), with a
     pause of `settle_s` before every timed call (the module docstring says why).
-    With `budget_s`, rounds stop once the budget is spent and `min_repeat` rounds are done."""
+    With `budget_s`, rounds stop once the budget is spent and `min_repeat` rounds are done.
+    Each round starts with the next runner (a b c, b c a, c a b, ...), so that no runner
+    always follows the same one: in a fixed order the first of two copies of one model
+    read ~5 % slower per layer (scripts/layer_profile.py, docs/performance.md)."""
     for _ in range(warmup):
         for fn in runners.values():
             fn()
     samples: dict[str, list[float]] = {name: [] for name in runners}
+    order = list(runners.items())
     start = time.perf_counter()
     for done in range(repeat):
-        for name, fn in runners.items():
+        turn = done % len(order)
+        for name, fn in order[turn:] + order[:turn]:
             time.sleep(settle_s)
             samples[name].append(time_call(fn))
         if progress is not None:
