@@ -7,8 +7,8 @@ Each BUILD_DIR is a build folder of `patcc.compile(..., target="x86")` (model.c,
 model.json, report.json). A copy of its model.c gets a clock around every layer call of
 `patcc_run` and is built as the build's shared library (the Makefile's gcc line); all the
 builds are loaded into this one process through patcc's runtime (`CompiledModel`) and run
-in turns, one run of each per round (each round starting with the next build), after a
-warm-up run each. Printed per layer: each
+in turns by `patcc.bench.timing.interleave` (one run of each per round, each round starting
+with the next build), after a warm-up run each. Printed per layer: each
 build's median time; for one build, a conv's effective GFLOP/s on its non-zero MACs
 (report.json) and its share of `--peak` times the threads; for several, each one's
 speed-up over the first. Why turns: whole runs on the 2-core VM drift by 15-20 % within
@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from patcc.bench.timing import interleave
 from patcc.runtime.backends import SharedLibrary
 from patcc.runtime.builder import SHARED_LIBRARY
 from patcc.runtime.loader import CompiledModel
@@ -98,8 +99,12 @@ class Instrumented:
         rng = np.random.default_rng(0)
         self.feed = {t.name: rng.standard_normal(t.shape, np.float32) for t in self.model.inputs}
 
-    def run(self, it: int) -> None:
-        self.it.value = it
+        self.calls = 0
+
+    def __call__(self) -> None:
+        """One run; its layer times go to the next slot, the first (warm-up) run's to none."""
+        self.it.value = self.calls - 1 if self.calls else MAX_RUNS
+        self.calls += 1
         self.model.run(self.feed)
 
     def medians(self, runs: int) -> dict[str, float]:
@@ -114,11 +119,7 @@ def profile(builds: list[Path], runs: int, threads: int) -> list[dict[str, float
     runs = min(runs, MAX_RUNS)
     with tempfile.TemporaryDirectory(prefix="patcc-layer-profile-") as tmp:
         models = [Instrumented(b, Path(tmp) / str(i), threads) for i, b in enumerate(builds)]
-        for m in models:
-            m.run(MAX_RUNS)  # warm-up, not recorded
-        for r in range(runs):  # each round starts with the next build: no build always first
-            for m in models[r % len(models) :] + models[: r % len(models)]:
-                m.run(r)
+        interleave({str(i): m for i, m in enumerate(models)}, runs, warmup=1)
         return [m.medians(runs) for m in models]
 
 

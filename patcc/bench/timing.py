@@ -2,10 +2,11 @@
 
 Other processes come and go while a benchmark runs. Timing each contender in its own block
 would let a burst of foreign load land on one of them; running them round-robin (a, b, c,
-b, c, a, ...: each round starts with the next) spreads any burst over all of them, so their *ratios* stay fair even when the
-absolute times drift. Each sample set is then summarised by its median after dropping the
-points beyond 1.5 IQR (Tukey's fences): a rare preemption inflates a sample, never deflates
-it, and the median of what remains is the steady-state time.
+b, c, a, ...: each round starts with the next) spreads any burst over all of them, so their
+*ratios* stay fair even when the absolute times drift. Each sample set is then summarised
+by its median after dropping the points beyond 1.5 IQR (Tukey's fences): a rare preemption
+inflates a sample, never deflates it, and the median of what remains is the steady-state
+time.
 
 Between two calls the round-robin pauses (`settle_s`): thread pools keep spinning for a while
 after a call returns (OpenBLAS's workers for ~2^28 cycles, about 0.1 s; ONNX Runtime's too),
