@@ -164,11 +164,9 @@ def auto_rows(loop: scf.ForOp) -> int:
     """The rows tile of `loop` by the widest vector its body computes in (`AUTO_ROWS`);
     for a shared group's loop (`pat.group = G`) SHARED_ROWS // G, at least 1, and 1 on
     rows of WIDE_ROW outputs or more."""
-    group = loop.attributes.get(GROUP_ATTR)
-    if isinstance(group, IntegerAttr):
-        if row_width(loop) >= WIDE_ROW:
-            return 1
-        return max(1, SHARED_ROWS // group.value.data)
+    rows = _shared_rows(loop)
+    if rows:
+        return 1 if row_width(loop) >= WIDE_ROW else rows
     lanes = [
         op.res.type.get_shape()[0]
         for op in loop.walk()
@@ -181,10 +179,14 @@ def wide_row_vectors(loop: scf.ForOp) -> int:
     """With auto rows, the factor on the vectors tile of a cols loop: on a shared group's
     rows of WIDE_ROW outputs or more, where `auto_rows` takes 1 row, the SHARED_ROWS // G
     rows it takes elsewhere are laid along the row instead; 1 anywhere else."""
+    rows = _shared_rows(loop)
+    return rows if rows and row_width(loop) >= WIDE_ROW else 1
+
+
+def _shared_rows(loop: scf.ForOp) -> int:
+    """SHARED_ROWS // G (at least 1) for a loop of a shared group (`pat.group = G`), else 0."""
     group = loop.attributes.get(GROUP_ATTR)
-    if isinstance(group, IntegerAttr) and row_width(loop) >= WIDE_ROW:
-        return max(1, SHARED_ROWS // group.value.data)
-    return 1
+    return max(1, SHARED_ROWS // group.value.data) if isinstance(group, IntegerAttr) else 0
 
 
 @dataclass(frozen=True)
