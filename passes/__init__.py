@@ -22,6 +22,7 @@ _PASSES: dict[str, tuple[str, str]] = {
     "layout-weights": ("layout_weights", "LayoutWeightsPass"),
     "map-to-ndrange": ("map_to_ndrange", "MapToNDRangePass"),
     "split-k-gemm": ("split_gemm", "SplitKGemmPass"),
+    "skip-zero-inputs": ("skip_zero_inputs", "SkipZeroInputsPass"),
     "dense-conv-as-patterns": ("dense_conv_patterns", "DenseConvAsPatternsPass"),
     "tile-conv": ("tile_conv", "TileConvPass"),
     "eliminate-load-redundancy": ("eliminate_load_redundancy", "EliminateLoadRedundancyPass"),

@@ -48,6 +48,7 @@ PARALLEL_LAYERS = frozenset(
         "pat.conv2d",
         "pat.fkw_conv2d",
         "nn.gemm",
+        "nn.gemv_skip_zeros",
         "nn.matmul",
         "nn.max_pool",
         "nn.avg_pool",

@@ -25,6 +25,7 @@ from patcc.lowering.shared_groups import GROUP_ATTR
 from patcc.models import FAMILIES
 from patcc.passes.lower_to_loops import LowerToLoopsPass
 from patcc.passes.plan_buffers import PlanBuffersPass
+from patcc.passes.skip_zero_inputs import SkipZeroInputsPass
 from patcc.pipelines import patdnn
 from patcc.semantics import run_function
 from patcc.targets import emit
@@ -63,6 +64,31 @@ def gemm_model() -> onnx.ModelProto:
     b = RNG.standard_normal(10).astype(np.float32)
     nodes = [helper.make_node("Gemm", ["x", "w", "b"], ["output"], transB=1)]
     return make_model(nodes, {"x": [1, 24]}, ["output"], {"w": w, "b": b})
+
+
+def classifier_case(vector_length: int) -> tuple[ModuleOp, dict, dict]:
+    """relu -> gemm (transB) -> relu -> gemm through skip-zero-inputs: the input's negative
+    runs (and a K that groups of 8 do not divide) take both sides of the skip."""
+    w1 = RNG.standard_normal((40, 203)).astype(np.float32)
+    w2 = RNG.standard_normal((40, 10)).astype(np.float32)
+    inits = {"w1": w1, "b1": RNG.standard_normal(40).astype(np.float32), "w2": w2}
+    inits["b2"] = np.array([0.25], np.float32)
+    nodes = [
+        helper.make_node("Relu", ["x"], ["r"]),
+        helper.make_node("Gemm", ["r", "w1", "b1"], ["h"], transB=1),
+        helper.make_node("Relu", ["h"], ["hr"]),
+        helper.make_node("Gemm", ["hr", "w2", "b2"], ["output"]),
+    ]
+    model = make_model(nodes, {"x": [1, 203]}, ["output"], inits)
+    module = import_model(model)
+    x = RNG.standard_normal((1, 203)).astype(np.float32)
+    x[0, 16:80] = -1.0  # 8 skipped groups
+    inputs = {"x": x}
+    reference = run_function(module, inputs)
+    SkipZeroInputsPass().apply(CTX, module)
+    assert sum(op.name == "nn.gemv_skip_zeros" for op in module.walk()) == 2
+    LowerToLoopsPass(vector_length=vector_length).apply(CTX, module)
+    return module, inputs, reference
 
 
 DENSE = {
@@ -162,6 +188,8 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Case]:
         "neon-c",
     )
     add("x86/block_pruned_layer", lambda: block_case(8), "x86-c")
+    add("x86/classifier_skip_zeros", lambda: classifier_case(8), "x86-c")
+    add("neon/classifier_skip_zeros", lambda: classifier_case(4), "neon-c")
     add("neon/block_pruned_layer", lambda: block_case(4), "neon-c")
     for family in ("vgg", "resnet"):
         add(f"x86/{family}", lambda f=family: pruned_case(FAMILIES[f](), 8), "x86-c")
@@ -185,6 +213,8 @@ NATIVE = [
     "neon/pruned_layer",
     "x86/block_pruned_layer",
     "neon/block_pruned_layer",
+    "x86/classifier_skip_zeros",
+    "neon/classifier_skip_zeros",
     "x86/vgg",
     "x86/resnet",
     "neon/vgg",
@@ -202,7 +232,14 @@ def test_compiled_c_matches_interpreter(builds: dict[str, Case], name: str) -> N
 
 
 @pytest.mark.parametrize(
-    "name", ["x86/vgg", "x86/pruned_layer", "x86/block_pruned_layer", "neon/vgg"]
+    "name",
+    [
+        "x86/vgg",
+        "x86/pruned_layer",
+        "x86/block_pruned_layer",
+        "x86/classifier_skip_zeros",
+        "neon/vgg",
+    ],
 )
 def test_results_identical_for_any_thread_count(builds: dict[str, Case], name: str) -> None:
     build, inputs, _ = builds[name]

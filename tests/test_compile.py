@@ -103,6 +103,17 @@ def test_pruned_weights_are_compiled_as_patterns_bit_exact(builds) -> None:
             assert np.isin(weight[weight != 0], blob).all(), init.name
 
 
+def test_classifier_layers_skip_zero_inputs(builds) -> None:
+    """The C targets' graph pass (skip-zero-inputs): the vgg family's one-row gemms run as
+    gemvs that skip zero inputs (its outputs match ONNX Runtime above), and the report
+    still pairs them with their gemm rows."""
+    build = builds("vgg", "pruned")
+    assert "gemv_skip_zeros" in (build / "model.c").read_text()
+    report = json.loads((build / "report.json").read_text())
+    gemms = [r for r in report["layers"] if r["op"] == "nn.gemm"]
+    assert gemms and all(r.get("schedule", {}).get("parallel") for r in gemms)
+
+
 def test_compile_prunes_like_patcc_prune(tmp_path: Path) -> None:
     """patterns=8 prunes inside the compiler; a model without BatchNorm gets the same weights
     as `patcc.prune` gives the ONNX model."""

@@ -66,6 +66,49 @@ class GemmOp(NNOperation):
 
 
 @irdl_op_definition
+class GemvSkipZerosOp(NNOperation):
+    """A one-row gemm whose weights are stored K-major in blocks of outputs, and whose
+    terms with a zero input are skipped (what `skip-zero-inputs` makes of `nn.gemm`):
+
+        y[0, n] = sum over k with x[0, k] != 0 of x[0, k] * w[n // B, k, n % B] + beta * c
+
+    w is blocks x K x B (B outputs per block, n < blocks * B; the columns past n are
+    padding). Skipping equals the plain sum when the weights are finite (0 * w = 0), and
+    saves reading a run of w per zero input: a classifier behind a ReLU streams only the
+    runs of its non-zero inputs. The code tests `group` consecutive inputs at once and
+    skips them when all are zero (it multiplies the zeros of a group it does not skip,
+    which for finite weights changes nothing, as in the sum above)."""
+
+    name = "nn.gemv_skip_zeros"
+    x = operand_def(TensorType)
+    w = operand_def(TensorType)
+    c = opt_operand_def(TensorType)
+    result = result_def(TensorType)
+    beta = prop_def(FloatAttr)
+    n = prop_def(IntegerAttr)
+    group = prop_def(IntegerAttr)
+
+    @classmethod
+    def infer_shapes(cls, in_shapes: Sequence[Shape | None], props: Props) -> list[Shape]:
+        x, w, c = in_shapes
+        assert x is not None and w is not None
+        require(len(x) == 2 and x[0] == 1, f"x must be one row (1 x K), got {fmt_shape(x)}")
+        require(len(w) == 3, f"w must be 3-D (blocks x K x B), got rank {len(w)}")
+        blocks, k, width = w
+        require(k == x[1], f"w's K ({k}) must equal x's length ({x[1]})")
+        n = get_positive(props, "n")
+        require(
+            (blocks - 1) * width < n <= blocks * width,
+            f"n ({n}) must need all {blocks} blocks of {width} outputs",
+        )
+        get_float(props, "beta")
+        get_positive(props, "group")
+        if c is not None:
+            check_unidirectional((1, n), c, "c")
+        return [(1, n)]
+
+
+@irdl_op_definition
 class MatMulOp(NNOperation):
     """numpy matmul (ONNX MatMul): batch dims broadcast; a 1-D operand is a vector whose
     axis is dropped from the result."""
@@ -182,4 +225,12 @@ class BatchNormOp(NNOperation):
         return [x]
 
 
-OPS: list[type[NNOperation]] = [GemmOp, MatMulOp, SoftmaxOp, LogSoftmaxOp, LrnOp, BatchNormOp]
+OPS: list[type[NNOperation]] = [
+    GemmOp,
+    GemvSkipZerosOp,
+    MatMulOp,
+    SoftmaxOp,
+    LogSoftmaxOp,
+    LrnOp,
+    BatchNormOp,
+]

@@ -53,3 +53,31 @@
 %v = "test.op"() : () -> tensor<3xf32>
 %y = nn.batch_norm %x, %p, %p, %p, %v {epsilon = 1.000000e-05 : f32} : (tensor<1x4x6x6xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<3xf32>) -> tensor<1x4x6x6xf32>
 // CHECK: 'nn.batch_norm': var must have shape C = 4 (the input's axis 1), got 3
+
+// -----
+
+%x = "test.op"() : () -> tensor<2x3xf32>
+%w = "test.op"() : () -> tensor<1x3x16xf32>
+%y = nn.gemv_skip_zeros %x, %w {beta = 1.000000e+00 : f32, n = 2 : i64, group = 8 : i64} : (tensor<2x3xf32>, tensor<1x3x16xf32>) -> tensor<1x2xf32>
+// CHECK: 'nn.gemv_skip_zeros': x must be one row (1 x K), got 2x3
+
+// -----
+
+%x = "test.op"() : () -> tensor<1x4xf32>
+%w = "test.op"() : () -> tensor<1x3x16xf32>
+%y = nn.gemv_skip_zeros %x, %w {beta = 1.000000e+00 : f32, n = 2 : i64, group = 8 : i64} : (tensor<1x4xf32>, tensor<1x3x16xf32>) -> tensor<1x2xf32>
+// CHECK: 'nn.gemv_skip_zeros': w's K (3) must equal x's length (4)
+
+// -----
+
+%x = "test.op"() : () -> tensor<1x3xf32>
+%w = "test.op"() : () -> tensor<2x3x16xf32>
+%y = nn.gemv_skip_zeros %x, %w {beta = 1.000000e+00 : f32, n = 16 : i64, group = 8 : i64} : (tensor<1x3xf32>, tensor<2x3x16xf32>) -> tensor<1x16xf32>
+// CHECK: 'nn.gemv_skip_zeros': n (16) must need all 2 blocks of 16 outputs
+
+// -----
+
+%x = "test.op"() : () -> tensor<1x3xf32>
+%w = "test.op"() : () -> tensor<1x3x16xf32>
+%y = nn.gemv_skip_zeros %x, %w {beta = 1.000000e+00 : f32, n = 2 : i64, group = 0 : i64} : (tensor<1x3xf32>, tensor<1x3x16xf32>) -> tensor<1x2xf32>
+// CHECK: 'nn.gemv_skip_zeros': group must be >= 1, got 0

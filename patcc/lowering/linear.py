@@ -25,7 +25,7 @@ from patcc.dialects.nn.base import get_float, get_int, get_ints
 from .context import Index, Lowering, LoweringContext, buffer_shape
 
 
-def _broadcast_index(shape: Sequence[int], ivs: Sequence[Index]) -> list[Index]:
+def broadcast_index(shape: Sequence[int], ivs: Sequence[Index]) -> list[Index]:
     """Index into a numpy-broadcast operand of `shape` from the result's ivs."""
     offset = len(ivs) - len(shape)
     return [0 if size == 1 else ivs[offset + j] for j, size in enumerate(shape)]
@@ -51,7 +51,7 @@ def lower_gemm(
         if alpha != 1.0:
             acc = ctx.mulf(acc, ctx.f32(alpha))
         if c is not None and beta != 0.0:
-            cv = ctx.load(c, _broadcast_index(buffer_shape(c), ivs))
+            cv = ctx.load(c, broadcast_index(buffer_shape(c), ivs))
             if beta != 1.0:
                 cv = ctx.mulf(cv, ctx.f32(beta))
             acc = ctx.addf(acc, cv)
@@ -148,8 +148,8 @@ def lower_matmul(
         batch = ivs[:nb]
         m = ivs[nb] if has_m else None
         n = ivs[nb + int(has_m)] if has_n else None
-        a_idx = _broadcast_index(a_batch, batch) if a_batch else []
-        b_idx = _broadcast_index(b_batch, batch) if b_batch else []
+        a_idx = broadcast_index(a_batch, batch) if a_batch else []
+        b_idx = broadcast_index(b_batch, batch) if b_batch else []
 
         def mac(k: Index, carried: list[SSAValue]) -> list[SSAValue]:
             av = ctx.load(a, [*a_idx, m, k] if m is not None else [k])

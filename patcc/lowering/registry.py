@@ -16,7 +16,7 @@ from xdsl.ir import Operation
 
 from patcc.dialects.nn.conv import ConvTransposeOp
 
-from . import activation, binary, conv, linear, pattern_conv, pool, rnn, tensor_ops
+from . import activation, binary, conv, linear, pattern_conv, pool, rnn, skip_zeros, tensor_ops
 from .context import Lowering, LoweringContext
 from .halo import HaloWriter, PaddedReader
 
@@ -27,6 +27,7 @@ LOWERINGS: dict[type[Operation], Lowering] = {
     **pool.LOWERINGS,
     **tensor_ops.LOWERINGS,
     **linear.LOWERINGS,
+    **skip_zeros.LOWERINGS,
     **rnn.LOWERINGS,
     **pattern_conv.LOWERINGS,
 }
@@ -36,6 +37,7 @@ LOWERINGS: dict[type[Operation], Lowering] = {
 EPILOGUE_PRODUCERS: set[type[Operation]] = {
     *conv.EPILOGUE_PRODUCERS,
     *linear.EPILOGUE_PRODUCERS,
+    *skip_zeros.EPILOGUE_PRODUCERS,
     *pattern_conv.EPILOGUE_PRODUCERS,
 }
 

@@ -149,6 +149,11 @@ def _loop_layers(module: ModuleOp) -> list[tuple[str, list[Operation]]]:
     return list(layers.items())
 
 
+STANDS_FOR = {"nn.gemv_skip_zeros": "nn.gemm"}
+"""Ops a target's graph pass puts in place of a reported one (skip-zero-inputs), and the op
+of the report's row they pair with."""
+
+
 def _paired(
     rows: list[dict[str, Any]], items: Iterable[T], op_name: Callable[[T], str]
 ) -> Iterator[tuple[dict[str, Any], T]]:
@@ -157,7 +162,9 @@ def _paired(
     no row is left for."""
     pending = iter(rows)
     for item in items:
-        row = next((r for r in pending if r["op"] == op_name(item)), None)
+        name = op_name(item)
+        name = STANDS_FOR.get(name, name)
+        row = next((r for r in pending if r["op"] == name), None)
         if row is None:
             return
         yield row, item

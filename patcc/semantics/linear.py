@@ -35,6 +35,20 @@ def gemm(
     return y
 
 
+def gemv_skip_zeros(
+    x: np.ndarray, w: np.ndarray, c: np.ndarray | None, *, n: int, beta: float
+) -> np.ndarray:
+    """The terms of zero inputs are left out, not multiplied: with a non-finite weight
+    (0 * inf = nan) this differs from the gemm it came from, as the generated code does."""
+    blocks, k, width = w.shape
+    rows = w.transpose(1, 0, 2).reshape(k, blocks * width)[:, :n]
+    kept = x[0] != 0
+    y = x[:, kept] @ rows[kept]
+    if c is not None and beta != 0.0:
+        y = y + (c if beta == 1.0 else c * F32(beta))
+    return y
+
+
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.matmul(a, b)
 
@@ -99,6 +113,17 @@ class LinearFunctions(InterpreterFunctions):
             beta=get_float(p, "beta"),
             trans_a=bool(get_int(p, "trans_a")),
             trans_b=bool(get_int(p, "trans_b")),
+        )
+        return f32_result(y)
+
+    @impl(linear.GemvSkipZerosOp)
+    def run_gemv_skip_zeros(
+        self, interpreter: Interpreter, op: linear.GemvSkipZerosOp, args: tuple[Any, ...]
+    ):
+        x, w, *rest = args
+        p = op.properties
+        y = gemv_skip_zeros(
+            x, w, rest[0] if rest else None, n=get_int(p, "n"), beta=get_float(p, "beta")
         )
         return f32_result(y)
 

@@ -192,8 +192,11 @@ class Emitter:
 
     @property
     def graph_passes(self) -> list[ModulePass]:
-        """nn/pat-level passes the target runs after pruning, just before lower-to-loops."""
-        return []
+        """nn/pat-level passes the target runs after pruning, just before lower-to-loops:
+        one-row classifier layers skip their zero inputs (passes/skip_zero_inputs.py)."""
+        from patcc.passes.skip_zero_inputs import SkipZeroInputsPass
+
+        return [SkipZeroInputsPass()]
 
     @property
     def schedule(self) -> dict[str, Any]:

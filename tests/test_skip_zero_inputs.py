@@ -1,0 +1,183 @@
+"""skip-zero-inputs and nn.gemv_skip_zeros: the pass keeps results (interpreter before and
+after, inputs with runs of zeros), the loop level computes what the op says at every vector
+length, the blocks cover the outputs, and what the pass must leave alone it does. The C the
+x86 and NEON targets print from it is checked in test_c_targets.py."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import applied, named_module
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from xdsl.dialects import scf
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Block
+
+from patcc.constants import constant_op
+from patcc.dialects.nn.activation import ReluOp
+from patcc.dialects.nn.base import float_attr, int_attr, tensor_f32
+from patcc.dialects.nn.linear import GemmOp
+from patcc.errors import PatccError
+from patcc.passes.lower_to_loops import LowerToLoopsPass
+from patcc.passes.parallelize import ParallelizePass
+from patcc.passes.skip_zero_inputs import LANES, MIN_BLOCKS, SkipZeroInputsPass, block_width
+from patcc.semantics import run_function
+from patcc.targets.attrs import PARALLEL_ATTR
+
+
+def gemm_module(
+    w: np.ndarray,
+    *,
+    m: int = 1,
+    trans_b: bool = True,
+    c: np.ndarray | None = None,
+    alpha: float = 1.0,
+    beta: float = 1.0,
+    relu: bool = False,
+) -> ModuleOp:
+    """f(x) = gemm(x, w, c) (+ relu): x is m x K, w N x K with trans_b, else K x N."""
+    k = w.shape[1] if trans_b else w.shape[0]
+    block = Block(arg_types=[tensor_f32((m, k))])
+    w_op = constant_op(w.astype(np.float32))
+    ops: list = [w_op]
+    c_value = None
+    if c is not None:
+        ops.append(c_op := constant_op(c.astype(np.float32)))
+        c_value = c_op.result
+    gemm = GemmOp.inferred(
+        [block.args[0], w_op.result, c_value],
+        alpha=float_attr(alpha),
+        beta=float_attr(beta),
+        trans_a=int_attr(0),
+        trans_b=int_attr(int(trans_b)),
+    )
+    ops.append(gemm)
+    result = gemm.result
+    if relu:
+        ops.append(act := ReluOp.inferred([gemm.result]))
+        result = act.result
+    block.add_ops(ops)
+    return named_module(block, [result])
+
+
+def zero_runs(rng: np.random.Generator, k: int, zeros: float, run: int) -> np.ndarray:
+    """A 1 x k input whose zeros come in runs of `run` (a dead channel, flattened), about
+    `zeros` of them."""
+    x = rng.standard_normal((1, k)).astype(np.float32)
+    for start in range(0, k, run):
+        if rng.random() < zeros:
+            x[0, start : start + run] = 0.0
+    return x
+
+
+def _names(module: ModuleOp) -> list[str]:
+    return [op.name for op in module.walk()]
+
+
+def _close(got: np.ndarray, want: np.ndarray) -> None:
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * max(1.0, np.abs(want).max()))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    k=st.integers(1, 70),
+    n=st.integers(1, 40),
+    block=st.sampled_from([16, 32]),
+    group=st.integers(1, 9),
+    trans_b=st.booleans(),
+    bias=st.sampled_from(["none", "row", "scalar"]),
+    beta=st.sampled_from([1.0, 0.5]),
+    relu=st.booleans(),
+    zeros=st.sampled_from([0.0, 0.5, 1.0]),
+    run=st.integers(1, 12),
+    vector_length=st.sampled_from([1, 4, 8, 16]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_skip_zero_inputs_preserves_semantics(
+    k: int,
+    n: int,
+    block: int,
+    group: int,
+    trans_b: bool,
+    bias: str,
+    beta: float,
+    relu: bool,
+    zeros: float,
+    run: int,
+    vector_length: int,
+    seed: int,
+) -> None:
+    rng = np.random.default_rng(seed)
+    w = rng.standard_normal((n, k) if trans_b else (k, n))
+    c = None if bias == "none" else rng.standard_normal((1, n) if bias == "row" else (1,))
+    module = gemm_module(w, trans_b=trans_b, c=c, beta=beta, relu=relu)
+    after = applied(module, SkipZeroInputsPass(block=block, group=group))
+    assert "nn.gemv_skip_zeros" in _names(after) and "nn.gemm" not in _names(after)
+    x = {"x": zero_runs(rng, k, zeros, run)}
+    want = run_function(module, x)["y"]
+    _close(run_function(after, x)["y"], want)
+    loops = applied(after, LowerToLoopsPass(vector_length=vector_length))
+    _close(run_function(loops, x)["y"], want)
+
+
+@given(n=st.integers(1, 5000), block=st.sampled_from([16, 64, 512]))
+def test_blocks_cover_the_outputs(n: int, block: int) -> None:
+    blocks, width = block_width(n, block)
+    assert width % LANES == 0 and width <= block
+    assert (blocks - 1) * width < n <= blocks * width  # no block is padding only
+    assert blocks * width - n < blocks * LANES  # the padding is under a vector a block
+    assert blocks >= min(MIN_BLOCKS, -(-n // LANES)) // 2  # blocks for the threads
+
+
+def test_the_blocks_of_a_layer_run_in_parallel() -> None:
+    w = np.random.default_rng(0).standard_normal((256, 40))
+    module = applied(
+        gemm_module(w, relu=True),
+        SkipZeroInputsPass(block=32),
+        LowerToLoopsPass(vector_length=8),
+        ParallelizePass(),
+    )
+    marked = [op for op in module.walk() if PARALLEL_ATTR in op.attributes]
+    assert marked and isinstance(marked[0], scf.ForOp)
+    assert marked[0].body.block.args[0].name_hint == "b"
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        {"m": 2},
+        {"alpha": 2.0},
+        {"w": np.array([[1.0, np.inf], [0.5, 2.0]])},
+        {"w": np.array([[1.0, np.nan], [0.5, 2.0]])},
+    ],
+    ids=["two rows", "alpha", "infinite weight", "nan weight"],
+)
+def test_leaves_alone_what_skipping_would_change(case: dict) -> None:
+    w = case.pop("w", np.ones((2, 2)))
+    module = gemm_module(w, **case)
+    assert _names(applied(module, SkipZeroInputsPass())) == _names(module)
+
+
+def test_leaves_alone_weights_that_are_not_constant() -> None:
+    block = Block(arg_types=[tensor_f32((1, 4)), tensor_f32((3, 4))])
+    gemm = GemmOp.inferred(
+        [block.args[0], block.args[1], None],
+        alpha=float_attr(1.0),
+        beta=float_attr(1.0),
+        trans_a=int_attr(0),
+        trans_b=int_attr(1),
+    )
+    block.add_op(gemm)
+    module = named_module(block, [gemm.result], input_names=("x", "w"))
+    assert "nn.gemm" in _names(applied(module, SkipZeroInputsPass()))
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [({"block": 24}, "block must be a positive multiple of 16"), ({"group": 0}, "group must")],
+)
+def test_bad_options_are_named(options: dict, message: str) -> None:
+    module = gemm_module(np.ones((2, 2)))
+    with pytest.raises(PatccError, match=message):
+        applied(module, SkipZeroInputsPass(**options))
