@@ -70,13 +70,15 @@ def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
 
-def blocked_weights(w_kn: np.ndarray, blocks: int, width: int) -> np.ndarray:
-    """K x N weights as blocks x K x width, w[b, k, j] = w_kn[k, b * width + j], the
-    columns past N zero."""
-    k, n = w_kn.shape
-    padded = np.zeros((k, blocks * width), dtype=np.float32)
-    padded[:, :n] = w_kn
-    return np.ascontiguousarray(padded.reshape(k, blocks, width).transpose(1, 0, 2))
+def blocked_weights(w_nk: np.ndarray, blocks: int, width: int) -> np.ndarray:
+    """N x K weights as blocks x K x width, w[b, k, j] = w_nk[b * width + j, k], the
+    columns past N zero. Block by block into one array: VGG-16's 411 MB layer takes 0.3-0.5 s
+    where padding then transposing the whole took 3-4 s (two more copies, page faults)."""
+    out = np.zeros((blocks, w_nk.shape[1], width), dtype=np.float32)
+    for b in range(blocks):
+        rows = w_nk[b * width : (b + 1) * width]
+        out[b, :, : rows.shape[0]] = rows.T
+    return out
 
 
 @dataclass
@@ -96,14 +98,13 @@ class SkipZeroInputs(RewritePattern):
             or not np.isfinite(weights).all()
         ):
             return
-        w_kn = weights.T if get_int(p, "trans_b") else weights
-        n = w_kn.shape[1]
-        blocks, width = block_width(n, self.block)
-        w_const = constant_op(blocked_weights(w_kn, blocks, width))
+        w_nk = weights if get_int(p, "trans_b") else weights.T
+        blocks, width = block_width(w_nk.shape[0], self.block)
+        w_const = constant_op(blocked_weights(w_nk, blocks, width))
         gemv = GemvSkipZerosOp.inferred(
             [op.a, w_const.result, op.c],
             beta=float_attr(get_float(p, "beta")),
-            n=int_attr(n),
+            n=int_attr(w_nk.shape[0]),
             group=int_attr(self.group),
         )
         gemv.result.name_hint = op.result.name_hint
