@@ -150,8 +150,9 @@ def test_the_blocks_of_a_layer_run_in_parallel() -> None:
         {"alpha": 2.0},
         {"w": np.array([[1.0, np.inf], [0.5, 2.0]])},
         {"w": np.array([[1.0, np.nan], [0.5, 2.0]])},
+        {"w": np.array([[np.inf, 1.0], [-np.inf, 2.0]])},
     ],
-    ids=["two rows", "alpha", "infinite weight", "nan weight"],
+    ids=["two rows", "alpha", "infinite weight", "nan weight", "opposite infinities"],
 )
 def test_leaves_alone_what_skipping_would_change(case: dict) -> None:
     w = case.pop("w", np.ones((2, 2)))
