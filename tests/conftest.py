@@ -20,7 +20,10 @@ from xdsl.passes import ModulePass
 from xdsl.printer import Printer
 
 from patcc.compression.patterns import candidate_patterns
-from patcc.dialects.nn.base import ints_attr
+from patcc.constants import constant_op
+from patcc.dialects.nn.activation import ReluOp
+from patcc.dialects.nn.base import float_attr, int_attr, ints_attr, tensor_f32
+from patcc.dialects.nn.linear import GemmOp
 from patcc.dialects.pat import PatternsAttr, ids_attr
 from patcc.frontend import make_context
 from patcc.semantics import NAME_ATTR
@@ -160,6 +163,46 @@ def named_module(
     module = ModuleOp([fn])
     module.verify()
     return module
+
+
+def gemm_module(
+    w: np.ndarray,
+    *,
+    m: int = 1,
+    trans_b: bool = True,
+    c: np.ndarray | None = None,
+    alpha: float = 1.0,
+    beta: float = 1.0,
+    relu: bool = False,
+) -> ModuleOp:
+    """f(x) = gemm(x, w, c) (+ relu): x is m x K, w N x K with trans_b, else K x N."""
+    k = w.shape[1] if trans_b else w.shape[0]
+    block = Block(arg_types=[tensor_f32((m, k))])
+    w_op = constant_op(w.astype(np.float32))
+    ops: list = [w_op]
+    c_value = None
+    if c is not None:
+        ops.append(c_op := constant_op(c.astype(np.float32)))
+        c_value = c_op.result
+    gemm = GemmOp.inferred(
+        [block.args[0], w_op.result, c_value],
+        alpha=float_attr(alpha),
+        beta=float_attr(beta),
+        trans_a=int_attr(0),
+        trans_b=int_attr(int(trans_b)),
+    )
+    ops.append(gemm)
+    result = gemm.result
+    if relu:
+        ops.append(act := ReluOp.inferred([gemm.result]))
+        result = act.result
+    block.add_ops(ops)
+    return named_module(block, [result])
+
+
+def op_names(module: ModuleOp) -> list[str]:
+    """The names of every op in `module`, in walk order: what a pass left or replaced."""
+    return [op.name for op in module.walk()]
 
 
 def applied(module: ModuleOp, *passes: ModulePass) -> ModuleOp:

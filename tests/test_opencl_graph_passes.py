@@ -5,7 +5,7 @@ OpenCL device in test_opencl.py)."""
 from __future__ import annotations
 
 import numpy as np
-from conftest import applied, named_module
+from conftest import applied, assert_close, gemm_module, named_module, op_names
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from xdsl.dialects.builtin import ModuleOp
@@ -13,9 +13,8 @@ from xdsl.ir import Block, SSAValue
 
 from patcc.constants import constant_op
 from patcc.dialects.nn.activation import ReluOp
-from patcc.dialects.nn.base import float_attr, int_attr, ints_attr, tensor_f32
+from patcc.dialects.nn.base import int_attr, ints_attr, tensor_f32
 from patcc.dialects.nn.conv import Conv2dOp
-from patcc.dialects.nn.linear import GemmOp
 from patcc.passes.dense_conv_patterns import COVER, DenseConvAsPatternsPass, cover_values
 from patcc.passes.split_gemm import SplitKGemmPass, slices
 from patcc.semantics import run_function
@@ -24,14 +23,6 @@ from patcc.semantics import run_function
 def _module(ops: list, result: SSAValue, block: Block) -> ModuleOp:
     block.add_ops(ops)
     return named_module(block, [result])
-
-
-def _names(module: ModuleOp) -> list[str]:
-    return [op.name for op in module.walk()]
-
-
-def _close(got: np.ndarray, want: np.ndarray) -> None:
-    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * max(1.0, np.abs(want).max()))
 
 
 @settings(max_examples=40, deadline=None)
@@ -56,47 +47,20 @@ def test_split_k_gemm_preserves_semantics(
     seed: int,
 ) -> None:
     rng = np.random.default_rng(seed)
-    block = Block(arg_types=[tensor_f32((1, k))])
-    w = constant_op(rng.standard_normal((n, k) if trans_b else (k, n)).astype(np.float32))
-    ops: list = [w]
-    c = None
-    if bias != "none":
-        c_op = constant_op(rng.standard_normal((1, n) if bias == "row" else (1,)).astype("f4"))
-        ops.append(c_op)
-        c = c_op.result
-    gemm = GemmOp.inferred(
-        [block.args[0], w.result, c],
-        alpha=float_attr(1.0),
-        beta=float_attr(beta),
-        trans_a=int_attr(0),
-        trans_b=int_attr(int(trans_b)),
-    )
-    ops.append(gemm)
-    result = gemm.result
-    if relu:
-        ops.append(act := ReluOp.inferred([gemm.result]))
-        result = act.result
-    module = _module(ops, result, block)
+    w = rng.standard_normal((n, k) if trans_b else (k, n))
+    c = None if bias == "none" else rng.standard_normal((1, n) if bias == "row" else (1,))
+    module = gemm_module(w, trans_b=trans_b, c=c, beta=beta, relu=relu)
     after = applied(module, SplitKGemmPass(min_slice=min_slice))
     split = slices(k, min_slice)
-    assert ("nn.matmul" in _names(after)) == (split > 1)
+    assert ("nn.matmul" in op_names(after)) == (split > 1)
     assert split == 1 or (k % split == 0 and k // split >= min_slice)
     x = {"x": rng.standard_normal((1, k)).astype(np.float32)}
-    _close(run_function(after, x)["y"], run_function(module, x)["y"])
+    assert_close(run_function(after, x)["y"], run_function(module, x)["y"])
 
 
 def test_split_k_gemm_leaves_batched_and_scaled_gemms_alone() -> None:
-    block = Block(arg_types=[tensor_f32((2, 512))])
-    w = constant_op(np.ones((512, 4), dtype=np.float32))
-    gemm = GemmOp.inferred(
-        [block.args[0], w.result, None],
-        alpha=float_attr(1.0),
-        beta=float_attr(1.0),
-        trans_a=int_attr(0),
-        trans_b=int_attr(0),
-    )
-    module = _module([w, gemm], gemm.result, block)
-    assert "nn.matmul" not in _names(applied(module, SplitKGemmPass()))
+    module = gemm_module(np.ones((512, 4)), m=2, trans_b=False)
+    assert "nn.matmul" not in op_names(applied(module, SplitKGemmPass()))
 
 
 def test_cover_splits_every_kernel_position_once() -> None:
@@ -151,6 +115,6 @@ def test_dense_conv_as_patterns_preserves_semantics(
         result = act.result
     module = _module(ops, result, block)
     after = applied(module, DenseConvAsPatternsPass())
-    assert ("pat.conv2d" in _names(after)) == (k == 3)
+    assert ("pat.conv2d" in op_names(after)) == (k == 3)
     x = {"x": rng.standard_normal(shape).astype(np.float32)}
-    _close(run_function(after, x)["y"], run_function(module, x)["y"])
+    assert_close(run_function(after, x)["y"], run_function(module, x)["y"])

@@ -7,7 +7,7 @@ through the interpreter before and after the pass, and compared.
 from __future__ import annotations
 
 import numpy as np
-from conftest import applied, named_module
+from conftest import applied, named_module, op_names
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from xdsl.dialects.builtin import ModuleOp
@@ -30,10 +30,6 @@ def _module(shape: tuple[int, ...], build) -> ModuleOp:
     result: SSAValue = build(block.args[0], ops)
     block.add_ops(ops)
     return named_module(block, [result])
-
-
-def _names(module: ModuleOp) -> list[str]:
-    return [op.name for op in module.walk()]
 
 
 @settings(max_examples=40, deadline=None)
@@ -78,7 +74,7 @@ def test_fold_batchnorm_preserves_semantics(
 
     module = _module((1, c, 6, 6), build)
     after = applied(module, FoldBatchNormPass())
-    assert "nn.batch_norm" not in _names(after)
+    assert "nn.batch_norm" not in op_names(after)
     x = {"x": rng.standard_normal((1, c, 6, 6)).astype(np.float32)}
     want, got = run_function(module, x)["y"], run_function(after, x)["y"]
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * max(1.0, np.abs(want).max()))
@@ -99,7 +95,7 @@ def test_fuse_silu_preserves_semantics(shape: list[int], swap: bool, seed: int) 
 
     module = _module(tuple(shape), build)
     after = applied(module, FuseSiluPass())
-    assert SiluOp.name in _names(after) and MulOp.name not in _names(after)
+    assert SiluOp.name in op_names(after) and MulOp.name not in op_names(after)
     x = {"x": (np.random.default_rng(seed).standard_normal(shape) * 4).astype(np.float32)}
     np.testing.assert_allclose(
         run_function(after, x)["y"], run_function(module, x)["y"], rtol=1e-5, atol=1e-6

@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import applied, named_module
+from conftest import applied, assert_close, gemm_module, named_module, op_names
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from xdsl.dialects import scf
-from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Block
 
-from patcc.constants import constant_op
-from patcc.dialects.nn.activation import ReluOp
 from patcc.dialects.nn.base import float_attr, int_attr, tensor_f32
 from patcc.dialects.nn.linear import GemmOp
 from patcc.errors import PatccError
@@ -26,41 +23,6 @@ from patcc.semantics import run_function
 from patcc.targets.attrs import PARALLEL_ATTR
 
 
-def gemm_module(
-    w: np.ndarray,
-    *,
-    m: int = 1,
-    trans_b: bool = True,
-    c: np.ndarray | None = None,
-    alpha: float = 1.0,
-    beta: float = 1.0,
-    relu: bool = False,
-) -> ModuleOp:
-    """f(x) = gemm(x, w, c) (+ relu): x is m x K, w N x K with trans_b, else K x N."""
-    k = w.shape[1] if trans_b else w.shape[0]
-    block = Block(arg_types=[tensor_f32((m, k))])
-    w_op = constant_op(w.astype(np.float32))
-    ops: list = [w_op]
-    c_value = None
-    if c is not None:
-        ops.append(c_op := constant_op(c.astype(np.float32)))
-        c_value = c_op.result
-    gemm = GemmOp.inferred(
-        [block.args[0], w_op.result, c_value],
-        alpha=float_attr(alpha),
-        beta=float_attr(beta),
-        trans_a=int_attr(0),
-        trans_b=int_attr(int(trans_b)),
-    )
-    ops.append(gemm)
-    result = gemm.result
-    if relu:
-        ops.append(act := ReluOp.inferred([gemm.result]))
-        result = act.result
-    block.add_ops(ops)
-    return named_module(block, [result])
-
-
 def zero_runs(rng: np.random.Generator, k: int, zeros: float, run: int) -> np.ndarray:
     """A 1 x k input whose zeros come in runs of `run` (a dead channel, flattened), about
     `zeros` of them."""
@@ -69,14 +31,6 @@ def zero_runs(rng: np.random.Generator, k: int, zeros: float, run: int) -> np.nd
         if rng.random() < zeros:
             x[0, start : start + run] = 0.0
     return x
-
-
-def _names(module: ModuleOp) -> list[str]:
-    return [op.name for op in module.walk()]
-
-
-def _close(got: np.ndarray, want: np.ndarray) -> None:
-    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * max(1.0, np.abs(want).max()))
 
 
 @settings(max_examples=40, deadline=None)
@@ -113,12 +67,12 @@ def test_skip_zero_inputs_preserves_semantics(
     c = None if bias == "none" else rng.standard_normal((1, n) if bias == "row" else (1,))
     module = gemm_module(w, trans_b=trans_b, c=c, beta=beta, relu=relu)
     after = applied(module, SkipZeroInputsPass(block=block, group=group))
-    assert "nn.gemv_skip_zeros" in _names(after) and "nn.gemm" not in _names(after)
+    assert "nn.gemv_skip_zeros" in op_names(after) and "nn.gemm" not in op_names(after)
     x = {"x": zero_runs(rng, k, zeros, run)}
     want = run_function(module, x)["y"]
-    _close(run_function(after, x)["y"], want)
+    assert_close(run_function(after, x)["y"], want)
     loops = applied(after, LowerToLoopsPass(vector_length=vector_length))
-    _close(run_function(loops, x)["y"], want)
+    assert_close(run_function(loops, x)["y"], want)
 
 
 @given(n=st.integers(1, 5000), block=st.sampled_from([16, 64, 512]))
@@ -157,7 +111,7 @@ def test_the_blocks_of_a_layer_run_in_parallel() -> None:
 def test_leaves_alone_what_skipping_would_change(case: dict) -> None:
     w = case.pop("w", np.ones((2, 2)))
     module = gemm_module(w, **case)
-    assert _names(applied(module, SkipZeroInputsPass())) == _names(module)
+    assert op_names(applied(module, SkipZeroInputsPass())) == op_names(module)
 
 
 def test_leaves_alone_weights_that_are_not_constant() -> None:
@@ -171,7 +125,7 @@ def test_leaves_alone_weights_that_are_not_constant() -> None:
     )
     block.add_op(gemm)
     module = named_module(block, [gemm.result], input_names=("x", "w"))
-    assert "nn.gemm" in _names(applied(module, SkipZeroInputsPass()))
+    assert "nn.gemm" in op_names(applied(module, SkipZeroInputsPass()))
 
 
 @pytest.mark.parametrize(
