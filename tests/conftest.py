@@ -200,6 +200,15 @@ def gemm_module(
     return named_module(block, [result])
 
 
+def random_gemm_module(
+    rng: np.random.Generator, k: int, n: int, *, trans_b: bool, bias: str, **kw: Any
+) -> ModuleOp:
+    """gemm_module of a random 1 x k -> n layer; bias "none", "row" (1 x n) or "scalar"."""
+    w = rng.standard_normal((n, k) if trans_b else (k, n))
+    c = None if bias == "none" else rng.standard_normal((1, n) if bias == "row" else (1,))
+    return gemm_module(w, trans_b=trans_b, c=c, **kw)
+
+
 def op_names(module: ModuleOp) -> list[str]:
     """The names of every op in `module`, in walk order: what a pass left or replaced."""
     return [op.name for op in module.walk()]

@@ -5,7 +5,14 @@ OpenCL device in test_opencl.py)."""
 from __future__ import annotations
 
 import numpy as np
-from conftest import applied, assert_close, gemm_module, named_module, op_names
+from conftest import (
+    applied,
+    assert_close,
+    gemm_module,
+    named_module,
+    op_names,
+    random_gemm_module,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from xdsl.dialects.builtin import ModuleOp
@@ -47,9 +54,7 @@ def test_split_k_gemm_preserves_semantics(
     seed: int,
 ) -> None:
     rng = np.random.default_rng(seed)
-    w = rng.standard_normal((n, k) if trans_b else (k, n))
-    c = None if bias == "none" else rng.standard_normal((1, n) if bias == "row" else (1,))
-    module = gemm_module(w, trans_b=trans_b, c=c, beta=beta, relu=relu)
+    module = random_gemm_module(rng, k, n, trans_b=trans_b, bias=bias, beta=beta, relu=relu)
     after = applied(module, SplitKGemmPass(min_slice=min_slice))
     split = slices(k, min_slice)
     assert ("nn.matmul" in op_names(after)) == (split > 1)

@@ -7,7 +7,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import applied, assert_close, gemm_module, named_module, op_names
+from conftest import (
+    applied,
+    assert_close,
+    gemm_module,
+    named_module,
+    op_names,
+    random_gemm_module,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from xdsl.dialects import scf
@@ -63,9 +70,7 @@ def test_skip_zero_inputs_preserves_semantics(
     seed: int,
 ) -> None:
     rng = np.random.default_rng(seed)
-    w = rng.standard_normal((n, k) if trans_b else (k, n))
-    c = None if bias == "none" else rng.standard_normal((1, n) if bias == "row" else (1,))
-    module = gemm_module(w, trans_b=trans_b, c=c, beta=beta, relu=relu)
+    module = random_gemm_module(rng, k, n, trans_b=trans_b, bias=bias, beta=beta, relu=relu)
     after = applied(module, SkipZeroInputsPass(block=block, group=group))
     assert "nn.gemv_skip_zeros" in op_names(after) and "nn.gemm" not in op_names(after)
     x = {"x": zero_runs(rng, k, zeros, run)}
