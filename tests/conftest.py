@@ -203,9 +203,11 @@ def gemm_module(
 def random_gemm_module(
     rng: np.random.Generator, k: int, n: int, *, trans_b: bool, bias: str, **kw: Any
 ) -> ModuleOp:
-    """gemm_module of a random 1 x k -> n layer; bias "none", "row" (1 x n) or "scalar"."""
+    """gemm_module of a random 1 x k -> n layer; bias "none", "row" (1 x n), "vector" (n,
+    ONNX's usual C) or "scalar" (1,)."""
     w = rng.standard_normal((n, k) if trans_b else (k, n))
-    c = None if bias == "none" else rng.standard_normal((1, n) if bias == "row" else (1,))
+    shapes = {"row": (1, n), "vector": (n,), "scalar": (1,)}
+    c = None if bias == "none" else rng.standard_normal(shapes[bias])
     return gemm_module(w, trans_b=trans_b, c=c, **kw)
 
 

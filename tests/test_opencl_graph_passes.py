@@ -38,7 +38,7 @@ def _module(ops: list, result: SSAValue, block: Block) -> ModuleOp:
     n=st.integers(1, 9),
     min_slice=st.integers(1, 8),
     trans_b=st.booleans(),
-    bias=st.sampled_from(["none", "row", "scalar"]),
+    bias=st.sampled_from(["none", "row", "vector", "scalar"]),
     beta=st.sampled_from([1.0, 0.5]),
     relu=st.booleans(),
     seed=st.integers(0, 2**32 - 1),

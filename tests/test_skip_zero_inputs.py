@@ -47,7 +47,7 @@ def zero_runs(rng: np.random.Generator, k: int, zeros: float, run: int) -> np.nd
     block=st.sampled_from([16, 32]),
     group=st.integers(1, 9),
     trans_b=st.booleans(),
-    bias=st.sampled_from(["none", "row", "scalar"]),
+    bias=st.sampled_from(["none", "row", "vector", "scalar"]),
     beta=st.sampled_from([1.0, 0.5]),
     relu=st.booleans(),
     zeros=st.sampled_from([0.0, 0.5, 1.0]),
