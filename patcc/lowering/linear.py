@@ -31,6 +31,18 @@ def broadcast_index(shape: Sequence[int], ivs: Sequence[Index]) -> list[Index]:
     return [0 if size == 1 else ivs[offset + j] for j, size in enumerate(shape)]
 
 
+def plus_scaled_bias(
+    ctx: LoweringContext, acc: SSAValue, c: SSAValue | None, beta: float, ivs: Sequence[Index]
+) -> SSAValue:
+    """acc + beta * c at the result's `ivs` (c broadcast; acc itself without c or at beta 0)."""
+    if c is None or beta == 0.0:
+        return acc
+    cv = ctx.load(c, broadcast_index(buffer_shape(c), ivs))
+    if beta != 1.0:
+        cv = ctx.mulf(cv, ctx.f32(beta))
+    return ctx.addf(acc, cv)
+
+
 def lower_gemm(
     ctx: LoweringContext,
     op: Operation,
@@ -50,11 +62,7 @@ def lower_gemm(
         """alpha, + beta * c, the fused activation, the store."""
         if alpha != 1.0:
             acc = ctx.mulf(acc, ctx.f32(alpha))
-        if c is not None and beta != 0.0:
-            cv = ctx.load(c, broadcast_index(buffer_shape(c), ivs))
-            if beta != 1.0:
-                cv = ctx.mulf(cv, ctx.f32(beta))
-            acc = ctx.addf(acc, cv)
+        acc = plus_scaled_bias(ctx, acc, c, beta, ivs)
         ctx.store(ctx.apply_epilogue(op, acc), y, ivs)
 
     if not trans_a and trans_b and ctx.vector_length > 1 and k_n >= ctx.vector_length:

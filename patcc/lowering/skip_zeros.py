@@ -29,7 +29,7 @@ from patcc.dialects.nn import linear
 from patcc.dialects.nn.base import get_float, get_int
 
 from .context import Index, Lowering, LoweringContext, buffer_shape
-from .linear import broadcast_index
+from .linear import plus_scaled_bias
 
 
 def lower_gemv_skip_zeros(
@@ -89,10 +89,7 @@ def lower_gemv_skip_zeros(
     flat = ctx.view(acc, (blocks * width,))
 
     def finish(n: Index) -> None:
-        total = ctx.load(flat, [n])
-        if c is not None and beta != 0.0:
-            cv = ctx.load(c, broadcast_index(buffer_shape(c), [0, n]))
-            total = ctx.addf(total, cv if beta == 1.0 else ctx.mulf(cv, ctx.f32(beta)))
+        total = plus_scaled_bias(ctx, ctx.load(flat, [n]), c, beta, [0, n])
         ctx.store(ctx.apply_epilogue(op, total), y, [0, n])
 
     ctx.loop(n_n, finish, name="n")

@@ -43,10 +43,7 @@ def gemv_skip_zeros(
     blocks, k, width = w.shape
     rows = w.transpose(1, 0, 2).reshape(k, blocks * width)[:, :n]
     kept = x[0] != 0
-    y = x[:, kept] @ rows[kept]
-    if c is not None and beta != 0.0:
-        y = y + (c if beta == 1.0 else c * F32(beta))
-    return y
+    return gemm(x[:, kept], rows[kept], c, alpha=1.0, beta=beta, trans_a=False, trans_b=False)
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:

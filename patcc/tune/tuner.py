@@ -248,8 +248,8 @@ def search_layer(
         if not valid(sched, length, task.group):  # over the register budget: never measured
             study.tell(trial, state=TrialState.PRUNED)
             continue
-        if sched in (seen := logged()):
-            ms = seen[sched]
+        if sched in known:
+            ms = known[sched]
             study.tell(trial, ms, state=TrialState.COMPLETE if ms is not None else TrialState.FAIL)
             continue
         try:
@@ -257,6 +257,7 @@ def search_layer(
         except Exception as exc:  # a schedule that does not build is a result, not a crash
             ms, error = None, f"{type(exc).__name__}: {str(exc)[:200]}"
         log.append(Record(task.key, sched, ms, task.layer.name, error))
+        known[sched] = ms  # what logged() would now give: valid() keeps oc searched
         study.tell(trial, ms, state=TrialState.COMPLETE if ms is not None else TrialState.FAIL)
         tried += 1
         on_trial()
