@@ -27,6 +27,7 @@ _PASSES: dict[str, tuple[str, str]] = {
     "tile-conv": ("tile_conv", "TileConvPass"),
     "eliminate-load-redundancy": ("eliminate_load_redundancy", "EliminateLoadRedundancyPass"),
     "canonicalize-hoisted": ("canonicalize_hoisted", "CanonicalizeHoistedPass"),
+    "prefetch-next-kernel": ("prefetch_next_kernel", "PrefetchNextKernelPass"),
 }
 
 

@@ -39,6 +39,7 @@ ONNX_HEADING = "## ONNX operators"
 ROUND_TRIP_FILES = [
     *sorted(p for p in (ROOT / "filecheck" / "nn").glob("*.mlir") if "error" not in p.name),
     ROOT / "filecheck" / "pat" / "roundtrip.mlir",
+    ROOT / "filecheck" / "pat" / "prefetch.mlir",
 ]
 HEX_BLOB = re.compile(r'dense<"0x([0-9A-F]{8})[0-9A-F]*">')
 

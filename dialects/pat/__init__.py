@@ -1,7 +1,9 @@
 """The `pat` dialect: pattern-pruned convolutions (the pattern level of patcc).
 
 `#pat.patterns` (attributes.py) is a conv's set of K kernel patterns; `pat.conv2d` (conv.py)
-is a 3x3 conv that stores, per kernel, a pattern id (-1 = removed) and its 4 kept values.
+is a 3x3 conv that stores, per kernel, a pattern id (-1 = removed) and its 4 kept values;
+`pat.fkw_conv2d` (fkw.py) the same conv with its weights in FKW arrays. `pat.prefetch`
+(prefetch.py) is a loop-level read hint, which xDSL's memref dialect lacks.
 """
 
 from xdsl.ir import Dialect, Operation
@@ -18,8 +20,9 @@ from .attributes import (
 )
 from .conv import ACTIVATIONS, PatConv2dOp, get_ids, get_patterns, ids_array, ids_attr
 from .fkw import FkwConv2dOp
+from .prefetch import PrefetchOp
 
-ALL_OPS: list[type[Operation]] = [PatConv2dOp, FkwConv2dOp]
+ALL_OPS: list[type[Operation]] = [PatConv2dOp, FkwConv2dOp, PrefetchOp]
 
 PAT = Dialect("pat", ALL_OPS, [PatternsAttr])
 
@@ -35,6 +38,7 @@ __all__ = [
     "Pattern",
     "PatternSet",
     "PatternsAttr",
+    "PrefetchOp",
     "get_ids",
     "get_patterns",
     "ids_array",

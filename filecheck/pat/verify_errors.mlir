@@ -123,3 +123,10 @@
 %v = "test.op"() : () -> tensor<2x2x4xf32>
 %y = pat.conv2d %x, %v {patterns = #pat.patterns<[0, 1, 3, 4], [1, 3, 4, 5]>, ids = dense<[[0, -1], [1, 0]]> : tensor<2x2xi8>, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>} : (tensor<1x2x8x8xf32>, tensor<2x2x4xf32>) -> tensor<1x2x9x8xf32>
 // CHECK: 'pat.conv2d': result shape 1x2x9x8 does not match the shape 1x2x8x8 implied by the operands 1x2x8x8, 2x2x4, - and properties
+
+// -----
+
+%m = "test.op"() : () -> memref<1x2x6x10xf32>
+%i = "test.op"() : () -> index
+pat.prefetch %m[%i, %i] : memref<1x2x6x10xf32>
+// CHECK: pat.prefetch: 2 indices for a memref of rank 4

@@ -44,6 +44,7 @@ from xdsl.interpreters.utils.ptr import RawPtr, TypedPtr
 from xdsl.traits import SymbolTable
 
 from patcc.constants import dense_to_numpy
+from patcc.dialects.pat.prefetch import PrefetchOp
 
 # struct format of xDSL's packable types -> numpy dtype
 _DTYPES: dict[str, np.dtype] = {
@@ -203,6 +204,11 @@ class LoopFunctions(MemRefFunctions, ScfFunctions):
         xtype = _xtype(_element_dtype(typ.element_type))
         ptr = TypedPtr(src.data_ptr.raw + int(shift), xtype=xtype)
         return (ShapedArray(ptr, list(typ.get_shape())),)
+
+    @impl(PrefetchOp)
+    def run_prefetch(self, interpreter: Interpreter, op: PrefetchOp, args: PythonValues):
+        """A hint for the cache: no effect on any value."""
+        return ()
 
     # ---- vector -------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 
 from patcc.constants import dense_to_numpy
+from patcc.dialects.pat.prefetch import PrefetchOp
 from patcc.errors import PatccError
 from patcc.targets.attrs import PARALLEL_ATTR
 from patcc.targets.isa import VectorIsa
@@ -390,6 +391,7 @@ class BodyPrinter:
             vector.StoreOp: self.vstore,
             vector.BroadcastOp: self.broadcast,
             vector.FMAOp: self.fma,
+            PrefetchOp: self.prefetch,
         }
 
     def parallel_pragma(self) -> str | None:
@@ -639,6 +641,11 @@ class BodyPrinter:
         isa = self.isa(op.result.type, op)
         addr = self.address(op.base, op.indices)
         self.define(op.result, isa.type, isa.load.format(p=addr))
+
+    def prefetch(self, op: Operation) -> None:
+        """GCC's builtin (x86 and AArch64 alike): a read, kept in all cache levels."""
+        assert isinstance(op, PrefetchOp)
+        self.emit(f"__builtin_prefetch({self.address(op.memref, op.indices)}, 0, 3);")
 
     def vstore(self, op: Operation) -> None:
         assert isinstance(op, vector.StoreOp)

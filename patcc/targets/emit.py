@@ -89,13 +89,20 @@ def cflags_for(target: str, vector_length: int) -> tuple[str, ...]:
 
 
 def prepare_pipeline(target: str, threads: int | None = None) -> list[ModulePass]:
-    """The target passes, run on the loop-level module before `emit`."""
+    """The target passes, run on the loop-level module before `emit`: buffers, threads,
+    weight layout, and the pattern convs' prefetches of their next kernel's input rows."""
     from patcc.passes.layout_weights import LayoutWeightsPass
     from patcc.passes.parallelize import ParallelizePass
     from patcc.passes.plan_buffers import PlanBuffersPass
+    from patcc.passes.prefetch_next_kernel import PrefetchNextKernelPass
 
     target_name(target)
-    return [PlanBuffersPass(), ParallelizePass(threads=threads or 0), LayoutWeightsPass()]
+    return [
+        PlanBuffersPass(),
+        ParallelizePass(threads=threads or 0),
+        LayoutWeightsPass(),
+        PrefetchNextKernelPass(),
+    ]
 
 
 @dataclass(frozen=True)

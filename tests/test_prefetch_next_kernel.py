@@ -1,0 +1,240 @@
+"""prefetch-next-kernel adds hints only, and the right ones.
+
+Random small pruned layers (test_lower_pattern_conv's strategy; per-filter and block-shared
+groups), random tiles and vector lengths, lowered to loops with tiling and LRE as the C
+targets build them: after the pass the interpreter's output is bit-identical (a prefetch
+changes no value). And, with the interpreter's prefetch, vector.load and `index[k]` load
+recorded, every input element a hinted kernel loop reads for kernel k lies on a line that
+the latest iteration that prefetched for kernel k hinted, whatever the buffer's
+alignment (the lines are taken at all 16 offsets of a 64-byte line of floats); with
+`column-tiles` every kernel loop is hinted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from conftest import applied
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_lower_pattern_conv import HAND_LAYER, _input, _module, layers
+from test_shared_groups import block_layers
+from xdsl.dialects import arith, memref, scf, vector
+from xdsl.interpreter import Interpreter, InterpreterFunctions, PythonValues, impl, register_impls
+from xdsl.interpreters.memref import MemRefFunctions
+from xdsl.ir import Operation
+from xdsl.transforms.common_subexpression_elimination import CommonSubexpressionElimination
+
+import patcc.semantics
+from patcc.dialects.pat.prefetch import PrefetchOp
+from patcc.errors import PatccError
+from patcc.lowering.pattern_conv import CONV_ATTR
+from patcc.passes.canonicalize_hoisted import CanonicalizeHoistedPass
+from patcc.passes.eliminate_load_redundancy import EliminateLoadRedundancyPass
+from patcc.passes.lower_to_loops import LowerToLoopsPass
+from patcc.passes.pack_fkw import PackFkwPass
+from patcc.passes.prefetch_next_kernel import PrefetchNextKernelPass, line_offsets
+from patcc.passes.reorder_filters import ReorderFiltersPass
+from patcc.passes.tile_conv import TileConvPass
+from patcc.semantics import run_function
+from patcc.semantics.loops import LoopFunctions
+
+LINE = 16  # floats per 64-byte line
+
+
+def _kernel_loops(module: Any) -> list[scf.ForOp]:
+    return [op for op in module.walk() if isinstance(op, scf.ForOp) and CONV_ATTR in op.attributes]
+
+
+def _iteration_loads(loop: scf.ForOp) -> memref.LoadOp | None:
+    """The body's `index[k]` load (the first load indexed by the induction variable)."""
+    k = loop.body.block.args[0]
+    loads = [o for o in loop.body.block.ops if isinstance(o, memref.LoadOp)]
+    return next((o for o in loads if tuple(o.indices) == (k,)), None)
+
+
+def _input_loads(loop: scf.ForOp) -> list[vector.LoadOp]:
+    """vector.loads whose indices use the channel read from `index[k]`."""
+    first = _iteration_loads(loop)
+    if first is None:
+        return []
+    channels = {
+        u.operation.results[0] for u in first.res.uses if isinstance(u.operation, arith.IndexCastOp)
+    }
+    return [
+        o
+        for o in loop.body.block.ops
+        if isinstance(o, vector.LoadOp) and any(i in channels for i in o.indices)
+    ]
+
+
+@register_impls
+class _Recorder(InterpreterFunctions):
+    """Logs, in order, ("iter", k) at a hinted kernel loop's `index[k]` load, ("next", j) at
+    the pass's `index[j]` load, ("pf", buffer, offset) and ("ld", buffer, offset, n) at the
+    loop's input loads, then does what the interpreter does."""
+
+    def __init__(self, kinds: dict[Operation, str], inputs: set[Operation]) -> None:
+        self.kinds, self.inputs = kinds, inputs
+        self.log: list[tuple[Any, ...]] = []
+        self.loops = LoopFunctions()
+
+    @impl(memref.LoadOp)
+    def run_load(self, interpreter: Interpreter, op: memref.LoadOp, args: PythonValues):
+        if op in self.kinds:
+            self.log.append((self.kinds[op], args[1]))
+        return MemRefFunctions.run_load(self.loops, interpreter, op, args).values
+
+    @impl(PrefetchOp)
+    def run_prefetch(self, interpreter: Interpreter, op: PrefetchOp, args: PythonValues):
+        mem, *indices = args
+        self.log.append(("pf", id(mem), mem.offset(tuple(indices))))
+        return ()
+
+    @impl(vector.LoadOp)
+    def run_vector_load(self, interpreter: Interpreter, op: vector.LoadOp, args: PythonValues):
+        if op in self.inputs:
+            mem, *indices = args
+            n = op.result.type.get_shape()[0]
+            self.log.append(("ld", id(mem), mem.offset(tuple(indices)), n))
+        return LoopFunctions.run_vector_load(self.loops, interpreter, op, args).values
+
+
+def _record(module: Any, inputs: dict[str, np.ndarray]) -> tuple[list[tuple[Any, ...]], Any]:
+    loops = [
+        loop
+        for loop in _kernel_loops(module)
+        if any(isinstance(o, PrefetchOp) for o in loop.body.block.ops)
+    ]
+    kinds: dict[Operation, str] = {}
+    for loop in loops:
+        first = _iteration_loads(loop)
+        assert first is not None
+        for op in loop.body.block.ops:
+            if isinstance(op, memref.LoadOp) and op.memref is first.memref:
+                kinds[op] = "iter" if op is first else "next"
+    recorder = _Recorder(kinds, {ld for loop in loops for ld in _input_loads(loop)})
+    make = patcc.semantics.make_interpreter
+
+    def recording(m: Any) -> Interpreter:
+        interpreter = make(m)
+        interpreter.register_implementations(recorder, override=True)
+        return interpreter
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(patcc.semantics, "make_interpreter", recording)
+        out = run_function(module, inputs)["y"]
+    return recorder.log, out
+
+
+def _uncovered(log: list[tuple[Any, ...]]) -> tuple[list[str], int]:
+    """Loads of kernel k outside the lines the latest iteration that prefetched for kernel k
+    hinted, at some alignment (none did: the first `distance` kernels of a run); and how
+    many loads were checked."""
+    current: list[tuple[int, int]] = []
+    for_kernel: dict[int, list[tuple[int, int]]] = {}
+    k = -1
+    problems, checked = [], 0
+    for event in log:
+        if event[0] == "iter":
+            k, current = event[1], []
+        elif event[0] == "next":
+            for_kernel[event[1]] = current
+        elif event[0] == "pf":
+            current.append((event[1], event[2]))
+        else:
+            earlier = for_kernel.get(k)
+            if earlier is None:
+                continue
+            _, buf, offset, n = event
+            checked += 1
+            for shift in range(LINE):
+                have = {(b, (p + shift) // LINE) for b, p in earlier}
+                need = {(buf, (p + shift) // LINE) for p in range(offset, offset + n)}
+                if not need <= have:
+                    problems.append(f"k={k} offset {offset}+{n} shift {shift}")
+                    break
+    return problems, checked
+
+
+def _kernels(log: list[tuple[Any, ...]]) -> list[int]:
+    """The kernel each event belongs to (the latest "iter")."""
+    out, k = [], -1
+    for event in log:
+        k = event[1] if event[0] == "iter" else k
+        out.append(k)
+    return out
+
+
+def _loops(layer: dict, vl: int, tiles: tuple[int, int], shared: bool) -> Any:
+    packing = (ReorderFiltersPass(group_size=layer.get("g", 2)), PackFkwPass())
+    oh, ow = tiles
+    return applied(
+        _module(layer),
+        *packing,
+        LowerToLoopsPass(vector_length=vl, shared_groups=shared),
+        TileConvPass(oc=layer.get("g", 2), oh=oh, ow=ow),
+        EliminateLoadRedundancyPass(),
+        CanonicalizeHoistedPass(),
+        CommonSubexpressionElimination(),
+    )
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    layer=st.one_of(layers(), block_layers()),
+    vl=st.sampled_from([4, 8, 16]),
+    tiles=st.tuples(st.integers(0, 3), st.integers(1, 3)),
+    distance=st.integers(1, 3),
+    column_tiles=st.booleans(),
+)
+def test_prefetches_keep_results_and_cover_the_next_kernels_loads(
+    layer: dict, vl: int, tiles: tuple[int, int], distance: int, column_tiles: bool
+) -> None:
+    loops = _loops(layer, vl, tiles, shared=True)
+    inputs = _input(layer)
+    want = run_function(loops, inputs)["y"]
+    hinted = applied(loops, PrefetchNextKernelPass(distance=distance, column_tiles=column_tiles))
+    log, got = _record(hinted, inputs)
+    np.testing.assert_array_equal(got, want)
+    problems, checked = _uncovered(log)
+    assert problems == []
+    ahead = any(e[0] == "next" and e[1] != k for e, k in zip(log, _kernels(log), strict=True))
+    assert checked > 0 or not ahead  # a run of 2+ kernels has loads hinted ahead
+    if column_tiles:  # then every kernel loop that reads vectors of a channel has its hints
+        for loop in _kernel_loops(hinted):
+            hints = [o for o in loop.body.block.ops if isinstance(o, PrefetchOp)]
+            assert bool(hints) == bool(_input_loads(loop))
+
+
+def test_a_row_in_one_tile_gets_a_hint_per_line_of_each_tap_row() -> None:
+    """VGG-16's 56-wide layers at 16 lanes: 4 vectors cover the row (the last one at column
+    40), taps read columns +0..+2, so each of the 3 tap rows spans columns 0..57 of the
+    padded row: 5 hints per row (0, 16, 32, 48 and the end, 57)."""
+    assert line_offsets(0, 57, LINE) == [0, 16, 32, 48, 57]
+    assert line_offsets(3, 3, LINE) == [3]
+
+
+def test_column_tiles_are_left_to_the_hardware_by_default() -> None:
+    """A 12-wide layer at 4 lanes in tiles of 1 vector: the columns are the tile's, so only
+    `column_tiles` adds hints; with 3 vectors per tile (the whole row) they are constants."""
+    layer = _small_layer()
+    for ow, column_tiles, expect in ((1, False, False), (1, True, True), (3, False, True)):
+        loops = _loops(layer, 4, (1, ow), shared=False)
+        hinted = applied(loops, PrefetchNextKernelPass(column_tiles=column_tiles))
+        assert any(isinstance(o, PrefetchOp) for o in hinted.walk()) == expect, (ow, column_tiles)
+
+
+def _small_layer() -> dict:
+    """2 filters x 2 channels, 6 x 12, every kernel kept (per-filter nest)."""
+    ids = np.array([[0, 1], [1, 0]], np.int8)
+    values = np.arange(16, dtype=np.float32).reshape(2, 2, 4)
+    return {**HAND_LAYER, "hw": (6, 12), "ids": ids, "values": values}
+
+
+def test_distance_must_be_positive() -> None:
+    layer = _small_layer()
+    with pytest.raises(PatccError, match="distance must be at least 1, got 0"):
+        applied(_loops(layer, 4, (1, 1), shared=False), PrefetchNextKernelPass(distance=0))
