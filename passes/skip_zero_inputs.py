@@ -14,7 +14,8 @@ input saves no cache line. After the pass the weights are K-major in blocks of B
 so a block's outputs read one contiguous run of B weights per input, runs of consecutive
 inputs lie one after the other (the hardware prefetcher streams them), and `group`
 consecutive zero inputs skip their runs (patcc/lowering/skip_zeros.py says why groups and
-not single inputs). Measured on its own (docs/performance.md): VGG-16's first classifier
+not single inputs on some CPUs; the x86 target tests single inputs on Intel hosts,
+`patcc.targets.emit.SKIP_GROUP`). Measured on its own (docs/performance.md): VGG-16's first classifier
 layer with the built-in model's zeros 21.4 -> 14.3 ms on one thread, 10.8 -> 7.3 ms on
 two; the second (50 % zeros at random, which groups of 8 seldom skip) 3.6 -> 3.2 ms and
 2.0 -> 1.8 ms: the K-major blocks stream no slower than the N-major dot. B is at most

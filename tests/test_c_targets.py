@@ -288,3 +288,20 @@ def test_cpu_flags_read_the_first_flags_line() -> None:
     text = "processor\t: 0\nflags\t\t: fpu avx2 fma avx512f\nbugs\t\t: spectre\nflags : sse\n"
     assert cpu_flags(text) == {"fpu", "avx2", "fma", "avx512f"}
     assert cpu_flags("processor : 0\n") == frozenset()
+
+
+def test_skip_group_follows_the_x86_vendor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """skip-zero-inputs tests single inputs on Intel x86 hosts, groups of 8 elsewhere (and
+    always on the neon target, which runs elsewhere); the emitter hands the pass its group."""
+    import importlib
+
+    emit_module = importlib.import_module("patcc.targets.emit")
+    text = "processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu\n"
+    assert emit_module.cpu_vendor(text) == "GenuineIntel"
+    assert emit_module.cpu_vendor("processor : 0\n") == ""
+    for vendor, x86, neon in (("GenuineIntel", 1, 8), ("AuthenticAMD", 8, 8), ("", 8, 8)):
+        monkeypatch.setattr(emit_module, "host_cpu_vendor", lambda v=vendor: v)
+        assert emit_module.default_skip_group("x86") == x86
+        assert emit_module.default_skip_group("neon") == neon
+        (skip,) = emit_module.emit_for("x86").graph_passes
+        assert skip.group == x86

@@ -43,6 +43,37 @@ def host_cpu_flags() -> frozenset[str]:
         return frozenset()
 
 
+def cpu_vendor(cpuinfo: str) -> str:
+    """The `vendor_id` of /proc/cpuinfo's text ("" when it has none, as on Arm)."""
+    line = next((ln for ln in cpuinfo.splitlines() if ln.startswith("vendor_id")), "")
+    return line.split(":", 1)[-1].strip()
+
+
+@functools.cache
+def host_cpu_vendor() -> str:
+    try:
+        return cpu_vendor(Path("/proc/cpuinfo").read_text())
+    except OSError:
+        return ""
+
+
+SKIP_GROUP = {"GenuineIntel": 1}
+"""skip-zero-inputs' `group` per x86 vendor (else the pass's 8): how many consecutive zero
+inputs a classifier layer skips at once is a matter of the hardware prefetcher, measured
+(docs/performance.md, "Classifier layers: a test per input on the Xeon"): on the AMD EPYC
+(Zen 4) single skipped 2 KB runs broke the weight stream (VGG-16's second classifier layer,
+50 % zeros: 4.6 ms per input vs 3.2 in groups of 8), on the Intel Xeon they do not (1.66 vs
+2.61 ms; whole VGG-16 block 4 1.065x with a test per input)."""
+
+
+def default_skip_group(target: str) -> int:
+    """The `group` of the C targets' skip-zero-inputs on this host (x86 builds run where they
+    are compiled): SKIP_GROUP's for its vendor, else 8."""
+    if target_name(target) == "x86-c":
+        return SKIP_GROUP.get(host_cpu_vendor(), 8)
+    return 8
+
+
 def default_vector_length(target: str) -> int:
     """The vector length a build gets without `vector_length`: x86 builds run on the machine
     that compiles them (the runtime loads them there), so like `-march=native` they take its
@@ -192,6 +223,7 @@ class Emitter:
     threads: int | None = None
     vector_length: int = 8
     passes: list[ModulePass] = field(default_factory=list)
+    skip_group: int = 8  # skip-zero-inputs' group (default_skip_group)
 
     @property
     def cflags(self) -> tuple[str, ...]:
@@ -200,10 +232,11 @@ class Emitter:
     @property
     def graph_passes(self) -> list[ModulePass]:
         """nn/pat-level passes the target runs after pruning, just before lower-to-loops:
-        one-row classifier layers skip their zero inputs (passes/skip_zero_inputs.py)."""
+        one-row classifier layers skip their zero inputs (passes/skip_zero_inputs.py), in
+        groups of `skip_group`."""
         from patcc.passes.skip_zero_inputs import SkipZeroInputsPass
 
-        return [SkipZeroInputsPass()]
+        return [SkipZeroInputsPass(group=self.skip_group)]
 
     @property
     def schedule(self) -> dict[str, Any]:
@@ -226,4 +259,5 @@ def emit_for(
         return opencl_emitter(vector_length)
     name = target_name(target)
     length = vector_length or default_vector_length(name)
-    return Emitter(name, threads, length, prepare_pipeline(name, threads))
+    passes = prepare_pipeline(name, threads)
+    return Emitter(name, threads, length, passes, default_skip_group(name))
