@@ -7,23 +7,25 @@ over all its channels (~180 KB for VGG-16's 56-wide layers) does not stay in L1.
 iteration waited on L2 for ~15 lines. On a full-width AVX-512 core (a Xeon, 2 FMAs of 16
 lanes per cycle) that made the 56-wide layers run at 57 % of the sgemm peak; with all
 inputs in L1 the same loop ran 1.4x faster (docs/performance.md, "Prefetching the next
-kernel's rows").
+kernel's input rows").
 
 This pass loads `index[min(k + distance, ub - 1)]` at the top of the body and adds one
 `pat.prefetch` per cache line of what that kernel's loads will read: the loads are grouped
-by their leading indices (buffer, channel, row), and along the row their columns are taken
-as a common root plus constants (`arith.addi` with a constant, `arith.minsi` of two
-constants folded: a tile that covers its rows has constant columns, the last vector
-clamped to the row's end). One hint per 64 bytes of the span [first column, last column +
-vector length) and one at its end. A prefetch never changes a value
-(and never faults), so the pass is exact; loops whose loads it cannot read that way are
-left alone.
+by buffer and leading indices (channel, row), their indices read as common terms plus
+constants (`linear_form`), so the row oh + 1 of two output rows is one row and a span along
+it is [first column, last column + vector length): one hint per 64 bytes of it and one at
+its end. Only in loops whose loaded vectors each feed several FMAs (MIN_FMAS_PER_LOAD: the
+block-shared nest) and whose tile covers its rows whole (constant columns; `column_tiles`
+lifts that). A prefetch never changes a value (and never faults), so the pass is exact;
+a loop whose loads it cannot read that way gets no hints at all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from xdsl.context import Context
 from xdsl.dialects import arith, memref, scf, vector
@@ -35,7 +37,7 @@ from xdsl.dialects.builtin import (
     NoneAttr,
     VectorType,
 )
-from xdsl.ir import Block, Operation, SSAValue
+from xdsl.ir import Block, BlockArgument, Operation, OpResult, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
@@ -45,28 +47,40 @@ from patcc.lowering.pattern_conv import CONV_ATTR
 
 LINE_BYTES = 64
 """A cache line on x86-64 and on the Arm cores patcc targets."""
+MIN_FMAS_PER_LOAD = 2
+"""A loop gets hints only if it runs at least this many FMAs per vector it loads. A hint
+takes a load slot: the per-filter nest's loops (1-1.8 FMAs per load) ran 3-8 % slower with
+them (VGG-16, per-kernel pruning, on the Xeon), the block-shared nest's (each loaded vector
+feeds the 4 filters of a block) up to 1.25x faster."""
+
+Form = tuple[frozenset[tuple[SSAValue, int]], int]
+"""An index as a sum of terms (SSA values with their multiplicity) plus a constant."""
 
 
-def root_offset(value: SSAValue) -> tuple[SSAValue | None, int]:
-    """`value` as root + constant (root None: a constant), through `arith.addi` with a
-    constant and `arith.minsi` of two constants; anything else is a root."""
-    offset = 0
-    while True:
-        owner = value.owner
+def linear_form(value: SSAValue) -> Form:
+    """`value` as terms + constant, through `arith.addi` and `arith.constant`, and
+    `arith.minsi` of two constants (folded); anything else is a term. Two indices with the
+    same terms differ by a known constant: LRE's row tiles compute row oh + 1 once per
+    output row, from different values, and those are one row."""
+    terms: Counter[SSAValue] = Counter()
+    constant = 0
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        owner = v.owner
         if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
-            return None, offset + owner.value.value.data
+            constant += owner.value.value.data
+            continue
         if isinstance(owner, arith.AddiOp):
-            lhs, lhs_off = root_offset(owner.lhs)
-            rhs, rhs_off = root_offset(owner.rhs)
-            if lhs is None or rhs is None:
-                return (rhs if lhs is None else lhs), offset + lhs_off + rhs_off
-            return value, offset
+            stack += [owner.lhs, owner.rhs]
+            continue
         if isinstance(owner, arith.MinSIOp):
-            lhs, lhs_off = root_offset(owner.lhs)
-            rhs, rhs_off = root_offset(owner.rhs)
-            if lhs is None and rhs is None:
-                return None, offset + min(lhs_off, rhs_off)
-        return value, offset
+            (lhs, a), (rhs, b) = linear_form(owner.lhs), linear_form(owner.rhs)
+            if not lhs and not rhs:
+                constant += min(a, b)
+                continue
+        terms[v] += 1
+    return frozenset(terms.items()), constant
 
 
 def line_offsets(first: int, last: int, line: int) -> list[int]:
@@ -74,6 +88,19 @@ def line_offsets(first: int, last: int, line: int) -> list[int]:
     line that holds an element of [first, last] holds one of these."""
     offsets = list(range(first, last, line))
     return [*offsets, last]
+
+
+def _constant(value: int, ops: list[Operation]) -> SSAValue:
+    c = arith.ConstantOp(IntegerAttr(value, IndexType()))
+    ops.append(c)
+    return c.result
+
+
+def _line(base: SSAValue) -> int:
+    """Elements per cache line of a memref."""
+    typ = base.type
+    assert isinstance(typ, MemRefType)
+    return max(1, LINE_BYTES * 8 // typ.element_type.bitwidth)  # pyright: ignore
 
 
 def _defined_before(value: SSAValue, body: Block, point: Operation) -> bool:
@@ -88,24 +115,26 @@ def _defined_before(value: SSAValue, body: Block, point: Operation) -> bool:
 @dataclass(frozen=True)
 class _Span:
     base: SSAValue
-    leading: tuple[SSAValue, ...]  # indices before the last one, the channel among them
-    root: SSAValue | None
+    leading: tuple[Form, ...]  # indices before the last one, the channel among them
+    terms: frozenset[tuple[SSAValue, int]]  # the columns' terms (none: constant columns)
     first: int
     last: int  # last element read (the last load's offset + its vector length - 1)
 
 
 def _spans(loads: Sequence[vector.LoadOp]) -> list[_Span]:
-    groups: dict[tuple[SSAValue, tuple[SSAValue, ...], SSAValue | None], list[int]] = {}
+    """One span per buffer, leading indices and column terms (`linear_form`s)."""
+    groups: dict[tuple[Any, ...], list[int]] = {}
     for load in loads:
         *leading, col = load.indices
-        root, offset = root_offset(col)
+        terms, offset = linear_form(col)
         typ = load.result.type
         assert isinstance(typ, VectorType)
         n = typ.get_shape()[0]
-        bounds = groups.setdefault((load.base, tuple(leading), root), [offset, offset + n - 1])
+        key = (load.base, tuple(linear_form(v) for v in leading), terms)
+        bounds = groups.setdefault(key, [offset, offset + n - 1])
         bounds[0] = min(bounds[0], offset)
         bounds[1] = max(bounds[1], offset + n - 1)
-    return [_Span(b, lead, r, lo, hi) for (b, lead, r), (lo, hi) in groups.items()]
+    return [_Span(b, lead, t, lo, hi) for (b, lead, t), (lo, hi) in groups.items()]
 
 
 def _channel(body: Block) -> tuple[memref.LoadOp, arith.IndexCastOp] | None:
@@ -124,7 +153,30 @@ def _contiguous_rows(load: vector.LoadOp) -> bool:
     return isinstance(typ, MemRefType) and isinstance(typ.layout, NoneAttr)
 
 
-def prefetch_next(loop: scf.ForOp, distance: int, column_tiles: bool = False) -> int:
+def _position(value: SSAValue, positions: Mapping[Operation, int]) -> tuple[int, int]:
+    """Where `value` is defined, in the module's walk order: sums are built in that order,
+    so the printed IR does not depend on hashing."""
+    if isinstance(value, BlockArgument):
+        parent = value.block.parent_op()
+        return (positions[parent] if parent is not None else -1), -1 - value.index
+    assert isinstance(value, OpResult)
+    return positions.get(value.op, len(positions)), value.index  # ops this pass adds: last
+
+
+def walk_positions(loop: Operation) -> dict[Operation, int]:
+    """Every op of the module (or top op) holding `loop`, numbered in walk order."""
+    top = loop
+    while (parent := top.parent_op()) is not None:
+        top = parent
+    return {op: i for i, op in enumerate(top.walk())}
+
+
+def prefetch_next(
+    loop: scf.ForOp,
+    distance: int,
+    column_tiles: bool = False,
+    positions: Mapping[Operation, int] | None = None,
+) -> int:
     """Add the prefetches to one kernel loop; returns how many. Without `column_tiles`,
     only to a loop whose loads all read constant columns (the tile covers its rows whole);
     a loop with a load it cannot hint (an index defined after the loop's first load) gets
@@ -142,52 +194,57 @@ def prefetch_next(loop: scf.ForOp, distance: int, column_tiles: bool = False) ->
     ]
     if not loads:
         return 0
+    fmas = sum(isinstance(o, vector.FMAOp) for o in body.ops)
+    if fmas < MIN_FMAS_PER_LOAD * len(loads):
+        return 0
     point = loads[0]
     spans = _spans(loads)
-    if not column_tiles and any(s.root is not None for s in spans):
+    if not column_tiles and any(s.terms for s in spans):
         return 0
-    usable = [
-        all(_defined_before(v, body, point) for v in (*s.leading, s.base))
-        and (s.root is None or _defined_before(s.root, body, point))
-        for s in spans
-    ]
-    if not all(usable):
+    terms = {v for s in spans for form in (*s.leading, (s.terms, 0)) for v, _ in form[0]}
+    if not all(_defined_before(v, body, point) for v in (*terms, *(s.base for s in spans))):
         return 0
+    if positions is None:
+        positions = walk_positions(loop)
     ops: list[Operation] = []
-    constants: dict[int, SSAValue] = {}
-    columns: dict[tuple[SSAValue, int], SSAValue] = {}
+    built: dict[Form, SSAValue] = {}  # the loads' own index values where usable, then sums
+    for load in loads:
+        for v in load.indices:
+            if _defined_before(v, body, point):
+                built.setdefault(linear_form(v), v)
 
-    def const(value: int) -> SSAValue:
-        if value not in constants:
-            c = arith.ConstantOp(IntegerAttr(value, IndexType()))
-            ops.append(c)
-            constants[value] = c.result
-        return constants[value]
+    def index(form: Form) -> SSAValue:
+        """The value of terms + constant, each sum built once."""
+        if form not in built:
+            ordered = sorted(form[0], key=lambda t: _position(t[0], positions))
+            parts = [v for v, count in ordered for _ in range(count)]
+            if form[1] or not parts:
+                parts.append(index((frozenset(), form[1])) if parts else _constant(form[1], ops))
+            value = parts[0]
+            for part in parts[1:]:
+                add = arith.AddiOp(value, part)
+                ops.append(add)
+                value = add.result
+            built[form] = value
+        return built[form]
 
-    ahead = arith.AddiOp(body.args[0], const(distance))
-    last = arith.SubiOp(loop.ub, const(1))
+    ahead = arith.AddiOp(body.args[0], index((frozenset(), distance)))
+    last = arith.SubiOp(loop.ub, index((frozenset(), 1)))
     nxt = arith.MinSIOp(ahead.result, last.result)
     next_index = memref.LoadOp.get(index_load.memref, [nxt.result])
     next_channel = arith.IndexCastOp(next_index.res, IndexType())
     ops += [ahead, last, nxt, next_index, next_channel]
+
+    def ahead_of(form: Form) -> Form:
+        """The form with the channel replaced by the next kernel's."""
+        swapped = {(next_channel.result if v is channel else v, c) for v, c in form[0]}
+        return frozenset(swapped), form[1]
+
     count = 0
     for s in spans:
-        elem = s.base.type
-        assert isinstance(elem, MemRefType)
-        line = max(1, LINE_BYTES * 8 // elem.element_type.bitwidth)  # pyright: ignore
-        leading = [next_channel.result if v is channel else v for v in s.leading]
-        for offset in line_offsets(s.first, s.last, line):
-            if s.root is None:
-                col = const(offset)
-            elif offset == 0:
-                col = s.root
-            else:
-                if (s.root, offset) not in columns:
-                    add = arith.AddiOp(s.root, const(offset))
-                    ops.append(add)
-                    columns[s.root, offset] = add.result
-                col = columns[s.root, offset]
-            ops.append(PrefetchOp(s.base, [*leading, col]))
+        leading = [index(ahead_of(form)) for form in s.leading]
+        for offset in line_offsets(s.first, s.last, _line(s.base)):
+            ops.append(PrefetchOp(s.base, [*leading, index((s.terms, offset))]))
             count += 1
     Rewriter.insert_op(ops, InsertPoint.before(point))
     return count
@@ -195,12 +252,12 @@ def prefetch_next(loop: scf.ForOp, distance: int, column_tiles: bool = False) ->
 
 @dataclass(frozen=True)
 class PrefetchNextKernelPass(ModulePass):
-    """Every `pat.conv` kernel loop prefetches the input lines of the kernel `distance`
-    iterations ahead (clamped to the loop's last kernel). By default only where the
-    register tile covers its rows whole: a row run in column tiles reads each channel row
-    piece by piece, in order, which the hardware prefetchers follow, and the hints there
-    only cost load slots (`column_tiles` adds them; VGG-16's 112- and 224-wide layers ran
-    5-7 % slower so)."""
+    """Every `pat.conv` kernel loop with at least MIN_FMAS_PER_LOAD FMAs per loaded vector
+    prefetches the input lines of the kernel `distance` iterations ahead (clamped to the
+    loop's last kernel). By default only where the register tile covers its rows whole: a
+    row run in column tiles reads each channel row piece by piece, in order, which the
+    hardware prefetchers follow, and the hints there only cost load slots (`column_tiles`
+    adds them; VGG-16's 112- and 224-wide layers ran 5-7 % slower so)."""
 
     name = "prefetch-next-kernel"
 
@@ -212,9 +269,10 @@ class PrefetchNextKernelPass(ModulePass):
             raise PatccError(
                 f"prefetch-next-kernel: distance must be at least 1, got {self.distance}"
             )
-        loops = [o for o in op.walk() if isinstance(o, scf.ForOp) and CONV_ATTR in o.attributes]
+        positions = {o: i for i, o in enumerate(op.walk())}
+        loops = [o for o in positions if isinstance(o, scf.ForOp) and CONV_ATTR in o.attributes]
         for loop in loops:
-            prefetch_next(loop, self.distance, self.column_tiles)
+            prefetch_next(loop, self.distance, self.column_tiles, positions)
 
 
-__all__ = ["LINE_BYTES", "PrefetchNextKernelPass", "line_offsets", "prefetch_next", "root_offset"]
+__all__ = ["LINE_BYTES", "PrefetchNextKernelPass", "line_offsets", "linear_form", "prefetch_next"]

@@ -35,7 +35,11 @@ from patcc.passes.canonicalize_hoisted import CanonicalizeHoistedPass
 from patcc.passes.eliminate_load_redundancy import EliminateLoadRedundancyPass
 from patcc.passes.lower_to_loops import LowerToLoopsPass
 from patcc.passes.pack_fkw import PackFkwPass
-from patcc.passes.prefetch_next_kernel import PrefetchNextKernelPass, line_offsets
+from patcc.passes.prefetch_next_kernel import (
+    MIN_FMAS_PER_LOAD,
+    PrefetchNextKernelPass,
+    line_offsets,
+)
 from patcc.passes.reorder_filters import ReorderFiltersPass
 from patcc.passes.tile_conv import TileConvPass
 from patcc.semantics import run_function
@@ -203,10 +207,13 @@ def test_prefetches_keep_results_and_cover_the_next_kernels_loads(
     assert problems == []
     ahead = any(e[0] == "next" and e[1] != k for e, k in zip(log, _kernels(log), strict=True))
     assert checked > 0 or not ahead  # a run of 2+ kernels has loads hinted ahead
-    if column_tiles:  # then every kernel loop that reads vectors of a channel has its hints
-        for loop in _kernel_loops(hinted):
-            hints = [o for o in loop.body.block.ops if isinstance(o, PrefetchOp)]
-            assert bool(hints) == bool(_input_loads(loop))
+    for loop in _kernel_loops(hinted):  # with column-tiles, every loop that feeds each
+        hints = [o for o in loop.body.block.ops if isinstance(o, PrefetchOp)]  # load to 2+
+        fmas = sum(isinstance(o, vector.FMAOp) for o in loop.body.block.ops)  # FMAs
+        loads = _input_loads(loop)
+        assert not hints or fmas >= MIN_FMAS_PER_LOAD * len(loads)
+        if column_tiles:
+            assert bool(hints) == bool(loads and fmas >= MIN_FMAS_PER_LOAD * len(loads))
 
 
 def test_a_row_in_one_tile_gets_a_hint_per_line_of_each_tap_row() -> None:
@@ -218,20 +225,24 @@ def test_a_row_in_one_tile_gets_a_hint_per_line_of_each_tap_row() -> None:
 
 
 def test_column_tiles_are_left_to_the_hardware_by_default() -> None:
-    """A 12-wide layer at 4 lanes in tiles of 1 vector: the columns are the tile's, so only
-    `column_tiles` adds hints; with 3 vectors per tile (the whole row) they are constants."""
+    """A 12-wide block-shared layer at 4 lanes in tiles of 1 vector: the columns are the
+    tile's, so only `column_tiles` adds hints; with 3 vectors per tile (the whole row) they
+    are constants. The per-filter nest of the same layer (one FMA per load) gets none."""
     layer = _small_layer()
-    for ow, column_tiles, expect in ((1, False, False), (1, True, True), (3, False, True)):
-        loops = _loops(layer, 4, (1, ow), shared=False)
+    cases = ((1, False, True, False), (1, True, True, True), (3, False, True, True))
+    for ow, column_tiles, shared, expect in (*cases, (3, True, False, False)):
+        loops = _loops(layer, 4, (1, ow), shared=shared)
         hinted = applied(loops, PrefetchNextKernelPass(column_tiles=column_tiles))
-        assert any(isinstance(o, PrefetchOp) for o in hinted.walk()) == expect, (ow, column_tiles)
+        got = any(isinstance(o, PrefetchOp) for o in hinted.walk())
+        assert got == expect, (ow, column_tiles, shared)
 
 
 def _small_layer() -> dict:
-    """2 filters x 2 channels, 6 x 12, every kernel kept (per-filter nest)."""
-    ids = np.array([[0, 1], [1, 0]], np.int8)
+    """2 filters x 2 channels, 6 x 12, every kernel kept, both filters with the same
+    patterns per channel (one block-shared group of 2)."""
+    ids = np.array([[0, 1], [0, 1]], np.int8)
     values = np.arange(16, dtype=np.float32).reshape(2, 2, 4)
-    return {**HAND_LAYER, "hw": (6, 12), "ids": ids, "values": values}
+    return {**HAND_LAYER, "hw": (6, 12), "ids": ids, "values": values, "g": 2}
 
 
 def test_distance_must_be_positive() -> None:
