@@ -177,10 +177,12 @@ def prefetch_next(
     column_tiles: bool = False,
     positions: Mapping[Operation, int] | None = None,
 ) -> int:
-    """Add the prefetches to one kernel loop; returns how many. Without `column_tiles`,
-    only to a loop whose loads all read constant columns (the tile covers its rows whole);
-    a loop with a load it cannot hint (an index defined after the loop's first load) gets
-    none, so a kernel loop has hints for all of its loads or for none."""
+    """Add the prefetches to one kernel loop; returns how many. Only to a loop with at
+    least MIN_FMAS_PER_LOAD FMAs per loaded vector and, without `column_tiles`, whose loads
+    all read constant columns (the tile covers its rows whole); a loop with a load it
+    cannot hint (an index term defined after the loop's first load) gets none, so a kernel
+    loop has hints for all of its loads or for none. `positions`: the module's ops in walk
+    order (`walk_positions`), which orders the terms of the sums it builds."""
     body = loop.body.block
     found = _channel(body)
     if found is None:
