@@ -127,12 +127,12 @@ def pruned_layer() -> onnx.ModelProto:
     return conv_model(8, 12, (10, 14))
 
 
-def block_pruned_layer(o: int = 14, c: int = 6, g: int = 4) -> onnx.ModelProto:
+def block_pruned_layer(o: int = 14, c: int = 6, g: int = 4, width: int = 21) -> onnx.ModelProto:
     """conv_model's weights where, in every block of g filters (the last one shorter), each
     filter keeps the channels and patterns of the block's first (block pruning)."""
     from patcc.compression.patterns import candidate_patterns
 
-    model = conv_model(c, o, (9, 21))
+    model = conv_model(c, o, (9, width))
     w = numpy_helper.to_array(model.graph.initializer[0])
     patterns = candidate_patterns()[:4]
     heads = RNG.integers(-1, len(patterns), size=(-(-o // g), c))
@@ -146,10 +146,10 @@ def block_pruned_layer(o: int = 14, c: int = 6, g: int = 4) -> onnx.ModelProto:
     return model
 
 
-def block_case(vector_length: int) -> tuple[ModuleOp, dict, dict]:
+def block_case(vector_length: int, width: int = 21) -> tuple[ModuleOp, dict, dict]:
     """The block-pruned layer through patdnn (its patterns kept): shared groups of 4."""
     module, inputs, reference = pruned_case(
-        block_pruned_layer(), vector_length, patterns=4, connectivity=1.0
+        block_pruned_layer(width=width), vector_length, patterns=4, connectivity=1.0
     )
     assert any(GROUP_ATTR in op.attributes for op in module.walk())
     return module, inputs, reference
@@ -191,6 +191,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Case]:
     add("x86/classifier_skip_zeros", lambda: classifier_case(8), "x86-c")
     add("neon/classifier_skip_zeros", lambda: classifier_case(4), "neon-c")
     add("neon/block_pruned_layer", lambda: block_case(4), "neon-c")
+    add("neon/block_pruned_narrow", lambda: block_case(4, width=8), "neon-c")
     for family in ("vgg", "resnet"):
         add(f"x86/{family}", lambda f=family: pruned_case(FAMILIES[f](), 8), "x86-c")
     add("neon/vgg", lambda: pruned_case(FAMILIES["vgg"](), 4), "neon-c")
@@ -213,6 +214,7 @@ NATIVE = [
     "neon/pruned_layer",
     "x86/block_pruned_layer",
     "neon/block_pruned_layer",
+    "neon/block_pruned_narrow",
     "x86/classifier_skip_zeros",
     "neon/classifier_skip_zeros",
     "x86/vgg",
@@ -305,3 +307,10 @@ def test_skip_group_follows_the_x86_vendor(monkeypatch: pytest.MonkeyPatch) -> N
         assert emit_module.default_skip_group("neon") == neon
         (skip,) = emit_module.emit_for("x86").graph_passes
         assert skip.group == x86
+
+
+@pytest.mark.parametrize("name", ["x86/block_pruned_layer", "neon/block_pruned_narrow"])
+def test_prefetch_hints_reach_the_checked_c(builds: dict[str, Case], name: str) -> None:
+    """The block-shared layers whose tiles cover whole rows carry prefetch-next-kernel's
+    hints into the C that test_compiled_c_matches_interpreter checks (x86 and NEON)."""
+    assert "__builtin_prefetch(" in builds[name][0].emitted["model.c"].decode()
