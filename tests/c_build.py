@@ -56,7 +56,7 @@ class Build:
 
 def emit_module(ctx: Context, module: ModuleOp, target: str, threads: int = 2) -> EmittedModel:
     """Run the target passes on a loop-level module (in place) and emit it."""
-    for p in prepare_pipeline(target, threads):
+    for p in prepare_pipeline(target, threads, prefetch=True):  # the hints' C, on any host
         p.apply(ctx, module)
     return emit(module, target)
 

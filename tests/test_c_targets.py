@@ -314,3 +314,21 @@ def test_prefetch_hints_reach_the_checked_c(builds: dict[str, Case], name: str) 
     """The block-shared layers whose tiles cover whole rows carry prefetch-next-kernel's
     hints into the C that test_compiled_c_matches_interpreter checks (x86 and NEON)."""
     assert "__builtin_prefetch(" in builds[name][0].emitted["model.c"].decode()
+
+
+def test_prefetch_follows_the_x86_vendor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """prefetch-next-kernel is in the default pipeline of x86 builds on Intel hosts only (where
+    it was measured); asked for, it runs on any target."""
+    import importlib
+
+    emit_module = importlib.import_module("patcc.targets.emit")
+
+    def names(target: str, prefetch: bool | None = None) -> list[str]:
+        return [p.name for p in emit_module.prepare_pipeline(target, 2, prefetch)]
+
+    for vendor, x86 in (("GenuineIntel", True), ("AuthenticAMD", False), ("", False)):
+        monkeypatch.setattr(emit_module, "host_cpu_vendor", lambda v=vendor: v)
+        assert ("prefetch-next-kernel" in names("x86")) == x86
+        assert "prefetch-next-kernel" not in names("neon")
+        assert names("neon", prefetch=True)[-1] == "prefetch-next-kernel"
+        assert "prefetch-next-kernel" not in names("x86", prefetch=False)

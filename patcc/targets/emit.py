@@ -66,6 +66,18 @@ inputs a classifier layer skips at once is a matter of the hardware prefetcher, 
 2.61 ms; whole VGG-16 block 4 1.065x with a test per input)."""
 
 
+PREFETCH_VENDORS = frozenset({"GenuineIntel"})
+"""x86 vendors whose builds run prefetch-next-kernel by default: measured on the Intel Xeon
+(VGG-16 1.09-1.15x with the classifier rule below, docs/performance.md); the AMD EPYC's
+pattern convs ran at 81-93 % of its peak without hints and were not measured with them, nor
+were Arm cores, so there (and on the neon target) the pass is left out unless asked for."""
+
+
+def default_prefetch(target: str) -> bool:
+    """Whether the C targets' pipeline gets prefetch-next-kernel on this host."""
+    return target_name(target) == "x86-c" and host_cpu_vendor() in PREFETCH_VENDORS
+
+
 def default_skip_group(target: str) -> int:
     """The `group` of the C targets' skip-zero-inputs on this host (x86 builds run where they
     are compiled): SKIP_GROUP's for its vendor, else 8."""
@@ -119,21 +131,26 @@ def cflags_for(target: str, vector_length: int) -> tuple[str, ...]:
     return CFLAGS[name]
 
 
-def prepare_pipeline(target: str, threads: int | None = None) -> list[ModulePass]:
+def prepare_pipeline(
+    target: str, threads: int | None = None, prefetch: bool | None = None
+) -> list[ModulePass]:
     """The target passes, run on the loop-level module before `emit`: buffers, threads,
-    weight layout, and the pattern convs' prefetches of their next kernel's input rows."""
+    weight layout, and with `prefetch` (None: `default_prefetch`) the pattern convs' hints
+    for their next kernel's input rows."""
     from patcc.passes.layout_weights import LayoutWeightsPass
     from patcc.passes.parallelize import ParallelizePass
     from patcc.passes.plan_buffers import PlanBuffersPass
     from patcc.passes.prefetch_next_kernel import PrefetchNextKernelPass
 
     target_name(target)
-    return [
+    passes: list[ModulePass] = [
         PlanBuffersPass(),
         ParallelizePass(threads=threads or 0),
         LayoutWeightsPass(),
-        PrefetchNextKernelPass(),
     ]
+    if default_prefetch(target) if prefetch is None else prefetch:
+        passes.append(PrefetchNextKernelPass())
+    return passes
 
 
 @dataclass(frozen=True)
