@@ -217,18 +217,23 @@ def prefetch_next(
 
     def index(form: Form) -> SSAValue:
         """The value of terms + constant, each sum built once."""
-        if form not in built:
-            ordered = sorted(form[0], key=lambda t: _position(t[0], positions))
-            parts = [v for v, count in ordered for _ in range(count)]
-            if form[1] or not parts:
-                parts.append(index((frozenset(), form[1])) if parts else _constant(form[1], ops))
-            value = parts[0]
-            for part in parts[1:]:
-                add = arith.AddiOp(value, part)
-                ops.append(add)
-                value = add.result
-            built[form] = value
-        return built[form]
+        if form in built:
+            return built[form]
+        terms, constant = form
+        if not terms:
+            built[form] = _constant(constant, ops)
+            return built[form]
+        ordered = sorted(terms, key=lambda t: _position(t[0], positions))
+        parts = [v for v, count in ordered for _ in range(count)]
+        if constant:
+            parts.append(index((frozenset(), constant)))
+        value = parts[0]
+        for part in parts[1:]:
+            add = arith.AddiOp(value, part)
+            ops.append(add)
+            value = add.result
+        built[form] = value
+        return value
 
     ahead = arith.AddiOp(body.args[0], index((frozenset(), distance)))
     last = arith.SubiOp(loop.ub, index((frozenset(), 1)))

@@ -52,7 +52,7 @@ def _kernel_loops(module: Any) -> list[scf.ForOp]:
     return [op for op in module.walk() if isinstance(op, scf.ForOp) and CONV_ATTR in op.attributes]
 
 
-def _iteration_loads(loop: scf.ForOp) -> memref.LoadOp | None:
+def _iteration_load(loop: scf.ForOp) -> memref.LoadOp | None:
     """The body's `index[k]` load (the first load indexed by the induction variable)."""
     k = loop.body.block.args[0]
     loads = [o for o in loop.body.block.ops if isinstance(o, memref.LoadOp)]
@@ -61,7 +61,7 @@ def _iteration_loads(loop: scf.ForOp) -> memref.LoadOp | None:
 
 def _input_loads(loop: scf.ForOp) -> list[vector.LoadOp]:
     """vector.loads whose indices use the channel read from `index[k]`."""
-    first = _iteration_loads(loop)
+    first = _iteration_load(loop)
     if first is None:
         return []
     channels = {
@@ -114,7 +114,7 @@ def _record(module: Any, inputs: dict[str, np.ndarray]) -> tuple[list[tuple[Any,
     ]
     kinds: dict[Operation, str] = {}
     for loop in loops:
-        first = _iteration_loads(loop)
+        first = _iteration_load(loop)
         assert first is not None
         for op in loop.body.block.ops:
             if isinstance(op, memref.LoadOp) and op.memref is first.memref:

@@ -57,8 +57,14 @@ def host_cpu_vendor() -> str:
         return ""
 
 
+def x86_host_vendor(target: str) -> str:
+    """The host's CPU vendor for an x86 build (which runs where it is compiled), "" for the
+    other targets: the host rules below are x86 measurements."""
+    return host_cpu_vendor() if target_name(target) == "x86-c" else ""
+
+
 SKIP_GROUP = {"GenuineIntel": 1}
-"""skip-zero-inputs' `group` per x86 vendor (else the pass's 8): how many consecutive zero
+"""skip-zero-inputs' `group` per x86 vendor (else the pass's own, 8): how many consecutive zero
 inputs a classifier layer skips at once is a matter of the hardware prefetcher, measured
 (docs/performance.md, "Classifier layers: a test per input on the Xeon"): on the AMD EPYC
 (Zen 4) single skipped 2 KB runs broke the weight stream (VGG-16's second classifier layer,
@@ -68,22 +74,20 @@ inputs a classifier layer skips at once is a matter of the hardware prefetcher, 
 
 PREFETCH_VENDORS = frozenset({"GenuineIntel"})
 """x86 vendors whose builds run prefetch-next-kernel by default: measured on the Intel Xeon
-(VGG-16 1.09-1.15x with the classifier rule below, docs/performance.md); the AMD EPYC's
+(VGG-16 1.09-1.15x with the classifier rule above, docs/performance.md); the AMD EPYC's
 pattern convs ran at 81-93 % of its peak without hints and were not measured with them, nor
 were Arm cores, so there (and on the neon target) the pass is left out unless asked for."""
 
 
 def default_prefetch(target: str) -> bool:
     """Whether the C targets' pipeline gets prefetch-next-kernel on this host."""
-    return target_name(target) == "x86-c" and host_cpu_vendor() in PREFETCH_VENDORS
+    return x86_host_vendor(target) in PREFETCH_VENDORS
 
 
-def default_skip_group(target: str) -> int:
-    """The `group` of the C targets' skip-zero-inputs on this host (x86 builds run where they
-    are compiled): SKIP_GROUP's for its vendor, else 8."""
-    if target_name(target) == "x86-c":
-        return SKIP_GROUP.get(host_cpu_vendor(), 8)
-    return 8
+def default_skip_group(target: str) -> int | None:
+    """The `group` of the C targets' skip-zero-inputs on this host: SKIP_GROUP's for its
+    vendor, else None (the pass's own)."""
+    return SKIP_GROUP.get(x86_host_vendor(target))
 
 
 def default_vector_length(target: str) -> int:
@@ -240,7 +244,7 @@ class Emitter:
     threads: int | None = None
     vector_length: int = 8
     passes: list[ModulePass] = field(default_factory=list)
-    skip_group: int = 8  # skip-zero-inputs' group (default_skip_group)
+    skip_group: int | None = None  # skip-zero-inputs' group (None: the pass's own)
 
     @property
     def cflags(self) -> tuple[str, ...]:
@@ -253,6 +257,8 @@ class Emitter:
         groups of `skip_group`."""
         from patcc.passes.skip_zero_inputs import SkipZeroInputsPass
 
+        if self.skip_group is None:
+            return [SkipZeroInputsPass()]
         return [SkipZeroInputsPass(group=self.skip_group)]
 
     @property
