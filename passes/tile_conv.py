@@ -27,7 +27,10 @@ is G filters fed by each load. A shared group's rows (`pat.group = G`: a row x v
 holds G accumulators per output vector) take SHARED_ROWS // G at any width (2 rows for
 G = 4: measured, see SHARED_ROWS), except rows of at least WIDE_ROW outputs: 1 row, whose
 vectors tile takes those rows' place along the row (ow x SHARED_ROWS // G vectors: 4 x 1 x 4
-instead of 4 x 2 x 2, the same accumulators; `wide_row_vectors`).
+instead of 4 x 2 x 2, the same accumulators; `wide_row_vectors`). A cols loop in no rows
+loop (a narrow layer's one wide row, `patcc/lowering/wide_rows.py`) takes its auto rows
+along the row the same way, at most the whole row: ow x 8 vectors at 16 lanes, so a 7x7
+layer's wide row is one tile of its 4 vectors and a 14x14 one of its 14.
 
 Per-layer schedules: a layer whose top-level ops carry `pat.schedule = {oc, oh, ow, lre}`
 (set by the driver from a tuning log, see patcc/tune) is tiled by those sizes instead of the
@@ -167,6 +170,11 @@ def auto_rows(loop: scf.ForOp) -> int:
     rows = _shared_rows(loop)
     if rows:
         return 1 if row_width(loop) >= WIDE_ROW else rows
+    return _rows_by_lanes(loop)
+
+
+def _rows_by_lanes(loop: scf.ForOp) -> int:
+    """`AUTO_ROWS` by the widest vector `loop`'s body computes in."""
     lanes = [
         op.res.type.get_shape()[0]
         for op in loop.walk()
@@ -178,9 +186,22 @@ def auto_rows(loop: scf.ForOp) -> int:
 def wide_row_vectors(loop: scf.ForOp) -> int:
     """With auto rows, the factor on the vectors tile of a cols loop: on a shared group's
     rows of WIDE_ROW outputs or more, where `auto_rows` takes 1 row, the SHARED_ROWS // G
-    rows it takes elsewhere are laid along the row instead; 1 anywhere else."""
+    rows it takes elsewhere are laid along the row instead; on a cols loop in no rows loop
+    (one wide row, `patcc/lowering/wide_rows.py`, or a single output row) the rows
+    `auto_rows` would take; 1 anywhere else."""
     rows = _shared_rows(loop)
+    if not _in_rows_loop(loop):
+        return rows or _rows_by_lanes(loop)
     return rows if rows and row_width(loop) >= WIDE_ROW else 1
+
+
+def _in_rows_loop(loop: scf.ForOp) -> bool:
+    parent = loop.parent_op()
+    while parent is not None and not isinstance(parent, func.FuncOp):
+        if isinstance(parent, scf.ForOp) and parent.attributes.get(LOOP_ATTR) == StringAttr("rows"):
+            return True
+        parent = parent.parent_op()
+    return False
 
 
 def _shared_rows(loop: scf.ForOp) -> int:
@@ -216,5 +237,7 @@ class TileConvPass(ModulePass):
                 own = layer_schedule(loop)
                 tile = own.get(ROLE_KEYS[role], sizes[role]) or auto_rows(loop)
                 if role == "cols" and not own.get("oh", self.oh):  # the rows are auto
-                    tile *= wide_row_vectors(loop)
+                    factor = wide_row_vectors(loop)
+                    if factor > 1:  # at most the whole row (a wide row of 4 vectors: 4)
+                        tile = min(tile * factor, max(tile, constant_trips(loop) or 0))
                 strip_mine(loop, tile, unroll=bool(own.get("lre", 1)))

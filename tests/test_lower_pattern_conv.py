@@ -166,7 +166,9 @@ def test_lowered_pattern_conv_matches_tensor_level(layer: dict, packing: str) ->
         # a following activation is fused into the conv's store: no intermediate buffer
         # (only copies of the input: its zero border, its column phases when strided)
         allocs = [op for op in lowered.walk() if isinstance(op, memref.AllocOp)]
-        assert all(a.memref.name_hint in ("padded", "phases") for a in allocs)
+        # (only copies of the input: its zero border, its column phases when strided; and
+        # the wide rows of a narrow layer, cropped into the result)
+        assert all(a.memref.name_hint in ("padded", "phases", "wide") for a in allocs)
         assert_close(run_function(lowered, inputs)["y"], want, TOL)
 
 
@@ -302,16 +304,31 @@ def test_inner_body_stats() -> None:
 
 
 @pytest.mark.parametrize(
-    ("vl", "width", "lanes"),
-    [(8, 6, 4), (16, 14, 8), (16, 9, 8), (16, 16, 16), (8, 8, 8), (4, 3, 1)],
+    ("vl", "hw", "stride", "lanes", "wide"),
+    [
+        (8, (5, 6), 1, 8, True),  # 6-wide rows: one wide row of 4 * 8 + 6 at 8 lanes
+        (16, (5, 14), 1, 16, True),
+        (16, (5, 9), 1, 16, True),
+        (4, (5, 3), 1, 4, True),  # 3-wide rows were scalar
+        (16, (5, 16), 1, 16, False),  # a row of whole vectors stays rows
+        (8, (5, 8), 1, 8, False),
+        (8, (1, 2), 1, 1, False),  # a span of 2 outputs: scalar
+        (16, (10, 28), 2, 16, True),  # strided 14-wide rows: a wide row over phase planes
+        (16, (1, 9), 1, 8, True),  # a wide row of 9: halved vectors, the last overlapping
+    ],
 )
-def test_narrow_rows_run_in_narrower_vectors(vl: int, width: int, lanes: int) -> None:
-    """A row narrower than the vector length runs in vectors of half the length (down to 4
-    lanes, the narrowest every vector target has), the last one overlapping, not in scalar
-    code: 14-wide layers at 16 lanes run two 8-lane vectors. Outputs stay the reference's."""
+def test_narrow_rows_fill_their_vectors(
+    vl: int, hw: tuple[int, int], stride: int, lanes: int, wide: bool
+) -> None:
+    """A row narrower than the vector length runs as one wide row over the flattened padded
+    image (its phase planes when strided; a crop keeps the valid columns), in full vectors,
+    or in vectors of half the length (down to 4 lanes, the narrowest every vector target
+    has) when the wide row is short, the last one overlapping. Outputs stay the
+    reference's."""
     layer = {
         **HAND_LAYER,
-        "hw": (5, width),
+        "hw": hw,
+        "strides": [stride, stride],
         "ids": np.array([[0, 1], [-1, 0]], np.int8),
         "values": np.random.default_rng(3).standard_normal((2, 2, 4)).astype(np.float32),
         "activation": "relu",
@@ -323,6 +340,8 @@ def test_narrow_rows_run_in_narrower_vectors(vl: int, width: int, lanes: int) ->
     assert {b.vector for b in bodies} == {lanes > 1}
     fmas = [op for op in lowered.walk() if isinstance(op, vector.FMAOp)]
     assert {op.res.type.get_shape()[0] for op in fmas} == ({lanes} if lanes > 1 else set())
+    allocs = {op.memref.name_hint for op in lowered.walk() if isinstance(op, memref.AllocOp)}
+    assert ("wide" in allocs) == wide
     inputs = _input(layer)
     assert_close(run_function(lowered, inputs)["y"], run_function(module, inputs)["y"], TOL)
 
@@ -444,12 +463,13 @@ def test_row_blocks_are_tiled_and_parallel(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_strided_pattern_conv_reads_column_phases() -> None:
-    """Stride 2: the padded input split by column phase, every output row (10 wide, vectors
-    of 4) in vector bodies; tiled and LRE'd, the outputs equal the tensor level's."""
+    """Stride 2: the padded input split by column phase, copied from the input (no padded
+    copy), every output row (10 wide, vectors of 4) in vector bodies; tiled and LRE'd, the
+    outputs equal the tensor level's."""
     layer = {"hw": (9, 20), "strides": [2, 2], "seed": 7}
     lowered = _tiled_and_checked(layer, Tiles(oc=2, oh=2, ow=2))
     allocs = [op.memref.name_hint for op in lowered.walk() if isinstance(op, memref.AllocOp)]
-    assert allocs == ["padded", "phases"]
+    assert allocs == ["phases"]
 
 
 def _with_schedule(module: ModuleOp, schedule: Schedule) -> ModuleOp:
@@ -497,9 +517,13 @@ def test_layer_schedule_shapes_the_nest_and_keeps_the_outputs(
         for op in lowered.walk()
         if isinstance(op, scf.ForOp) and op.body.block.args[0].name_hint == "ohb"
     ]
-    if rb > 0 and oh_n // rb >= 2:  # a block loop of one trip is no loop
+    wide = any(
+        isinstance(op, memref.AllocOp) and op.memref.name_hint == "wide" for op in lowered.walk()
+    )
+    if rb > 0 and oh_n // rb >= 2 and not wide:  # a block loop of one trip is no loop
         assert blocks and {constant_int(b.step) for b in blocks} == {rb}
-    else:  # one block: all rows (-1), more rows than the layer's, or the L2 rule (tiny)
+    else:  # one block: all rows (-1), more rows than the layer's, the L2 rule (tiny), or
+        # one wide row (rows narrower than a vector)
         assert not blocks
     tiled = {
         op.attributes["pat.loop"].data: op.attributes["pat.tile"].value.data
@@ -507,8 +531,12 @@ def test_layer_schedule_shapes_the_nest_and_keeps_the_outputs(
         if "pat.tile" in op.attributes and isinstance(op.attributes.get("pat.loop"), StringAttr)
     }
     own = {"filters": tiles.oc, "rows": tiles.oh, "cols": tiles.ow}
-    # the pass's own sizes (1) tile nothing: every tile is the layer's (rows 0: auto)
-    assert all(t == own[role] or (role == "rows" and not own[role]) for role, t in tiled.items())
+    # the pass's own sizes (1) tile nothing: every tile is the layer's (rows 0: auto; a
+    # wide row's vectors then take the auto rows' place)
+    assert all(
+        t == own[role] or (not own["rows"] and (role == "rows" or (role == "cols" and wide)))
+        for role, t in tiled.items()
+    )
     inputs = _input(layer)
     assert_close(run_function(lowered, inputs)["y"], run_function(module, inputs)["y"], TOL)
 

@@ -97,16 +97,29 @@ def test_tile_sizes_must_be_positive() -> None:
             applied(_loops(_layer()), bad)
 
 
-@pytest.mark.parametrize(
-    ("vl", "width", "rows"), [(16, 32, 8), (16, 14, 4), (8, 16, 4), (4, 8, 4), (1, 5, 4)]
-)
+@pytest.mark.parametrize(("vl", "width", "rows"), [(16, 32, 8), (8, 16, 4), (4, 8, 4), (1, 5, 4)])
 def test_auto_rows_follow_the_vector_width(vl: int, width: int, rows: int) -> None:
     """oh = 0: 8-row tiles where a layer runs 16 lanes (32 AVX-512 registers hold 8 x 2
-    accumulators), 4 elsewhere, the narrow rows of a 16-lane build (8 lanes) included."""
+    accumulators), 4 elsewhere."""
     layer = _layer(h=17, w=width)
     loops = _loops(layer, vl)
     tiled = applied(loops, TileConvPass(oc=2, oh=0, ow=2))
     assert set(_tiles(tiled)["rows"]) == {rows}
+    inputs = _input(layer)
+    np.testing.assert_array_equal(
+        run_function(tiled, inputs)["y"], run_function(loops, inputs)["y"]
+    )
+
+
+@pytest.mark.parametrize(("vl", "size", "vectors"), [(16, 7, 4), (16, 14, 14), (8, 5, 5)])
+def test_wide_rows_tile_their_vectors(vl: int, size: int, vectors: int) -> None:
+    """A narrow layer's one wide row (no rows loop) takes its auto rows along the row, at
+    most the whole row: 7x7 at 16 lanes is one tile of its 4 vectors (61 = 6 * 9 + 7
+    outputs), 14x14 one of its 14. Outputs bit-identical."""
+    layer = _layer(h=size, w=size)
+    loops = _loops(layer, vl)
+    tiled = applied(loops, TileConvPass(oc=1, oh=0, ow=2))
+    assert _tiles(tiled) == {"cols": [vectors]}
     inputs = _input(layer)
     np.testing.assert_array_equal(
         run_function(tiled, inputs)["y"], run_function(loops, inputs)["y"]

@@ -108,7 +108,7 @@ def test_log_round_trip_skips_torn_lines(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def pruned() -> onnx.ModelProto:
-    return prune(tiny_conv(16, 8), patterns=4, connectivity=1.5)
+    return prune(tiny_conv(16, 16), patterns=4, connectivity=1.5)
 
 
 def test_tune_searches_logs_and_resumes(
@@ -224,7 +224,7 @@ def test_compile_takes_logged_schedules_without_measuring(
     assert row["schedule"]["tiles"] == {"filters": 2, "rows": 2}
     from patcc.runtime import CompiledModel
 
-    x = np.random.default_rng(0).standard_normal((1, 16, 8, 8), dtype=np.float32)
+    x = np.random.default_rng(0).standard_normal((1, 16, 16, 16), dtype=np.float32)
     import onnxruntime as ort
 
     expected = ort.InferenceSession(pruned.SerializeToString()).run(None, {"x": x})[0]
@@ -269,10 +269,9 @@ def test_compiled_measure_times_trials_against_the_default(
     trial = measure(pruned, Schedule(2, 2, 1, True))
     assert trial == pytest.approx(2 * base)
     assert calls == [{"trial", "default"}]
-    # knobs this 8x8 layer ignores (its 8 rows make one block anyway; 8-wide rows run 8
-    # lanes at any build width >= 8) give the same C: that trial's time, neither compiled
-    # by gcc nor timed again
-    same = Schedule(2, 2, 1, True, vl=TuneOptions().length // 2, rb=8)
+    # a knob this 16x16 layer ignores (its 16 rows make one block anyway) gives the same
+    # C: that trial's time, neither compiled by gcc nor timed again
+    same = Schedule(2, 2, 1, True, rb=16)
     assert measure(pruned, same) == trial and measure(pruned, replace(DEFAULT, rb=-1)) == base
     assert len(calls) == 1 and [p.name for p in built] == ["reference0", "trial1"]
     assert [p.name for p in (tmp_path / "work").iterdir()] == ["reference0"]

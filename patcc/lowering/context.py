@@ -407,9 +407,9 @@ class LoweringContext:
         window loops (convs, pools) read without bounds checks; `buf` itself if no pad."""
         if not any(pads):
             return buf
-        halo = self.halos.get(buf)
-        if halo is not None and halo[1:] == (tuple(pads), value):
-            return halo[0]  # the producer wrote into the interior and filled the border
+        full = self.halo_of(buf, pads, value)
+        if full is not None:
+            return full  # the producer wrote into the interior and filled the border
         n, c, h, w = buffer_shape(buf)
         top, left, bottom, right = pads
         out = self.alloc((n, c, h + top + bottom, w + left + right), name="padded")
@@ -422,6 +422,11 @@ class LoweringContext:
 
         self.nest((n, c, h, w), body, names=("n", "c", "y", "x"))
         return out
+
+    def halo_of(self, buf: SSAValue, pads: Sequence[int], value: float) -> SSAValue | None:
+        """The bordered buffer `buf` is the interior of, if its border is `pads` of `value`."""
+        halo = self.halos.get(buf)
+        return halo[0] if halo is not None and halo[1:] == (tuple(pads), value) else None
 
     def halo_buffer(
         self, shape: Sequence[int], pads: Sequence[int], value: float, name: str | None = None

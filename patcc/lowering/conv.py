@@ -41,8 +41,10 @@ from patcc.dialects.nn.base import get_int, get_ints
 
 from .context import Index, Lowering, LoweringContext, buffer_shape
 from .halo import HaloWriter, PaddedReader, pads_with
+from .phases import column_phases, pad_source, plain_input
 from .pointwise import FILTER_TILE, VECTOR_TILE, lower_pointwise, panel_widths
-from .vector_cols import column_phases, vector_cols
+from .vector_cols import vector_cols
+from .wide_rows import wide_rows
 
 
 def lower_conv2d(
@@ -76,21 +78,19 @@ def lower_conv2d(
         x = ctx.view(x, (n_n, c_n, 1, h_n * w_n))
         y = ctx.view(y, (n_n, o_total, 1, oh_n * ow_n))
         oh_n, ow_n = 1, oh_n * ow_n
-    xp = ctx.padded(x, pads, 0.0)
+    source = pad_source(ctx, x, pads, 0.0)
     # rows narrower than a vector (7x7 images): run over the flattened padded image instead
-    out, pitch = y, 0
+    out = y
     row_coef, col_kh = dh, 0  # input row = oh*sh + kh*row_coef, column += kh*col_kh
-    if _narrow_rows(ow_n, vl) and (sh, sw) == (1, 1):
-        _, c_all, hp, wp = buffer_shape(xp)
-        span = (oh_n - 1) * wp + ow_n
-        if span >= vl:
-            xp = ctx.view(xp, (n_n, c_all, 1, hp * wp))
-            y, pitch = ctx.alloc((n_n, o_total, 1, span), name="wide"), wp
-            row_coef, col_kh = 0, dh * wp
-            oh_n, ow_n = 1, span
+    wide = wide_rows(ctx, source, y, (sh, sw), vl, min_span=vl)
+    if wide is not None:
+        y = wide.y
+        row_coef, col_kh = 0, dh * wide.pitch
+        _, _, oh_n, ow_n = buffer_shape(y)
     # stride_w > 1: the columns split by phase, so each tap reads consecutive elements
-    xd = column_phases(ctx, xp, sw) if sw > 1 and vl > 1 and ow_n >= vl else None
+    xd = column_phases(ctx, source, sw) if sw > 1 and vl > 1 and ow_n >= vl else None
     cols = vector_cols(ow_n, vl, sw == 1 or xd is not None)
+    xp = plain_input(ctx, source, wide.x if wide else None, xd, cols.scalar_lb < ow_n)
 
     def bias_of(o: Index) -> SSAValue:
         return ctx.load(b, [o]) if b is not None else ctx.f32(0.0)
@@ -193,14 +193,8 @@ def lower_conv2d(
         ctx.loop(opg, lambda o0: filters(n, g, o0, 1), lb=tiled, name="o")
 
     ctx.nest((n_n, group), body, names=("n", "g"))
-    if pitch:  # the valid columns of the wide rows (the activation is already applied)
-        _, _, out_h, out_w = buffer_shape(out)
-
-        def crop(ivs: list[Index]) -> None:
-            n, o, oh, ow = ivs
-            ctx.store(ctx.load(y, [n, o, 0, ctx.lin(0, (pitch, oh), (1, ow))]), out, ivs)
-
-        ctx.nest((n_n, o_total, out_h, out_w), crop, names=("n", "o", "oh", "ow"))
+    if wide is not None:  # the valid columns of the wide rows (the activation is applied)
+        wide.crop(ctx, out)
 
 
 def _subsampled(

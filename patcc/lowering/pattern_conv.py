@@ -79,8 +79,10 @@ from patcc.errors import PatccError
 from .context import Index, Lowering, LoweringContext, buffer_shape
 from .halo import HaloWriter, PaddedReader, always, pads_with
 from .layers import own_schedule
+from .phases import column_phases, pad_source, plain_input
 from .shared_groups import GROUP_ATTR, layer_group_size
-from .vector_cols import column_phases, vector_cols
+from .vector_cols import vector_cols
+from .wide_rows import wide_rows
 
 CONV_ATTR = "pat.conv"
 """On each specialised kernel loop: the name of the conv it belongs to."""
@@ -154,13 +156,21 @@ def emit_pattern_conv(
     p = op.properties
     sh, sw = get_ints(p, "strides")
     dh, dw = get_ints(p, "dilations")
-    n_n, o_n, oh_n, ow_n = buffer_shape(y)
-    xp = ctx.padded(x, get_ints(p, "pads"), 0.0)
+    source = pad_source(ctx, x, get_ints(p, "pads"), 0.0)
     own = own_schedule(op)
-    vl = row_vector_length(_own_vector_length(ctx, op, own.get("vl", 0)), ow_n)
+    vl = _own_vector_length(ctx, op, own.get("vl", 0))
+    # rows narrower than a vector: one wide row over the flattened padded image (its
+    # phase planes when strided); the wide row's output index steps by 1
+    out = y
+    wide = wide_rows(ctx, source, y, (sh, sw), vl, min_span=MIN_VECTOR, phases=True)
+    if wide is not None:
+        y, sw = wide.y, 1
+    n_n, o_n, oh_n, ow_n = buffer_shape(y)
+    vl = row_vector_length(vl, ow_n)
     # stride_w > 1: the columns split by phase, so each tap reads consecutive elements
-    xd = column_phases(ctx, xp, sw) if sw > 1 and vl > 1 and ow_n >= vl else None
+    xd = column_phases(ctx, source, sw) if sw > 1 and vl > 1 and ow_n >= vl else None
     cols_split = vector_cols(ow_n, vl, sw == 1 or xd is not None)
+    xp = plain_input(ctx, source, wide.x if wide else None, xd, cols_split.scalar_lb < ow_n)
     vec_end = cols_split.vector_ub
     name = StringAttr(conv_name(ctx, op))
     # (kh, kw) in 0..2 of each tap, in the stored weight order (ascending positions)
@@ -168,8 +178,13 @@ def emit_pattern_conv(
         q: [(dy + 1, dx + 1) for dy, dx in map(position_offset, conv.patterns[q])]
         for q in conv.used
     }
-    rows = sorted({kh for q in conv.used for kh, _ in taps[q]})
-    cols = sorted({kw for q in conv.used for _, kw in taps[q]})
+    rows = sorted({kh for q in conv.used for kh, _ in taps[q]}) if wide is None else []
+
+    def tap_at(kh: int, kw: int) -> tuple[int | None, int]:
+        """(plane, column shift) of a tap in the wide form; (None, dw * kw) otherwise."""
+        return (None, dw * kw) if wide is None else wide.tap(dh * kh, dw * kw)
+
+    cols = sorted({tap_at(kh, kw)[1] for q in conv.used for kh, kw in taps[q]})
 
     def filter_body(n: Index, js: list[Index], row0: Index, row_count: int) -> None:
         """Filters js (one, or a shared group j0 .. j0+G-1): j0's kernel list feeds all."""
@@ -196,7 +211,7 @@ def emit_pattern_conv(
             iy = {kh: ctx.lin(0, (sh, oh), (dh, kh)) for kh in rows}
 
             def accumulate(ow: Index, accs: list[SSAValue], vector: bool) -> list[SSAValue]:
-                ix = {kw: ctx.lin(0, (sw, ow), (dw, kw)) for kw in cols}
+                ix = {col: ctx.lin(col, (sw, ow)) for col in cols}
                 for q in conv.used:
 
                     def kernel(k: Index, carried: list[SSAValue], q: int = q) -> list[SSAValue]:
@@ -206,7 +221,8 @@ def emit_pattern_conv(
                         a = list(carried)
                         for t, (kh, kw) in enumerate(taps[q]):
                             ws = [conv.weight_at(ks[f], os_[f], c, t) for f in range(g)]
-                            at = [n, c, iy[kh], ix[kw]]
+                            plane, col = tap_at(kh, kw)
+                            at = [n, c, iy[kh] if plane is None else plane, ix[col]]
                             if vector and xd is not None:  # ow*sw + kw*dw = (ow + q)*sw + r
                                 shift_w, phase = divmod(kw * dw, sw)
                                 at = [n, c, iy[kh], phase, ctx.lin(shift_w, (1, ow))]
@@ -259,7 +275,7 @@ def emit_pattern_conv(
             _mark_last(ctx, "filters")
 
     rb = own.get("rb", 0)
-    block = row_block(oh_n, buffer_shape(xp), sh) if rb == 0 else oh_n if rb < 0 else rb
+    block = row_block(oh_n, source.shape, sh) if rb == 0 else oh_n if rb < 0 else rb
     block = min(block, oh_n)
     full = oh_n - oh_n % block
 
@@ -269,6 +285,8 @@ def emit_pattern_conv(
             filters(n, full, oh_n - full)
 
     ctx.loop(n_n, image, name="n")
+    if wide is not None:  # the valid columns of the wide rows (activation applied)
+        wide.crop(ctx, out)
 
 
 def _own_vector_length(ctx: LoweringContext, op: Operation, vl: int) -> int:
@@ -284,12 +302,16 @@ def _own_vector_length(ctx: LoweringContext, op: Operation, vl: int) -> int:
     return vl
 
 
+MIN_VECTOR = 4
+"""The narrowest vector every vector target has (a row below it runs in scalar code)."""
+
+
 def row_vector_length(vector_length: int, ow_n: int) -> int:
-    """The vector length of a layer's rows: the pipeline's, halved (down to 4, a width every
-    vector target has) while it exceeds the row, so a 14-wide row at 16 lanes runs two
-    overlapping 8-lane vectors instead of scalar code."""
+    """The vector length of a layer's rows: the pipeline's, halved (down to MIN_VECTOR)
+    while it exceeds the row, so a row of 9 elements at 16 lanes runs two overlapping
+    8-lane vectors instead of scalar code."""
     vl = vector_length
-    while vl > ow_n and vl > 4 and vl % 2 == 0:
+    while vl > ow_n and vl > MIN_VECTOR and vl % 2 == 0:
         vl //= 2
     return vl
 

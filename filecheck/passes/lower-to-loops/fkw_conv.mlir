@@ -117,10 +117,17 @@ builtin.module {
 // SCALAR-NEXT:   memref.store
 // SCALAR-NOT:    vector.
 
-// At 16 lanes the 8-wide rows run in one 8-lane vector each (halved while wider than the row),
-// not in scalar code.
-// NARROW-NOT:  vector<16xf32>
-// NARROW:      vector.load %padded{{.*}} : memref<1x2x8x10xf32>, vector<8xf32>
-// NARROW:      vector.fma {{.*}} : vector<8xf32>
-// NARROW:      vector.store {{.*}} %y{{.*}} : memref<1x2x6x8xf32>, vector<8xf32>
-// NARROW-NOT:  vector<16xf32>
+// At 16 lanes the 8-wide rows run as one wide row of 5 * 10 + 8 = 58 outputs over the
+// flattened padded image (patcc/lowering/wide_rows.py): tap (kh, kw) of output q reads
+// q + kh * 10 + kw, in full 16-lane vectors (the last overlapping); a crop then copies the
+// 8 valid columns of each row into y.
+// NARROW-NOT:  vector<8xf32>
+// NARROW:      %padded = memref.alloc() : memref<1x2x8x10xf32>
+// NARROW:      [[FLAT:%[0-9]+]] = memref.expand_shape {{.*}} into memref<1x2x1x80xf32>
+// NARROW:      %wide = memref.alloc() : memref<1x2x1x58xf32>
+// NARROW:      vector.load [[FLAT]]{{.*}} : memref<1x2x1x80xf32>, vector<16xf32>
+// NARROW:      vector.fma {{.*}} : vector<16xf32>
+// NARROW:      vector.store {{.*}} %wide{{.*}} : memref<1x2x1x58xf32>, vector<16xf32>
+// NARROW:      [[V:%[0-9]+]] = memref.load %wide[{{.*}}] : memref<1x2x1x58xf32>
+// NARROW-NEXT: memref.store [[V]], %y[{{.*}}] : memref<1x2x6x8xf32>
+// NARROW-NOT:  vector<8xf32>
