@@ -42,7 +42,8 @@ Affine = tuple[frozenset[tuple[Hashable, int]], int]
 
 
 def affine(value: SSAValue, cache: dict[SSAValue, Affine] | None = None) -> Affine:
-    """value as sum(coef * leaf) + constant over addi / subi / muli-by-constant; a leaf is
+    """value as sum(coef * leaf) + constant over addi / subi / muli-by-constant (and minsi
+    of two constants: a full tile's clamped vector start, `tile-conv`); a leaf is
     an SSA value (an index_cast is its operand's leaf: casts of one load are one leaf).
     `cache` memoises the forms (the address arithmetic is shared by many loads)."""
     if cache is None:
@@ -71,6 +72,10 @@ def _affine(value: SSAValue, cache: dict[SSAValue, Affine]) -> Affine:
             return frozenset((k, c * scale) for k, c in terms if c * scale), const * scale
     if isinstance(owner, arith.IndexCastOp):
         return frozenset({(("index_cast", owner.input), 1)}), 0
+    if isinstance(owner, arith.MinSIOp):  # a clamped vector start: constant in a full tile
+        (lt, lc), (rt, rc) = affine(owner.lhs, cache), affine(owner.rhs, cache)
+        if not lt and not rt:
+            return frozenset(), min(lc, rc)
     return frozenset({(value, 1)}), 0
 
 

@@ -11,7 +11,10 @@ strip-mines each of them by its tile size,
                                                   body(x)
 
 with m = lb + (trip count // T) * T * s: full tiles run the intra-tile loop of constant trip
-count T, and the remainder (sizes that do not divide) keeps the original loop. The intra-tile
+count T, and the remainder (sizes that do not divide) keeps the original loop. Where there
+is one full tile, its intra-tile loop counts from the constant lb instead of x0, so the
+unrolled copies' indices are constants (a wide row's clamped vector starts fold, and LRE
+sees which of its loads are one). The intra-tile
 loops have constant bounds so that xDSL's `scf.for` unroller takes them as they are; they are
 marked `pat.unroll` for `eliminate-load-redundancy`, which unrolls and jams them into a
 register tile (oc filters x oh rows x ow vectors of accumulators). The tile sizes live on the
@@ -98,10 +101,13 @@ def strip_mine(loop: scf.ForOp, tile: int, unroll: bool = True) -> bool:
     main_end = lb + trips // tile * tile * step
     before = InsertPoint.before(loop)
     zero, one, size = (_const(v, before) for v in (0, 1, tile))
-    # intra-tile loop: t in 0..tile, x = x0 + t*step, the original body with x for its iv
+    # intra-tile loop: t in 0..tile, x = x0 + t*step, the original body with x for its iv;
+    # in a single tile x0 is the constant lb, so the unrolled copies' indices are constants
+    # (LRE then sees the equal addresses of a wide row's vectors)
     outer_block = Block(arg_types=[IndexType()])
-    x0 = outer_block.args[0]
-    x0.name_hint = (loop.body.block.args[0].name_hint or "x") + "0"
+    outer_block.args[0].name_hint = (loop.body.block.args[0].name_hint or "x") + "0"
+    single = main_end == lb + tile * step
+    x0 = _const(lb, before) if single else outer_block.args[0]
     inner_block = Block(arg_types=[IndexType()])
     t = inner_block.args[0]  # unnamed: unrolling names its constants after it
     if step != 1:

@@ -126,6 +126,18 @@ def test_wide_rows_tile_their_vectors(vl: int, size: int, vectors: int) -> None:
     )
 
 
+def test_lre_shares_the_loads_of_a_wide_row() -> None:
+    """A 14x14 layer at 16 lanes: one wide row of 14 vectors over 16-wide padded rows, so
+    tap (kh + 1, kw) of vector v is tap (kh, kw) of vector v + 1. The single tile's vector
+    starts are constants (the last one clamped to 206), and LRE keeps one load per address:
+    pattern [0, 1, 3, 4] reads 16v + {0, 1, 16, 17} for v < 13 and 206 + {0, 1, 16, 17}:
+    32 loads for 56 FMAs, not 56."""
+    tiled = applied(_loops(_layer(h=14, w=14), 16), TileConvPass(oc=1, oh=0, ow=2))
+    lre = applied(tiled, EliminateLoadRedundancyPass())
+    bodies = inner_body_stats(lre)["conv0"].bodies
+    assert bodies and all((b.accumulators, b.fmas, b.input_loads) == (14, 56, 32) for b in bodies)
+
+
 def test_lre_register_tile_load_counts() -> None:
     """oh = 4 rows x ow = 2 vectors: a kernel of pattern [0, 1, 3, 4] reads padded rows
     r + {0, 1} at columns x + {0, 1}, for r in 0..3 and x in {x0, x0 + 4}: 5 rows x 4
