@@ -31,9 +31,10 @@ holds G accumulators per output vector) take SHARED_ROWS // G at any width (2 ro
 G = 4: measured, see SHARED_ROWS), except rows of at least WIDE_ROW outputs: 1 row, whose
 vectors tile takes those rows' place along the row (ow x SHARED_ROWS // G vectors: 4 x 1 x 4
 instead of 4 x 2 x 2, the same accumulators; `wide_row_vectors`). A cols loop in no rows
-loop (a narrow layer's one wide row, `patcc/lowering/wide_rows.py`) takes its auto rows
-along the row the same way, at most the whole row: ow x 8 vectors at 16 lanes, so a 7x7
-layer's wide row is one tile of its 4 vectors and a 14x14 one of its 14.
+loop (a narrow layer's one wide row, `patcc/lowering/wide_rows.py`) takes its rows tile
+along the row the same way, at most the whole row: ow x 8 vectors at 16 lanes with auto
+rows, so a 7x7 layer's wide row is one tile of its 4 vectors and a 14x14 one of its 14; ow
+x oh with a rows tile oh (a tuned layer's schedule).
 
 Per-layer schedules: a layer whose top-level ops carry `pat.schedule = {oc, oh, ow, lre}`
 (set by the driver from a tuning log, see patcc/tune) is tiled by those sizes instead of the
@@ -242,8 +243,12 @@ class TileConvPass(ModulePass):
             for loop in loops:
                 own = layer_schedule(loop)
                 tile = own.get(ROLE_KEYS[role], sizes[role]) or auto_rows(loop)
-                if role == "cols" and not own.get("oh", self.oh):  # the rows are auto
-                    factor = wide_row_vectors(loop)
+                if role == "cols":
+                    rows = own.get("oh", self.oh)
+                    # auto rows: `wide_row_vectors`; a row tile on a wide row lies along it
+                    factor = wide_row_vectors(loop) if not rows else 1
+                    if rows and not _in_rows_loop(loop):
+                        factor = rows
                     if factor > 1:  # at most the whole row (a wide row of 4 vectors: 4)
                         tile = min(tile * factor, max(tile, constant_trips(loop) or 0))
                 strip_mine(loop, tile, unroll=bool(own.get("lre", 1)))

@@ -111,14 +111,17 @@ def test_auto_rows_follow_the_vector_width(vl: int, width: int, rows: int) -> No
     )
 
 
-@pytest.mark.parametrize(("vl", "size", "vectors"), [(16, 7, 4), (16, 14, 14), (8, 5, 5)])
-def test_wide_rows_tile_their_vectors(vl: int, size: int, vectors: int) -> None:
-    """A narrow layer's one wide row (no rows loop) takes its auto rows along the row, at
-    most the whole row: 7x7 at 16 lanes is one tile of its 4 vectors (61 = 6 * 9 + 7
-    outputs), 14x14 one of its 14. Outputs bit-identical."""
+@pytest.mark.parametrize(
+    ("vl", "size", "oh", "vectors"), [(16, 7, 0, 4), (16, 14, 0, 14), (8, 5, 0, 5), (16, 14, 3, 6)]
+)
+def test_wide_rows_tile_their_vectors(vl: int, size: int, oh: int, vectors: int) -> None:
+    """A narrow layer's one wide row (no rows loop) takes its rows tile along the row, at
+    most the whole row: with auto rows 7x7 at 16 lanes is one tile of its 4 vectors (61 =
+    6 * 9 + 7 outputs), 14x14 one of its 14; a rows tile of 3 gives 3 x 2 vectors. Outputs
+    bit-identical."""
     layer = _layer(h=size, w=size)
     loops = _loops(layer, vl)
-    tiled = applied(loops, TileConvPass(oc=1, oh=0, ow=2))
+    tiled = applied(loops, TileConvPass(oc=1, oh=oh, ow=2))
     assert _tiles(tiled) == {"cols": [vectors]}
     inputs = _input(layer)
     np.testing.assert_array_equal(
