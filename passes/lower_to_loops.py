@@ -86,6 +86,10 @@ class LowerToLoopsPass(ModulePass):
     """A layer runs shared only if (filters / G) x output rows x columns, the work items of
     a launch with one group per item, reaches this (the opencl target: a GPU wants enough
     of them); 0: wherever the groups share."""
+    gemm_filters: int = 0
+    """Filters per register tile of the 1x1 GEMMs on images wider than the small-image
+    tile (`patcc/lowering/pointwise.py`); 0: FILTER_TILE (4). With VECTOR_TILE = 3 vectors
+    each: 8 needs 32 vector registers (AVX-512)."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.vector_length < 1:
@@ -184,6 +188,7 @@ def _lower_function(
         symbols,
         options.shared_groups,
         options.shared_min_items,
+        options.gemm_filters,
     )
 
     buffers: dict[SSAValue, SSAValue] = {}

@@ -72,7 +72,12 @@ def compression_passes(
         existing = existing_patterns(module, block)
         if existing is None:
             halos = bool((schedule or {}).get("halos", True))
-            return [LowerToLoopsPass(vector_length=vector_length, halos=halos)]
+            gemm_filters = int((schedule or {}).get("gemm_filters", 0))
+            return [
+                LowerToLoopsPass(
+                    vector_length=vector_length, halos=halos, gemm_filters=gemm_filters
+                )
+            ]
         patterns, block = existing
         connectivity = 1.0
     pipeline = patdnn(

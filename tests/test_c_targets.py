@@ -308,6 +308,25 @@ def test_skip_group_follows_the_x86_vendor(monkeypatch: pytest.MonkeyPatch) -> N
             assert skip.group == group
 
 
+def test_gemm_filters_follow_the_x86_vendor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 1x1 GEMMs get 8 filters per tile on Intel x86 hosts at 16 lanes (measured there),
+    the lowering's own 4 elsewhere: the emitter's schedule hands lower-to-loops the option."""
+    import importlib
+
+    from patcc.passes.lower_to_loops import LowerToLoopsPass
+    from patcc.pipelines import patdnn
+
+    emit_module = importlib.import_module("patcc.targets.emit")
+    cases = (("GenuineIntel", 16, 8), ("GenuineIntel", 8, 0), ("AuthenticAMD", 16, 0), ("", 16, 0))
+    for vendor, lanes, filters in cases:
+        monkeypatch.setattr(emit_module, "host_cpu_vendor", lambda v=vendor: v)
+        for target, want in (("x86", filters), ("neon", 0)):
+            emitter = emit_module.emit_for(target, vector_length=lanes)
+            pipeline = patdnn(vector_length=lanes, **emitter.schedule)
+            (lower,) = [p for p in pipeline.passes if isinstance(p, LowerToLoopsPass)]
+            assert lower.gemm_filters == want
+
+
 @pytest.mark.parametrize("name", ["x86/block_pruned_layer", "neon/block_pruned_narrow"])
 def test_prefetch_hints_reach_the_checked_c(builds: dict[str, Case], name: str) -> None:
     """The block-shared layers whose tiles cover whole rows carry prefetch-next-kernel's

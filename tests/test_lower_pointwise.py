@@ -15,6 +15,7 @@ from xdsl.dialects import func, memref, scf, vector
 from patcc.frontend import make_context
 from patcc.lowering import pointwise
 from patcc.lowering.pointwise import VECTOR_TILE, filter_block, panel_widths
+from patcc.passes.lower_to_loops import LowerToLoopsPass
 from patcc.passes.parallelize import ParallelizePass
 from patcc.semantics import run_function
 from patcc.targets.attrs import PARALLEL_ATTR
@@ -98,6 +99,49 @@ def test_gemm_tile_by_vector_length_and_image() -> None:
     assert pointwise.gemm_tile(16, 64) == small
     assert pointwise.gemm_tile(16, 65) == (pointwise.FILTER_TILE, VECTOR_TILE)
     assert pointwise.gemm_tile(16, 196) == (pointwise.FILTER_TILE, VECTOR_TILE)
+
+
+def test_wider_filter_tiles_only_where_the_panel_outgrows_l1() -> None:
+    """`gemm_filters` (8 on Intel AVX-512 hosts) applies to panels larger than
+    PANEL_L1_BYTES: ResNet-50's 14x14 1024 -> 256 (a 192 KB panel at 16 lanes), not its
+    64-channel layers (12 KB) nor the 7x7 images (their own small-image tile)."""
+    tile = pointwise.gemm_tile
+    assert tile(16, 196, 8, 1024) == (8, VECTOR_TILE)
+    assert tile(16, 196, 8, 256) == (8, VECTOR_TILE)
+    assert tile(16, 3136, 8, 64) == (pointwise.FILTER_TILE, VECTOR_TILE)
+    assert tile(16, 49, 8, 2048) == pointwise.SMALL_IMAGE_TILE
+    assert tile(16, 196, 0, 1024) == (pointwise.FILTER_TILE, VECTOR_TILE)
+
+
+@settings(max_examples=10, deadline=None)
+@given(layer=pointwise_layers())
+def test_wider_filter_tiles_keep_the_bits(layer: dict) -> None:
+    """8 filters per tile (every panel forced over the L1 budget) store the same bits as
+    4: each output's FMA chain is the same; the tiles carry 8 x 3 accumulators."""
+    module = _conv_module(layer)
+    fn = next(op for op in module.ops if isinstance(op, func.FuncOp))
+    rng = np.random.default_rng(layer["seed"])
+    x = {"x0": rng.standard_normal(fn.function_type.inputs.data[0].get_shape()).astype(np.float32)}
+    want = run_function(_lower(module, layer["vl"]), x)["y0"]
+    lowered = module.clone()
+    with patch.object(pointwise, "PANEL_L1_BYTES", 0):
+        LowerToLoopsPass(vector_length=layer["vl"], gemm_filters=8).apply(make_context(), lowered)
+    np.testing.assert_array_equal(run_function(lowered, x)["y0"], want)
+
+
+def test_wider_filter_tiles_hold_8_x_3_accumulators() -> None:
+    """16 filters over 48 pixels at V = 4 (4 panels of 3 vectors): tiles of 8 x 3 with
+    `gemm_filters = 8` once the panel is over the L1 budget, 4 x 3 below it."""
+    module = _conv_module(_layer((4, 12), 5, 16, [0, 0, 0, 0]))
+
+    def accumulators(budget: int) -> set[int]:
+        lowered = module.clone()
+        with patch.object(pointwise, "PANEL_L1_BYTES", budget):
+            LowerToLoopsPass(vector_length=4, gemm_filters=8).apply(make_context(), lowered)
+        return {len(op.iter_args) for op in lowered.walk() if isinstance(op, scf.ForOp)} - {0}
+
+    assert accumulators(0) == {8 * VECTOR_TILE}
+    assert accumulators(pointwise.PANEL_L1_BYTES) == {pointwise.FILTER_TILE * VECTOR_TILE}
 
 
 def test_7x7_image_at_16_lanes_is_one_panel_of_6_filters_x_4_vectors() -> None:

@@ -92,6 +92,7 @@ class LoweringContext:
         symbols: set[str],
         shared_groups: bool = True,
         shared_min_items: int = 0,
+        gemm_filters: int = 0,
     ) -> None:
         self.module = module
         self.function = function
@@ -99,6 +100,7 @@ class LoweringContext:
         self.vector_length = vector_length
         self.shared_groups = shared_groups  # block-shared FKR groups share loads (pattern_conv)
         self.shared_min_items = shared_min_items  # ... on layers this large (pattern_conv)
+        self.gemm_filters = gemm_filters  # filters per 1x1 GEMM tile (pointwise; 0: default)
         self.ip = InsertPoint.at_end(entry)
         self.epilogues: dict[Operation, Operation] = {}
         self.halos: dict[SSAValue, tuple[SSAValue, tuple[int, ...], float]] = {}

@@ -49,13 +49,25 @@ one panel of 24 FMA chains, where 4 x 3 splits it into two 2-vector tiles of 8 c
 7x7 1x1 convs: 5-10 % faster; at 14x14 and larger no tile beat 4 x 3 (docs/performance.md)."""
 
 
-def gemm_tile(vector_length: int, pixels: int) -> tuple[int, int]:
-    """(filters, vectors) per register tile of a GEMM over `pixels` pixels: SMALL_IMAGE_TILE
-    when the ISA has 32 vector registers (16 lanes) and the image fits one such panel, else
-    FILTER_TILE x VECTOR_TILE (within 16 AVX2 registers)."""
-    filters, vectors = SMALL_IMAGE_TILE
+PANEL_L1_BYTES = 32 * 1024
+"""A packed panel ([C x 3V] floats) larger than this streams from L2 for every tile of
+filters that reads it: `gemm_tile`'s wider filter tile (the lowering's `gemm_filters`)
+halves those passes. Smaller panels stay in L1, where the wider tile measured no gain."""
+
+
+def gemm_tile(
+    vector_length: int, pixels: int, filters: int = 0, channels: int = 0
+) -> tuple[int, int]:
+    """(filters, vectors) per register tile of a GEMM over `pixels` pixels and `channels`
+    input channels: SMALL_IMAGE_TILE when the ISA has 32 vector registers (16 lanes) and
+    the image fits one such panel, else FILTER_TILE (within 16 AVX2 registers) x
+    VECTOR_TILE, or `filters` x VECTOR_TILE where given and the panel outgrows
+    PANEL_L1_BYTES."""
+    small_filters, vectors = SMALL_IMAGE_TILE
     if vector_length >= 16 and pixels <= vectors * vector_length:
-        return filters, vectors
+        return small_filters, vectors
+    if filters and channels * VECTOR_TILE * vector_length * 4 > PANEL_L1_BYTES:
+        return filters, VECTOR_TILE
     return FILTER_TILE, VECTOR_TILE
 
 
@@ -98,7 +110,7 @@ def lower_pointwise(
     n_n, c_n, h_n, w_n = buffer_shape(x)
     o_n = buffer_shape(w)[0]
     vl = ctx.vector_length
-    ft, vt = gemm_tile(vl, h_n * w_n)
+    ft, vt = gemm_tile(vl, h_n * w_n, ctx.gemm_filters, c_n)
     xf = ctx.view(x, (n_n, c_n, h_n * w_n))
     yf = ctx.view(y, (n_n, o_n, h_n * w_n))
     wf = ctx.view(w, (o_n, c_n))

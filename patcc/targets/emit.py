@@ -84,6 +84,21 @@ def default_prefetch(target: str) -> bool:
     return x86_host_vendor(target) in PREFETCH_VENDORS
 
 
+GEMM_FILTERS = {"GenuineIntel": 8}
+"""Filters per register tile of the 1x1 GEMMs whose packed panel outgrows L1 (lower-to-loops'
+`gemm_filters`, `pointwise.PANEL_L1_BYTES`) per x86 vendor, at 16 lanes (8 x 3 vectors = 24
+accumulators of AVX-512's 32 registers); else the lowering's own 4. Measured on the Intel
+Xeon (ResNet-50's nine 1x1 convs alone, 1 thread, `scripts/resnet_epilogue_ab.py tiles
+4x3,8x3,6x4 --repeat 60`): 8 x 3 1.07-1.16x 4 x 3 on those with C >= 256, 0.97-1.0x on the
+others (the 7x7 images keep their 6 x 4 tile); on the AMD EPYC no tile beat 4 x 3 at 14x14
+and up (docs/performance.md)."""
+
+
+def default_gemm_filters(target: str, vector_length: int) -> int | None:
+    """The 1x1 GEMMs' filters per tile on this host (GEMM_FILTERS, 16 lanes), else None."""
+    return GEMM_FILTERS.get(x86_host_vendor(target)) if vector_length >= 16 else None
+
+
 def default_skip_group(target: str) -> int | None:
     """The `group` of the C targets' skip-zero-inputs on this host: SKIP_GROUP's for its
     vendor, else None (the pass's own)."""
@@ -245,6 +260,7 @@ class Emitter:
     vector_length: int = 8
     passes: list[ModulePass] = field(default_factory=list)
     skip_group: int | None = None  # skip-zero-inputs' group (None: the pass's own)
+    gemm_filters: int | None = None  # the 1x1 GEMMs' filters per tile (None: the lowering's)
 
     @property
     def cflags(self) -> tuple[str, ...]:
@@ -263,11 +279,14 @@ class Emitter:
 
     @property
     def schedule(self) -> dict[str, Any]:
-        """Loop-schedule options of the patdnn pipeline: the CPU's register tiles (`C_TILES`)
-        and LRE."""
+        """Loop-schedule options of the patdnn pipeline: the CPU's register tiles (`C_TILES`,
+        and the 1x1 GEMMs' filters per tile where a host rule gives them)."""
         from patcc.pipelines import Tiles
 
-        return {"tiles": Tiles(*C_TILES)}
+        schedule: dict[str, Any] = {"tiles": Tiles(*C_TILES)}
+        if self.gemm_filters is not None:
+            schedule["gemm_filters"] = self.gemm_filters
+        return schedule
 
     def emit(self, module: ModuleOp) -> EmittedModel:
         return emit(module, self.target)
@@ -283,4 +302,11 @@ def emit_for(
     name = target_name(target)
     length = vector_length or default_vector_length(name)
     passes = prepare_pipeline(name, threads)
-    return Emitter(name, threads, length, passes, default_skip_group(name))
+    return Emitter(
+        name,
+        threads,
+        length,
+        passes,
+        default_skip_group(name),
+        default_gemm_filters(name, length),
+    )
