@@ -202,7 +202,18 @@ def wide_row_vectors(loop: scf.ForOp) -> int:
     return rows if rows and row_width(loop) >= WIDE_ROW else 1
 
 
+def _vectors_tile(loop: scf.ForOp, ow: int, oh: int) -> int:
+    """The vectors tile of a cols loop with `ow` vectors and rows tile `oh` (0: auto): the
+    rows a tile would take lie along the row (`wide_row_vectors` with auto rows, `oh` on a
+    loop in no rows loop), at most the whole row (a wide row of 4 vectors: 4)."""
+    if oh and _in_rows_loop(loop):
+        return ow
+    factor = oh or wide_row_vectors(loop)
+    return ow if factor <= 1 else min(ow * factor, max(ow, constant_trips(loop) or 0))
+
+
 def _in_rows_loop(loop: scf.ForOp) -> bool:
+    """Whether `loop` lies in an output-rows loop (`pat.loop = rows`) of its conv."""
     parent = loop.parent_op()
     while parent is not None and not isinstance(parent, func.FuncOp):
         if isinstance(parent, scf.ForOp) and parent.attributes.get(LOOP_ATTR) == StringAttr("rows"):
@@ -244,11 +255,5 @@ class TileConvPass(ModulePass):
                 own = layer_schedule(loop)
                 tile = own.get(ROLE_KEYS[role], sizes[role]) or auto_rows(loop)
                 if role == "cols":
-                    rows = own.get("oh", self.oh)
-                    # auto rows: `wide_row_vectors`; a row tile on a wide row lies along it
-                    factor = wide_row_vectors(loop) if not rows else 1
-                    if rows and not _in_rows_loop(loop):
-                        factor = rows
-                    if factor > 1:  # at most the whole row (a wide row of 4 vectors: 4)
-                        tile = min(tile * factor, max(tile, constant_trips(loop) or 0))
+                    tile = _vectors_tile(loop, tile, own.get("oh", self.oh))
                 strip_mine(loop, tile, unroll=bool(own.get("lre", 1)))

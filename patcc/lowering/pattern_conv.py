@@ -31,10 +31,10 @@ V is halved (down to 4) while it exceeds a short wide row (`row_vector_length`).
 and column indices of the 3 possible tap rows / columns are computed once per output row /
 vector, outside the kernel loops. As in the dense conv lowering, a conv with stride_w > 1
 and rows of at least a vector reads the padded input split by column phase
-(`phases.column_phases`, copied from the input, not from a padded copy). Each kernel loop carries the
-discardable attributes `pat.conv` (the layer's name, conv0, conv1, ... as prune-patterns
-numbers them) and `pat.pattern` (the pattern's positions): `inner_body_stats` and later
-passes (LRE, tiling) find the specialised bodies by them.
+(`phases.column_phases`, copied from the input, not from a padded copy). Each kernel loop
+carries the discardable attributes `pat.conv` (the layer's name, conv0, conv1, ... as
+prune-patterns numbers them) and `pat.pattern` (the pattern's positions):
+`inner_body_stats` and later passes (LRE, tiling) find the specialised bodies by them.
 
 `pat.conv2d` (not FKW-packed) shares the emitter: its structure arrays (offset, reorder,
 index, stride) are functions of `ids` and `filter_order` alone, so they are packed at
