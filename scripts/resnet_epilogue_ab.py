@@ -149,8 +149,13 @@ def main() -> None:
         _layers(args, False, variants)
 
 
-def _forced(tile: tuple[int, ...]) -> Callable[[int, int], tuple[int, int]]:
-    return lambda vector_length, pixels: (tile[0], tile[1]) if vector_length >= 16 else (4, 3)
+def _forced(tile: tuple[int, ...]) -> Callable[..., tuple[int, int]]:
+    """`pointwise.gemm_tile` returning `tile` at 16 lanes whatever the image and channels."""
+
+    def gemm_tile(vector_length: int, *_: int) -> tuple[int, int]:
+        return (tile[0], tile[1]) if vector_length >= 16 else (4, 3)
+
+    return gemm_tile
 
 
 if __name__ == "__main__":

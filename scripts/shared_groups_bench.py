@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +26,7 @@ import onnx
 from onnx import numpy_helper
 
 sys.path.insert(0, str(Path(__file__).parent))
-from layer_profile import DRIVER, build_flags, instrument
+from layer_profile import profile
 
 
 def block_pruned(pruned: onnx.ModelProto, dense: onnx.ModelProto, g: int) -> onnx.ModelProto:
@@ -65,16 +63,6 @@ def compile_variant(model: onnx.ModelProto, folder: Path, shared: bool, tiles, v
         pattern_conv._group = group
 
 
-def profiler(build: Path, tmp: Path) -> tuple[Path, list[str]]:
-    source, names = instrument((build / "model.c").read_text())
-    (tmp / "model.c").write_text(source)
-    (tmp / "main.c").write_text(DRIVER)
-    exe = tmp / "prof"
-    files = [str(tmp / "main.c"), str(tmp / "model.c")]
-    subprocess.run(["gcc", *build_flags(build), *files, "-lm", "-o", str(exe)], check=True)
-    return exe, names
-
-
 def main(argv: list[str] | None = None) -> int:
     import json
 
@@ -104,35 +92,24 @@ def main(argv: list[str] | None = None) -> int:
         for name, (shared, tiles) in variants.items():
             folder = args.out / name.replace(" ", "_")
             compile_variant(model, folder, shared, tiles, args.vector_length)
-    times: dict[str, list[list[float]]] = {name: [] for name in variants}
-    with tempfile.TemporaryDirectory() as tmp:
-        exes = {}
-        for name in variants:
-            folder = Path(tmp) / name.replace(" ", "_")
-            folder.mkdir()
-            exes[name] = profiler(args.out / name.replace(" ", "_"), folder)
-        build = args.out / "per-filter"
-        for _ in range(args.rounds):  # interleaved: each round runs every variant once
-            for name, (exe, names) in exes.items():
-                folder = args.out / name.replace(" ", "_")
-                cmd = [str(exe), str(folder / "weights.bin"), str(args.runs), "1", str(len(names))]
-                out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-                times[name].append(
-                    [statistics.median(map(float, ln.split())) for ln in out.splitlines()]
-                )
-    report = json.loads((build / "report.json").read_text())["layers"]
-    _, names = exes["per-filter"]
+    folders = [args.out / name.replace(" ", "_") for name in variants]
+    # the builds in turns, `--runs` runs each per round, the median of the rounds' medians
+    rounds = [profile(folders, args.runs, threads=1) for _ in range(args.rounds)]
+    medians = {
+        name: {layer: statistics.median(r[k][layer] for r in rounds) for layer in rounds[0][k]}
+        for k, name in enumerate(variants)
+    }
+    report = json.loads((folders[0] / "report.json").read_text())["layers"]
     macs = iter([r["nonzero_macs"] for r in report if "conv" in r["op"]])
-    medians = {k: np.median(np.array(v), axis=0) for k, v in times.items()}
     print("| layer | " + " | ".join(variants) + " |")
     print("| --- |" + " ---: |" * len(variants))
-    for i, layer in enumerate(names):
-        if "conv" not in layer:
-            continue
-        m = next(macs)
-        cells = [f"{2 * m / medians[k][i] / 1e6:.1f}" for k in variants]
-        print(f"| {layer} | " + " | ".join(cells) + " |")
-    print("| trunk ms | " + " | ".join(f"{medians[k].sum():.1f}" for k in variants) + " |")
+    for layer in medians["per-filter"]:
+        if "conv" in layer:
+            m = next(macs)
+            row = [f"{2 * m / medians[name][layer] / 1e6:.1f}" for name in variants]
+            print(f"| {layer} | " + " | ".join(row) + " |")
+    totals = [f"{sum(medians[name].values()):.1f}" for name in variants]
+    print("| trunk ms | " + " | ".join(totals) + " |")
     return 0
 
 

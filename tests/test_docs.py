@@ -221,3 +221,21 @@ def test_quoted_ir_is_tool_output(example_dir: Path, tmp_path: Path) -> None:
     assert not stale, "docs/dialects.md quotes IR that the tools no longer print:\n" + (
         "\n".join(stale)
     )
+
+
+SCRIPTS = sorted(p for p in (Path(__file__).parent.parent / "scripts").glob("*.py"))
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=[p.name for p in SCRIPTS])
+def test_scripts_the_docs_quote_still_start(script: Path) -> None:
+    """Every Python script under scripts/ (docs/performance.md and benchmarks.md give their
+    commands) imports what it uses and parses `--help`: a refactor of the module a script
+    patches or imports from shows up here, not in the next session's measurement."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, str(script), "--help"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "usage:" in done.stdout
