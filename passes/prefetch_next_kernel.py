@@ -34,7 +34,6 @@ from xdsl.dialects.builtin import (
     IntegerAttr,
     MemRefType,
     ModuleOp,
-    NoneAttr,
     VectorType,
 )
 from xdsl.ir import Block, BlockArgument, Operation, OpResult, SSAValue
@@ -43,6 +42,7 @@ from xdsl.rewriter import InsertPoint, Rewriter
 
 from patcc.dialects.pat.prefetch import PrefetchOp
 from patcc.errors import PatccError
+from patcc.lowering.context import contiguous
 from patcc.lowering.pattern_conv import CONV_ATTR
 
 LINE_BYTES = 64
@@ -148,11 +148,6 @@ def _channel(body: Block) -> tuple[memref.LoadOp, arith.IndexCastOp] | None:
     return None
 
 
-def _contiguous_rows(load: vector.LoadOp) -> bool:
-    typ = load.base.type
-    return isinstance(typ, MemRefType) and isinstance(typ.layout, NoneAttr)
-
-
 def _position(value: SSAValue, positions: Mapping[Operation, int]) -> tuple[int, int]:
     """Where `value` is defined, in the module's walk order: sums are built in that order,
     so the printed IR does not depend on hashing."""
@@ -192,7 +187,7 @@ def prefetch_next(
     loads = [
         op
         for op in body.ops
-        if isinstance(op, vector.LoadOp) and channel in op.indices and _contiguous_rows(op)
+        if isinstance(op, vector.LoadOp) and channel in op.indices and contiguous(op.base)
     ]
     if not loads:
         return 0

@@ -64,6 +64,13 @@ def buffer_shape(buf: SSAValue) -> tuple[int, ...]:
     return tuple(typ.get_shape())
 
 
+def contiguous(buf: SSAValue) -> bool:
+    """Whether `buf` is a memref laid out row-major (not a strided view such as a halo's
+    interior, whose rows are not one run of memory)."""
+    typ = buf.type
+    return isinstance(typ, MemRefType) and isinstance(typ.layout, NoneAttr)
+
+
 def memref_f32(shape: Sequence[int]) -> MemRefType[Float32Type]:
     return MemRefType(f32, list(shape))
 
@@ -376,7 +383,7 @@ class LoweringContext:
             return buf
         typ = buf.type
         assert isinstance(typ, MemRefType)
-        if not isinstance(typ.layout, NoneAttr):  # a halo's interior: rows are not contiguous
+        if not contiguous(buf):  # a halo's interior: rows are not contiguous
             raise PatccError(f"lower-to-loops: cannot view the strided buffer {typ} as {shape}")
         size = math.prod(src)
         if math.prod(shape) != size:
@@ -393,7 +400,7 @@ class LoweringContext:
     def copy(self, src: SSAValue, dst: SSAValue) -> None:
         """dst = src, element for element in row-major order (shapes may differ)."""
         for buf in (src, dst):
-            if isinstance(buf.type, MemRefType) and not isinstance(buf.type.layout, NoneAttr):
+            if isinstance(buf.type, MemRefType) and not contiguous(buf):
                 raise PatccError(f"lower-to-loops: cannot copy the strided buffer {buf.type}")
         shape = buffer_shape(dst)
         self.insert(memref.CopyOp(self.view(src, shape), dst))

@@ -25,10 +25,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xdsl.dialects.builtin import MemRefType, NoneAttr
 from xdsl.ir import SSAValue
 
-from .context import Index, LoweringContext, buffer_shape
+from .context import Index, LoweringContext, buffer_shape, contiguous
 from .phases import PadSource, phase_planes
 
 
@@ -86,13 +85,8 @@ def wide_rows(
         return None
     if (sh, sw) != (1, 1):
         x = phase_planes(ctx, source, sh, sw)
-    elif any(source.pads) or _contiguous(source.x):  # a padded copy or halo is contiguous
+    elif any(source.pads) or contiguous(source.x):  # a padded copy or halo is contiguous
         x = ctx.view(source.padded(ctx), (n_n, c_n, 1, hp * wp))
     else:
         return None
     return WideRows(x, ctx.alloc((n_n, o_n, 1, span), name="wide"), pitch, (sh, sw))
-
-
-def _contiguous(buf: SSAValue) -> bool:
-    typ = buf.type
-    return isinstance(typ, MemRefType) and isinstance(typ.layout, NoneAttr)

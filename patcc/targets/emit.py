@@ -28,33 +28,39 @@ FAMILY_TARGETS = {"x86": "x86-c", "neon": "neon-c", "opencl": "opencl"}
 DEFAULT_VECTOR_LENGTH = {"x86-c": 8, "neon-c": 4}  # what every x86-64 / armv8-a CPU has
 
 
+def _cpuinfo_field(cpuinfo: str, key: str) -> str:
+    """The value of /proc/cpuinfo's first `key` line ("" without one)."""
+    line = next((ln for ln in cpuinfo.splitlines() if ln.startswith(key)), "")
+    return line.split(":", 1)[-1].strip()
+
+
 def cpu_flags(cpuinfo: str) -> frozenset[str]:
     """The ISA flags of /proc/cpuinfo's text (its first `flags` line)."""
-    line = next((ln for ln in cpuinfo.splitlines() if ln.startswith("flags")), "")
-    return frozenset(line.split(":", 1)[-1].split())
-
-
-@functools.cache
-def host_cpu_flags() -> frozenset[str]:
-    """This machine's ISA flags (Linux; none elsewhere). Read once per process."""
-    try:
-        return cpu_flags(Path("/proc/cpuinfo").read_text())
-    except OSError:
-        return frozenset()
+    return frozenset(_cpuinfo_field(cpuinfo, "flags").split())
 
 
 def cpu_vendor(cpuinfo: str) -> str:
     """The `vendor_id` of /proc/cpuinfo's text ("" when it has none, as on Arm)."""
-    line = next((ln for ln in cpuinfo.splitlines() if ln.startswith("vendor_id")), "")
-    return line.split(":", 1)[-1].strip()
+    return _cpuinfo_field(cpuinfo, "vendor_id")
 
 
 @functools.cache
-def host_cpu_vendor() -> str:
+def _host_cpuinfo() -> str:
+    """This machine's /proc/cpuinfo (Linux; "" elsewhere), read once per process."""
     try:
-        return cpu_vendor(Path("/proc/cpuinfo").read_text())
+        return Path("/proc/cpuinfo").read_text()
     except OSError:
         return ""
+
+
+def host_cpu_flags() -> frozenset[str]:
+    """This machine's ISA flags (none where /proc/cpuinfo is missing)."""
+    return cpu_flags(_host_cpuinfo())
+
+
+def host_cpu_vendor() -> str:
+    """This machine's CPU vendor id ("" where /proc/cpuinfo is missing or has none)."""
+    return cpu_vendor(_host_cpuinfo())
 
 
 def x86_host_vendor(target: str) -> str:
