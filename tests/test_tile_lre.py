@@ -91,6 +91,30 @@ def test_tile_sizes_live_on_the_loops() -> None:
     assert _tiles(applied(loops, TileConvPass(oc=8, oh=8, ow=4))) == {}
 
 
+def test_remainders_run_as_one_smaller_tile() -> None:
+    """A remainder of two or more trips is one tile of its own (the 3 vectors left of a
+    112-wide row at 16 lanes run with 3 accumulators per filter, not 1 at a time); a
+    remainder of one keeps the original loop. Outputs bit-identical."""
+    # 7 filters by 4: remainder 3; 6 rows by 4: remainder 2; 20 columns = 5 vectors of 4 by 2:
+    # remainder 1
+    layer = _layer(o=7, h=6, w=20)
+    loops = _loops(layer)
+    tiled = applied(loops, TileConvPass(oc=4, oh=4, ow=2))
+    tiles = _tiles(tiled)
+    assert sorted(tiles["filters"]) == [3, 4] and set(tiles["rows"]) == {2, 4}
+    assert set(tiles["cols"]) == {2}
+    untiled = {
+        op.attributes[LOOP_ATTR]
+        for op in tiled.walk()
+        if LOOP_ATTR in op.attributes and TILE_ATTR not in op.attributes
+    }
+    assert untiled == {StringAttr("cols")}
+    inputs = _input(layer)
+    np.testing.assert_array_equal(
+        run_function(tiled, inputs)["y"], run_function(loops, inputs)["y"]
+    )
+
+
 def test_tile_sizes_must_be_positive() -> None:
     for bad in (TileConvPass(oc=0), TileConvPass(oh=0, ow=0), TileConvPass(oh=-1)):
         with pytest.raises(PatccError, match="tile sizes"):
@@ -112,17 +136,19 @@ def test_auto_rows_follow_the_vector_width(vl: int, width: int, rows: int) -> No
 
 
 @pytest.mark.parametrize(
-    ("vl", "size", "oh", "vectors"), [(16, 7, 0, 4), (16, 14, 0, 14), (8, 5, 0, 5), (16, 14, 3, 6)]
+    ("vl", "size", "oh", "vectors"),
+    [(16, 7, 0, [4]), (16, 14, 0, [14]), (8, 5, 0, [5]), (16, 14, 3, [6, 2])],
 )
-def test_wide_rows_tile_their_vectors(vl: int, size: int, oh: int, vectors: int) -> None:
+def test_wide_rows_tile_their_vectors(vl: int, size: int, oh: int, vectors: list[int]) -> None:
     """A narrow layer's one wide row (no rows loop) takes its rows tile along the row, at
     most the whole row: with auto rows 7x7 at 16 lanes is one tile of its 4 vectors (61 =
-    6 * 9 + 7 outputs), 14x14 one of its 14; a rows tile of 3 gives 3 x 2 vectors. Outputs
+    6 * 9 + 7 outputs), 14x14 one of its 14; a rows tile of 3 gives tiles of 3 x 2 vectors
+    (14x14: 222 outputs in 14 vectors, two tiles of 6 and a remainder tile of 2). Outputs
     bit-identical."""
     layer = _layer(h=size, w=size)
     loops = _loops(layer, vl)
     tiled = applied(loops, TileConvPass(oc=1, oh=oh, ow=2))
-    assert _tiles(tiled) == {"cols": [vectors]}
+    assert _tiles(tiled) == {"cols": vectors}
     inputs = _input(layer)
     np.testing.assert_array_equal(
         run_function(tiled, inputs)["y"], run_function(loops, inputs)["y"]

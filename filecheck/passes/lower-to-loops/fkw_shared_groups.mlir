@@ -69,7 +69,7 @@ builtin.module {
 // PER-FILTER-NOT: pat.group
 
 // tile-conv's auto rows for a shared group of G = 2: SHARED_ROWS // G = 4 rows (6 rows: one
-// tile and a remainder of 2); the groups loop is not tiled.
+// tile and a remainder of 2, itself one tile of 2 rows); the groups loop is not tiled.
 // TILED:      } {pat.loop = "rows", pat.group = 2 : i64, pat.tile = 4 : i64}
-// TILED:      } {pat.loop = "rows", pat.group = 2 : i64}
+// TILED:      } {pat.loop = "rows", pat.group = 2 : i64, pat.tile = 2 : i64}
 // TILED-NEXT: } {pat.loop = "groups", pat.group = 2 : i64, nn.layer = {{.*}}}

@@ -3,7 +3,7 @@
 //
 // The hand-sized FKW layer of lower-to-loops/fkw_conv.mlir: 2 filters, 6 output rows, output
 // width 8 = 2 vectors of 4. oc=2 oh=4 ow=2: the filters are one tile (no remainder loop),
-// the rows a tile of 4 plus a remainder loop over rows 4..5, the vectors one tile of 2. Each
+// the rows a tile of 4 plus a remainder tile of rows 4..5, the vectors one tile of 2. Each
 // tile loop keeps its role and records its size; the intra-tile loops run 0..T with constant
 // bounds (pat.unroll) and rebuild the original index as tile start + t * step, the start a
 // constant where the loop has one full tile (all three here: the unrolled indices fold).
@@ -41,11 +41,15 @@ builtin.module {
 // CHECK-NEXT:          } {pat.loop = "cols", pat.tile = 2 : i64}
 // CHECK-NEXT:        } {pat.unroll}
 // CHECK-NEXT:      } {pat.loop = "rows", pat.tile = 4 : i64}
-// The row remainder: the original loop from row 4 on, its vector loop tiled too.
-// CHECK-NEXT:      [[FOUR:%[0-9]+]] = arith.constant 4 : index
-// CHECK-NEXT:      scf.for %oh = [[FOUR]] to {{%[0-9]+}} step {{%[0-9]+}} {
-// CHECK:             } {pat.loop = "cols", pat.tile = 2 : i64}
-// CHECK-NEXT:      } {pat.loop = "rows"}
+// The row remainder: rows 4..5, one tile of 2 (its unrolled copies count from the constant
+// 4), not the original loop a row at a time; its vector loop tiled too.
+// CHECK:           scf.for %oh0_1 = {{%[0-9]+}} to {{%[0-9]+}} step {{%[0-9]+}} {
+// CHECK-NEXT:        scf.for [[R2:%[0-9]+]] = {{%[0-9]+}} to {{%[0-9]+}} step {{%[0-9]+}} {
+// CHECK-NEXT:          {{%[0-9]+}} = arith.addi {{%[0-9]+}}, [[R2]] : index
+// CHECK-NOT:           %oh0_1
+// CHECK:               } {pat.loop = "cols", pat.tile = 2 : i64}
+// CHECK-NEXT:        } {pat.unroll}
+// CHECK-NEXT:      } {pat.loop = "rows", pat.tile = 2 : i64}
 // CHECK-NEXT:    } {pat.unroll}
 // CHECK-NEXT:  } {pat.loop = "filters"{{.*}}, pat.tile = 2 : i64}
 // No filter remainder: 2 filters are one tile.
