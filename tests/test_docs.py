@@ -239,3 +239,41 @@ def test_scripts_the_docs_quote_still_start(script: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "usage:" in done.stdout
+
+
+def test_build_at_builds_with_the_commits_own_passes(tmp_path: Path) -> None:
+    """scripts/build_at.py (the *before* of an A/B) compiles with the commit's own
+    `patcc.passes`, not this checkout's (the editable install maps that package here; the
+    script asserts where it came from), and a build of HEAD from a clean checkout is byte
+    for byte the working tree's."""
+    import subprocess
+    import sys
+
+    import onnx
+    from bench_helpers import tiny_conv
+
+    import patcc
+
+    model = tmp_path / "tiny.onnx"
+    onnx.save(tiny_conv(), str(model))
+    out = tmp_path / "at_head"
+    script = ROOT / "scripts" / "build_at.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "HEAD", str(model), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    status = subprocess.run(
+        ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    if not status.stdout.strip():  # HEAD is the working tree: the same C
+        here = tmp_path / "here"
+        patcc.compile(onnx.load(str(model)), target="x86", patterns=None, out_dir=here)
+        assert (out / "model.c").read_bytes() == (here / "model.c").read_bytes()
+    else:
+        assert (out / "model.c").is_file()
