@@ -16,11 +16,10 @@ count T, and the remainder of R = trips % T (sizes that do not divide) is one sm
 its own, so a 112-wide row at 16 lanes runs 4 + 3 vectors per tile rather than 4 + 1 + 1 + 1
 (a single vector carries one accumulator per filter: FMA-latency bound; measured 1.23x on
 VGG-16's 112-wide convs, docs/performance.md "Remainder tiles"). A remainder of one trip keeps
-the original loop. Where there
-is one full tile, its intra-tile loop counts from the constant lb instead of x0, so the
-unrolled copies' indices are constants (a wide row's clamped vector starts fold, and LRE
-sees which of its loads are one). The intra-tile
-loops have constant bounds so that xDSL's `scf.for` unroller takes them as they are; they are
+the original loop. Where there is one full tile, its intra-tile loop counts from the constant
+lb instead of x0, so the unrolled copies' indices are constants (a wide row's clamped vector
+starts fold, and LRE sees which of its loads are one). The intra-tile loops have constant
+bounds so that xDSL's `scf.for` unroller takes them as they are; they are
 marked `pat.unroll` for `eliminate-load-redundancy`, which unrolls and jams them into a
 register tile (oc filters x oh rows x ow vectors of accumulators). The tile sizes live on the
 loops (`pat.tile`), so a later printer or tuner reads them from the IR; `oc` is best the FKR

@@ -223,7 +223,8 @@ def test_quoted_ir_is_tool_output(example_dir: Path, tmp_path: Path) -> None:
     )
 
 
-SCRIPTS = sorted(p for p in (Path(__file__).parent.parent / "scripts").glob("*.py"))
+SCRIPTS_DIR = ROOT / "scripts"
+SCRIPTS = sorted(SCRIPTS_DIR.glob("*.py"))
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=[p.name for p in SCRIPTS])
@@ -257,7 +258,7 @@ def test_build_at_builds_with_the_commits_own_passes(tmp_path: Path) -> None:
     model = tmp_path / "tiny.onnx"
     onnx.save(tiny_conv(), str(model))
     out = tmp_path / "at_head"
-    script = ROOT / "scripts" / "build_at.py"
+    script = SCRIPTS_DIR / "build_at.py"
     done = subprocess.run(
         [sys.executable, str(script), "HEAD", str(model), str(out)],
         capture_output=True,
