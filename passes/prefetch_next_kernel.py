@@ -9,15 +9,26 @@ lanes per cycle) that made the 56-wide layers run at 57 % of the sgemm peak; wit
 inputs in L1 the same loop ran 1.4x faster (docs/performance.md, "Prefetching the next
 kernel's input rows").
 
-This pass loads `index[min(k + distance, ub - 1)]` at the top of the body and adds one
-`pat.prefetch` per cache line of what that kernel's loads will read: the loads are grouped
-by buffer and leading indices (channel, row), their indices read as common terms plus
-constants (`linear_form`), so the row oh + 1 of two output rows is one row and a span along
-it is [first column, last column + vector length): one hint per 64 bytes of it and one at
-its end. Only in loops whose loaded vectors each feed several FMAs (MIN_FMAS_PER_LOAD: the
-block-shared nest) and whose tile covers its rows whole (constant columns; `column_tiles`
-lifts that). A prefetch never changes a value (and never faults), so the pass is exact;
-a loop whose loads it cannot read that way gets no hints at all.
+This pass loads `index[min(k + distance, n - 1)]` at the top of the body and adds one
+`pat.prefetch` per cache line of what this loop's loads would read for that kernel: the
+loads are grouped by buffer and leading indices (channel, row), their indices read as
+common terms plus constants (`linear_form`), so the row oh + 1 of two output rows is one
+row and a span along it is [first column, last column + vector length): one hint per 64
+bytes of it and one at its end. Every kernel loop whose tile covers its rows whole
+(constant columns) gets them; a loop in column tiles only in the per-filter nest (fewer
+than SHARED_FMAS_PER_LOAD FMAs per loaded vector), or with `column_tiles`. A prefetch never
+changes a value (and never faults), so the pass is exact; a loop whose loads it cannot
+read that way gets no hints.
+
+`n` is the length of the whole kernel list, not the loop's bound: a kernel loop runs one
+pattern's run of a filter's (or shared group's) kernels, 2-3 kernels on ResNet-50's
+64-channel layers at 8x, and the kernel after a run's last is the next run's first, which
+the filter reads next (a shared group's last is followed by its next filter's copy of the
+list, whose first kernel the group's next tile reads). Its pattern differs, so the hints
+cover this pattern's taps (most rows and columns are shared). Clamped to the run's end, the
+last kernel of every run hinted itself: ResNet-50's 56x56 layers ran 0.87-0.91x with hints,
+0.95-0.97x so, its other pattern convs and per-kernel VGG-16's 1-9 % faster again
+(docs/performance.md, "Hints for the per-filter nest").
 """
 
 from __future__ import annotations
@@ -47,11 +58,16 @@ from patcc.lowering.pattern_conv import CONV_ATTR
 
 LINE_BYTES = 64
 """A cache line on x86-64 and on the Arm cores patcc targets."""
-MIN_FMAS_PER_LOAD = 2
-"""A loop gets hints only if it runs at least this many FMAs per vector it loads. A hint
-takes a load slot: the per-filter nest's loops (1-1.8 FMAs per load) ran 3-8 % slower with
-them (VGG-16, per-kernel pruning, on the Xeon), the block-shared nest's (each loaded vector
-feeds the 4 filters of a block) up to 1.25x faster."""
+SHARED_FMAS_PER_LOAD = 2
+"""A kernel loop with at least this many FMAs per vector it loads is the block-shared nest's
+(each loaded vector feeds the G filters of a block; the per-filter nest runs 1-1.8). Where
+such a loop runs a row in column tiles it reads each channel row piece by piece, in order,
+and is left to the hardware prefetchers: with hints VGG-16 block 4's 224- and 112-wide
+layers ran 0.96-1.00x (5-7 % slower in the first version). The per-filter nest gains from
+hints in column tiles and whole rows alike: per-kernel VGG-16's convs 1.07-1.26x, the model
+1.10x (Xeon; a first rule that left it out had measured it 3-8 % slower, before its
+14-wide rows became one wide row and its remainders tiles; docs/performance.md)."""
+
 
 Form = tuple[frozenset[tuple[SSAValue, int]], int]
 """An index as a sum of terms (SSA values with their multiplicity) plus a constant."""
@@ -101,6 +117,14 @@ def _line(base: SSAValue) -> int:
     typ = base.type
     assert isinstance(typ, MemRefType)
     return max(1, LINE_BYTES * 8 // typ.element_type.bitwidth)  # pyright: ignore
+
+
+def _kernels(index_load: memref.LoadOp) -> int:
+    """The length of the kernel list `index_load` reads (all the filters' runs, one after
+    the other); 0 if its shape is not static."""
+    typ = index_load.memref.type
+    shape = typ.get_shape() if isinstance(typ, MemRefType) else ()
+    return shape[0] if len(shape) == 1 and shape[0] > 0 else 0
 
 
 def _defined_before(value: SSAValue, body: Block, point: Operation) -> bool:
@@ -172,31 +196,32 @@ def prefetch_next(
     column_tiles: bool = False,
     positions: Mapping[Operation, int] | None = None,
 ) -> int:
-    """Add the prefetches to one kernel loop; returns how many. Only to a loop with at
-    least MIN_FMAS_PER_LOAD FMAs per loaded vector and, without `column_tiles`, whose loads
-    all read constant columns (the tile covers its rows whole); a loop with a load it
-    cannot hint (an index term defined after the loop's first load) gets none, so a kernel
-    loop has hints for all of its loads or for none. `positions`: the module's ops in walk
-    order (`walk_positions`), which orders the terms of the sums it builds."""
+    """Add the prefetches to one kernel loop; returns how many. Only to a loop whose loads
+    all read constant columns (the tile covers its rows whole), or, in column tiles, one
+    with fewer than SHARED_FMAS_PER_LOAD FMAs per loaded vector (the per-filter nest) or
+    any with `column_tiles`; a loop with a load it cannot hint (an index term defined after
+    the loop's first load) gets none, so a kernel loop has hints for all of its loads or
+    for none. `positions`: the module's ops in walk order (`walk_positions`), which orders
+    the terms of the sums it builds."""
     body = loop.body.block
     found = _channel(body)
     if found is None:
         return 0
     index_load, cast = found
+    kernels = _kernels(index_load)
     channel = cast.result
     loads = [
         op
         for op in body.ops
         if isinstance(op, vector.LoadOp) and channel in op.indices and contiguous(op.base)
     ]
-    if not loads:
+    if not loads or not kernels:
         return 0
     fmas = sum(isinstance(o, vector.FMAOp) for o in body.ops)
-    if fmas < MIN_FMAS_PER_LOAD * len(loads):
-        return 0
+    shared = fmas >= SHARED_FMAS_PER_LOAD * len(loads)
     point = loads[0]
     spans = _spans(loads)
-    if not column_tiles and any(s.terms for s in spans):
+    if shared and not column_tiles and any(s.terms for s in spans):
         return 0
     terms = {v for s in spans for form in (*s.leading, (s.terms, 0)) for v, _ in form[0]}
     if not all(_defined_before(v, body, point) for v in (*terms, *(s.base for s in spans))):
@@ -231,11 +256,10 @@ def prefetch_next(
         return value
 
     ahead = arith.AddiOp(body.args[0], index((frozenset(), distance)))
-    last = arith.SubiOp(loop.ub, index((frozenset(), 1)))
-    nxt = arith.MinSIOp(ahead.result, last.result)
+    nxt = arith.MinSIOp(ahead.result, index((frozenset(), kernels - 1)))
     next_index = memref.LoadOp.get(index_load.memref, [nxt.result])
     next_channel = arith.IndexCastOp(next_index.res, IndexType())
-    ops += [ahead, last, nxt, next_index, next_channel]
+    ops += [ahead, nxt, next_index, next_channel]
 
     def ahead_of(form: Form) -> Form:
         """The form with the channel replaced by the next kernel's."""
@@ -254,12 +278,10 @@ def prefetch_next(
 
 @dataclass(frozen=True)
 class PrefetchNextKernelPass(ModulePass):
-    """Every `pat.conv` kernel loop with at least MIN_FMAS_PER_LOAD FMAs per loaded vector
-    prefetches the input lines of the kernel `distance` iterations ahead (clamped to the
-    loop's last kernel). By default only where the register tile covers its rows whole: a
-    row run in column tiles reads each channel row piece by piece, in order, which the
-    hardware prefetchers follow, and the hints there only cost load slots (`column_tiles`
-    adds them; VGG-16's 112- and 224-wide layers ran 5-7 % slower so)."""
+    """Every `pat.conv` kernel loop prefetches the input lines of the kernel `distance`
+    iterations ahead (clamped to the kernel list's last), except the block-shared nest's
+    loops in column tiles, whose in-order reads the hardware prefetchers follow
+    (SHARED_FMAS_PER_LOAD; `column_tiles` hints those too)."""
 
     name = "prefetch-next-kernel"
 
@@ -277,4 +299,11 @@ class PrefetchNextKernelPass(ModulePass):
             prefetch_next(loop, self.distance, self.column_tiles, positions)
 
 
-__all__ = ["LINE_BYTES", "PrefetchNextKernelPass", "line_offsets", "linear_form", "prefetch_next"]
+__all__ = [
+    "LINE_BYTES",
+    "SHARED_FMAS_PER_LOAD",
+    "PrefetchNextKernelPass",
+    "line_offsets",
+    "linear_form",
+    "prefetch_next",
+]

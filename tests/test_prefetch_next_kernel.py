@@ -6,8 +6,9 @@ targets build them: after the pass the interpreter's output is bit-identical (a 
 changes no value). And, with the interpreter's prefetch, vector.load and `index[k]` load
 recorded, every input element a hinted kernel loop reads for kernel k lies on a line that
 the latest iteration that prefetched for kernel k hinted, whatever the buffer's
-alignment (the lines are taken at all 16 offsets of a 64-byte line of floats); with
-`column-tiles` every kernel loop is hinted.
+alignment (the lines are taken at all 16 offsets of a 64-byte line of floats); every
+kernel loop is hinted but the block-shared nest's in column tiles, and with `column-tiles`
+those too.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from patcc.passes.eliminate_load_redundancy import EliminateLoadRedundancyPass
 from patcc.passes.lower_to_loops import LowerToLoopsPass
 from patcc.passes.pack_fkw import PackFkwPass
 from patcc.passes.prefetch_next_kernel import (
-    MIN_FMAS_PER_LOAD,
+    SHARED_FMAS_PER_LOAD,
     PrefetchNextKernelPass,
     line_offsets,
 )
@@ -76,11 +77,11 @@ def _input_loads(loop: scf.ForOp) -> list[vector.LoadOp]:
 
 @register_impls
 class _Recorder(InterpreterFunctions):
-    """Logs, in order, ("iter", k) at a hinted kernel loop's `index[k]` load, ("next", j) at
-    the pass's `index[j]` load, ("pf", buffer, offset) and ("ld", buffer, offset, n) at the
-    loop's input loads, then does what the interpreter does."""
+    """Logs, in order, ("iter", k, loop) at a hinted kernel loop's `index[k]` load, ("next",
+    j, loop) at the pass's `index[j]` load, ("pf", buffer, offset) and ("ld", buffer,
+    offset, n) at the loop's input loads, then does what the interpreter does."""
 
-    def __init__(self, kinds: dict[Operation, str], inputs: set[Operation]) -> None:
+    def __init__(self, kinds: dict[Operation, tuple[str, int]], inputs: set[Operation]) -> None:
         self.kinds, self.inputs = kinds, inputs
         self.log: list[tuple[Any, ...]] = []
         self.loops = LoopFunctions()
@@ -88,7 +89,8 @@ class _Recorder(InterpreterFunctions):
     @impl(memref.LoadOp)
     def run_load(self, interpreter: Interpreter, op: memref.LoadOp, args: PythonValues):
         if op in self.kinds:
-            self.log.append((self.kinds[op], args[1]))
+            kind, loop = self.kinds[op]
+            self.log.append((kind, args[1], loop))
         return MemRefFunctions.run_load(self.loops, interpreter, op, args).values
 
     @impl(PrefetchOp)
@@ -112,13 +114,13 @@ def _record(module: Any, inputs: dict[str, np.ndarray]) -> tuple[list[tuple[Any,
         for loop in _kernel_loops(module)
         if any(isinstance(o, PrefetchOp) for o in loop.body.block.ops)
     ]
-    kinds: dict[Operation, str] = {}
-    for loop in loops:
+    kinds: dict[Operation, tuple[str, int]] = {}
+    for number, loop in enumerate(loops):
         first = _iteration_load(loop)
         assert first is not None
         for op in loop.body.block.ops:
             if isinstance(op, memref.LoadOp) and op.memref is first.memref:
-                kinds[op] = "iter" if op is first else "next"
+                kinds[op] = ("iter" if op is first else "next", number)
     recorder = _Recorder(kinds, {ld for loop in loops for ld in _input_loads(loop)})
     make = patcc.semantics.make_interpreter
 
@@ -135,22 +137,23 @@ def _record(module: Any, inputs: dict[str, np.ndarray]) -> tuple[list[tuple[Any,
 
 def _uncovered(log: list[tuple[Any, ...]]) -> tuple[list[str], int]:
     """Loads of kernel k outside the lines the latest iteration that prefetched for kernel k
-    hinted, at some alignment (none did: the first `distance` kernels of a run); and how
-    many loads were checked."""
+    hinted, at some alignment, where that iteration was the same loop's (none was: the
+    first `distance` kernels of the list; another loop's: a run's first kernels, hinted by
+    the run before, whose pattern's taps differ); and how many loads were checked."""
     current: list[tuple[int, int]] = []
-    for_kernel: dict[int, list[tuple[int, int]]] = {}
-    k = -1
+    for_kernel: dict[int, tuple[int, list[tuple[int, int]]]] = {}
+    k, loop = -1, -1
     problems, checked = [], 0
     for event in log:
         if event[0] == "iter":
-            k, current = event[1], []
+            k, loop, current = event[1], event[2], []
         elif event[0] == "next":
-            for_kernel[event[1]] = current
+            for_kernel[event[1]] = (event[2], current)
         elif event[0] == "pf":
             current.append((event[1], event[2]))
         else:
-            earlier = for_kernel.get(k)
-            if earlier is None:
+            by, earlier = for_kernel.get(k, (-1, []))
+            if by != loop:
                 continue
             _, buf, offset, n = event
             checked += 1
@@ -163,13 +166,18 @@ def _uncovered(log: list[tuple[Any, ...]]) -> tuple[list[str], int]:
     return problems, checked
 
 
-def _kernels(log: list[tuple[Any, ...]]) -> list[int]:
-    """The kernel each event belongs to (the latest "iter")."""
-    out, k = [], -1
+def _hinted_ahead(log: list[tuple[Any, ...]]) -> bool:
+    """Whether a loop ran a kernel it had hinted in an earlier iteration."""
+    hinted: set[tuple[int, int]] = set()
+    k = -1
     for event in log:
-        k = event[1] if event[0] == "iter" else k
-        out.append(k)
-    return out
+        if event[0] == "iter":
+            k = event[1]
+            if (k, event[2]) in hinted:
+                return True
+        elif event[0] == "next" and event[1] != k:
+            hinted.add((event[1], event[2]))
+    return False
 
 
 def _loops(layer: dict, vl: int, tiles: tuple[int, int], shared: bool) -> Any:
@@ -205,15 +213,14 @@ def test_prefetches_keep_results_and_cover_the_next_kernels_loads(
     np.testing.assert_array_equal(got, want)
     problems, checked = _uncovered(log)
     assert problems == []
-    ahead = any(e[0] == "next" and e[1] != k for e, k in zip(log, _kernels(log), strict=True))
-    assert checked > 0 or not ahead  # a run of 2+ kernels has loads hinted ahead
-    for loop in _kernel_loops(hinted):  # with column-tiles, every loop that feeds each
-        hints = [o for o in loop.body.block.ops if isinstance(o, PrefetchOp)]  # load to 2+
-        fmas = sum(isinstance(o, vector.FMAOp) for o in loop.body.block.ops)  # FMAs
-        loads = _input_loads(loop)
-        assert not hints or fmas >= MIN_FMAS_PER_LOAD * len(loads)
-        if column_tiles:
-            assert bool(hints) == bool(loads and fmas >= MIN_FMAS_PER_LOAD * len(loads))
+    assert checked > 0 or not _hinted_ahead(log)  # a run of 2+ kernels: loads hinted ahead
+    for loop in _kernel_loops(hinted):  # hinted: every loop with loads of the channel,
+        hints = [o for o in loop.body.block.ops if isinstance(o, PrefetchOp)]  # but the
+        fmas = sum(isinstance(o, vector.FMAOp) for o in loop.body.block.ops)  # shared
+        loads = _input_loads(loop)  # nest's column tiles without column-tiles
+        shared = fmas >= SHARED_FMAS_PER_LOAD * len(loads)
+        if column_tiles or not shared:
+            assert bool(hints) == bool(loads), (fmas, len(loads))
 
 
 def test_a_row_in_one_tile_gets_a_hint_per_line_of_each_tap_row() -> None:
@@ -224,13 +231,15 @@ def test_a_row_in_one_tile_gets_a_hint_per_line_of_each_tap_row() -> None:
     assert line_offsets(3, 3, LINE) == [3]
 
 
-def test_column_tiles_are_left_to_the_hardware_by_default() -> None:
+def test_shared_column_tiles_are_left_to_the_hardware_by_default() -> None:
     """A 12-wide block-shared layer at 4 lanes in tiles of 1 vector: the columns are the
     tile's, so only `column_tiles` adds hints; with 3 vectors per tile (the whole row) they
-    are constants. The per-filter nest of the same layer (one FMA per load) gets none."""
+    are constants. The per-filter nest of the same layer (one FMA per load) gets them
+    either way."""
     layer = _small_layer()
     cases = ((1, False, True, False), (1, True, True, True), (3, False, True, True))
-    for ow, column_tiles, shared, expect in (*cases, (3, True, False, False)):
+    per_filter = ((1, False, False, True), (3, False, False, True))
+    for ow, column_tiles, shared, expect in (*cases, *per_filter):
         loops = _loops(layer, 4, (1, ow), shared=shared)
         hinted = applied(loops, PrefetchNextKernelPass(column_tiles=column_tiles))
         got = any(isinstance(o, PrefetchOp) for o in hinted.walk())
