@@ -164,6 +164,17 @@ ones; 1 row of only 2 vectors had been slower there than 2 rows (0.90x at 112, 0
 lanes; a narrower build takes the same tiles (16 accumulators either way)."""
 
 
+WIDE_FILTER_ROWS = 2
+"""On rows of WIDE_ROW outputs or more, the per-filter nest's auto tile at 16 lanes lays this
+factor of its rows along the row: 4 rows x 4 vectors instead of 8 x 2 (the same 16
+accumulators; a 56-wide row is then one tile). With the next kernel's rows prefetched
+(`prefetch-next-kernel`) each kernel of a tile reads 6 input rows instead of 10, and a tile
+of 8 rows is 4 lines per hinted row, not 5-6. Measured per layer inside the model (1 thread,
+`scripts/layer_profile.py`, docs/performance.md "Wider per-filter tiles"): VGG-16 per kernel
+56-wide 1.13-1.19x, 112-wide 1.05-1.14x, 224-wide 1.00x; ResNet-50 per kernel's 56x56
+pattern convs 1.20-1.23x. Not measured at 8 lanes (4 auto rows there), which keep 4 x 2."""
+
+
 def row_width(loop: scf.ForOp) -> int:
     """The output elements per row of a rows loop, or of a cols loop itself: the largest
     constant upper bound of the column loops (`pat.loop = cols`, element indices) in it, 0
@@ -177,13 +188,22 @@ def row_width(loop: scf.ForOp) -> int:
 
 
 def auto_rows(loop: scf.ForOp) -> int:
-    """The rows tile of `loop` by the widest vector its body computes in (`AUTO_ROWS`);
-    for a shared group's loop (`pat.group = G`) SHARED_ROWS // G, at least 1, and 1 on
-    rows of WIDE_ROW outputs or more."""
+    """The rows tile of `loop` by the widest vector its body computes in (`AUTO_ROWS`),
+    divided by WIDE_FILTER_ROWS on the per-filter nest's rows of WIDE_ROW outputs or more
+    at 16 lanes; for a shared group's loop (`pat.group = G`) SHARED_ROWS // G, at least 1,
+    and 1 on rows of WIDE_ROW outputs or more."""
     rows = _shared_rows(loop)
     if rows:
         return 1 if row_width(loop) >= WIDE_ROW else rows
-    return _rows_by_lanes(loop)
+    return _rows_by_lanes(loop) // _wide_filter_factor(loop)
+
+
+def _wide_filter_factor(loop: scf.ForOp) -> int:
+    """WIDE_FILTER_ROWS for a per-filter loop (rows, or cols in rows) of WIDE_ROW outputs or
+    more whose auto rows are AUTO_ROWS[16] (8), else 1."""
+    if _shared_rows(loop) or _rows_by_lanes(loop) < AUTO_ROWS[16] or row_width(loop) < WIDE_ROW:
+        return 1
+    return WIDE_FILTER_ROWS
 
 
 def _rows_by_lanes(loop: scf.ForOp) -> int:
@@ -199,13 +219,16 @@ def _rows_by_lanes(loop: scf.ForOp) -> int:
 def wide_row_vectors(loop: scf.ForOp) -> int:
     """With auto rows, the factor on the vectors tile of a cols loop: on a shared group's
     rows of WIDE_ROW outputs or more, where `auto_rows` takes 1 row, the SHARED_ROWS // G
-    rows it takes elsewhere are laid along the row instead; on a cols loop in no rows loop
-    (one wide row, `patcc/lowering/wide_rows.py`, or a single output row) the rows
-    `auto_rows` would take; 1 anywhere else."""
+    rows it takes elsewhere are laid along the row instead, and on the per-filter nest's
+    the WIDE_FILTER_ROWS it divides them by; on a cols loop in no rows loop (one wide row,
+    `patcc/lowering/wide_rows.py`, or a single output row) the rows `auto_rows` would take;
+    1 anywhere else."""
     rows = _shared_rows(loop)
     if not _in_rows_loop(loop):
         return rows or _rows_by_lanes(loop)
-    return rows if rows and row_width(loop) >= WIDE_ROW else 1
+    if not rows:
+        return _wide_filter_factor(loop)
+    return rows if row_width(loop) >= WIDE_ROW else 1
 
 
 def _vectors_tile(loop: scf.ForOp, ow: int, oh: int) -> int:

@@ -136,6 +136,28 @@ def test_auto_rows_follow_the_vector_width(vl: int, width: int, rows: int) -> No
 
 
 @pytest.mark.parametrize(
+    ("vl", "width", "rows", "vectors"),
+    [(16, 56, {4}, {4}), (16, 112, {4}, {4, 3}), (16, 48, {8}, {2}), (8, 56, {4}, {2})],
+)
+def test_wide_per_filter_rows_lay_half_their_rows_along_the_row(
+    vl: int, width: int, rows: set[int], vectors: set[int]
+) -> None:
+    """oh = 0 on the per-filter nest: at 16 lanes rows of WIDE_ROW (56) outputs or more take
+    4 rows x 4 vectors (WIDE_FILTER_ROWS; a 56-wide row is one tile of its 4 vectors, a
+    112-wide one 4 + 3) instead of 8 x 2, narrower rows and 8-lane builds keep theirs.
+    Outputs bit-identical."""
+    layer = _layer(o=1, h=9, w=width)
+    loops = _loops(layer, vl)
+    tiled = applied(loops, TileConvPass(oc=1, oh=0, ow=2))
+    tiles = _tiles(tiled)
+    assert set(tiles["rows"]) == rows and set(tiles["cols"]) == vectors
+    inputs = _input(layer)
+    np.testing.assert_array_equal(
+        run_function(tiled, inputs)["y"], run_function(loops, inputs)["y"]
+    )
+
+
+@pytest.mark.parametrize(
     ("vl", "size", "oh", "vectors"),
     [(16, 7, 0, [4]), (16, 14, 0, [14]), (8, 5, 0, [5]), (16, 14, 3, [6, 2])],
 )
