@@ -54,6 +54,7 @@ from xdsl.rewriter import InsertPoint, Rewriter
 from patcc.dialects.pat.prefetch import PrefetchOp
 from patcc.errors import PatccError
 from patcc.lowering.context import contiguous
+from patcc.lowering.layers import layer_schedule
 from patcc.lowering.pattern_conv import CONV_ATTR
 
 LINE_BYTES = 64
@@ -281,12 +282,17 @@ class PrefetchNextKernelPass(ModulePass):
     """Every `pat.conv` kernel loop prefetches the input lines of the kernel `distance`
     iterations ahead (clamped to the kernel list's last), except the block-shared nest's
     loops in column tiles, whose in-order reads the hardware prefetchers follow
-    (SHARED_FMAS_PER_LOAD; `column_tiles` hints those too)."""
+    (SHARED_FMAS_PER_LOAD; `column_tiles` hints those too). A layer whose schedule has its
+    own `pf` (`pat.schedule`, from a tuning log) takes that instead: 1 hints every kernel
+    loop of the layer, -1 none. `rules=false` leaves the layers without one unhinted (the
+    C targets' pipeline on hosts where the hints were not measured, so that a tuned layer
+    can still ask for them)."""
 
     name = "prefetch-next-kernel"
 
     distance: int = 1
     column_tiles: bool = False
+    rules: bool = True
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.distance < 1:
@@ -296,7 +302,10 @@ class PrefetchNextKernelPass(ModulePass):
         positions = {o: i for i, o in enumerate(op.walk())}
         loops = [o for o in positions if isinstance(o, scf.ForOp) and CONV_ATTR in o.attributes]
         for loop in loops:
-            prefetch_next(loop, self.distance, self.column_tiles, positions)
+            own = layer_schedule(loop).get("pf", 0)
+            if own < 0 or (own == 0 and not self.rules):
+                continue
+            prefetch_next(loop, self.distance, self.column_tiles or own > 0, positions)
 
 
 __all__ = [

@@ -66,13 +66,13 @@ from xdsl.dialects.builtin import (
     UnitAttr,
     VectorType,
 )
-from xdsl.ir import Block, Operation, Region, SSAValue
+from xdsl.ir import Block, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
 from patcc.errors import PatccError
 from patcc.lowering.jam import constant_int, constant_trips
-from patcc.lowering.layers import own_schedule
+from patcc.lowering.layers import layer_schedule
 from patcc.lowering.pattern_conv import LOOP_ATTR, TILE_ATTR, UNROLL_ATTR
 from patcc.lowering.shared_groups import GROUP_ATTR
 
@@ -84,14 +84,6 @@ def _const(value: int, ip: InsertPoint) -> SSAValue:
 
 
 ROLE_KEYS = {"filters": "oc", "rows": "oh", "cols": "ow"}
-
-
-def layer_schedule(op: Operation) -> dict[str, int]:
-    """The `pat.schedule` of the layer `op` belongs to (on its top-level op; {} if none)."""
-    top: Operation | None = op
-    while top is not None and not isinstance(top.parent_op(), func.FuncOp):
-        top = top.parent_op()
-    return own_schedule(top) if top is not None else {}
 
 
 def strip_mine(loop: scf.ForOp, tile: int, unroll: bool = True) -> bool:

@@ -20,7 +20,7 @@ import pytest
 from conftest import applied
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_lower_pattern_conv import HAND_LAYER, _input, _module, layers
+from test_lower_pattern_conv import HAND_LAYER, _input, _module, _with_schedule, layers
 from test_shared_groups import block_layers
 from xdsl.dialects import arith, memref, scf, vector
 from xdsl.interpreter import Interpreter, InterpreterFunctions, PythonValues, impl, register_impls
@@ -45,6 +45,7 @@ from patcc.passes.reorder_filters import ReorderFiltersPass
 from patcc.passes.tile_conv import TileConvPass
 from patcc.semantics import run_function
 from patcc.semantics.loops import LoopFunctions
+from patcc.tune.space import Schedule
 
 LINE = 16  # floats per 64-byte line
 
@@ -180,12 +181,19 @@ def _hinted_ahead(log: list[tuple[Any, ...]]) -> bool:
     return False
 
 
-def _loops(layer: dict, vl: int, tiles: tuple[int, int], shared: bool) -> Any:
-    packing = (ReorderFiltersPass(group_size=layer.get("g", 2)), PackFkwPass())
+def _loops(
+    layer: dict, vl: int, tiles: tuple[int, int], shared: bool, pf: int | None = None
+) -> Any:
+    """The layer lowered and tiled as the C targets build it; with `pf`, its conv carries a
+    tuned schedule of those tiles and that `pf` (as the driver sets one)."""
+    packed = applied(
+        _module(layer), ReorderFiltersPass(group_size=layer.get("g", 2)), PackFkwPass()
+    )
     oh, ow = tiles
+    if pf is not None:
+        packed = _with_schedule(packed, Schedule(layer.get("g", 2), oh, ow, pf=pf))
     return applied(
-        _module(layer),
-        *packing,
+        packed,
         LowerToLoopsPass(vector_length=vl, shared_groups=shared),
         TileConvPass(oc=layer.get("g", 2), oh=oh, ow=ow),
         EliminateLoadRedundancyPass(),
@@ -244,6 +252,27 @@ def test_shared_column_tiles_are_left_to_the_hardware_by_default() -> None:
         hinted = applied(loops, PrefetchNextKernelPass(column_tiles=column_tiles))
         got = any(isinstance(o, PrefetchOp) for o in hinted.walk())
         assert got == expect, (ow, column_tiles, shared)
+
+
+def test_a_layer_schedule_sets_its_own_hints() -> None:
+    """A tuned layer's `pf` wins over the rules: 1 hints every kernel loop (the shared nest's
+    column tiles too), -1 none; with `rules=false` (hosts where the hints were not measured)
+    only a layer with pf = 1 gets them. The 12-wide shared layer in tiles of 1 vector, whose
+    column tiles the rules leave alone, and in tiles of 3 (whole rows), which they hint."""
+    layer = _small_layer()
+    cases = [  # ow, pf, rules, expect
+        (1, 1, True, True),
+        (1, 0, True, False),
+        (3, -1, True, False),
+        (3, 0, True, True),
+        (3, 0, False, False),
+        (1, 1, False, True),
+    ]
+    for ow, pf, rules, expect in cases:
+        loops = _loops(layer, 4, (1, ow), shared=True, pf=pf)
+        hinted = applied(loops, PrefetchNextKernelPass(rules=rules))
+        got = any(isinstance(o, PrefetchOp) for o in hinted.walk())
+        assert got == expect, (ow, pf, rules)
 
 
 def _small_layer() -> dict:

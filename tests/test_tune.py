@@ -70,6 +70,8 @@ def test_space_is_valid_and_bounded() -> None:
     assert {s.vl for s in space(4)} == {0} and {s.vl for s in space(1)} == {0}
     assert not valid(Schedule(vl=4)) and valid(Schedule(vl=4), 8)
     assert {s.rb for s in schedules} == set(RB) and not valid(Schedule(rb=5))
+    # prefetch hints: the rules', every loop's, none
+    assert {s.pf for s in schedules} == {0, 1, -1} and not valid(Schedule(pf=2))
 
 
 def test_block_shared_layers_do_not_search_the_filter_tile() -> None:
@@ -83,11 +85,11 @@ def test_block_shared_layers_do_not_search_the_filter_tile() -> None:
     assert searched(Schedule(8, 2, 1), 1) == Schedule(8, 2, 1)
 
 
-def test_schedules_logged_before_vl_and_rb_read_as_the_defaults() -> None:
+def test_schedules_logged_before_vl_rb_and_pf_read_as_the_defaults() -> None:
     old = {"oc": 2, "oh": 0, "ow": 2, "lre": True}
-    assert Schedule.from_dict(old) == Schedule(2, 0, 2, True, vl=0, rb=0)
-    assert Schedule.from_dict(Schedule(1, 2, 3, False, 8, -1).as_dict()) == Schedule(
-        1, 2, 3, False, 8, -1
+    assert Schedule.from_dict(old) == Schedule(2, 0, 2, True, vl=0, rb=0, pf=0)
+    assert Schedule.from_dict(Schedule(1, 2, 3, False, 8, -1, -1).as_dict()) == Schedule(
+        1, 2, 3, False, 8, -1, -1
     )
 
 
@@ -231,6 +233,46 @@ def test_compile_takes_logged_schedules_without_measuring(
     np.testing.assert_allclose(
         CompiledModel(out).run({"x": x})["y"], expected, rtol=1e-4, atol=1e-4
     )
+
+
+@pytest.mark.parametrize(
+    ("vendor", "pf", "hinted"),
+    [
+        ("AuthenticAMD", 1, True),
+        ("AuthenticAMD", 0, False),
+        ("GenuineIntel", 0, True),
+        ("GenuineIntel", -1, False),
+    ],
+)
+def test_a_tuned_pf_decides_the_layers_hints(
+    pruned: onnx.ModelProto,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    vendor: str,
+    pf: int,
+    hinted: bool,
+) -> None:
+    """A layer's `pf` reaches the built C whatever the host's rule: 1 hints the layer where
+    the rules are off (an AMD host), -1 leaves it unhinted where they are on (Intel, whose
+    rules hint this layer's whole-row tiles), 0 follows the host; the outputs match ONNX
+    Runtime either way."""
+    import importlib
+
+    import onnxruntime as ort
+
+    from patcc.driver import compile as compile_model
+    from patcc.tune.apply import fixed
+
+    emit_module = importlib.import_module("patcc.targets.emit")
+    monkeypatch.setattr(emit_module, "host_cpu_vendor", lambda: vendor)
+    schedule = Schedule(1, 2, 4, True, pf=pf)  # 16 wide at 4 lanes: 4 vectors, whole rows
+    model = compile_model(
+        pruned, patterns=None, vector_length=4, out_dir=tmp_path / "b", schedules=fixed(schedule)
+    )
+    assert ("__builtin_prefetch(" in (tmp_path / "b" / "model.c").read_text()) == hinted
+    x = np.random.default_rng(0).standard_normal((1, 16, 16, 16), dtype=np.float32)
+    expected = ort.InferenceSession(pruned.SerializeToString()).run(None, {"x": x})[0]
+    np.testing.assert_allclose(model.run({"x": x})["y"], expected, rtol=1e-4, atol=1e-4)
 
 
 def test_compiled_measure_times_trials_against_the_default(

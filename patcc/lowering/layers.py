@@ -9,14 +9,14 @@ reads the op name back out of it.
 A layer's own schedule (`pat.schedule`, a dictionary of integers a tuning log gave it) sits
 on its tensor-level op; lower-to-loops reads the knobs that shape the nest it builds (vector
 length, rows per row block) and copies the dictionary onto the layer's top-level ops, where
-tile-conv reads the tile sizes.
+tile-conv reads the tile sizes and prefetch-next-kernel the hints (`layer_schedule`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from xdsl.dialects import memref
+from xdsl.dialects import func, memref
 from xdsl.dialects.builtin import (
     DenseArrayBase,
     DictionaryAttr,
@@ -31,7 +31,7 @@ from xdsl.transforms.convert_linalg_to_loops import LowerLinalgStructuredOpPatte
 
 LAYER_ATTR = "nn.layer"
 SCHEDULE_ATTR = "pat.schedule"
-"""A layer's own schedule: {oc, oh, ow, lre, vl, rb} (patcc.tune.space.Schedule)."""
+"""A layer's own schedule: {oc, oh, ow, lre, vl, rb, pf} (patcc.tune.space.Schedule)."""
 
 
 def own_schedule(op: Operation) -> dict[str, int]:
@@ -40,6 +40,16 @@ def own_schedule(op: Operation) -> dict[str, int]:
     if not isinstance(attr, DictionaryAttr):
         return {}
     return {k: v.value.data for k, v in attr.data.items() if isinstance(v, IntegerAttr)}
+
+
+def layer_schedule(op: Operation) -> dict[str, int]:
+    """The `pat.schedule` of the layer `op` belongs to: its top-level op's, the op right
+    inside the function ({} if none). Loop-level passes (tile-conv, prefetch-next-kernel)
+    read a tuned layer's knobs there."""
+    top: Operation | None = op
+    while top is not None and not isinstance(top.parent_op(), func.FuncOp):
+        top = top.parent_op()
+    return own_schedule(top) if top is not None else {}
 
 
 def _shape(typ: object) -> str:

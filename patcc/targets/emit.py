@@ -79,14 +79,15 @@ inputs a classifier layer skips at once is a matter of the hardware prefetcher, 
 
 
 PREFETCH_VENDORS = frozenset({"GenuineIntel"})
-"""x86 vendors whose builds run prefetch-next-kernel by default: measured on the Intel Xeon
-(VGG-16 1.09-1.15x with the classifier rule above, docs/performance.md); the AMD EPYC's
-pattern convs ran at 81-93 % of its peak without hints and were not measured with them, nor
-were Arm cores, so there (and on the neon target) the pass is left out unless asked for."""
+"""x86 vendors whose builds hint by prefetch-next-kernel's rules by default: measured on the
+Intel Xeon (VGG-16 1.09-1.15x with the classifier rule above, docs/performance.md); the AMD
+EPYC's pattern convs ran at 81-93 % of its peak without hints and were not measured with
+them, nor were Arm cores, so there (and on the neon target) only layers whose tuned
+schedule asks for hints (`pf = 1`, which `patcc tune` searches) get them."""
 
 
 def default_prefetch(target: str) -> bool:
-    """Whether the C targets' pipeline gets prefetch-next-kernel on this host."""
+    """Whether the C targets' pipeline hints by prefetch-next-kernel's rules on this host."""
     return x86_host_vendor(target) in PREFETCH_VENDORS
 
 
@@ -160,8 +161,9 @@ def prepare_pipeline(
     target: str, threads: int | None = None, prefetch: bool | None = None
 ) -> list[ModulePass]:
     """The target passes, run on the loop-level module before `emit`: buffers, threads,
-    weight layout, and with `prefetch` (None: `default_prefetch`) the pattern convs' hints
-    for their next kernel's input rows."""
+    weight layout, and the pattern convs' hints for their next kernel's input rows: by the
+    pass's rules with `prefetch` (None: `default_prefetch`), else only in layers whose
+    tuned schedule asks for them (`pf = 1`)."""
     from patcc.passes.layout_weights import LayoutWeightsPass
     from patcc.passes.parallelize import ParallelizePass
     from patcc.passes.plan_buffers import PlanBuffersPass
@@ -173,8 +175,8 @@ def prepare_pipeline(
         ParallelizePass(threads=threads or 0),
         LayoutWeightsPass(),
     ]
-    if default_prefetch(target) if prefetch is None else prefetch:
-        passes.append(PrefetchNextKernelPass())
+    rules = default_prefetch(target) if prefetch is None else prefetch
+    passes.append(PrefetchNextKernelPass(rules=rules))
     return passes
 
 

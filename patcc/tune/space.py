@@ -7,7 +7,11 @@ A schedule is the tile of `tile-conv` (filters `oc` x output rows `oh` x output 
 lanes, the narrower vectors may win) and its row blocks (`rb`: output rows per block, 0 by
 the L2 size, -1 one block). The row-block loop is the outer loop of the nest and the one
 the threads split when it has enough blocks (else the filter loop), so `rb` is also the
-layer's loop order and thread split. The filters of a tile run their own kernel loops one
+layer's loop order and thread split. `pf` sets the layer's prefetch hints
+(`prefetch-next-kernel`): 0 the pass's rules (and none on hosts where the pass is off by
+default), 1 hints in every kernel loop, -1 none; what the hints are worth depends on the
+host, the nest and its tile (0.96-1.25x per layer on the Xeon), so the search measures it.
+The filters of a tile run their own kernel loops one
 after the other, so the register tile is `oh x ow` accumulators, capped at
 MAX_REGISTER_TILE (AVX-512's 32 registers less the loaded inputs and broadcast weights;
 AVX2 spills past ~12, which the search measures), and the whole unrolled tile at
@@ -30,6 +34,7 @@ OC = (1, 2, 4, 8)
 OH = (0, 1, 2, 3, 4, 6, 8)  # 0: tile-conv's choice by the layer's vector width (auto_rows)
 OW = (1, 2, 3, 4)
 RB = (0, 8, 16, 32, -1)  # 0: by ROW_BLOCK_BYTES (pattern_conv.row_block); -1: one block
+PF = (0, 1, -1)  # prefetch hints: 0 the pass's rules, 1 every kernel loop, -1 none
 MAX_ACCUMULATORS = 64
 MAX_REGISTER_TILE = 16
 AUTO_ROWS_MAX = 8  # the most rows oh = 0 may pick (tile_conv.AUTO_ROWS)
@@ -43,15 +48,17 @@ class Schedule:
     lre: bool = True
     vl: int = 0  # 0: the pipeline's vector length
     rb: int = 0  # 0: rows per block by the L2 size; -1: one block
+    pf: int = 0  # 0: prefetch-next-kernel's rules; 1: hints in every kernel loop; -1: none
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @staticmethod
     def from_dict(d: Mapping[str, Any]) -> Schedule:
-        """Logs written before `vl` and `rb` existed hold the defaults' trials."""
+        """Logs written before `vl`, `rb` and `pf` existed hold the defaults' trials."""
         ints = (int(d["oc"]), int(d["oh"]), int(d["ow"]))
-        return Schedule(*ints, bool(d["lre"]), int(d.get("vl", 0)), int(d.get("rb", 0)))
+        rest = (int(d.get("vl", 0)), int(d.get("rb", 0)), int(d.get("pf", 0)))
+        return Schedule(*ints, bool(d["lre"]), *rest)
 
 
 DEFAULT = Schedule(*C_TILES)  # the tiles `patcc compile` gives the C targets' layers
@@ -80,6 +87,8 @@ def valid(s: Schedule, length: int = 16, group: int = 1) -> bool:
     rows = s.oh or AUTO_ROWS_MAX
     if s.oc not in filter_tiles(group) or s.oh not in OH or s.ow not in OW or s.rb not in RB:
         return False
+    if s.pf not in PF:
+        return False
     if s.vl not in vector_lengths(length):
         return False
     return rows * s.ow <= MAX_REGISTER_TILE and s.oc * rows * s.ow <= MAX_ACCUMULATORS
@@ -89,13 +98,14 @@ def space(length: int = 16, group: int = 1) -> list[Schedule]:
     """Every valid schedule in a build of `length` lanes (the grid the search samples) for
     a layer whose groups of `group` filters share their kernels (1: none)."""
     grid = (
-        Schedule(oc, oh, ow, lre, vl, rb)
+        Schedule(oc, oh, ow, lre, vl, rb, pf)
         for oc in filter_tiles(group)
         for oh in OH
         for ow in OW
         for lre in (True, False)
         for vl in vector_lengths(length)
         for rb in RB
+        for pf in PF
     )
     return [s for s in grid if valid(s, length, group)]
 

@@ -31,6 +31,7 @@ from patcc.tune.space import (
     DEFAULT,
     OH,
     OW,
+    PF,
     RB,
     Schedule,
     filter_tiles,
@@ -183,6 +184,7 @@ def _distributions(length: int, group: int) -> dict[str, Any]:
         "lre": CategoricalDistribution((True, False)),
         "vl": CategoricalDistribution(vector_lengths(length)),
         "rb": CategoricalDistribution(RB),
+        "pf": CategoricalDistribution(PF),
     }
 
 

@@ -2,6 +2,7 @@
 // RUN: xdsl-opt %s -p "lower-to-loops{vector-length=8},tile-conv{oc=1 oh=1 ow=1},eliminate-load-redundancy,canonicalize-hoisted,cse,prefetch-next-kernel" | filecheck %s --check-prefix=TILES
 // RUN: xdsl-opt %s -p "lower-to-loops{vector-length=8},tile-conv{oc=1 oh=1 ow=1},eliminate-load-redundancy,canonicalize-hoisted,cse,prefetch-next-kernel{column-tiles=true distance=2}" | filecheck %s --check-prefix=COLS
 // RUN: xdsl-opt %s -p "lower-to-loops{vector-length=8 shared-groups=false},tile-conv{oc=1 oh=1 ow=1},eliminate-load-redundancy,canonicalize-hoisted,cse,prefetch-next-kernel" | filecheck %s --check-prefix=FILTER
+// RUN: xdsl-opt %s -p "lower-to-loops{vector-length=8},tile-conv{oc=1 oh=1 ow=3},eliminate-load-redundancy,canonicalize-hoisted,cse,prefetch-next-kernel{rules=false}" | filecheck %s --check-prefix=NORULES
 //
 // A 20-wide layer (padded rows of 22) at 8 lanes, one pattern with taps in rows +0/+1 and
 // columns +0/+1, its 2 filters one block-shared group (each loaded vector feeds both: 2
@@ -15,7 +16,8 @@
 // (COLS) they are the tile's column (clamped to the row's end: a term of its own) + 0 and +
 // 8, two kernels ahead. The per-filter nest (prefix FILTER, one FMA per load) is hinted in
 // column tiles by default: the tile's column + 0 and + 8 of both tap rows (oh and oh + 1)
-// of the next kernel's channel, before the first load.
+// of the next kernel's channel, before the first load. With rules=false (NORULES) only layers
+// whose schedule asks (pf = 1) are hinted: none here.
 
 builtin.module {
   func.func @layer(%x: tensor<1x2x4x20xf32>) -> tensor<1x2x4x20xf32> {
@@ -73,3 +75,5 @@ builtin.module {
 // FILTER-NEXT: pat.prefetch %padded[%{{.*}}, %[[NCH]], %[[ROW1:.*]], %[[COL]]] : memref<1x2x6x22xf32>
 // FILTER-NEXT: pat.prefetch %padded[%{{.*}}, %[[NCH]], %[[ROW1]], %[[END]]] : memref<1x2x6x22xf32>
 // FILTER-NEXT: vector.load %padded
+
+// NORULES-NOT: pat.prefetch
