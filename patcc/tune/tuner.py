@@ -343,7 +343,7 @@ def _best_ms(log: TuningLog, key: Key) -> float | None:
 
 def summary_table(summary: Mapping[str, Any]) -> str:
     lines = [
-        "| layer | best schedule (oc x oh x ow, lre, vl, rb) | best ms | default ms | speed-up "
+        "| layer | best schedule (oc x oh x ow, lre, vl, rb, pf) | best ms | default ms | speed-up "
         "| trials |",
         "| --- | --- | ---: | ---: | ---: | ---: |",
     ]
@@ -359,12 +359,15 @@ def summary_table(summary: Mapping[str, Any]) -> str:
 
 
 def describe(s: Schedule) -> str:
-    """'4x0x2, lre, vl 8, rb all': the tile, LRE, and the knobs that are not the default."""
+    """'4x0x2, lre, vl 8, rb all, hints': the tile, LRE, and the knobs that are not the
+    default (pf: 'hints' in every kernel loop, 'no hints')."""
     parts = [f"{s.oc}x{s.oh}x{s.ow}", "lre" if s.lre else "no lre"]
     if s.vl:
         parts.append(f"vl {s.vl}")
     if s.rb:
         parts.append(f"rb {'all' if s.rb < 0 else s.rb}")
+    if s.pf:
+        parts.append("hints" if s.pf > 0 else "no hints")
     return ", ".join(parts)
 
 
