@@ -28,7 +28,7 @@ from patcc.tune.space import (
     space,
     valid,
 )
-from patcc.tune.tuner import TuneOptions, compiled_measure, tune
+from patcc.tune.tuner import TuneOptions, compiled_measure, describe, summary_table, tune
 
 CPU = "test cpu"
 
@@ -91,6 +91,17 @@ def test_schedules_logged_before_vl_rb_and_pf_read_as_the_defaults() -> None:
     assert Schedule.from_dict(Schedule(1, 2, 3, False, 8, -1, -1).as_dict()) == Schedule(
         1, 2, 3, False, 8, -1, -1
     )
+
+
+def test_the_summary_names_the_knobs_off_their_defaults() -> None:
+    assert describe(DEFAULT) == "1x0x2, lre"
+    assert describe(Schedule(2, 4, 1, False, 8, -1, 1)) == "2x4x1, no lre, vl 8, rb all, hints"
+    assert describe(Schedule(1, 0, 2, rb=16, pf=-1)) == "1x0x2, lre, rb 16, no hints"
+    best = Schedule(1, 3, 3, pf=1).as_dict()
+    row = {"schedule": best, "ms": 1.0, "default_ms": 1.1, "trials": 9}
+    table = summary_table({"conv_11": row, "conv_2": {**row, "schedule": None, "ms": None}})
+    assert "| conv_11 | 1x3x3, lre, hints | 1.000 | 1.100 | 1.10x | 9 |" in table
+    assert "| conv_2 | - |  | 1.100 |  | 9 |" in table
 
 
 def test_log_round_trip_skips_torn_lines(tmp_path: Path) -> None:
