@@ -159,9 +159,9 @@ lanes; a narrower build takes the same tiles (16 accumulators either way)."""
 WIDE_FILTER_ROWS = 2
 """On rows of WIDE_ROW outputs or more, the per-filter nest's auto tile at 16 lanes lays this
 factor of its rows along the row: 4 rows x 4 vectors instead of 8 x 2 (the same 16
-accumulators; a 56-wide row is then one tile). With the next kernel's rows prefetched
-(`prefetch-next-kernel`) each kernel of a tile reads 6 input rows instead of 10, and a tile
-of 8 rows is 4 lines per hinted row, not 5-6. Measured per layer inside the model (1 thread,
+accumulators; a 56-wide row is then one tile, its columns constants). Each kernel of a
+tile reads 6 input rows instead of 10, so `prefetch-next-kernel` hints fewer lines per
+kernel and fewer stay in L1 across the tile. Measured per layer inside the model (1 thread,
 `scripts/layer_profile.py`, docs/performance.md "Wider per-filter tiles"): VGG-16 per kernel
 56-wide 1.13-1.19x, 112-wide 1.05-1.14x, 224-wide 1.00x; ResNet-50 per kernel's 56x56
 pattern convs 1.20-1.23x. Not measured at 8 lanes (4 auto rows there), which keep 4 x 2."""
