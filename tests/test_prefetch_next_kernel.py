@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 from conftest import applied
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from test_lower_pattern_conv import HAND_LAYER, _input, _module, _with_schedule, layers
 from test_shared_groups import block_layers
@@ -78,20 +78,28 @@ def _input_loads(loop: scf.ForOp) -> list[vector.LoadOp]:
 
 @register_impls
 class _Recorder(InterpreterFunctions):
-    """Logs, in order, ("iter", k, loop) at a hinted kernel loop's `index[k]` load, ("next",
-    j, loop) at the pass's `index[j]` load, ("pf", buffer, offset) and ("ld", buffer,
-    offset, n) at the loop's input loads, then does what the interpreter does."""
+    """Logs, in order, ("run",) as a hinted kernel loop starts (the same loop runs again for
+    each tile and filter, at other rows and columns), ("iter", k) at its `index[k]` load,
+    ("next", j) at the pass's `index[j]` load, ("pf", buffer, offset) and ("ld", buffer,
+    offset, n) at its input loads, then does what the interpreter does."""
 
-    def __init__(self, kinds: dict[Operation, tuple[str, int]], inputs: set[Operation]) -> None:
-        self.kinds, self.inputs = kinds, inputs
+    def __init__(
+        self, loops: set[Operation], kinds: dict[Operation, str], inputs: set[Operation]
+    ) -> None:
+        self.hinted, self.kinds, self.inputs = loops, kinds, inputs
         self.log: list[tuple[Any, ...]] = []
         self.loops = LoopFunctions()
+
+    @impl(scf.ForOp)
+    def run_for(self, interpreter: Interpreter, op: scf.ForOp, args: PythonValues):
+        if op in self.hinted:
+            self.log.append(("run",))
+        return LoopFunctions.run_for(self.loops, interpreter, op, args).values
 
     @impl(memref.LoadOp)
     def run_load(self, interpreter: Interpreter, op: memref.LoadOp, args: PythonValues):
         if op in self.kinds:
-            kind, loop = self.kinds[op]
-            self.log.append((kind, args[1], loop))
+            self.log.append((self.kinds[op], args[1]))
         return MemRefFunctions.run_load(self.loops, interpreter, op, args).values
 
     @impl(PrefetchOp)
@@ -115,14 +123,15 @@ def _record(module: Any, inputs: dict[str, np.ndarray]) -> tuple[list[tuple[Any,
         for loop in _kernel_loops(module)
         if any(isinstance(o, PrefetchOp) for o in loop.body.block.ops)
     ]
-    kinds: dict[Operation, tuple[str, int]] = {}
-    for number, loop in enumerate(loops):
+    kinds: dict[Operation, str] = {}
+    for loop in loops:
         first = _iteration_load(loop)
         assert first is not None
         for op in loop.body.block.ops:
             if isinstance(op, memref.LoadOp) and op.memref is first.memref:
-                kinds[op] = ("iter" if op is first else "next", number)
-    recorder = _Recorder(kinds, {ld for loop in loops for ld in _input_loads(loop)})
+                kinds[op] = "iter" if op is first else "next"
+    inputs_ = {ld for loop in loops for ld in _input_loads(loop)}
+    recorder = _Recorder(set(loops), kinds, inputs_)
     make = patcc.semantics.make_interpreter
 
     def recording(m: Any) -> Interpreter:
@@ -138,23 +147,25 @@ def _record(module: Any, inputs: dict[str, np.ndarray]) -> tuple[list[tuple[Any,
 
 def _uncovered(log: list[tuple[Any, ...]]) -> tuple[list[str], int]:
     """Loads of kernel k outside the lines the latest iteration that prefetched for kernel k
-    hinted, at some alignment, where that iteration was the same loop's (none was: the
-    first `distance` kernels of the list; another loop's: a run's first kernels, hinted by
-    the run before, whose pattern's taps differ); and how many loads were checked."""
+    hinted, at some alignment, where that iteration was of the same run of the loop (none
+    was: a run's first `distance` kernels, hinted by the run before, whose pattern's taps,
+    tile or filter differ); and how many loads were checked."""
     current: list[tuple[int, int]] = []
     for_kernel: dict[int, tuple[int, list[tuple[int, int]]]] = {}
-    k, loop = -1, -1
+    k, run = -1, -1
     problems, checked = [], 0
     for event in log:
-        if event[0] == "iter":
-            k, loop, current = event[1], event[2], []
+        if event[0] == "run":
+            run += 1
+        elif event[0] == "iter":
+            k, current = event[1], []
         elif event[0] == "next":
-            for_kernel[event[1]] = (event[2], current)
+            for_kernel[event[1]] = (run, current)
         elif event[0] == "pf":
             current.append((event[1], event[2]))
         else:
             by, earlier = for_kernel.get(k, (-1, []))
-            if by != loop:
+            if by != run:
                 continue
             _, buf, offset, n = event
             checked += 1
@@ -168,16 +179,18 @@ def _uncovered(log: list[tuple[Any, ...]]) -> tuple[list[str], int]:
 
 
 def _hinted_ahead(log: list[tuple[Any, ...]]) -> bool:
-    """Whether a loop ran a kernel it had hinted in an earlier iteration."""
-    hinted: set[tuple[int, int]] = set()
+    """Whether a run of a loop ran a kernel it had hinted in an earlier iteration."""
+    hinted: set[int] = set()
     k = -1
     for event in log:
-        if event[0] == "iter":
+        if event[0] == "run":
+            hinted = set()
+        elif event[0] == "iter":
             k = event[1]
-            if (k, event[2]) in hinted:
+            if k in hinted:
                 return True
         elif event[0] == "next" and event[1] != k:
-            hinted.add((event[1], event[2]))
+            hinted.add(event[1])
     return False
 
 
@@ -202,7 +215,23 @@ def _loops(
     )
 
 
+_IDS = np.array([[-1, 0], [-1, 0], [-1, 0], [0, 0], [0, 0]], np.int8)
+SINGLE_PATTERN = {  # a hypothesis find: one pattern, so every filter's run is one loop
+    **HAND_LAYER,
+    "o": 5,
+    "c": 2,
+    "hw": (6, 6),
+    "patterns": [(0, 1, 2, 4)],
+    "ids": _IDS,
+    "values": (np.arange(40, dtype=np.float32).reshape(5, 2, 4) / 7 - 2) * (_IDS >= 0)[..., None],
+    "pads": [0, 0, 0, 1],
+    "seed": 1,
+    "g": 3,
+}
+
+
 @settings(max_examples=25, deadline=None)
+@example(layer=SINGLE_PATTERN, vl=4, tiles=(0, 1), distance=1, column_tiles=False)
 @given(
     layer=st.one_of(layers(), block_layers()),
     vl=st.sampled_from([4, 8, 16]),
