@@ -4,7 +4,7 @@ Each top-level loop nest becomes one kernel (`-t opencl`). Its *parallel band* i
 chain of loops from the outermost inwards while each loop
 
 - runs in parallel (the `parallelize` analysis: iterations write disjoint memory and carry
-  no values), with constant bounds and a positive step, and
+  no values; or it has one trip), with constant bounds and a positive step, and
 - is the last op of the previous band loop's body, which writes no memory anywhere else
   (the ops before it only compute and read, so every work item may repeat them).
 
@@ -74,10 +74,16 @@ def parallel_band(top: scf.ForOp) -> list[scf.ForOp]:
     every other, so any subset may be the NDRange and the rest loops inside a work item."""
     band: list[scf.ForOp] = []
     loop: scf.ForOp | None = top
-    while loop is not None and _constant_bounds(loop) and is_parallel(loop):
+    while loop is not None and _constant_bounds(loop) and _parallel(loop):
         band.append(loop)
         loop = _next_loop(loop)
     return band
+
+
+def _parallel(loop: scf.ForOp) -> bool:
+    """`is_parallel`, or a loop of one trip (no other iteration to depend on: tile-conv's
+    single full tile, whose body indexes by constants the analysis cannot tell apart)."""
+    return trip_count(loop) == 1 or is_parallel(loop)
 
 
 def ndrange_nest(top: scf.ForOp, max_dims: int) -> list[scf.ForOp]:

@@ -21,9 +21,9 @@ import numpy as np
 import onnx
 import pytest
 from conftest import applied, assert_outputs_close, model_inputs, run_ort
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from test_lower_pattern_conv import PACKINGS, _input, _module, layers
+from test_lower_pattern_conv import HAND_LAYER, PACKINGS, _input, _module, layers
 from xdsl.dialects import scf
 
 import patcc
@@ -217,7 +217,20 @@ def _loop_module(layer: dict, tiles: tuple[int, int, int] | None):
     return applied(_module(layer), *passes)
 
 
+_ONE_TILE_IDS = np.array([[-1], [0], [0], [0], [-1]], np.int8)
+ONE_TILE = {  # a hypothesis find: the 3 filters with kernels are one tile of 3 (one trip)
+    **HAND_LAYER,
+    "o": 5,
+    "c": 1,
+    "patterns": [(0, 1, 2, 4)],
+    "ids": _ONE_TILE_IDS,
+    "values": np.arange(20, dtype=np.float32).reshape(5, 1, 4) * (_ONE_TILE_IDS >= 0)[..., None],
+    "pads": [0, 0, 0, 0],
+}
+
+
 @settings(max_examples=15, deadline=None)
+@example(layer=ONE_TILE, tiles=(3, 1, 1), max_dims=1, collapse=False, coarsen=1)
 @given(
     layer=layers(),
     tiles=st.none() | st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 2)),
