@@ -187,15 +187,15 @@ def auto_rows(loop: scf.ForOp) -> int:
     rows = _shared_rows(loop)
     if rows:
         return 1 if row_width(loop) >= WIDE_ROW else rows
-    return _rows_by_lanes(loop) // _wide_filter_factor(loop)
+    by_lanes = _rows_by_lanes(loop)
+    return by_lanes // _wide_filter_factor(loop, by_lanes)
 
 
-def _wide_filter_factor(loop: scf.ForOp) -> int:
+def _wide_filter_factor(loop: scf.ForOp, by_lanes: int) -> int:
     """WIDE_FILTER_ROWS for a per-filter loop (rows, or cols in rows) of WIDE_ROW outputs or
-    more whose auto rows are AUTO_ROWS[16] (8), else 1."""
-    if _shared_rows(loop) or _rows_by_lanes(loop) < AUTO_ROWS[16] or row_width(loop) < WIDE_ROW:
-        return 1
-    return WIDE_FILTER_ROWS
+    more whose rows by lanes (`_rows_by_lanes`) are AUTO_ROWS[16] (8), else 1."""
+    wide = by_lanes >= AUTO_ROWS[16] and row_width(loop) >= WIDE_ROW
+    return WIDE_FILTER_ROWS if wide else 1
 
 
 def _rows_by_lanes(loop: scf.ForOp) -> int:
@@ -219,7 +219,7 @@ def wide_row_vectors(loop: scf.ForOp) -> int:
     if not _in_rows_loop(loop):
         return rows or _rows_by_lanes(loop)
     if not rows:
-        return _wide_filter_factor(loop)
+        return _wide_filter_factor(loop, _rows_by_lanes(loop))
     return rows if row_width(loop) >= WIDE_ROW else 1
 
 
