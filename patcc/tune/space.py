@@ -8,11 +8,11 @@ lanes, the narrower vectors may win) and its row blocks (`rb`: output rows per b
 the L2 size, -1 one block). The row-block loop is the outer loop of the nest and the one
 the threads split when it has enough blocks (else the filter loop), so `rb` is also the
 layer's loop order and thread split. `pf` sets the layer's prefetch hints
-(`prefetch-next-kernel`): 0 the pass's rules (and none on hosts where the pass is off by
-default), 1 hints in every kernel loop, -1 none; what the hints are worth depends on the
-host, the nest and its tile (0.96-1.25x per layer on the Xeon), so the search measures it.
-The filters of a tile run their own kernel loops one
-after the other, so the register tile is `oh x ow` accumulators, capped at
+(`prefetch-next-kernel`): 0 the pass's rules (none on hosts where its rules are off,
+`PREFETCH_VENDORS`), 1 hints in every kernel loop, -1 none; what the hints are worth
+depends on the host, the nest and its tile (0.96-1.25x per layer on the Xeon), so the
+search measures it. The filters of a tile run their own kernel loops one after the other,
+so the register tile is `oh x ow` accumulators, capped at
 MAX_REGISTER_TILE (AVX-512's 32 registers less the loaded inputs and broadcast weights;
 AVX2 spills past ~12, which the search measures), and the whole unrolled tile at
 MAX_ACCUMULATORS: beyond that the code, and its compile time, grow for nothing. A layer
@@ -87,9 +87,7 @@ def valid(s: Schedule, length: int = 16, group: int = 1) -> bool:
     rows = s.oh or AUTO_ROWS_MAX
     if s.oc not in filter_tiles(group) or s.oh not in OH or s.ow not in OW or s.rb not in RB:
         return False
-    if s.pf not in PF:
-        return False
-    if s.vl not in vector_lengths(length):
+    if s.pf not in PF or s.vl not in vector_lengths(length):
         return False
     return rows * s.ow <= MAX_REGISTER_TILE and s.oc * rows * s.ow <= MAX_ACCUMULATORS
 
