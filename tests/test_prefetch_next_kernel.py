@@ -130,8 +130,8 @@ def _record(module: Any, inputs: dict[str, np.ndarray]) -> tuple[list[tuple[Any,
         for op in loop.body.block.ops:
             if isinstance(op, memref.LoadOp) and op.memref is first.memref:
                 kinds[op] = "iter" if op is first else "next"
-    inputs_ = {ld for loop in loops for ld in _input_loads(loop)}
-    recorder = _Recorder(set(loops), kinds, inputs_)
+    input_loads = {ld for loop in loops for ld in _input_loads(loop)}
+    recorder = _Recorder(set(loops), kinds, input_loads)
     make = patcc.semantics.make_interpreter
 
     def recording(m: Any) -> Interpreter:
