@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from functools import cache
 from pathlib import Path
@@ -17,6 +18,7 @@ from onnx import helper, numpy_helper
 
 import patcc
 from patcc.models import FAMILIES
+from patcc.models.vgg import vgg16
 from patcc.runtime import CompiledModel
 from patcc.runtime.builder import artifact_commands, compile_artifact
 
@@ -194,4 +196,19 @@ def test_block_pruning_compiles_and_matches_onnxruntime(tmp_path: Path, prune_fi
         compiled = patcc.compile(model, connectivity=2.0, block=4, out_dir=tmp_path / "b")
     report = json.loads((compiled.build_dir / "report.json").read_text())
     assert report["block"] == 4
+    check_against_onnxruntime(compiled, pruned)
+
+
+def test_blocks_that_leave_one_filter_keep_each_layer_whole(tmp_path: Path) -> None:
+    """Blocks of 3 filters leave a one-filter group in each 64/256-filter conv of VGG-16:
+    canonicalize inlines its one-trip loop unlabelled, and CSE merges its pure ops with the
+    next conv's. The build used to stop with "a value of 'memref.load' is used by another
+    layer" (`patcc bench --block 3`); its layers must stay one function each, and compute
+    what ONNX Runtime computes."""
+    model = vgg16(size=32)
+    pruned = patcc.prune(model, patterns=8, connectivity=3.6, block=3)
+    compiled = patcc.compile(model, connectivity=3.6, block=3, out_dir=tmp_path / "b")
+    source = (compiled.build_dir / "model.c").read_text()
+    names = re.findall(r"^static void layer\d+_(\w+)\(", source, flags=re.MULTILINE)
+    assert len(names) > 13 and len(names) == len(set(names)), names
     check_against_onnxruntime(compiled, pruned)

@@ -187,8 +187,13 @@ class ModulePrinter:
                 return
             assert isinstance(owner, Operation)
             # side-effect-free ops are re-declared where used (CSE may share them between
-            # layers); anything else (a load, a loop result) must not cross layers
-            pure = isinstance(owner, SHARED) or owner.name.startswith(("arith.", "math."))
+            # layers), and so are loads of constant weights; anything else (a load of a
+            # buffer, a loop result) must not cross layers
+            pure = (
+                isinstance(owner, SHARED)
+                or owner.name.startswith(("arith.", "math."))
+                or self._reads_weights(owner)
+            )
             if owner.parent_op() is not self.fn or not pure or owner.regions:
                 raise PatccError(
                     f"{self.target}: a value of '{owner.name}' is used by another layer "
@@ -204,6 +209,20 @@ class ModulePrinter:
                 need(operand)
         root_list = sorted(roots, key=self._position)
         return root_list, sorted(shared, key=lambda o: self.order[o])
+
+    def _reads_weights(self, op: Operation) -> bool:
+        """A load from a constant global: the weights never change, so it reads the same
+        value in every layer. CSE merges such a load of two layers when both read the same
+        element of one global (identical constants share a global): blocks of filters that
+        leave a one-filter group make its loop a single iteration, inlined with constant
+        indices, and two layers of one shape and block size keep equal FKW offsets."""
+        if not isinstance(op, memref.LoadOp):
+            return False
+        source = op.memref.owner
+        if not isinstance(source, memref.GetGlobalOp):
+            return False
+        glob = self.globals.get(source.name_.root_reference.data)
+        return glob is not None and glob.constant is not None
 
     def _position(self, v: SSAValue) -> tuple[int, int]:
         if isinstance(v, BlockArgument):

@@ -7,6 +7,7 @@ pointers, views) belong to no layer: every layer that uses them re-declares them
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from xdsl.dialects import arith, func, memref, vector
@@ -60,10 +61,20 @@ def label_orphans(block: Block) -> int:
     Passes that know nothing of `nn.layer` can leave such ops at the top level: xDSL's
     canonicalize inlines a single-iteration loop (a conv with one filter) into the function
     body, its ops unlabelled; a load of one layer would then sit in a "glue" layer and feed
-    the next one. An orphan takes the label of the last labelled top-level op whose values
-    it (or an op nested in it) uses, else of the first labelled top-level op that uses its
-    values, else of the labelled op before it."""
+    the next one. An orphan between two ops of one layer is that layer's (layers are runs
+    of consecutive ops: any other label would cut the layer in two). Otherwise it takes the
+    label of the last labelled top-level op whose values it (or an op nested in it) uses,
+    else of the first labelled top-level op that uses its values, else of the labelled op
+    before it. Why the first rule comes first: CSE merges equal pure ops of two layers (a
+    one-filter group's inlined `arith.minsi` of two constants, the same in the next conv),
+    so an orphan's first labelled user can be in the next layer."""
     top: dict[Operation, None] = {op: None for op in block.ops}
+    # the label of the next top-level op labelled before this pass, for each top-level op
+    next_label: dict[Operation, str | None] = {}
+    following: str | None = None
+    for op in reversed(top):
+        next_label[op] = following
+        following = label_of(op) or following
 
     def top_of(op: Operation | None) -> Operation | None:
         while op is not None and op not in top:
@@ -87,35 +98,43 @@ def label_orphans(block: Block) -> int:
                 op.attributes[LAYER_ATTR] = StringAttr(label)
                 count += 1
         elif label is None and not isinstance(op, func.ReturnOp):
-            producers = [
-                p
-                for inner in op.walk()
-                for v in inner.operands
-                if isinstance(v.owner, Operation)
-                and (p := top_of(v.owner)) is not None
-                and p is not op
-                and label_of(p) is not None
-            ]
-            users = [
-                u
-                for r in op.results
-                for use in r.uses
-                if (u := top_of(use.operation)) is not None
-                and u is not op
-                and label_of(u) is not None
-            ]
-            if producers:
-                label = label_of(max(producers, key=order.__getitem__))
-            elif users:
-                label = label_of(min(users, key=order.__getitem__))
-            else:
+            if previous is not None and previous == next_label[op]:
                 label = previous
+            else:
+                label = _label_by_uses(op, top_of, order) or previous
             if label is not None:
                 op.attributes[LAYER_ATTR] = StringAttr(label)
                 count += 1
         if label is not None:
             previous = label
     return count
+
+
+def _label_by_uses(
+    op: Operation,
+    top_of: Callable[[Operation | None], Operation | None],
+    order: Mapping[Operation, int],
+) -> str | None:
+    """The label of the last labelled top-level op whose values `op` (or an op nested in
+    it) uses, else of the first labelled top-level op that uses its values, else None."""
+    producers = [
+        p
+        for inner in op.walk()
+        for v in inner.operands
+        if isinstance(v.owner, Operation)
+        and (p := top_of(v.owner)) is not None
+        and p is not op
+        and label_of(p) is not None
+    ]
+    if producers:
+        return label_of(max(producers, key=order.__getitem__))
+    users = [
+        u
+        for r in op.results
+        for use in r.uses
+        if (u := top_of(use.operation)) is not None and u is not op and label_of(u) is not None
+    ]
+    return label_of(min(users, key=order.__getitem__)) if users else None
 
 
 def layer_steps(block: Block) -> dict[Operation, int]:
