@@ -222,3 +222,45 @@ def test_run_ir_ir_that_fails_verification(tmp_path: Path, conv_ir: Path) -> Non
     proc = patcc("run-ir", bad, "--inputs", tmp_path / "in.npz", "--outputs", out)
     assert_user_error(proc, "does not verify", "nn.conv2d")
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["missing.onnx"], ["missing.onnx", "no such file"]),
+        (["bad.onnx"], ["bad.onnx", "not a readable ONNX model"]),
+        (["--size", "7"], ["--size 7", "too small"]),
+        (["--threads", "1,0"], ["threads", ">= 1", "1,0"]),
+        (["--repeat", "0"], ["repeat", ">= 1"]),
+        (["--budget", "-1"], ["budget", ">= 0"]),
+        (["--json", "nowhere/b.json"], ["nowhere/b.json", "does not exist"]),
+        (["--png", "nowhere/b.png"], ["nowhere/b.png", "does not exist"]),
+    ],
+)
+def test_bench_bad_arguments(tmp_path: Path, args: list[str], words: list[str]) -> None:
+    """Caught before anything is compiled or timed (an output folder that is missing too:
+    not after minutes of rounds)."""
+    (tmp_path / "bad.onnx").write_bytes(b"not a protobuf")
+    proc = subprocess.run(
+        [str(PATCC), "bench", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert_user_error(proc, *words)
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--budget", "-1"], ["budget", ">= 0"]),
+        (["--threads", "-2"], ["threads", ">= 0"]),
+        (["--vector-length", "0"], ["vector length", ">= 1"]),
+    ],
+)
+def test_tune_bad_arguments(tmp_path: Path, args: list[str], words: list[str]) -> None:
+    model = save(conv_model(), tmp_path / "m.onnx")
+    log = tmp_path / "t.jsonl"
+    assert_user_error(patcc("tune", model, "--log", log, *args), *words)
+    assert not log.exists()

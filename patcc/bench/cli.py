@@ -33,24 +33,29 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    import onnx
-
     from patcc.bench.report import table, write_json, write_png
     from patcc.bench.run import BenchOptions, bench
     from patcc.errors import PatccError
+    from patcc.frontend.onnx_import import load_model
 
     if args.model and args.builtin:
         raise PatccError("give a model file or --builtin, not both")
     if args.model:
-        model, name = onnx.load(args.model), Path(args.model).stem
+        model, name = load_model(args.model), Path(args.model).stem
     else:
         from patcc import models
 
         name = args.builtin or "vgg16"
         if name not in ("vgg16", "resnet50"):
             raise PatccError(f"unknown built-in model '{name}' (vgg16, resnet50)")
-        model = getattr(models, name)(size=args.size)
+        try:
+            model = getattr(models, name)(size=args.size)
+        except ValueError as err:  # the builders' check of the size
+            raise PatccError(f"--size {args.size}: {err}") from None
         name = f"{name}-{args.size}"
+    for out in (args.json, args.png):  # before the run, not after minutes of it
+        if out is not None and not out.resolve().parent.is_dir():
+            raise PatccError(f"{out}: folder '{out.parent}' does not exist")
     options = BenchOptions(
         patterns=args.patterns,
         connectivity=args.connectivity,
@@ -63,6 +68,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         budget_s=args.budget,
         tuning_log=args.tuning_log,
     )
+    options.check()
     result = bench(model, name, options)
     print(table(result))
     if args.json:

@@ -8,9 +8,12 @@ of the machine a contender's time turns into useful arithmetic.
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
+
+from patcc.fileio import write_bytes, write_text
 
 
 def _gflops(result: dict[str, Any], ms: float) -> float | None:
@@ -110,7 +113,7 @@ def layer_table(result: dict[str, Any]) -> str:
 
 
 def write_json(result: dict[str, Any], path: Path) -> None:
-    path.write_text(json.dumps(result, indent=2) + "\n")
+    write_text(path, json.dumps(result, indent=2) + "\n")
 
 
 def write_png(result: dict[str, Any], path: Path) -> None:
@@ -138,5 +141,7 @@ def write_png(result: dict[str, Any], path: Path) -> None:
     ax.set_title(f"{result['model']} ({_pruning(result)})", fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
     plt.close(fig)
+    write_bytes(path, buf.getvalue())

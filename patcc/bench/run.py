@@ -28,6 +28,7 @@ from patcc.bench.peak import sgemm_gflops, sgemm_runner
 from patcc.bench.peers import Session, Skipped, open_peer
 from patcc.bench.report import TUNED
 from patcc.bench.timing import interleave, robust_stats
+from patcc.errors import PatccError
 
 SGEMM = "sgemm"  # the peak's contender in the round-robin
 
@@ -46,6 +47,16 @@ class BenchOptions:
     tuning_log: Path | None = None  # schedules for patcc (keyed by the first thread count)
     settle_s: float = 0.2  # pause before each timed multi-threaded call (timing.interleave)
     log: Callable[[str], None] = field(default=lambda s: print(s, file=sys.stderr, flush=True))
+
+    def check(self) -> None:
+        """The timing options a run needs (pruning options are checked by the pruner)."""
+        if not self.threads or min(self.threads) < 1:
+            counts = ",".join(str(t) for t in self.threads) or "none"
+            raise PatccError(f"threads: each thread count must be >= 1, got {counts}")
+        if self.repeat < 1:
+            raise PatccError(f"repeat: the rounds must be >= 1, got {self.repeat}")
+        if self.budget_s is not None and self.budget_s < 0:
+            raise PatccError(f"budget: the seconds must be >= 0, got {self.budget_s}")
 
 
 def cpu_model() -> str:
@@ -185,6 +196,7 @@ def _contenders(
 def bench(model: onnx.ModelProto, name: str, options: BenchOptions) -> dict[str, Any]:
     """Run the whole benchmark; returns the JSON-able result (see `report.table`). Its
     builds and converted models (over 1 GB for VGG-16) live in a folder removed at the end."""
+    options.check()
     with tempfile.TemporaryDirectory(prefix="patcc-bench-") as tmp:
         return _bench(model, name, options, Path(tmp))
 

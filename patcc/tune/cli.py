@@ -44,6 +44,7 @@ def cmd_tune(args: argparse.Namespace) -> int:
     from patcc.tune.tuner import TuneOptions, summary_table, tune
 
     options = TuneOptions(args.target, args.threads, args.vector_length, args.budget)
+    options.check()  # before pruning the model (seconds for VGG-16)
     patterns = None if args.no_prune else args.patterns
     model = _pruned(args.model, patterns, args.connectivity, args.block)
     summary = tune(model, TuningLog(args.log), options)
@@ -81,6 +82,7 @@ def compile_schedules(
     log = TuningLog(args.tuning_log or DEFAULT_LOG)
     length = args.vector_length or default_vector_length(args.target)
     options = TuneOptions(args.target, args.threads or 0, length, args.tune_budget)
+    options.check()
     if args.tune:
         tune(_pruned(args.model, patterns, connectivity, args.block), log, options)
     return LogSchedules(log, args.target, cpu_model(), options.threads, length)

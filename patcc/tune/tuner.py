@@ -26,6 +26,7 @@ import numpy as np
 import onnx
 
 from patcc.bench.layers import ConvLayer, conv_layers
+from patcc.errors import PatccError
 from patcc.tune.log import Key, Record, TuningLog
 from patcc.tune.space import (
     DEFAULT,
@@ -53,6 +54,15 @@ class TuneOptions:
     vector_length: int | None = None  # None: the target's default (the host's widest, x86)
     budget_s: float = 600.0
     min_trials: int = 2  # per layer, even past its share of the budget: default + one
+
+    def check(self) -> None:
+        """Options a user can get wrong: a one-line error before any layer is measured."""
+        if self.threads < 0:
+            raise PatccError(f"threads must be >= 0 (0: all cores), got {self.threads}")
+        if self.budget_s < 0:
+            raise PatccError(f"budget: the seconds must be >= 0, got {self.budget_s}")
+        if self.vector_length is not None and self.vector_length < 1:
+            raise PatccError(f"vector length must be >= 1, got {self.vector_length}")
 
     @property
     def length(self) -> int:
@@ -306,6 +316,7 @@ def tune(
     budget, split evenly over the distinct layers; returns {layer: best schedule + ms}."""
     from patcc.bench.run import cpu_model
 
+    options.check()
     cpu = cpu or cpu_model()
     todo = tasks(model, options, cpu)
     work = Path(tempfile.mkdtemp(prefix="patcc-tune-"))  # the trial builds: removed at the end
