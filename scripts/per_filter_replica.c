@@ -1,0 +1,280 @@
+/* A synthetic replica of the per-filter pattern-conv nest (per-kernel pruning, PatDNN's
+ * default): VGG-16's 256 -> 256 conv at 56x56 (or 28x28 with -DW=28), 71 kept kernels per
+ * filter (connectivity 3.6) sorted into 8 pattern runs of ascending channels, a register
+ * tile of 4 rows x 4 vectors of 16 floats, row blocks of 8 rows, the next kernel's input
+ * lines prefetched (docs/performance.md, "The per-filter nest on a busy Xeon"). Variants:
+ *   as built          what patcc emits (rows of W + 2 floats, every tap an unaligned load)
+ *   centre-aligned    rows padded to a multiple of 16 floats, placed so that the centre
+ *                     column's taps (kw = 1) load 64-byte aligned
+ *   aligned+valignd   the same rows, every tap from aligned loads: kw = 0 and 2 by valignd
+ *                     of two neighbouring vectors (a port-5 shuffle instead of a split load)
+ *   runs outside      each pattern run over all the row tiles of the block, partial sums in
+ *                     the output: 4 of a tile's 6 input rows are new, 2 come from L1
+ *   channel blocks    blocks of CB (16) channels outside the filters: a block's rows stay
+ *                     in L1 for every filter; partial sums in the output
+ * L1=1 makes every kernel read channel 0 (all inputs in L1, wrong sums, the same
+ * instructions): the bound for any blocking. Outputs of "runs outside" are checked equal
+ * to "as built". Median of 11 runs, 3 rounds, one thread.
+ *
+ *   gcc -O3 -march=native scripts/per_filter_replica.c -o /tmp/pf && /tmp/pf && L1=1 /tmp/pf
+ */
+#include <immintrin.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <time.h>
+#ifndef W
+#define W 56
+#endif
+#define H W
+#define C 256
+#define F 256
+#define NK 71
+#define NP 8
+#define CB 16
+#define NV ((W + 15) / 16)
+#if W == 56
+#define PW_BUILT 58 /* W + 2 */
+#define PW_ALIGNED 80
+#define OFFS_BUILT {0, 16, 32, 40} /* the last vector overlaps, as patcc clamps it */
+#define OFFS_ALIGNED {0, 16, 32, 48}
+#else
+#define PW_BUILT 30
+#define PW_ALIGNED 48
+#define OFFS_BUILT {0, 12, 0, 0}
+#define OFFS_ALIGNED {0, 16, 0, 0}
+#endif
+#define ALIGNED_BASE 15 /* padded column 1 of every row on a 64-byte boundary */
+
+static const int pats[NP][4][2] = {
+    {{1, 1}, {0, 1}, {1, 0}, {1, 2}}, {{1, 1}, {0, 0}, {0, 1}, {2, 1}}, {{1, 1}, {1, 2}, {2, 2}, {0, 1}},
+    {{1, 1}, {2, 0}, {2, 1}, {1, 0}}, {{1, 1}, {0, 2}, {1, 2}, {2, 1}}, {{1, 1}, {0, 0}, {1, 0}, {2, 2}},
+    {{1, 1}, {2, 1}, {2, 2}, {1, 0}}, {{1, 1}, {0, 1}, {0, 2}, {2, 0}}};
+static int32_t idx[F][NK], pat_of[F][NK], run_start[F][NP + 1], block_start[F][C / CB + 1];
+static int32_t cb_idx[F][NK], cb_pat[F][NK];
+static float *wt;
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+/* Huge pages, as numpy gives patcc's runtime for its workspace. */
+static float *alloc_floats(size_t n) {
+    size_t a = 2u << 20, bytes = (n * 4 + a - 1) / a * a;
+    char *p = mmap(0, bytes + a, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    char *q = (char *)(((uintptr_t)p + a - 1) / a * a);
+    madvise(q, bytes, MADV_HUGEPAGE);
+    return (float *)q;
+}
+
+/* One kernel of pattern P on the tile: unaligned loads (the shared rows of a tap column
+ * are one load after gcc's CSE, as after patcc's LRE). */
+static inline __attribute__((always_inline)) void kernel(__m512 *a, const float *p, const float *w,
+                                                         int pw, const int *off, int P) {
+#pragma GCC unroll 4
+    for (int t = 0; t < 4; t++) {
+        __m512 b = _mm512_set1_ps(w[t]);
+#pragma GCC unroll 4
+        for (int r = 0; r < 4; r++)
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; v++)
+                a[r * NV + v] = _mm512_fmadd_ps(
+                    _mm512_loadu_ps(p + (r + pats[P][t][0]) * pw + pats[P][t][1] + off[v]), b, a[r * NV + v]);
+    }
+}
+
+/* Vector v of a row (aligned at its centre column) shifted by kw - 1 columns. */
+static inline __attribute__((always_inline)) __m512 shifted(const float *row, int kw, int v) {
+    __m512i x = _mm512_castps_si512(_mm512_load_ps(row + 16 * v));
+    if (kw == 1) return _mm512_castsi512_ps(x);
+    if (kw == 2)
+        return _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(_mm512_load_ps(row + 16 * v + 16)), x, 1));
+    return _mm512_castsi512_ps(_mm512_alignr_epi32(x, _mm512_castps_si512(_mm512_load_ps(row + 16 * v - 16)), 15));
+}
+
+static inline __attribute__((always_inline)) void kernel_valignd(__m512 *a, const float *p, const float *w,
+                                                                 int pw, const int *off, int P) {
+    (void)off;
+#pragma GCC unroll 4
+    for (int t = 0; t < 4; t++) {
+        __m512 b = _mm512_set1_ps(w[t]);
+#pragma GCC unroll 4
+        for (int r = 0; r < 4; r++)
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; v++)
+                a[r * NV + v] = _mm512_fmadd_ps(shifted(p + (r + pats[P][t][0]) * pw + 1, pats[P][t][1], v), b,
+                                                a[r * NV + v]);
+    }
+}
+
+#define DISPATCH(KERNEL, a, p, w, pw, off, P)                                  \
+    switch (P) {                                                               \
+    case 0: KERNEL(a, p, w, pw, off, 0); break;                                \
+    case 1: KERNEL(a, p, w, pw, off, 1); break;                                \
+    case 2: KERNEL(a, p, w, pw, off, 2); break;                                \
+    case 3: KERNEL(a, p, w, pw, off, 3); break;                                \
+    case 4: KERNEL(a, p, w, pw, off, 4); break;                                \
+    case 5: KERNEL(a, p, w, pw, off, 5); break;                                \
+    case 6: KERNEL(a, p, w, pw, off, 6); break;                                \
+    default: KERNEL(a, p, w, pw, off, 7); break;                               \
+    }
+
+static inline void prefetch_rows(const float *n, int pw, int from) {
+    for (int r = from; r < 6; r++)
+        for (int l = 0; l <= W + 1; l += 16) _mm_prefetch((const char *)(n + r * pw + l), _MM_HINT_T0);
+}
+
+static inline void store_tile(float *out, const __m512 *a, int f, int oh, int pw, int base, const int *off,
+                              int relu, int masked) {
+    for (int r = 0; r < 4; r++)
+        for (int v = 0; v < NV; v++) {
+            float *o = out + base + (size_t)f * pw * (H + 2) + (oh + r + 1) * pw + 1 + off[v];
+            __m512 y = relu ? _mm512_max_ps(a[r * NV + v], _mm512_setzero_ps()) : a[r * NV + v];
+            if (masked && v == NV - 1)
+                _mm512_mask_storeu_ps(o, (__mmask16)((1u << (W - off[v])) - 1), y);
+            else
+                _mm512_storeu_ps(o, y);
+        }
+}
+
+/* for row block, filter, row tile: all of the filter's kernels, accumulators in registers */
+#define NEST(NAME, KERNEL, PW, BASE, OFFS, MASKED)                                                   \
+    __attribute__((noinline)) void NAME(const float *in, float *out) {                              \
+        static const int off[4] = OFFS;                                                              \
+        const int ch = PW * (H + 2);                                                                 \
+        for (int ohb = 0; ohb < H; ohb += 8)                                                         \
+            for (int f = 0; f < F; f++)                                                              \
+                for (int oh = ohb; oh < ohb + 8 && oh < H; oh += 4) {                                \
+                    __m512 a[16];                                                                    \
+                    for (int i = 0; i < 16; i++) a[i] = _mm512_setzero_ps();                         \
+                    for (int k = 0; k < NK; k++) {                                                   \
+                        const float *p = in + BASE + (size_t)idx[f][k] * ch + oh * PW;               \
+                        prefetch_rows(in + BASE + (size_t)idx[f][k + 1 < NK ? k + 1 : k] * ch + oh * PW, \
+                                      PW, 0);                                                        \
+                        DISPATCH(KERNEL, a, p, wt + ((size_t)f * NK + k) * 4, PW, off, pat_of[f][k]) \
+                    }                                                                                \
+                    store_tile(out, a, f, oh, PW, BASE, off, 1, MASKED);                             \
+                }                                                                                    \
+    }
+NEST(as_built, kernel, PW_BUILT, 0, OFFS_BUILT, 0)
+NEST(centre_aligned, kernel, PW_ALIGNED, ALIGNED_BASE, OFFS_ALIGNED, 1)
+NEST(aligned_valignd, kernel_valignd, PW_ALIGNED, ALIGNED_BASE, OFFS_ALIGNED, 1)
+
+/* for row block, filter, pattern run, row tile: partial sums in the output */
+__attribute__((noinline)) void runs_outside(const float *in, float *out) {
+    static const int off[4] = OFFS_BUILT;
+    const int pw = PW_BUILT, ch = pw * (H + 2);
+    for (int ohb = 0; ohb < H; ohb += 8)
+        for (int f = 0; f < F; f++)
+            for (int pp = 0; pp < NP; pp++) {
+                int k0 = run_start[f][pp], k1 = run_start[f][pp + 1];
+                if (k0 == k1 && k1 != NK) continue;
+                for (int oh = ohb; oh < ohb + 8 && oh < H; oh += 4) {
+                    __m512 a[16];
+                    for (int r = 0; r < 4; r++)
+                        for (int v = 0; v < NV; v++)
+                            a[r * NV + v] = k0 == 0 ? _mm512_setzero_ps()
+                                                    : _mm512_loadu_ps(out + (size_t)f * ch + (oh + r + 1) * pw + 1 + off[v]);
+                    for (int k = k0; k < k1; k++) {
+                        int next = k + 1 < k1 ? k + 1 : k0, next_oh = k + 1 < k1 ? oh : oh + 4;
+                        prefetch_rows(in + (size_t)idx[f][next] * ch + next_oh * pw, pw, next_oh == ohb ? 0 : 2);
+                        DISPATCH(kernel, a, in + (size_t)idx[f][k] * ch + oh * pw, wt + ((size_t)f * NK + k) * 4, pw,
+                                 off, pp)
+                    }
+                    store_tile(out, a, f, oh, pw, 0, off, k1 == NK, 0);
+                }
+            }
+}
+
+/* for row block, channel block, filter, row tile: the filter's kernels in the block */
+__attribute__((noinline)) void channel_blocks(const float *in, float *out) {
+    static const int off[4] = OFFS_BUILT;
+    const int pw = PW_BUILT, ch = pw * (H + 2);
+    for (int ohb = 0; ohb < H; ohb += 8)
+        for (int cb = 0; cb < C / CB; cb++)
+            for (int f = 0; f < F; f++)
+                for (int oh = ohb; oh < ohb + 8 && oh < H; oh += 4) {
+                    __m512 a[16];
+                    for (int r = 0; r < 4; r++)
+                        for (int v = 0; v < NV; v++)
+                            a[r * NV + v] = cb == 0 ? _mm512_setzero_ps()
+                                                    : _mm512_loadu_ps(out + (size_t)f * ch + (oh + r + 1) * pw + 1 + off[v]);
+                    for (int k = block_start[f][cb]; k < block_start[f][cb + 1]; k++)
+                        DISPATCH(kernel, a, in + (size_t)cb_idx[f][k] * ch + oh * pw, wt + ((size_t)f * NK + k) * 4,
+                                 pw, off, cb_pat[f][k])
+                    store_tile(out, a, f, oh, pw, 0, off, cb == C / CB - 1, 0);
+                }
+}
+
+static int cmp(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* sort kernels by (key1, key2, channel) */
+static void sort_kernels(int32_t *ch, int32_t *pat, int by_block) {
+    for (int i = 0; i < NK; i++)
+        for (int j = i + 1; j < NK; j++) {
+            int bi = by_block ? ch[i] / CB : 0, bj = by_block ? ch[j] / CB : 0;
+            if (bj < bi || (bj == bi && (pat[j] < pat[i] || (pat[j] == pat[i] && ch[j] < ch[i])))) {
+                int32_t t = ch[i]; ch[i] = ch[j]; ch[j] = t;
+                t = pat[i]; pat[i] = pat[j]; pat[j] = t;
+            }
+        }
+}
+
+int main(void) {
+    size_t n = (size_t)C * (H + 2) * PW_ALIGNED + 4096;
+    float *in = alloc_floats(n), *out = alloc_floats(n), *ref = malloc(n * 4);
+    wt = malloc((size_t)F * NK * 4 * sizeof(float));
+    for (size_t i = 0; i < n; i++) in[i] = (float)(i % 13) * 0.01f, out[i] = 0;
+    for (size_t i = 0; i < (size_t)F * NK * 4; i++) wt[i] = (float)(i % 7) * 0.1f - 0.3f;
+    int in_l1 = getenv("L1") != NULL;
+    srand(1);
+    for (int f = 0; f < F; f++) {
+        int perm[C];
+        for (int i = 0; i < C; i++) perm[i] = i;
+        for (int i = C - 1; i > 0; i--) {
+            int j = rand() % (i + 1), t = perm[i];
+            perm[i] = perm[j], perm[j] = t;
+        }
+        for (int k = 0; k < NK; k++) idx[f][k] = cb_idx[f][k] = perm[k], pat_of[f][k] = cb_pat[f][k] = rand() % NP;
+        sort_kernels(idx[f], pat_of[f], 0);
+        sort_kernels(cb_idx[f], cb_pat[f], 1);
+        for (int p = 0, k = 0; p <= NP; p++) {
+            while (k < NK && pat_of[f][k] < p) k++;
+            run_start[f][p] = k;
+        }
+        for (int b = 0, k = 0; b <= C / CB; b++) {
+            while (k < NK && cb_idx[f][k] / CB < b) k++;
+            block_start[f][b] = k;
+        }
+        if (in_l1)
+            for (int k = 0; k < NK; k++) idx[f][k] = cb_idx[f][k] = 0;
+    }
+    as_built(in, out);
+    for (size_t i = 0; i < n; i++) ref[i] = out[i];
+    runs_outside(in, out);
+    size_t differ = 0;
+    for (size_t i = 0; i < n; i++) differ += ref[i] != out[i];
+    printf("runs outside vs as built: %zu outputs differ\n", differ);
+    void (*nests[5])(const float *, float *) = {as_built, centre_aligned, aligned_valignd, runs_outside,
+                                                 channel_blocks};
+    const char *names[5] = {"as built", "centre-aligned", "aligned+valignd", "runs outside", "channel blocks"};
+    for (int round = 0; round < 3; round++)
+        for (int v = 0; v < 5; v++) {
+            double ts[11];
+            for (int r = 0; r < 11; r++) {
+                double t0 = now();
+                nests[v](in, out);
+                ts[r] = now() - t0;
+            }
+            qsort(ts, 11, sizeof(double), cmp);
+            printf("W=%d%s %-16s %6.2f ms %6.1f GFLOP/s\n", W, in_l1 ? " (L1)" : "", names[v], ts[5] * 1e3,
+                   2.0 * H * W * F * NK * 4 / ts[5] * 1e-9);
+        }
+    return 0;
+}
