@@ -70,22 +70,6 @@ static float *alloc_floats(size_t n) {
     return (float *)q;
 }
 
-/* One kernel of pattern P on the tile: unaligned loads (the shared rows of a tap column
- * are one load after gcc's CSE, as after patcc's LRE). */
-static inline __attribute__((always_inline)) void kernel(__m512 *a, const float *p, const float *w,
-                                                         int pw, const int *off, int P) {
-#pragma GCC unroll 4
-    for (int t = 0; t < 4; t++) {
-        __m512 b = _mm512_set1_ps(w[t]);
-#pragma GCC unroll 4
-        for (int r = 0; r < 4; r++)
-#pragma GCC unroll 4
-            for (int v = 0; v < NV; v++)
-                a[r * NV + v] = _mm512_fmadd_ps(
-                    _mm512_loadu_ps(p + (r + pats[P][t][0]) * pw + pats[P][t][1] + off[v]), b, a[r * NV + v]);
-    }
-}
-
 /* Vector v of a row (aligned at its centre column) shifted by kw - 1 columns. */
 static inline __attribute__((always_inline)) __m512 shifted(const float *row, int kw, int v) {
     __m512i x = _mm512_castps_si512(_mm512_load_ps(row + 16 * v));
@@ -95,20 +79,28 @@ static inline __attribute__((always_inline)) __m512 shifted(const float *row, in
     return _mm512_castsi512_ps(_mm512_alignr_epi32(x, _mm512_castps_si512(_mm512_load_ps(row + 16 * v - 16)), 15));
 }
 
-static inline __attribute__((always_inline)) void kernel_valignd(__m512 *a, const float *p, const float *w,
-                                                                 int pw, const int *off, int P) {
-    (void)off;
+/* One kernel of pattern P on the tile: unaligned loads (the shared rows of a tap column
+ * are one load after gcc's CSE, as after patcc's LRE), or with SHUFFLE aligned loads and
+ * `valignd` (rows aligned at their centre column). */
+static inline __attribute__((always_inline)) void tile_kernel(__m512 *a, const float *p, const float *w,
+                                                              int pw, const int *off, int P, int SHUFFLE) {
 #pragma GCC unroll 4
     for (int t = 0; t < 4; t++) {
         __m512 b = _mm512_set1_ps(w[t]);
+        const int kh = pats[P][t][0], kw = pats[P][t][1];
 #pragma GCC unroll 4
         for (int r = 0; r < 4; r++)
 #pragma GCC unroll 4
-            for (int v = 0; v < NV; v++)
-                a[r * NV + v] = _mm512_fmadd_ps(shifted(p + (r + pats[P][t][0]) * pw + 1, pats[P][t][1], v), b,
-                                                a[r * NV + v]);
+            for (int v = 0; v < NV; v++) {
+                const float *row = p + (r + kh) * pw;
+                __m512 x = SHUFFLE ? shifted(row + 1, kw, v) : _mm512_loadu_ps(row + kw + off[v]);
+                a[r * NV + v] = _mm512_fmadd_ps(x, b, a[r * NV + v]);
+            }
     }
 }
+
+#define kernel(a, p, w, pw, off, P) tile_kernel(a, p, w, pw, off, P, 0)
+#define kernel_valignd(a, p, w, pw, off, P) tile_kernel(a, p, w, pw, off, P, 1)
 
 #define DISPATCH(KERNEL, a, p, w, pw, off, P)                                  \
     switch (P) {                                                               \
@@ -138,6 +130,14 @@ static inline void store_tile(float *out, const __m512 *a, int f, int oh, int pw
             else
                 _mm512_storeu_ps(o, y);
         }
+}
+
+/* The partial sums of a tile of the built layout (zeros for the first kernels). */
+static inline void load_tile(__m512 *a, const float *out, int f, int oh, const int *off, int first) {
+    for (int r = 0; r < 4; r++)
+        for (int v = 0; v < NV; v++)
+            a[r * NV + v] = first ? _mm512_setzero_ps()
+                                  : _mm512_loadu_ps(out + (size_t)f * PW_BUILT * (H + 2) + (oh + r + 1) * PW_BUILT + 1 + off[v]);
 }
 
 /* for row block, filter, row tile: all of the filter's kernels, accumulators in registers */
@@ -174,10 +174,7 @@ __attribute__((noinline)) void runs_outside(const float *in, float *out) {
                 if (k0 == k1 && k1 != NK) continue;
                 for (int oh = ohb; oh < ohb + 8 && oh < H; oh += 4) {
                     __m512 a[16];
-                    for (int r = 0; r < 4; r++)
-                        for (int v = 0; v < NV; v++)
-                            a[r * NV + v] = k0 == 0 ? _mm512_setzero_ps()
-                                                    : _mm512_loadu_ps(out + (size_t)f * ch + (oh + r + 1) * pw + 1 + off[v]);
+                    load_tile(a, out, f, oh, off, k0 == 0);
                     for (int k = k0; k < k1; k++) {
                         int next = k + 1 < k1 ? k + 1 : k0, next_oh = k + 1 < k1 ? oh : oh + 4;
                         prefetch_rows(in + (size_t)idx[f][next] * ch + next_oh * pw, pw, next_oh == ohb ? 0 : 2);
@@ -198,10 +195,7 @@ __attribute__((noinline)) void channel_blocks(const float *in, float *out) {
             for (int f = 0; f < F; f++)
                 for (int oh = ohb; oh < ohb + 8 && oh < H; oh += 4) {
                     __m512 a[16];
-                    for (int r = 0; r < 4; r++)
-                        for (int v = 0; v < NV; v++)
-                            a[r * NV + v] = cb == 0 ? _mm512_setzero_ps()
-                                                    : _mm512_loadu_ps(out + (size_t)f * ch + (oh + r + 1) * pw + 1 + off[v]);
+                    load_tile(a, out, f, oh, off, cb == 0);
                     for (int k = block_start[f][cb]; k < block_start[f][cb + 1]; k++)
                         DISPATCH(kernel, a, in + (size_t)cb_idx[f][k] * ch + oh * pw, wt + ((size_t)f * NK + k) * 4,
                                  pw, off, cb_pat[f][k])
