@@ -20,11 +20,18 @@ from xdsl.utils.exceptions import ParseError, VerifyException
 from patcc.errors import PatccError
 
 
-def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> None:
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
+def check_folder(path: str | Path) -> Path:
+    """The folder an output `path` goes into; an error naming both if it does not exist
+    (checked before long work, not after it)."""
+    folder = Path(path).parent
     if not folder.is_dir():
         raise PatccError(f"{path}: folder '{folder}' does not exist")
+    return folder
+
+
+def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> None:
+    path = Path(path)
+    folder = check_folder(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:

@@ -36,6 +36,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from patcc.bench.report import table, write_json, write_png
     from patcc.bench.run import BenchOptions, bench
     from patcc.errors import PatccError
+    from patcc.fileio import check_folder
     from patcc.frontend.onnx_import import load_model
 
     if args.model and args.builtin:
@@ -54,8 +55,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
             raise PatccError(f"--size {args.size}: {err}") from None
         name = f"{name}-{args.size}"
     for out in (args.json, args.png):  # before the run, not after minutes of it
-        if out is not None and not out.resolve().parent.is_dir():
-            raise PatccError(f"{out}: folder '{out.parent}' does not exist")
+        if out is not None:
+            check_folder(out)
     options = BenchOptions(
         patterns=args.patterns,
         connectivity=args.connectivity,
@@ -68,7 +69,6 @@ def cmd_bench(args: argparse.Namespace) -> int:
         budget_s=args.budget,
         tuning_log=args.tuning_log,
     )
-    options.check()
     result = bench(model, name, options)
     print(table(result))
     if args.json:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from patcc.errors import PatccError
+from patcc.fileio import check_folder
 from patcc.runtime.tools import require_simde, require_tool, run_compiler
 
 HARNESS = Path(__file__).with_name("main.c")
@@ -183,9 +184,7 @@ def _with_folder(line: str, folder: Path) -> str:
 def _check_replaceable(out_dir: Path) -> None:
     """The parent must exist; an existing OUT_DIR must be empty or a patcc build folder, so a
     typo never replaces someone's data."""
-    parent = out_dir.parent
-    if not parent.is_dir():
-        raise PatccError(f"{out_dir}: folder '{parent}' does not exist")
+    check_folder(out_dir)
     if out_dir.exists():
         if not out_dir.is_dir():
             raise PatccError(f"{out_dir}: exists and is not a folder")
