@@ -20,7 +20,7 @@ from xdsl.dialects.builtin import IntegerAttr, ModuleOp
 
 from patcc.compression.fkw import filter_groups, filter_order, pack_fkw
 from patcc.lowering.pattern_conv import CONV_ATTR
-from patcc.lowering.shared_groups import GROUP_ATTR, shared_group_size
+from patcc.lowering.shared_groups import GROUP_ATTR, SHARED_GROUP, shared_group_size
 from patcc.passes.eliminate_load_redundancy import EliminateLoadRedundancyPass
 from patcc.passes.lower_to_loops import LowerToLoopsPass
 from patcc.passes.pack_fkw import PackFkwPass
@@ -90,7 +90,10 @@ def test_shared_groups_equal_reference_and_per_filter_bits(
     np.testing.assert_array_equal(run_function(lre, inputs)["y"], got)
     g = layer["g"]
     kept = bool((layer["ids"] >= 0).any())  # no kept kernel: no kernel loop at all
-    assert (g in _accumulators(shared)) == (kept and layer["o"] >= g)
+    # the block's filters share lists: groups of G's divisor nearest SHARED_GROUP run shared
+    near = [d for d in range(2, min(g, 2 * SHARED_GROUP) + 1) if g % d == 0]
+    d = min(near, key=lambda d: (abs(d - SHARED_GROUP), d), default=1)
+    assert (d in _accumulators(shared)) == (kept and layer["o"] >= d and d > 1)
     assert _accumulators(per_filter) <= {1}
 
 
@@ -101,14 +104,16 @@ def test_shared_min_items_keeps_small_layers_per_filter(layer: dict, below: bool
     columns falls short of it runs per filter, one that reaches it shared; same bits."""
     reordered = applied(_module(layer), ReorderFiltersPass(group_size=layer["g"]))
     shared = applied(reordered, LowerToLoopsPass(vector_length=4))
-    if layer["g"] not in _accumulators(shared):
+    groups = _accumulators(shared) - {1}
+    if not groups:
         return  # nothing shares here (no kept kernel, or fewer filters than a group)
+    (g,) = groups  # the block's group, or its sub-groups (SHARED_GROUP)
     y = _module(layer).body.block.first_op.function_type.outputs.data[0]  # type: ignore[union-attr]
     _, filters, rows, cols = y.get_shape()
-    items = filters // layer["g"] * rows * cols
+    items = filters // g * rows * cols
     limit = items + 1 if below else items
     gated = applied(reordered, LowerToLoopsPass(vector_length=4, shared_min_items=limit))
-    assert (layer["g"] in _accumulators(gated)) == (not below)
+    assert (g in _accumulators(gated)) == (not below)
     inputs = _input(layer)
     got = run_function(gated, inputs)["y"]
     np.testing.assert_array_equal(got, run_function(shared, inputs)["y"])
@@ -148,7 +153,10 @@ def test_detection_needs_identical_lists_in_every_full_group() -> None:
     assert shared_group_size(*arrays, filter_groups(10, 2).tolist()) == 2
     assert shared_group_size(*arrays, filter_groups(10, 1).tolist()) == 1
     assert shared_group_size(*arrays, [0, 4, 6]) == 1  # unequal groups
-    assert shared_group_size(*arrays, filter_groups(10, 8).tolist()) == 1  # mixes blocks
+    # groups of 8 mix two blocks of 4: they run as their sub-groups, the blocks
+    assert shared_group_size(*arrays, filter_groups(10, 8).tolist()) == 4
+    assert shared_group_size(*arrays, filter_groups(10, 4).tolist(), preferred=3) == 2
+    assert shared_group_size(*arrays, filter_groups(10, 4).tolist(), preferred=1) == 2
     other = ids.copy()
     other[order[5], 0] = (other[order[5], 0] + 1) % 4  # one filter of group 1 differs
     fkw = pack_fkw(other, np.zeros((*ids.shape, 4), np.float32), 4, order)
@@ -180,15 +188,15 @@ def test_block_order_keeps_blocks_whole_and_the_short_block_last() -> None:
 
 def test_auto_rows_of_a_shared_group() -> None:
     """oh = 0 on a shared group of G filters: SHARED_ROWS // G rows at any vector width
-    (G = 4: 2 rows, so 4 x 2 x 2 accumulators with ow = 2; G = 8: 1 row), and 1 row on rows
+    (G = 4: 2 rows, so 4 x 2 x 2 accumulators with ow = 2; G = 5, a prime block that runs whole: 1 row), and 1 row on rows
     of WIDE_ROW outputs or more (one output short of it: 2 rows), where the rows given up
     lie along the row: ow x SHARED_ROWS // G vectors (4 x 1 x 4; a remainder of two or more
     vectors is one tile of its own: 7 vectors are 4 + 3, 14 are 4 + 4 + 4 + 2). Tiled and
     jammed, the wide layer computes what it computed untiled."""
     from patcc.passes.tile_conv import WIDE_ROW
 
-    cases = ((4, 16, 32, 2, {2}), (4, 8, 16, 2, {2}), (8, 8, 16, 1, {2}), (4, 8, 56, 1, {4, 3}))
-    more = ((4, 8, WIDE_ROW - 8, 2, {2}), (8, 8, WIDE_ROW, 1, {2}), (4, 16, 224, 1, {4, 2}))
+    cases = ((4, 16, 32, 2, {2}), (4, 8, 16, 2, {2}), (5, 8, 16, 1, {2}), (4, 8, 56, 1, {4, 3}))
+    more = ((4, 8, WIDE_ROW - 8, 2, {2}), (5, 8, WIDE_ROW, 1, {2}), (4, 16, 224, 1, {4, 2}))
     for g, vl, width, rows, cols in (*cases, *more):
         layer = hand_layer(3, g, 2, 3, g, (9, width))
         module = applied(_module(layer), ReorderFiltersPass(group_size=g), PackFkwPass())
