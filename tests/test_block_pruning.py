@@ -149,9 +149,9 @@ def test_ambiguous_support_takes_its_block_mates_pattern() -> None:
 
 def test_detect_block_size() -> None:
     rng = np.random.default_rng(0)
-    w = rng.standard_normal((16, 8, 3, 3)).astype(np.float32)
+    w = rng.standard_normal((24, 64, 3, 3)).astype(np.float32)
     patterns = tuple(CANDIDATES[::7])
-    for block in (1, 2, 4, 8):
+    for block in (1, 2, 3, 4, 5, 6, 8, 12):
         ids, vals, _ = prune_layer(w, patterns, 3.6, block)
         assert detect_block_size([dense_from_pattern(ids, vals, patterns)]) == block
     assert detect_block_size([w]) == 1  # dense

@@ -383,7 +383,10 @@ def detect_existing_patterns(weights: Sequence[np.ndarray], block: int = 1) -> P
     return tuple(cands[i] for i in np.flatnonzero(used))
 
 
-BLOCK_SIZES = (16, 8, 4, 2)
+BLOCK_SIZES = tuple(range(16, 1, -1))
+"""The block sizes `detect_pruning` tries, largest first: any up to 16, so that a model pruned
+in blocks of 3, 6 or 12 comes back as such (the lowering runs blocks in sub-groups of 4 or
+near it, `patcc.lowering.shared_groups`), not per kernel."""
 
 
 def detect_pruning(weights: Sequence[np.ndarray]) -> tuple[PatternSet, int] | None:
@@ -393,13 +396,18 @@ def detect_pruning(weights: Sequence[np.ndarray]) -> tuple[PatternSet, int] | No
     at, and the set packing it at that block (`detect_existing_patterns`). Blocks larger
     than every layer's filter count are not tried: one unit per channel proves nothing. A
     larger block than the model was pruned with can only be found when its units fit too,
-    and then ids are identical within the smaller blocks as well."""
+    and then ids are identical within the smaller blocks as well. Each size is tried on the
+    smallest layer first, which rejects most sizes in a fraction of the whole check."""
     per_kernel = detect_existing_patterns(weights)
     if per_kernel is None:
         return None
-    filters = max((np.asarray(w).shape[0] for w in weights), default=0)
+    arrays = [np.asarray(w) for w in weights]
+    filters = max((w.shape[0] for w in arrays), default=0)
+    smallest = [min(arrays, key=lambda w: w.size)]
     for block in BLOCK_SIZES:
-        found = detect_existing_patterns(weights, block) if block <= filters else None
+        if block > filters or detect_existing_patterns(smallest, block) is None:
+            continue
+        found = detect_existing_patterns(arrays, block)
         if found is not None:
             return found, block
     return per_kernel, 1
