@@ -67,18 +67,18 @@ def test_bench_command_writes_json_and_png(
     path = tmp_path / "tiny.onnx"
     onnx.save(tiny_conv(), str(path))
     out_json, out_png = tmp_path / "b.json", tmp_path / "b.png"
-    args = [str(path), "--peers", "ort,nosuch", "--repeat", "3", "--json", str(out_json)]
+    args = [str(path), "--peers", "ort,deepsparse", "--repeat", "3", "--json", str(out_json)]
     assert main(["bench", *args, "--block", "2", "--png", str(out_png)]) == 0
     result = json.loads(out_json.read_text())
     assert result["block"] == 2  # pruned in blocks of 2 filters, and compiled so
     run = result["runs"][0]
-    assert set(run["results"]) == {"patcc", "ort"} and "nosuch" in run["skipped"]
+    assert set(run["results"]) == {"patcc", "ort"} and "deepsparse" in run["skipped"]
     assert run["results"]["ort"]["max_rel_diff"] < 1e-4  # the same model, the same answer
     assert result["compile"]["total_s"] > 0 and result["peak_gflops"]["1"] > 0
     assert run["sgemm_gflops"] > 0 and result["compile"]["emit_s"] > 0
     assert out_png.read_bytes()[:4] == b"\x89PNG"
     printed = capsys.readouterr().out
-    assert "| 1 | patcc |" in printed and "skipped: unknown peer" in printed
+    assert "| 1 | patcc |" in printed and "| deepsparse |" in printed and "skipped: not installed" in printed
     assert "blocks of 2 filters" in printed
     assert table(result) in printed
     assert np.isfinite(run["results"]["patcc"]["median_ms"])

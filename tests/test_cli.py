@@ -233,6 +233,7 @@ def test_run_ir_ir_that_fails_verification(tmp_path: Path, conv_ir: Path) -> Non
         (["--threads", "1,0"], ["threads", ">= 1", "1,0"]),
         (["--repeat", "0"], ["repeat", ">= 1"]),
         (["--budget", "-1"], ["budget", ">= 0"]),
+        (["--peers", "ort,onnxruntime"], ["unknown peer", "'onnxruntime'", "ort, mnn"]),
         (["--json", "nowhere/b.json"], ["nowhere/b.json", "does not exist"]),
         (["--png", "nowhere/b.png"], ["nowhere/b.png", "does not exist"]),
     ],

@@ -25,7 +25,7 @@ import onnx
 
 from patcc.bench.layers import conv_layers
 from patcc.bench.peak import sgemm_gflops, sgemm_runner
-from patcc.bench.peers import Session, Skipped, open_peer
+from patcc.bench.peers import PEERS, Session, Skipped, open_peer
 from patcc.bench.report import TUNED
 from patcc.bench.timing import interleave, robust_stats
 from patcc.errors import PatccError
@@ -57,6 +57,10 @@ class BenchOptions:
             raise PatccError(f"repeat: the rounds must be >= 1, got {self.repeat}")
         if self.budget_s is not None and self.budget_s < 0:
             raise PatccError(f"budget: the seconds must be >= 0, got {self.budget_s}")
+        unknown = [p for p in self.peers if p not in PEERS]
+        if unknown:
+            names = ", ".join(PEERS)
+            raise PatccError(f"peers: unknown peer {unknown[0]!r} (peers: {names})")
 
 
 def cpu_model() -> str:
