@@ -38,8 +38,9 @@ def check_options(target: str, threads: int | None, vector_length: int | None) -
         raise PatccError(f"unknown target '{target}' (targets: {', '.join(TARGETS)})")
     if threads is not None and threads < 1:
         raise PatccError(f"threads must be >= 1, got {threads}")
-    if vector_length is not None and vector_length < 1:
-        raise PatccError(f"vector length must be >= 1, got {vector_length}")
+    from patcc.targets.emit import check_vector_length
+
+    check_vector_length(target, vector_length)
 
 
 def target_available(target: str) -> bool:

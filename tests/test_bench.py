@@ -78,7 +78,11 @@ def test_bench_command_writes_json_and_png(
     assert run["sgemm_gflops"] > 0 and result["compile"]["emit_s"] > 0
     assert out_png.read_bytes()[:4] == b"\x89PNG"
     printed = capsys.readouterr().out
-    assert "| 1 | patcc |" in printed and "| deepsparse |" in printed and "skipped: not installed" in printed
+    assert (
+        "| 1 | patcc |" in printed
+        and "| deepsparse |" in printed
+        and "skipped: not installed" in printed
+    )
     assert "blocks of 2 filters" in printed
     assert table(result) in printed
     assert np.isfinite(run["results"]["patcc"]["median_ms"])

@@ -257,7 +257,8 @@ def test_bench_bad_arguments(tmp_path: Path, args: list[str], words: list[str]) 
     [
         (["--budget", "-1"], ["budget", ">= 0"]),
         (["--threads", "-2"], ["threads", ">= 0"]),
-        (["--vector-length", "0"], ["vector length", ">= 1"]),
+        (["--vector-length", "0"], ["vector length 0", "1, 4, 8, 16"]),
+        (["--vector-length", "3"], ["vector length 3", "1, 4, 8, 16"]),
     ],
 )
 def test_tune_bad_arguments(tmp_path: Path, args: list[str], words: list[str]) -> None:

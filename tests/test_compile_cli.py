@@ -80,6 +80,19 @@ def test_missing_compiler_is_named(pruned_onnx, tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("target", "length", "widths"), [("x86", "3", "1, 4, 8, 16"), ("neon", "8", "1, 4")]
+)
+def test_vector_length_the_target_lacks(
+    pruned_onnx, tmp_path: Path, target: str, length: str, widths: str
+) -> None:
+    """Named before the pipeline runs, not by the printer at the end of it."""
+    args = ("-o", tmp_path / "o", "--target", target, "--vector-length", length)
+    proc = patcc("compile", pruned_onnx[1], *args)
+    assert_user_error(proc, f"vector length {length}", f"{target} target prints {widths}")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_no_prune_with_pattern_options(pruned_onnx, tmp_path: Path) -> None:
     proc = patcc("compile", pruned_onnx[1], "-o", tmp_path / "o", "--no-prune", "--patterns", "4")
     assert_user_error(proc, "--no-prune")

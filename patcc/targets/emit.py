@@ -112,6 +112,24 @@ def default_skip_group(target: str) -> int | None:
     return SKIP_GROUP.get(x86_host_vendor(target))
 
 
+def vector_lengths(target: str) -> tuple[int, ...]:
+    """The vector lengths a target prints: 1 (scalar loops) and its vector types' widths."""
+    if target == "opencl":
+        from patcc.targets.opencl_isa import OPENCL_ISAS
+
+        return (1, *sorted(OPENCL_ISAS))
+    return (1, *sorted(C_TARGETS[target_name(target)].isas))
+
+
+def check_vector_length(target: str, vector_length: int | None) -> None:
+    """A one-line error for a width the target has no vector type for, before the pipeline
+    runs (the printer would find it only at the end, as an unsupported `vector<3xf32>`)."""
+    lengths = vector_lengths(target)
+    if vector_length is not None and vector_length not in lengths:
+        have = ", ".join(str(n) for n in lengths)
+        raise PatccError(f"vector length {vector_length}: the {target} target prints {have}")
+
+
 def default_vector_length(target: str) -> int:
     """The vector length a build gets without `vector_length`: x86 builds run on the machine
     that compiles them (the runtime loads them there), so like `-march=native` they take its

@@ -61,8 +61,9 @@ class TuneOptions:
             raise PatccError(f"threads must be >= 0 (0: all cores), got {self.threads}")
         if self.budget_s < 0:
             raise PatccError(f"budget: the seconds must be >= 0, got {self.budget_s}")
-        if self.vector_length is not None and self.vector_length < 1:
-            raise PatccError(f"vector length must be >= 1, got {self.vector_length}")
+        from patcc.targets.emit import check_vector_length
+
+        check_vector_length(self.target, self.vector_length)
 
     @property
     def length(self) -> int:
