@@ -151,6 +151,29 @@ def test_missing_compiler_names_the_package(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_build_for_an_isa_this_cpu_lacks_is_refused(
+    x86_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 16-lane build on a CPU without AVX-512 would die of SIGILL in patcc_run (and take
+    Python with it): the loader names the flags instead, and loads it where they are."""
+    import importlib
+
+    emit = importlib.import_module(
+        "patcc.targets.emit"
+    )  # the module (the package exports a function)
+    folder = tmp_path / "build"
+    shutil.copytree(x86_build, folder)
+    meta = json.loads((folder / "model.json").read_text())
+    meta.update(cflags=["-O3", "-mavx2", "-mfma", "-mavx512f", "-mavx512vl"], vector_length=16)
+    (folder / "model.json").write_text(json.dumps(meta))
+    monkeypatch.setattr(emit, "host_cpu_flags", lambda: frozenset({"sse2", "avx2", "fma"}))
+    with pytest.raises(PatccError, match=r"-mavx512f -mavx512vl \(vector length 16\).*lacks"):
+        CompiledModel(folder)
+    both = frozenset({"avx2", "fma", "avx512f", "avx512vl"})
+    monkeypatch.setattr(emit, "host_cpu_flags", lambda: both)
+    np.testing.assert_allclose(CompiledModel(folder).run(inputs())["y"], expected(inputs()))
+
+
 def test_missing_qemu_names_the_package(neon_build: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(PatccError, match=r"qemu-aarch64.*qemu-user"):
