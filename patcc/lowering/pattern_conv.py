@@ -43,7 +43,8 @@ read in place from `values[o, c, t]` (which therefore need not be constant).
 
 `filter_groups` decides between two nests. Where every FKR group of G filters shares one
 kernel list (block pruning: same channels, same pattern per channel, same order; checked on
-the structure arrays by `shared_groups.shared_group_size`), the shared nest runs the groups:
+the structure arrays by `shared_groups.shared_group_size`, which runs a larger block as
+sub-groups of about SHARED_GROUP filters), the shared nest runs the groups:
 
     for j0 in 0 .. O - O % G step G:                     # pat.loop = "groups"
       o_f = reorder[j0 + f], shift_f = offset[j0 + f] - offset[j0]     # f = 0 .. G-1
