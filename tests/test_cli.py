@@ -234,6 +234,8 @@ def test_run_ir_ir_that_fails_verification(tmp_path: Path, conv_ir: Path) -> Non
         (["--repeat", "0"], ["repeat", ">= 1"]),
         (["--budget", "-1"], ["budget", ">= 0"]),
         (["--peers", "ort,onnxruntime"], ["unknown peer", "'onnxruntime'", "ort, mnn"]),
+        (["--tuning-log", "missing.jsonl"], ["missing.jsonl", "no such tuning log"]),
+        (["--tuning-log", "bad.onnx"], ["bad.onnx", "not a tuning log"]),
         (["--json", "nowhere/b.json"], ["nowhere/b.json", "does not exist"]),
         (["--png", "nowhere/b.png"], ["nowhere/b.png", "does not exist"]),
     ],

@@ -17,6 +17,7 @@ from xdsl.dialects.builtin import IntegerAttr, StringAttr
 
 from patcc.cli import main
 from patcc.compression.onnx_prune import prune
+from patcc.errors import PatccError
 from patcc.tune.log import Key, Record, TuningLog
 from patcc.tune.space import (
     DEFAULT,
@@ -117,6 +118,22 @@ def test_log_round_trip_skips_torn_lines(tmp_path: Path) -> None:
     assert again.records == log.records
     assert again.best(key) == Schedule(2, 2, 1, False)
     assert again.best(Key("sig", "x86", "another cpu", 1, 8)) is None  # keyed by CPU too
+
+
+def test_a_file_that_is_not_a_tuning_log_is_an_error(tmp_path: Path) -> None:
+    """A model or a CSV passed as the log would have compiled untuned without a word (or
+    stopped with a UnicodeDecodeError); a log whose only line is torn still opens, empty."""
+    (tmp_path / "model.onnx").write_bytes(b"\x08\x07\x12\xe9\xff binary")
+    (tmp_path / "t.csv").write_text("layer,ms\nconv,1.5\n")
+    (tmp_path / "torn.jsonl").write_text('{"key": {"signature": "to')
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(PatccError, match=r"model.onnx: not a tuning log \(not text"):
+        TuningLog(tmp_path / "model.onnx")
+    with pytest.raises(PatccError, match=r"t.csv: not a tuning log \(no record"):
+        TuningLog(tmp_path / "t.csv")
+    with pytest.raises(PatccError, match=r"folder: cannot read the tuning log"):
+        TuningLog(tmp_path / "folder")
+    assert TuningLog(tmp_path / "torn.jsonl").records == []
 
 
 @pytest.fixture(scope="module")

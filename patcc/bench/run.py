@@ -57,6 +57,12 @@ class BenchOptions:
             raise PatccError(f"repeat: the rounds must be >= 1, got {self.repeat}")
         if self.budget_s is not None and self.budget_s < 0:
             raise PatccError(f"budget: the seconds must be >= 0, got {self.budget_s}")
+        if self.tuning_log is not None:  # read now, not after the untuned build
+            from patcc.tune.log import TuningLog
+
+            if not self.tuning_log.is_file():
+                raise PatccError(f"{self.tuning_log}: no such tuning log")
+            TuningLog(self.tuning_log)
         unknown = [p for p in self.peers if p not in PEERS]
         if unknown:
             names = ", ".join(PEERS)

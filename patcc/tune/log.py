@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from patcc.errors import PatccError
 from patcc.tune.space import Schedule
 
 
@@ -52,7 +53,7 @@ class TuningLog:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.records: list[Record] = list(_read(self.path)) if self.path.exists() else []
+        self.records: list[Record] = _read(self.path) if self.path.exists() else []
 
     def append(self, record: Record) -> None:
         line = {
@@ -78,16 +79,33 @@ class TuningLog:
         return min(ok, key=lambda t: t[0])[1] if ok else None
 
 
-def _read(path: Path) -> Iterator[Record]:
-    for line in path.read_text().splitlines():
-        try:
-            d: Mapping[str, Any] = json.loads(line)
-            yield Record(
-                Key(**d["key"]),
-                Schedule.from_dict(d["schedule"]),
-                None if d.get("ms") is None else float(d["ms"]),
-                d.get("layer", ""),
-                d.get("error", ""),
-            )
-        except (ValueError, KeyError, TypeError):
-            continue  # a torn line (a run stopped mid-write) or a foreign one
+def _read(path: Path) -> list[Record]:
+    """The records of a log. Lines that do not parse are skipped (a torn line of a run
+    stopped mid-write, or a record of another version), but a file that is not text, or
+    has no record and a line that is not even a JSON object, is not a tuning log: an
+    error rather than a silently untuned build (a model file passed by mistake)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise PatccError(f"{path}: not a tuning log (not text; JSON lines expected)") from None
+    except OSError as err:
+        raise PatccError(f"{path}: cannot read the tuning log ({err.strerror})") from None
+    records = [r for line in text.splitlines() if (r := _record(line)) is not None]
+    foreign = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("{")]
+    if not records and foreign:
+        raise PatccError(f"{path}: not a tuning log (no record; JSON lines expected)")
+    return records
+
+
+def _record(line: str) -> Record | None:
+    try:
+        d: Mapping[str, Any] = json.loads(line)
+        return Record(
+            Key(**d["key"]),
+            Schedule.from_dict(d["schedule"]),
+            None if d.get("ms") is None else float(d["ms"]),
+            d.get("layer", ""),
+            d.get("error", ""),
+        )
+    except (ValueError, KeyError, TypeError):
+        return None  # a torn line (a run stopped mid-write) or a foreign one
