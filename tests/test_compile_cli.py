@@ -4,6 +4,7 @@ Runtime, and bad input that is one line on stderr, exit code 2, and no half-writ
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -91,6 +92,22 @@ def test_vector_length_the_target_lacks(
     proc = patcc("compile", pruned_onnx[1], *args)
     assert_user_error(proc, f"vector length {length}", f"{target} target prints {widths}")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("log", "message"), [("missing.jsonl", "no such tuning log"), ("m.onnx", "not a tuning log")]
+)
+def test_tuning_log_that_is_missing_or_not_one(
+    pruned_onnx, tmp_path: Path, log: str, message: str
+) -> None:
+    """A typo in --tuning-log used to build untuned without a word (a model file: a
+    UnicodeDecodeError traceback)."""
+    shutil.copy(pruned_onnx[1], tmp_path / "m.onnx")
+    proc = patcc(
+        "compile", tmp_path / "m.onnx", "-o", tmp_path / "o", "--tuning-log", tmp_path / log
+    )
+    assert_user_error(proc, log, message)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx"]
 
 
 def test_no_prune_with_pattern_options(pruned_onnx, tmp_path: Path) -> None:

@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from patcc.errors import PatccError
+
 if TYPE_CHECKING:
     import onnx
 
@@ -79,6 +81,8 @@ def compile_schedules(
     from patcc.tune.log import TuningLog
     from patcc.tune.tuner import TuneOptions, tune
 
+    if not args.tune and not args.tuning_log.is_file():  # a typo would build untuned
+        raise PatccError(f"{args.tuning_log}: no such tuning log (--tune creates one)")
     log = TuningLog(args.tuning_log or DEFAULT_LOG)
     length = args.vector_length or default_vector_length(args.target)
     options = TuneOptions(args.target, args.threads or 0, length, args.tune_budget)
