@@ -8,6 +8,9 @@
  *                     column's taps (kw = 1) load 64-byte aligned
  *   aligned+valignd   the same rows, every tap from aligned loads: kw = 0 and 2 by valignd
  *                     of two neighbouring vectors (a port-5 shuffle instead of a split load)
+ *   built+valignd     rows as built, kw = 0 and 2 by valignd of the centre column's unaligned
+ *                     loads where the neighbouring vector is 16 floats away (the layout
+ *                     unchanged: a register-level rewrite LRE could do)
  *   runs outside      each pattern run over all the row tiles of the block, partial sums in
  *                     the output: 4 of a tile's 6 input rows are new, 2 come from L1
  *   channel blocks    blocks of CB (16) channels outside the filters: a block's rows stay
@@ -79,6 +82,20 @@ static inline __attribute__((always_inline)) __m512 shifted(const float *row, in
     return _mm512_castsi512_ps(_mm512_alignr_epi32(x, _mm512_castps_si512(_mm512_load_ps(row + 16 * v - 16)), 15));
 }
 
+/* Vector v of a row of the built layout (padded column 0 at `row`), shifted by kw - 1
+ * columns: kw = 0 and 2 by valignd of two unaligned centre-column loads where the
+ * neighbouring vector lies 16 floats away, else loaded (the clamped last vector). */
+static inline __attribute__((always_inline)) __m512 shifted_built(const float *row, int kw, int v,
+                                                                  const int *off) {
+    __m512i x = _mm512_castps_si512(_mm512_loadu_ps(row + 1 + off[v]));
+    if (kw == 1) return _mm512_castsi512_ps(x);
+    if (kw == 2 && v + 1 < NV && off[v + 1] - off[v] == 16)
+        return _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(_mm512_loadu_ps(row + 1 + off[v + 1])), x, 1));
+    if (kw == 0 && v > 0 && off[v] - off[v - 1] == 16)
+        return _mm512_castsi512_ps(_mm512_alignr_epi32(x, _mm512_castps_si512(_mm512_loadu_ps(row + 1 + off[v - 1])), 15));
+    return _mm512_loadu_ps(row + kw + off[v]);
+}
+
 /* One kernel of pattern P on the tile: unaligned loads (the shared rows of a tap column
  * are one load after gcc's CSE, as after patcc's LRE), or with SHUFFLE aligned loads and
  * `valignd` (rows aligned at their centre column). */
@@ -93,7 +110,9 @@ static inline __attribute__((always_inline)) void tile_kernel(__m512 *a, const f
 #pragma GCC unroll 4
             for (int v = 0; v < NV; v++) {
                 const float *row = p + (r + kh) * pw;
-                __m512 x = SHUFFLE ? shifted(row + 1, kw, v) : _mm512_loadu_ps(row + kw + off[v]);
+                __m512 x = SHUFFLE == 2 ? shifted_built(row, kw, v, off)
+                           : SHUFFLE    ? shifted(row + 1, kw, v)
+                                        : _mm512_loadu_ps(row + kw + off[v]);
                 a[r * NV + v] = _mm512_fmadd_ps(x, b, a[r * NV + v]);
             }
     }
@@ -101,6 +120,7 @@ static inline __attribute__((always_inline)) void tile_kernel(__m512 *a, const f
 
 #define kernel(a, p, w, pw, off, P) tile_kernel(a, p, w, pw, off, P, 0)
 #define kernel_valignd(a, p, w, pw, off, P) tile_kernel(a, p, w, pw, off, P, 1)
+#define kernel_built_valignd(a, p, w, pw, off, P) tile_kernel(a, p, w, pw, off, P, 2)
 
 #define DISPATCH(KERNEL, a, p, w, pw, off, P)                                  \
     switch (P) {                                                               \
@@ -162,6 +182,7 @@ static inline void load_tile(__m512 *a, const float *out, int f, int oh, const i
 NEST(as_built, kernel, PW_BUILT, 0, OFFS_BUILT, 0)
 NEST(centre_aligned, kernel, PW_ALIGNED, ALIGNED_BASE, OFFS_ALIGNED, 1)
 NEST(aligned_valignd, kernel_valignd, PW_ALIGNED, ALIGNED_BASE, OFFS_ALIGNED, 1)
+NEST(built_valignd, kernel_built_valignd, PW_BUILT, 0, OFFS_BUILT, 0)
 
 /* for row block, filter, pattern run, row tile: partial sums in the output */
 __attribute__((noinline)) void runs_outside(const float *in, float *out) {
@@ -255,11 +276,16 @@ int main(void) {
     size_t differ = 0;
     for (size_t i = 0; i < n; i++) differ += ref[i] != out[i];
     printf("runs outside vs as built: %zu outputs differ\n", differ);
-    void (*nests[5])(const float *, float *) = {as_built, centre_aligned, aligned_valignd, runs_outside,
-                                                 channel_blocks};
-    const char *names[5] = {"as built", "centre-aligned", "aligned+valignd", "runs outside", "channel blocks"};
+    built_valignd(in, out);
+    differ = 0;
+    for (size_t i = 0; i < n; i++) differ += ref[i] != out[i];
+    printf("built+valignd vs as built: %zu outputs differ\n", differ);
+    void (*nests[6])(const float *, float *) = {as_built,     centre_aligned, aligned_valignd,
+                                                 built_valignd, runs_outside,  channel_blocks};
+    const char *names[6] = {"as built",      "centre-aligned", "aligned+valignd",
+                            "built+valignd", "runs outside",   "channel blocks"};
     for (int round = 0; round < 3; round++)
-        for (int v = 0; v < 5; v++) {
+        for (int v = 0; v < 6; v++) {
             double ts[11];
             for (int r = 0; r < 11; r++) {
                 double t0 = now();
