@@ -58,11 +58,9 @@ class BenchOptions:
         if self.budget_s is not None and self.budget_s < 0:
             raise PatccError(f"budget: the seconds must be >= 0, got {self.budget_s}")
         if self.tuning_log is not None:  # read now, not after the untuned build
-            from patcc.tune.log import TuningLog
+            from patcc.tune.log import existing_log
 
-            if not self.tuning_log.is_file():
-                raise PatccError(f"{self.tuning_log}: no such tuning log")
-            TuningLog(self.tuning_log)
+            existing_log(self.tuning_log)
         unknown = [p for p in self.peers if p not in PEERS]
         if unknown:
             names = ", ".join(PEERS)

@@ -6,8 +6,6 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from patcc.errors import PatccError
-
 if TYPE_CHECKING:
     import onnx
 
@@ -78,12 +76,10 @@ def compile_schedules(
     from patcc.bench.run import cpu_model
     from patcc.targets.emit import default_vector_length
     from patcc.tune.apply import LogSchedules
-    from patcc.tune.log import TuningLog
+    from patcc.tune.log import TuningLog, existing_log
     from patcc.tune.tuner import TuneOptions, tune
 
-    if not args.tune and not args.tuning_log.is_file():  # a typo would build untuned
-        raise PatccError(f"{args.tuning_log}: no such tuning log (--tune creates one)")
-    log = TuningLog(args.tuning_log or DEFAULT_LOG)
+    log = TuningLog(args.tuning_log or DEFAULT_LOG) if args.tune else existing_log(args.tuning_log)
     length = args.vector_length or default_vector_length(args.target)
     options = TuneOptions(args.target, args.threads or 0, length, args.tune_budget)
     options.check()

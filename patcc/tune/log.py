@@ -79,6 +79,14 @@ class TuningLog:
         return min(ok, key=lambda t: t[0])[1] if ok else None
 
 
+def existing_log(path: Path) -> TuningLog:
+    """The log a build or a bench reads without tuning: a missing file is a typo there
+    (it would build untuned without a word), not an empty log to start."""
+    if not path.is_file():
+        raise PatccError(f"{path}: no such tuning log (patcc tune or --tune writes one)")
+    return TuningLog(path)
+
+
 def _read(path: Path) -> list[Record]:
     """The records of a log. Lines that do not parse are skipped (a torn line of a run
     stopped mid-write, or a record of another version), but a file that is not text, or
@@ -90,8 +98,9 @@ def _read(path: Path) -> list[Record]:
         raise PatccError(f"{path}: not a tuning log (not text; JSON lines expected)") from None
     except OSError as err:
         raise PatccError(f"{path}: cannot read the tuning log ({err.strerror})") from None
-    records = [r for line in text.splitlines() if (r := _record(line)) is not None]
-    foreign = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("{")]
+    lines = text.splitlines()
+    records = [r for line in lines if (r := _record(line)) is not None]
+    foreign = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("{")]
     if not records and foreign:
         raise PatccError(f"{path}: not a tuning log (no record; JSON lines expected)")
     return records
