@@ -2,10 +2,13 @@
 
 In every conv / gemm / spatial-pool layer (by its `nn.layer` label), the outermost `scf.for`
 whose iterations provably write disjoint memory gets `patcc.parallel`; the C targets print it as
-`#pragma omp parallel for schedule(static)`. Nothing is reduced across iterations, so the
-results are bit-identical for any thread count. `threads` (0: the runtime's default) is
-recorded on the module as `patcc.threads`, the default thread count of the build. Pools are
-in: VGG-16's first max pool ran serially in 1.9 ms on two threads, 1.2 ms split.
+`#pragma omp parallel for schedule(static)`. Below MIN_PARALLEL_TRIPS trips the parallel loop
+inside it is marked instead, or, where the two nest perfectly, the outer one with
+`patcc.collapse = 2` (`collapse(2)`: both split as one iteration space, `_mark`). Nothing is
+reduced across iterations, so the results are bit-identical for any thread count. `threads`
+(0: the runtime's default) is recorded on the module as `patcc.threads`, the default thread
+count of the build. Pools are in: VGG-16's first max pool ran serially in 1.9 ms on two
+threads, 1.2 ms split.
 
 Disjointness is checked, not assumed: a loop qualifies when it carries no values, holds no
 copies or calls, and every buffer it writes is written and read only through one view, at
@@ -301,8 +304,9 @@ def _mark(loop: scf.ForOp) -> None:
     (`patcc.collapse` = 2): a row block loop of 7 trips over 64 filter groups becomes 448
     iterations, each thread takes a contiguous half (its own rows, one parallel region per
     layer) rather than half of the groups of every block in 7 regions. Measured on VGG-16
-    block 4, 2 threads (docs/performance.md, "Row blocks and threads"): its 56-wide layers
-    1.18-1.22x, the 28-wide ones 0.99-1.06x."""
+    block 4, 2 threads (docs/performance.md, "Cold buffers: halo borders after the nest, and
+    row blocks split with their filters"): its 56-wide layers 1.18-1.22x in quiet minutes,
+    the 28-wide ones 0.99-1.06x; one thread runs the same loops in the same order."""
     target = _parallel_target(loop)
     if target is not loop and _collapsible(loop, target):
         loop.attributes[COLLAPSE_ATTR] = IntegerAttr(2, i64)
