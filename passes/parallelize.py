@@ -2,13 +2,10 @@
 
 In every conv / gemm / spatial-pool layer (by its `nn.layer` label), the outermost `scf.for`
 whose iterations provably write disjoint memory gets `patcc.parallel`; the C targets print it as
-`#pragma omp parallel for schedule(static)`. Below MIN_PARALLEL_TRIPS trips the parallel loop
-inside it is marked instead, or, where the two nest perfectly, the outer one with
-`patcc.collapse = 2` (`collapse(2)`: both split as one iteration space, `_mark`). Nothing is
-reduced across iterations, so the results are bit-identical for any thread count. `threads`
-(0: the runtime's default) is recorded on the module as `patcc.threads`, the default thread
-count of the build. Pools are in: VGG-16's first max pool ran serially in 1.9 ms on two
-threads, 1.2 ms split.
+`#pragma omp parallel for schedule(static)`. Nothing is reduced across iterations, so the
+results are bit-identical for any thread count. `threads` (0: the runtime's default) is
+recorded on the module as `patcc.threads`, the default thread count of the build. Pools are
+in: VGG-16's first max pool ran serially in 1.9 ms on two threads, 1.2 ms split.
 
 Disjointness is checked, not assumed: a loop qualifies when it carries no values, holds no
 copies or calls, and every buffer it writes is written and read only through one view, at
@@ -41,7 +38,7 @@ from patcc.constants import dense_to_numpy
 from patcc.errors import PatccError
 from patcc.lowering.jam import constant_int, constant_trips
 from patcc.lowering.layers import layer_op
-from patcc.targets.attrs import COLLAPSE_ATTR, PARALLEL_ATTR, THREADS_ATTR
+from patcc.targets.attrs import PARALLEL_ATTR, THREADS_ATTR
 from patcc.targets.layers import ALIASES, label_of, root_buffer
 
 PARALLEL_LAYERS = frozenset(
@@ -289,35 +286,11 @@ def _parallel_target(loop: scf.ForOp) -> scf.ForOp:
     return inner
 
 
-def _collapsible(loop: scf.ForOp, inner: scf.ForOp) -> bool:
-    """`inner` is all of `loop`'s body (constants aside, which the C printers write as
-    literals) and its bounds do not depend on `loop`: the two nest perfectly, as
-    `collapse(2)` wants."""
-    body = [op for op in loop.body.block.ops if not isinstance(op, arith.ConstantOp)]
-    bounds = (inner.lb, inner.ub, inner.step)
-    return body == [inner, loop.body.block.last_op] and not any(_inside(b, loop) for b in bounds)
-
-
-def _mark(loop: scf.ForOp) -> None:
-    """Mark a parallel `loop`. With too few trips (`_parallel_target`) the loop inside it
-    is split instead, or, where the two nest perfectly, both as one iteration space
-    (`patcc.collapse` = 2): a row block loop of 7 trips over 64 filter groups becomes 448
-    iterations, each thread takes a contiguous half (its own rows, one parallel region per
-    layer) rather than half of the groups of every block in 7 regions. Measured on VGG-16
-    block 4, 2 threads (docs/performance.md, "Cold buffers: halo borders after the nest, and
-    row blocks split with their filters"): its 56-wide layers 1.18-1.22x in quiet minutes,
-    the 28-wide ones 0.99-1.06x; one thread runs the same loops in the same order."""
-    target = _parallel_target(loop)
-    if target is not loop and _collapsible(loop, target):
-        loop.attributes[COLLAPSE_ATTR] = IntegerAttr(2, i64)
-        target = loop
-    target.attributes[PARALLEL_ATTR] = UnitAttr()
-
-
 def _mark_outermost(op: Operation) -> int:
-    """Mark the outermost parallel loops at or below `op` (`_mark`); returns how many."""
+    """Mark the outermost parallel loops at or below `op` (or the loop inside one of too
+    few trips, `_parallel_target`); returns how many."""
     if isinstance(op, scf.ForOp) and is_parallel(op):
-        _mark(op)
+        _parallel_target(op).attributes[PARALLEL_ATTR] = UnitAttr()
         return 1
     count = 0
     for region in op.regions:

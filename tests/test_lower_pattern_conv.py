@@ -463,36 +463,6 @@ def test_row_blocks_are_tiled_and_parallel(monkeypatch: pytest.MonkeyPatch) -> N
     assert len(blocks) == 1 and PARALLEL_ATTR in blocks[0].attributes
 
 
-def test_few_row_blocks_split_with_their_filters(monkeypatch: pytest.MonkeyPatch) -> None:
-    """16 rows in 2 blocks of 8, fewer than MIN_PARALLEL_TRIPS, over 3 filters: the block
-    loop holds only the filter loop, so parallelize splits the two as one iteration space
-    (`patcc.collapse` = 2 on the block loop, no parallel loop inside it), and the C printer
-    writes the pragma with collapse(2) (and refuses a collapse deeper than the nest); the
-    outputs are unchanged."""
-    from patcc.lowering import pattern_conv
-    from patcc.passes.layout_weights import LayoutWeightsPass
-    from patcc.passes.parallelize import ParallelizePass
-    from patcc.passes.plan_buffers import PlanBuffersPass
-    from patcc.targets.attrs import COLLAPSE_ATTR, PARALLEL_ATTR
-    from patcc.targets.c_targets import X86CTarget
-
-    monkeypatch.setattr(pattern_conv, "ROW_BLOCK_BYTES", 640)  # 10 padded rows of 2 x 8
-    after = (ParallelizePass(), PlanBuffersPass(), LayoutWeightsPass())
-    lowered = _tiled_and_checked({"hw": (16, 6), "seed": 3}, Tiles(oc=1, oh=4, ow=2), *after)
-    (block,) = [
-        op
-        for op in lowered.walk()
-        if isinstance(op, scf.ForOp) and op.body.block.args[0].name_hint == "ohb"
-    ]
-    assert PARALLEL_ATTR in block.attributes
-    assert block.attributes[COLLAPSE_ATTR] == IntegerAttr(2, 64)
-    assert not any(PARALLEL_ATTR in op.attributes for op in block.walk() if op is not block)
-    assert "#pragma omp parallel for collapse(2)" in X86CTarget().source(lowered)
-    block.attributes[COLLAPSE_ATTR] = IntegerAttr(3, 64)  # the filter loop's body is no loop
-    with pytest.raises(PatccError, match=r"patcc\.collapse = 3 needs 3 nested loops"):
-        X86CTarget().source(lowered)
-
-
 def test_strided_pattern_conv_reads_column_phases() -> None:
     """Stride 2: the padded input split by column phase, copied from the input (no padded
     copy), every output row (10 wide, vectors of 4) in vector bodies; tiled and LRE'd, the

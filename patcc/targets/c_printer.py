@@ -32,7 +32,7 @@ from xdsl.ir import Attribute, Block, Operation, SSAValue
 from patcc.constants import dense_to_numpy
 from patcc.dialects.pat.prefetch import PrefetchOp
 from patcc.errors import PatccError
-from patcc.targets.attrs import COLLAPSE_ATTR, PARALLEL_ATTR
+from patcc.targets.attrs import PARALLEL_ATTR
 from patcc.targets.isa import VectorIsa
 
 C_KEYWORDS = frozenset(
@@ -394,12 +394,10 @@ class BodyPrinter:
             PrefetchOp: self.prefetch,
         }
 
-    def parallel_pragma(self, collapse: int = 1) -> str | None:
-        """The line before a `patcc.parallel` loop, splitting it and the `collapse` - 1
-        loops nested in it as one iteration space (none in OpenCL: there the parallel
+    def parallel_pragma(self) -> str | None:
+        """The line before a `patcc.parallel` loop (none in OpenCL: there the parallel
         loops are the NDRange)."""
-        clause = f" collapse({collapse})" if collapse > 1 else ""
-        return f"#pragma omp parallel for{clause} schedule(static) num_threads({self.nthreads})"
+        return f"#pragma omp parallel for schedule(static) num_threads({self.nthreads})"
 
     def no_op(self, op: Operation) -> None:
         pass
@@ -545,7 +543,7 @@ class BodyPrinter:
         if PARALLEL_ATTR in op.attributes:
             if accs:
                 raise self.error(op, "a parallel loop cannot carry values")
-            pragma = self.parallel_pragma(self.collapse(op))
+            pragma = self.parallel_pragma()
             if pragma:
                 self.emit(pragma)
         inc = f"{ivname}++" if step == "1" else f"{ivname} += {step}"
@@ -557,23 +555,6 @@ class BodyPrinter:
         self.assign_yield(last, accs, list(iter_args))
         self.depth -= 1
         self.emit("}")
-
-    def collapse(self, op: scf.ForOp) -> int:
-        """How many nested loops a parallel loop's `patcc.collapse` splits as one (1 without
-        it); they must nest perfectly (constants aside: literals here), as OpenMP wants."""
-        attr = op.attributes.get(COLLAPSE_ATTR)
-        if attr is None:
-            return 1
-        depth = attr.value.data if isinstance(attr, IntegerAttr) else 0
-        if depth < 2:
-            raise self.error(op, f"{COLLAPSE_ATTR} must be an integer of at least 2, got {attr}")
-        loop = op
-        for _ in range(depth - 1):
-            body = [o for o in loop.body.block.ops if not isinstance(o, arith.ConstantOp)]
-            if len(body) != 2 or not isinstance(body[0], scf.ForOp):
-                raise self.error(op, f"{COLLAPSE_ATTR} = {depth} needs {depth} nested loops")
-            loop = body[0]
-        return depth
 
     def if_op(self, op: Operation) -> None:
         assert isinstance(op, scf.IfOp)

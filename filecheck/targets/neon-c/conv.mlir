@@ -25,11 +25,11 @@ builtin.module {
 // CHECK:          const float32x4_t [[ZERO:.*]] = vdupq_n_f32(0.0f);
 // CHECK:          #pragma omp parallel for schedule(static) num_threads(nthreads)
 // CHECK-NEXT:     for (ptrdiff_t i = 0; i < 144; i++) {
-// CHECK:          #pragma omp parallel for collapse(2) schedule(static) num_threads(nthreads)
-// CHECK-NEXT:     for (ptrdiff_t c = 0; c < 2; c++) {
+// CHECK:          for (ptrdiff_t c = 0; c < 2; c++) {
+// CHECK-NEXT:         #pragma omp parallel for schedule(static) num_threads(nthreads)
 // CHECK-NEXT:         for (ptrdiff_t y = 0; y < 4; y++) {
-// CHECK:          #pragma omp parallel for collapse(2) schedule(static) num_threads(nthreads)
-// CHECK-NEXT:     for (ptrdiff_t o = 0; o < 3; o++) {
+// CHECK:          for (ptrdiff_t o = 0; o < 3; o++) {
+// CHECK-NEXT:         #pragma omp parallel for schedule(static) num_threads(nthreads)
 // CHECK-NEXT:         for (ptrdiff_t oh = 0; oh < 4; oh++) {
 // CHECK:                  vld1q_f32(padded + {{.*}});
 // CHECK:                  vdupq_n_f32(

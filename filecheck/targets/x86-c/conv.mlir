@@ -3,10 +3,8 @@
 
 // A hand-sized 3x3 conv (pad 1, bias) + relu on 1x2x4x10. One layer function, named and
 // commented after the layer; its buffers are restrict parameters (the input const); the
-// weights come through the blob at the offsets layout-weights chose; the padded copy's
-// channels and rows, and the output channels and their rows, are each split across the
-// threads as one iteration space (collapse(2): 2 or 3 channels are fewer trips than
-// MIN_PARALLEL_TRIPS, and each channel's loop holds only its row loop);
+// weights come through the blob at the offsets layout-weights chose; the output rows of
+// each output channel run in parallel (3 channels are fewer trips than MIN_PARALLEL_TRIPS);
 // vector<8xf32> is AVX2+FMA, the remainder scalar; trip counts and strides are literals.
 
 builtin.module {
@@ -30,11 +28,11 @@ builtin.module {
 // CHECK-NEXT:     const __m256 [[ZERO:.*]] = _mm256_set1_ps(0.0f);
 // CHECK:          #pragma omp parallel for schedule(static) num_threads(nthreads)
 // CHECK-NEXT:     for (ptrdiff_t i = 0; i < 144; i++) {
-// CHECK:          #pragma omp parallel for collapse(2) schedule(static) num_threads(nthreads)
-// CHECK-NEXT:     for (ptrdiff_t c = 0; c < 2; c++) {
+// CHECK:          for (ptrdiff_t c = 0; c < 2; c++) {
+// CHECK-NEXT:         #pragma omp parallel for schedule(static) num_threads(nthreads)
 // CHECK-NEXT:         for (ptrdiff_t y = 0; y < 4; y++) {
-// CHECK:          #pragma omp parallel for collapse(2) schedule(static) num_threads(nthreads)
-// CHECK-NEXT:     for (ptrdiff_t o = 0; o < 3; o++) {
+// CHECK:          for (ptrdiff_t o = 0; o < 3; o++) {
+// CHECK-NEXT:         #pragma omp parallel for schedule(static) num_threads(nthreads)
 // CHECK-NEXT:         for (ptrdiff_t oh = 0; oh < 4; oh++) {
 // CHECK:                const float [[BIAS:.*]] = b[o];
 // CHECK-NEXT:             const __m256 [[INIT:.*]] = _mm256_set1_ps([[BIAS]]);
