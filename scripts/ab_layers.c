@@ -16,7 +16,7 @@
  *       Path('A_prof/model.c').write_text(src); print(len(names))"      # likewise for B
  *   (cd A_prof && cp ../A/weights.bin . && gcc -O3 -mavx512f ... -fopenmp -fPIC -shared \
  *       model.c -lm -o libmodel.so)                                        # the Makefile line
- *   gcc -O2 scripts/ab_layers.c -o /tmp/ab -ldl
+ *   gcc -O2 -Iscripts scripts/ab_layers.c -o /tmp/ab -ldl
  *   FLUSH=1024 /tmp/ab THREADS RUNS LAYERS A_prof B_prof
  */
 #include <dlfcn.h>
@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "timing.h"
 
 #define MAX_RUNS 64 /* layer_profile.py's MAX_RUNS: the instrumented clocks' slots */
 
@@ -85,22 +87,10 @@ static Build load(const char *dir) {
     return b;
 }
 
-static double now_ms(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
-
-static int compare(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 static double median(const double *v, int n) {
     double sorted[MAX_RUNS];
     memcpy(sorted, v, n * sizeof *v);
-    qsort(sorted, n, sizeof *sorted, compare);
-    return sorted[n / 2];
+    return median_ms(sorted, n);
 }
 
 int main(int argc, char **argv) {

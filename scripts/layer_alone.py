@@ -25,16 +25,8 @@ from pathlib import Path
 HARNESS = """
 #include <stdio.h>
 #include <string.h>
+#include "timing.h"
 #define BUF (64u << 20)
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 int main(int argc, char **argv) {
     FILE *f = fopen(argv[1], "rb");
     fseek(f, 0, SEEK_END);
@@ -56,12 +48,11 @@ int main(int argc, char **argv) {
                 for (size_t i = 0; i < nf; i += 64) acc += flush[i];
                 flush[0] = (char)acc;
             }
-            double t0 = now();
+            double t0 = now_ms();
             %(call)s;
-            ts[r] = now() - t0;
+            ts[r] = now_ms() - t0;
         }
-        qsort(ts, runs, sizeof(double), cmp);
-        printf("%(name)s %%s %%.3f ms\\n", cold ? "cold" : "warm", ts[runs / 2]);
+        printf("%(name)s %%s %%.3f ms\\n", cold ? "cold" : "warm", median_ms(ts, runs));
     }
     return 0;
 }
@@ -117,9 +108,8 @@ def main() -> None:
         for name in args.layers:
             src, exe = where / f"{name}.c", where / name
             src.write_text(harness(model_c, name))
-            subprocess.run(
-                ["gcc", *gcc_flags(args.build), str(src), "-lm", "-o", str(exe)], check=True
-            )
+            flags = [*gcc_flags(args.build), f"-I{Path(__file__).parent}"]  # timing.h
+            subprocess.run(["gcc", *flags, str(src), "-lm", "-o", str(exe)], check=True)
             run = [str(exe), str(args.build / "weights.bin"), str(args.runs)]
             print(subprocess.run(run, check=True, capture_output=True, text=True).stdout, end="")
 
