@@ -158,9 +158,8 @@ def test_a_build_for_an_isa_this_cpu_lacks_is_refused(
     Python with it): the loader names the flags instead, and loads it where they are."""
     import importlib
 
-    emit = importlib.import_module(
-        "patcc.targets.emit"
-    )  # the module (the package exports a function)
+    # the module: `patcc.targets.emit` as an attribute is the package's function of that name
+    emit = importlib.import_module("patcc.targets.emit")
     folder = tmp_path / "build"
     shutil.copytree(x86_build, folder)
     meta = json.loads((folder / "model.json").read_text())

@@ -176,21 +176,17 @@ class HarnessProcess:
 BackendFactory = Callable[[Path, ModelMeta, RunOptions], Backend]
 
 
-ISA_OF_FLAG = {"-mavx2": "avx2", "-mfma": "fma", "-mavx512f": "avx512f", "-mavx512vl": "avx512vl"}
-"""The x86 cflags of a build (model.json) and the /proc/cpuinfo flag each one needs."""
-
-
 def check_host_isa(build_dir: Path, meta: ModelMeta) -> None:
     """An x86 build runs in this process: on a CPU without an instruction set its cflags
     ask for (a 16-lane AVX-512 build copied to an AVX2 machine), `patcc_run` would die of
     SIGILL and take Python with it. Not checked where /proc/cpuinfo is missing."""
-    from patcc.targets.emit import host_cpu_flags  # at call time: tests stand in for it
+    from patcc.targets.emit import host_cpu_flags, missing_isa  # at call time: tests stand in
 
     have = host_cpu_flags()
     cflags = meta.raw.get("cflags", [])
     if not have or not isinstance(cflags, list):
         return
-    missing = [f for f in cflags if f in ISA_OF_FLAG and ISA_OF_FLAG[f] not in have]
+    missing = missing_isa(cflags, have)
     if missing:
         lanes = meta.raw.get("vector_length", "?")
         raise PatccError(

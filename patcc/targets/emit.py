@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,7 +136,7 @@ def default_vector_length(target: str) -> int:
     widest vectors: 16 floats with AVX-512, whose 32 registers hold 8 x 2 register tiles of
     the pattern convs (~20 % faster on VGG-16 than 8 floats, docs/performance.md); else 8."""
     name = target_name(target)
-    if name == "x86-c" and {"avx512f", "avx512vl"} <= host_cpu_flags():
+    if name == "x86-c" and not missing_isa(CFLAGS["x86-c-avx512"], host_cpu_flags()):
         return 16
     return DEFAULT_VECTOR_LENGTH[name]
 
@@ -158,6 +158,15 @@ CFLAGS: dict[str, tuple[str, ...]] = {
     "neon-c-simde": ("-O3", "-DPATCC_SIMDE", "-march=native"),  # NEON source on x86
     "neon-c-aarch64": ("-O3", "-static"),
 }
+
+
+ISA_OF_FLAG = {"-mavx2": "avx2", "-mfma": "fma", "-mavx512f": "avx512f", "-mavx512vl": "avx512vl"}
+"""The x86 cflags that ask for an instruction set, and the /proc/cpuinfo flag of each."""
+
+
+def missing_isa(cflags: Iterable[str], have: frozenset[str]) -> list[str]:
+    """The cflags whose instruction set is not among the CPU flags `have`."""
+    return [f for f in cflags if f in ISA_OF_FLAG and ISA_OF_FLAG[f] not in have]
 
 
 def target_name(target: str) -> str:
