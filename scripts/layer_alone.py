@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import argparse
 import re
-import shlex
 import subprocess
 import tempfile
 from pathlib import Path
+
+from layer_profile import library_command  # scripts/, beside this one
 
 HARNESS = """
 #include <stdio.h>
@@ -88,9 +89,9 @@ def harness(model_c: str, name: str) -> str:
 
 
 def gcc_flags(build: Path) -> list[str]:
-    """The flags of the Makefile's shared-library line, without its -shared/-fPIC/-o."""
-    line = next(x for x in (build / "Makefile").read_text().splitlines() if "-shared" in x)
-    words = shlex.split(line.strip())[1:]
+    """The flags of the Makefile's shared-library line (`layer_profile.library_command`),
+    without its -shared/-fPIC/-o and its sources."""
+    words = library_command(build)[1:]
     return [w for w in words if w.startswith(("-O", "-m", "-f")) and w != "-fPIC"]
 
 
