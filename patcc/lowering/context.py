@@ -11,6 +11,7 @@ index tables, padding (or a producer's output with the border its consumer reads
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -54,6 +55,13 @@ OpT = TypeVar("OpT", bound=Operation)
 
 # The lowest finite f32: max-pool padding (never wins, as in the numpy reference).
 F32_LOWEST = float(np.finfo(np.float32).min)
+
+
+@functools.cache
+def vector_type(element: Attribute, length: int) -> VectorType:
+    """vector<length x element>, made once: a VectorType verifies its parameters when built
+    (~50 us), and a lowering asks for the same few thousands of times."""
+    return VectorType(element, [length])
 
 
 def buffer_shape(buf: SSAValue) -> tuple[int, ...]:
@@ -173,7 +181,7 @@ class LoweringContext:
         scalar = self.f32(value)
         return self._hoist(
             (f"vector{n}", str(FloatAttr(float(np.float32(value)), f32))),
-            lambda: vector.BroadcastOp(scalar, VectorType(f32, [n])),
+            lambda: vector.BroadcastOp(scalar, vector_type(f32, n)),
         )
 
     def const_like(self, like: SSAValue, value: float) -> SSAValue:
@@ -313,14 +321,14 @@ class LoweringContext:
 
     def vload(self, buf: SSAValue, indices: Sequence[Index], length: int | None = None) -> SSAValue:
         """`length` (default vector_length) contiguous elements along the last axis."""
-        typ = VectorType(f32, [length or self.vector_length])
+        typ = vector_type(f32, length or self.vector_length)
         return self.emit(vector.LoadOp(buf, [self.index(i) for i in indices], typ))
 
     def vstore(self, value: SSAValue, buf: SSAValue, indices: Sequence[Index]) -> None:
         self.insert(vector.StoreOp(value, buf, [self.index(i) for i in indices]))
 
     def broadcast(self, scalar: SSAValue, length: int | None = None) -> SSAValue:
-        typ = VectorType(scalar.type, [length or self.vector_length])
+        typ = vector_type(scalar.type, length or self.vector_length)
         return self.emit(vector.BroadcastOp(scalar, typ))
 
     def fma(self, a: SSAValue, b: SSAValue, acc: SSAValue) -> SSAValue:

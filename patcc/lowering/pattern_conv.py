@@ -130,8 +130,16 @@ def _used_patterns(stride: np.ndarray | None, k: int) -> tuple[int, ...]:
 
 
 def conv_name(ctx: LoweringContext, op: Operation) -> str:
-    """conv<i>, i = the op's position among the module's convs (prune-patterns' names)."""
-    convs = [c for c in ctx.module.walk() if isinstance(c, Conv2dOp | PatConv2dOp | FkwConv2dOp)]
+    """conv<i>, i = the op's position among the module's convs (prune-patterns' names).
+    The function being built holds loops only, so the walk skips it (it grows with every
+    layer lowered: walking it made this a tenth of lower-to-loops)."""
+    convs = [
+        c
+        for top in ctx.module.ops
+        if top is not ctx.function
+        for c in top.walk()
+        if isinstance(c, Conv2dOp | PatConv2dOp | FkwConv2dOp)
+    ]
     for i, c in enumerate(convs):
         if c is op:
             return f"conv{i}"
