@@ -125,6 +125,21 @@ def test_compile_prunes_like_patcc_prune(tmp_path: Path) -> None:
     check_against_onnxruntime(compiled, family_model("vgg", "pruned"))
 
 
+def test_model_file_with_external_data(tmp_path: Path) -> None:
+    """A model file whose weights lie in a separate file (onnx's external data) compiles
+    from its path as from the loaded model: the importer maps the file and then loads the
+    external data as onnx.load does."""
+    model = FAMILIES["vgg"]()
+    path = tmp_path / "m" / "model.onnx"
+    path.parent.mkdir()
+    saved = onnx.ModelProto()
+    saved.CopyFrom(model)  # onnx.save moves the weights of the proto it saves out of it
+    onnx.save(saved, path, save_as_external_data=True, location="weights.data")
+    assert (path.parent / "weights.data").stat().st_size > path.stat().st_size
+    compiled = patcc.compile(path, patterns=None, out_dir=tmp_path / "b")
+    check_against_onnxruntime(compiled, model)
+
+
 def test_thread_counts_give_identical_outputs(builds) -> None:
     model = CompiledModel(builds("resnet", "pruned"))
     inputs = model_inputs(family_model("resnet", "pruned"))
