@@ -14,13 +14,14 @@ import mmap
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import onnx
 from onnx import numpy_helper
 from onnx.external_data_helper import load_external_data_for_model, uses_external_data
-from onnx.serialization import registry
 from onnx.reference import ReferenceEvaluator
+from onnx.serialization import registry
 from xdsl.context import Context
 from xdsl.dialects import func
 from xdsl.dialects.builtin import DictionaryAttr, ModuleOp, StringAttr, TensorType
@@ -60,9 +61,12 @@ def _read_model(path: Path) -> onnx.ModelProto:
     if text or path.stat().st_size == 0:
         return onnx.load(str(path))
     model = onnx.ModelProto()
-    with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-        with memoryview(mapped) as view:
-            model.ParseFromString(view)
+    with (
+        path.open("rb") as f,
+        mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped,
+        memoryview(mapped) as view,
+    ):
+        model.ParseFromString(cast(bytes, view))  # any buffer; the stub says bytes
     load_external_data_for_model(model, os.path.dirname(str(path)))
     return model
 
