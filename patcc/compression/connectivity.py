@@ -58,14 +58,18 @@ def prune_connectivity(
         )
     filters, channels = ids.shape
     keep = kept_kernel_count(ids.size, rate)
-    norm2 = per_block(np.add, np.square(vals.astype(np.float64)).sum(axis=2), block).reshape(-1)
     present = per_block(np.logical_or, ids >= 0, block).reshape(-1)
-    norm2[~present] = -1.0  # never chosen
-    order = np.argsort(-norm2, kind="stable")  # stable: equal norms keep the lower index first
-    unit_kernels = np.repeat(block_sizes(filters, block), channels)
-    counts = np.cumsum(unit_kernels[order[: int(present.sum())]])
-    kept_units = np.zeros(norm2.size, dtype=bool)
-    kept_units[order[: _closest_prefix(counts, keep)]] = True
+    if keep >= ids.size:  # rate 1 (compiling a pruned model): every present unit, no ranking
+        kept_units = present
+    else:
+        norm2 = per_block(np.add, np.square(vals.astype(np.float64)).sum(axis=2), block)
+        norm2 = norm2.reshape(-1)
+        norm2[~present] = -1.0  # never chosen
+        order = np.argsort(-norm2, kind="stable")  # stable: equal norms keep the lower first
+        unit_kernels = np.repeat(block_sizes(filters, block), channels)
+        counts = np.cumsum(unit_kernels[order[: int(present.sum())]])
+        kept_units = np.zeros(norm2.size, dtype=bool)
+        kept_units[order[: _closest_prefix(counts, keep)]] = True
     kept = to_filters(kept_units.reshape(-1, channels), filters, block)
     out_ids = np.where(kept, ids, -1).astype(np.int8)
     out_vals = np.where(kept[..., None], vals, np.float32(0.0)).astype(np.float32)
