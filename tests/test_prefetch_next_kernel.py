@@ -28,7 +28,7 @@ from xdsl.interpreters.memref import MemRefFunctions
 from xdsl.ir import Operation
 from xdsl.transforms.common_subexpression_elimination import CommonSubexpressionElimination
 
-import patcc.semantics
+import patcc.semantics.interpret
 from patcc.dialects.pat.prefetch import PrefetchOp
 from patcc.errors import PatccError
 from patcc.lowering.pattern_conv import CONV_ATTR
@@ -132,7 +132,7 @@ def _record(module: Any, inputs: dict[str, np.ndarray]) -> tuple[list[tuple[Any,
                 kinds[op] = "iter" if op is first else "next"
     input_loads = {ld for loop in loops for ld in _input_loads(loop)}
     recorder = _Recorder(set(loops), kinds, input_loads)
-    make = patcc.semantics.make_interpreter
+    make = patcc.semantics.interpret.make_interpreter
 
     def recording(m: Any) -> Interpreter:
         interpreter = make(m)
@@ -140,7 +140,7 @@ def _record(module: Any, inputs: dict[str, np.ndarray]) -> tuple[list[tuple[Any,
         return interpreter
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(patcc.semantics, "make_interpreter", recording)
+        mp.setattr(patcc.semantics.interpret, "make_interpreter", recording)
         out = run_function(module, inputs)["y"]
     return recorder.log, out
 
