@@ -2,11 +2,13 @@
 
 After `tile-conv`, three steps turn a tile into a register-blocked micro-kernel:
 
-1. unroll the intra-tile loops (`pat.unroll`; `patcc.lowering.unroll`: what xDSL's `scf.for`
-   unroll pattern does, each op cloned once);
-2. jam the copies (`patcc.lowering.jam`): the copies' loops of equal bounds and role fuse,
-   so each kernel loop carries the whole tile's accumulators (oh rows x ow vectors) and
-   its body holds every tap of every copy;
+1. unroll the intra-tile loops (`pat.unroll`) and
+2. jam the copies: the copies' loops of equal bounds and role fuse, so each kernel loop
+   carries the whole tile's accumulators (oh rows x ow vectors) and its body holds every
+   tap of every copy. Both in one expansion (`patcc.lowering.unroll_jam`): the copies are
+   built side by side, a loop of equal bounds in every copy built once, and what the
+   copies compute alike built once (a tile that reads a buffer it writes is unrolled as
+   `patcc.lowering.unroll` does); `patcc.lowering.jam` then fuses anything left;
 3. remove redundant loads in each block: two loads of the same buffer at the same address,
    with no write to that buffer between them, are one. Kernel level: the taps (dy, dx) of
    output row r read input row r*stride + dy, so rows of the tile share loads; the channel
@@ -36,7 +38,7 @@ from xdsl.traits import IsTerminator, is_side_effect_free
 from patcc.lowering.effects import Effects, Root, op_effects, root
 from patcc.lowering.jam import JamMemo, jam
 from patcc.lowering.pattern_conv import CONV_ATTR, LOOP_ATTR
-from patcc.lowering.unroll import unroll_marked
+from patcc.lowering.unroll_jam import unroll_and_jam
 
 Affine = tuple[frozenset[tuple[Hashable, int]], int]
 
@@ -211,7 +213,7 @@ class EliminateLoadRedundancyPass(ModulePass):
     name = "eliminate-load-redundancy"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        unroll_marked(op.body.block)
+        unroll_and_jam(op.body.block)
         for nest in _conv_nests(op):
             memo = JamMemo()
             jam(nest.body.block, memo)

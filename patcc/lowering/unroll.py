@@ -7,6 +7,8 @@ xDSL's `Operation.clone` walks every cloned loop twice (once to build, once to r
 operands). On VGG-16 that was ~40 % of LRE. Here a marked loop is expanded while its
 enclosing copy is being built: each op is cloned once, into its final place. The result is
 op for op what the pattern leaves (same iteration constants, name hints and order).
+LRE now expands its tiles with `patcc.lowering.unroll_jam`, which builds the copies side
+by side and falls back to `expand_marked` for a tile whose copies must stay in order.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from patcc.lowering.pattern_conv import UNROLL_ATTR
 Mapper = dict[SSAValue, SSAValue]
 
 
-def _trips(loop: Operation) -> tuple[range, IntegerAttr] | None:
+def marked_trips(loop: Operation) -> tuple[range, IntegerAttr] | None:
     """The iterations of a marked loop with constant bounds (and the constants' type)."""
     if not (isinstance(loop, scf.ForOp) and UNROLL_ATTR in loop.attributes):
         return None
@@ -36,7 +38,9 @@ def _trips(loop: Operation) -> tuple[range, IntegerAttr] | None:
     return range(lb, ub, step), first
 
 
-def _expand(loop: scf.ForOp, trips: range, attr: IntegerAttr, mapper: Mapper) -> list[Operation]:
+def expand_marked(
+    loop: scf.ForOp, trips: range, attr: IntegerAttr, mapper: Mapper
+) -> list[Operation]:
     """The ops of `loop` unrolled (marked loops inside it too); maps its results."""
     out: list[Operation] = []
     iv, *args = loop.body.block.args
@@ -58,10 +62,10 @@ def _expand(loop: scf.ForOp, trips: range, attr: IntegerAttr, mapper: Mapper) ->
 
 def _copy(op: Operation, mapper: Mapper) -> list[Operation]:
     """`op` cloned under `mapper`; a marked loop becomes its unrolled copies."""
-    trips = _trips(op)
+    trips = marked_trips(op)
     if trips is not None:
         assert isinstance(op, scf.ForOp)
-        return _expand(op, *trips, mapper)
+        return expand_marked(op, *trips, mapper)
     new = op.clone_without_regions(mapper)
     for region, new_region in zip(op.regions, new.regions, strict=True):
         _copy_region(region, new_region, mapper)
@@ -84,7 +88,7 @@ def unroll_marked(block: Block) -> int:
     many outermost marked loops were expanded."""
     count = 0
     for op in list(block.ops):
-        trips = _trips(op)
+        trips = marked_trips(op)
         if trips is None:
             for region in op.regions:
                 for inner in region.blocks:
@@ -92,7 +96,7 @@ def unroll_marked(block: Block) -> int:
             continue
         assert isinstance(op, scf.ForOp)
         mapper: Mapper = {}
-        block.insert_ops_before(_expand(op, *trips, mapper), op)
+        block.insert_ops_before(expand_marked(op, *trips, mapper), op)
         for result in op.results:
             result.replace_all_uses_with(mapper[result])
         Rewriter.erase_op(op)
