@@ -114,9 +114,16 @@ def strip_mine(loop: scf.ForOp, tile: int, unroll: bool = True) -> bool:
     add = arith.AddiOp(x0, t)
     inner_block.add_op(add)
     body = loop.body.block
-    mapping: dict[SSAValue, SSAValue] = {body.args[0]: add.result}
-    for op in body.ops:
-        inner_block.add_op(op.clone(mapping))
+    if main_end >= ub:  # no remainder: the body moves (cloning it was half of this pass)
+        body.args[0].replace_all_uses_with(add.result)
+        add.result.name_hint = None  # as the clones had it (the replacement passed the iv's on)
+        for op in list(body.ops):
+            op.detach()
+            inner_block.add_op(op)
+    else:  # the original loop runs the remainder
+        mapping: dict[SSAValue, SSAValue] = {body.args[0]: add.result}
+        for op in body.ops:
+            inner_block.add_op(op.clone(mapping))
     inner = scf.ForOp(zero, size, one, [], Region(inner_block))
     if unroll:
         inner.attributes[UNROLL_ATTR] = UnitAttr()
@@ -264,15 +271,16 @@ class TileConvPass(ModulePass):
         sizes = {"filters": self.oc, "rows": self.oh, "cols": self.ow}
         if min(sizes.values()) < 1 and not (self.oh == 0 and min(self.oc, self.ow) >= 1):
             raise PatccError(f"tile-conv: tile sizes must be >= 1 (oh: 0 = auto), got {sizes}")
+        # one walk: tiling a role's loops neither replaces nor adds the other roles' loops
+        # (a remainder clones tiled inner loops, which carry pat.tile)
+        roles: dict[str, list[scf.ForOp]] = {role: [] for role in sizes}
+        for loop in op.walk():
+            if isinstance(loop, scf.ForOp) and TILE_ATTR not in loop.attributes:
+                role = loop.attributes.get(LOOP_ATTR)
+                if isinstance(role, StringAttr) and role.data in roles:
+                    roles[role.data].append(loop)
         for role in ("cols", "rows", "filters"):  # inner first: outer tiles copy tiled bodies
-            loops = [
-                loop
-                for loop in op.walk()
-                if isinstance(loop, scf.ForOp)
-                and loop.attributes.get(LOOP_ATTR) == StringAttr(role)
-                and TILE_ATTR not in loop.attributes
-            ]
-            for loop in loops:
+            for loop in roles[role]:
                 own = layer_schedule(loop)
                 tile = own.get(ROLE_KEYS[role], sizes[role]) or auto_rows(loop)
                 if role == "cols":
