@@ -13,9 +13,11 @@ by side and falls back to `expand_marked` for a tile whose copies must stay in o
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from xdsl.dialects import arith, scf
 from xdsl.dialects.builtin import IntegerAttr
-from xdsl.ir import Block, Operation, Region, SSAValue
+from xdsl.ir import Block, Operation, SSAValue
 from xdsl.rewriter import Rewriter
 
 from patcc.lowering.pattern_conv import UNROLL_ATTR
@@ -60,45 +62,65 @@ def expand_marked(
     return out
 
 
-def _copy(op: Operation, mapper: Mapper) -> list[Operation]:
-    """`op` cloned under `mapper`; a marked loop becomes its unrolled copies."""
+BlockCopier = Callable[[list[Operation], Mapper], list[Operation]]
+"""(a block's ops, mapper) -> their copies (the block arguments already mapped)."""
+
+
+def copy_op(op: Operation, mapper: Mapper, copy_ops: BlockCopier) -> list[Operation]:
+    """`op` cloned under `mapper`, a marked loop unrolled (`expand_marked`), the ops of its
+    regions' blocks copied by `copy_ops`."""
     trips = marked_trips(op)
     if trips is not None:
         assert isinstance(op, scf.ForOp)
         return expand_marked(op, *trips, mapper)
     new = op.clone_without_regions(mapper)
     for region, new_region in zip(op.regions, new.regions, strict=True):
-        _copy_region(region, new_region, mapper)
+        for block in region.blocks:
+            new_block = Block(arg_types=block.arg_types)
+            for old, arg in zip(block.args, new_block.args, strict=True):
+                arg.name_hint = old.name_hint
+                mapper[old] = arg
+            new_block.add_ops(copy_ops(list(block.ops), mapper))
+            new_region.add_block(new_block)
     return [new]
 
 
-def _copy_region(region: Region, dest: Region, mapper: Mapper) -> None:
-    for block in region.blocks:
-        new_block = Block(arg_types=block.arg_types)
-        for old, new in zip(block.args, new_block.args, strict=True):
-            new.name_hint = old.name_hint
-            mapper[old] = new
-        for op in block.ops:
-            new_block.add_ops(_copy(op, mapper))
-        dest.add_block(new_block)
+def _copy(op: Operation, mapper: Mapper) -> list[Operation]:
+    """`op` cloned under `mapper`; a marked loop becomes its unrolled copies."""
+    return copy_op(op, mapper, _copy_ops)
 
 
-def unroll_marked(block: Block) -> int:
-    """Fully unroll every marked loop with constant bounds nested in `block`; returns how
-    many outermost marked loops were expanded."""
+def _copy_ops(ops: list[Operation], mapper: Mapper) -> list[Operation]:
+    return [new for op in ops for new in _copy(op, mapper)]
+
+
+Expander = Callable[[scf.ForOp, range, IntegerAttr, Mapper], list[Operation]]
+"""(marked loop, its iterations, their constants' type, mapper) -> the ops replacing the
+loop, its results mapped in the mapper."""
+
+
+def expand_all(block: Block, expand: Expander = expand_marked) -> int:
+    """Replace every marked loop with constant bounds nested in `block` by `expand`'s ops;
+    returns how many outermost marked loops were expanded."""
     count = 0
     for op in list(block.ops):
         trips = marked_trips(op)
         if trips is None:
             for region in op.regions:
                 for inner in region.blocks:
-                    count += unroll_marked(inner)
+                    count += expand_all(inner, expand)
             continue
         assert isinstance(op, scf.ForOp)
         mapper: Mapper = {}
-        block.insert_ops_before(expand_marked(op, *trips, mapper), op)
+        block.insert_ops_before(expand(op, *trips, mapper), op)
         for result in op.results:
             result.replace_all_uses_with(mapper[result])
         Rewriter.erase_op(op)
         count += 1
     return count
+
+
+def unroll_marked(block: Block) -> int:
+    """Fully unroll every marked loop with constant bounds nested in `block`; returns how
+    many outermost marked loops were expanded."""
+    return expand_all(block)

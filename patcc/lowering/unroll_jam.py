@@ -27,34 +27,23 @@ from collections.abc import Hashable, Sequence
 from xdsl.dialects import arith, memref, scf, vector
 from xdsl.dialects.builtin import IntegerAttr
 from xdsl.ir import Block, Operation, Region, SSAValue
-from xdsl.rewriter import Rewriter
 from xdsl.traits import IsTerminator, is_side_effect_free
 
 from .effects import Effects
-from .jam import constant_int, jam_key
-from .unroll import Mapper, expand_marked, marked_trips
+from .jam import JamMemo, constant_int, jam_key
+from .unroll import Mapper, copy_op, expand_all, expand_marked, marked_trips
 
 
 def unroll_and_jam(block: Block) -> int:
     """Expand every marked loop with constant bounds nested in `block` (see the module
     docstring); returns how many outermost marked loops were expanded."""
-    count = 0
-    for op in list(block.ops):
-        trips = marked_trips(op)
-        if trips is None:
-            for region in op.regions:
-                for inner in region.blocks:
-                    count += unroll_and_jam(inner)
-            continue
-        assert isinstance(op, scf.ForOp)
-        if op.iter_args or not _reorderable(op):
-            new_ops = expand_marked(op, *trips, {})  # as unroll_marked
-        else:
-            new_ops = _marked(op, *trips, [{}])
-        block.insert_ops_before(new_ops, op)
-        Rewriter.erase_op(op)
-        count += 1
-    return count
+    return expand_all(block, _expand)
+
+
+def _expand(loop: scf.ForOp, trips: range, attr: IntegerAttr, mapper: Mapper) -> list[Operation]:
+    if loop.iter_args or not _reorderable(loop):
+        return expand_marked(loop, trips, attr, mapper)  # as unroll_marked
+    return _marked(loop, trips, attr, [mapper])
 
 
 def _reorderable(loop: Operation) -> bool:
@@ -103,7 +92,7 @@ def _side_by_side(
     operands reads one value."""
     first, later = copies[0], copies[1:]
     pending: list[list[Operation]] = [[] for _ in later]  # not built yet, per later copy
-    free: dict[Operation, frozenset[SSAValue]] = {}
+    free = JamMemo()  # its free values of the original ops
     out: list[Operation] = []
     for op in ops:
         trips = marked_trips(op)
@@ -125,37 +114,19 @@ def _side_by_side(
     return out
 
 
-def _pull(
-    waiting: list[Operation], loop: Operation, free: dict[Operation, frozenset[SSAValue]]
-) -> list[Operation]:
+def _pull(waiting: list[Operation], loop: Operation, free: JamMemo) -> list[Operation]:
     """The ops of `waiting` that `loop` needs (transitively), removed from it in order."""
     defined: dict[SSAValue, Operation] = {r: op for op in waiting for r in op.results}
     needed: set[Operation] = set()
-    stack = [v for v in _free_values(loop, free) if v in defined]
+    stack = [v for v in free.free_values(loop) if v in defined]
     while stack:
         op = defined[stack.pop()]
         if op not in needed:
             needed.add(op)
-            stack += [v for v in _free_values(op, free) if v in defined]
+            stack += [v for v in free.free_values(op) if v in defined]
     pulled = [op for op in waiting if op in needed]
     waiting[:] = [op for op in waiting if op not in needed]
     return pulled
-
-
-def _free_values(op: Operation, free: dict[Operation, frozenset[SSAValue]]) -> frozenset[SSAValue]:
-    """The values `op` (with its nested ops) uses that are defined outside it."""
-    values = free.get(op)
-    if values is None:
-        used: set[SSAValue] = set(op.operands)
-        defined: set[SSAValue] = set()
-        for region in op.regions:
-            for block in region.blocks:
-                defined.update(block.args)
-                for inner in block.ops:
-                    used |= _free_values(inner, free)
-                    defined.update(inner.results)
-        values = free[op] = frozenset(used - defined)
-    return values
 
 
 def _build(ops: list[Operation], first: Mapper, m: Mapper, shared_loads: bool) -> list[Operation]:
@@ -234,17 +205,4 @@ def _alike(op: Operation, first: Mapper, m: Mapper, shared_loads: bool) -> bool:
 def _copy(op: Operation, m: Mapper) -> list[Operation]:
     """`op` cloned under one mapper, its regions' ops expanded the same way (a marked loop
     with carried values unrolled copy by copy, as `unroll_marked` does)."""
-    trips = marked_trips(op)
-    if trips is not None:
-        assert isinstance(op, scf.ForOp)
-        return expand_marked(op, *trips, m)
-    new = op.clone_without_regions(m)
-    for region, new_region in zip(op.regions, new.regions, strict=True):
-        for old in region.blocks:
-            block = Block(arg_types=old.arg_types)
-            for a, b in zip(old.args, block.args, strict=True):
-                b.name_hint = a.name_hint
-                m[a] = b
-            block.add_ops(_side_by_side(list(old.ops), [m], False))
-            new_region.add_block(block)
-    return [new]
+    return copy_op(op, m, lambda ops, mapper: _side_by_side(ops, [mapper], False))
