@@ -15,6 +15,8 @@ import pytest
 from patcc.errors import PatccError
 from patcc.runtime import CompiledModel, build
 from patcc.runtime.builder import artifact_commands, compile_artifact
+from patcc.targets.emit import EmittedModel
+from patcc.targets.weights import Blob
 
 FIXTURE = Path(__file__).with_name("fixtures") / "abi_model.c"
 SHAPE = (2, 3, 4)
@@ -203,3 +205,19 @@ def test_not_a_build_folder(tmp_path: Path) -> None:
         CompiledModel(tmp_path)
     with pytest.raises(PatccError, match="no such folder"):
         CompiledModel(tmp_path / "nope")
+
+
+def test_weights_held_as_pieces_are_written_whole(tmp_path: Path) -> None:
+    """An EmittedModel may hold weights.bin as its pieces (`Blob`, what the emitters
+    return): the build writes them piece by piece, indexing joins them, and the model runs
+    as with the joined bytes."""
+    files = abi_files("x86")
+    data = files["weights.bin"]
+    blob = Blob((data[:3], b"", data[3:]))
+    emitted = EmittedModel({**files, "weights.bin": blob}, {}, ())
+    assert emitted.raw("weights.bin") is blob
+    out = build(emitted, "x86", tmp_path / "b", cflags=["-O2"])
+    assert (out / "weights.bin").read_bytes() == data
+    x = inputs(3)
+    np.testing.assert_array_equal(CompiledModel(out).run(x)["y"], expected(x))
+    assert emitted["weights.bin"] == data and emitted.raw("weights.bin") == data

@@ -23,6 +23,7 @@ from typing import Any
 from patcc.errors import PatccError
 from patcc.fileio import check_folder
 from patcc.runtime.tools import require_simde, require_tool, run_compiler
+from patcc.targets.weights import Blob
 
 HARNESS = Path(__file__).with_name("main.c")
 MODEL_FILES = ("model.c", "weights.bin", "model.json")
@@ -131,8 +132,14 @@ def build(
 
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
     try:
-        for name, data in files.items():
-            (tmp / name).write_bytes(data)
+        raw = getattr(files, "raw", files.__getitem__)  # EmittedModel: weights as pieces
+        for name in files:
+            data = raw(name)
+            with open(tmp / name, "wb") as f:
+                if isinstance(data, Blob):
+                    data.write_to(f)
+                else:
+                    f.write(data)
         shutil.copyfile(HARNESS, tmp / "main.c")
         (tmp / "Makefile").write_text(makefile_text(target, artifacts))
         if report is not None:

@@ -21,7 +21,7 @@ from patcc.errors import PatccError
 from patcc.targets.attrs import THREADS_ATTR, UNPLANNED_BYTES_ATTR, WORKSPACE_BYTES_ATTR
 from patcc.targets.c_module import main_function, signature
 from patcc.targets.c_targets import C_TARGETS
-from patcc.targets.weights import weights_blob
+from patcc.targets.weights import Blob, weights_pieces
 
 # the driver's target families -> the xDSL target that prints them
 FAMILY_TARGETS = {"x86": "x86-c", "neon": "neon-c", "opencl": "opencl"}
@@ -210,13 +210,20 @@ def prepare_pipeline(
 @dataclass(frozen=True)
 class EmittedModel(Mapping[str, bytes]):
     """The files of a build (name -> bytes), plus model.json as a dict and the compile
-    flags of model.c."""
+    flags of model.c. weights.bin may be held as its pieces (`Blob`): `raw` gives what is
+    held (a build writes the pieces), indexing gives bytes (joined once, then kept)."""
 
-    files: dict[str, bytes]
+    files: dict[str, bytes | Blob]
     metadata: dict[str, Any]
     cflags: tuple[str, ...]
 
     def __getitem__(self, name: str) -> bytes:
+        data = self.files[name]
+        if isinstance(data, Blob):
+            data = self.files[name] = bytes(data)
+        return data
+
+    def raw(self, name: str) -> bytes | Blob:
         return self.files[name]
 
     def __iter__(self) -> Iterator[str]:
@@ -279,7 +286,7 @@ def emit(module: ModuleOp, target: str) -> EmittedModel:
     meta["cflags"] = list(cflags)
     files = {
         "model.c": source.encode(),
-        "weights.bin": weights_blob(module),
+        "weights.bin": weights_pieces(module),
         "model.json": (json.dumps(meta, indent=1) + "\n").encode(),
     }
     return EmittedModel(files, meta, cflags)

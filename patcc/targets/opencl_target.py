@@ -18,7 +18,7 @@ from xdsl.utils.target import Target
 
 from patcc.targets.emit import EmittedModel, Emitter, metadata
 from patcc.targets.opencl_module import TARGET, print_opencl
-from patcc.targets.weights import weights_blob
+from patcc.targets.weights import Blob, weights_pieces
 
 DEFAULT_VECTOR_LENGTH = 1  # scalar: one output per work item, neighbours on neighbouring columns
 LOCAL_SIZE = 128  # work items per group of the flat NDRanges: 4 warps of 32 lanes
@@ -51,9 +51,9 @@ def emit_opencl(module: ModuleOp) -> EmittedModel:
     program = print_opencl(module)
     meta = metadata(module, TARGET)
     meta.update(source="model.cl", build_options=list(BUILD_OPTIONS), launch=program.launch)
-    files = {
+    files: dict[str, bytes | Blob] = {
         "model.cl": program.source.encode(),
-        "weights.bin": weights_blob(module),
+        "weights.bin": weights_pieces(module),
         "model.json": (json.dumps(meta, indent=1) + "\n").encode(),
     }
     return EmittedModel(files, meta, ())
