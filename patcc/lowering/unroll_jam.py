@@ -16,8 +16,8 @@ Fusing a loop across copies reorders the copies' ops as `jam` does, and moves a 
 that precede such a loop before every copy's loop; that is only done for a tile that reads
 no buffer it writes (`patcc.lowering.effects`): a conv tile reads its padded input and
 constants and writes each output element once (an overlapping last vector writes equal
-values). Other marked loops, and marked loops with carried values, go through
-`unroll_marked`.
+values). Other marked loops, and marked loops with carried values, are unrolled copy by
+copy (`unroll.expand_marked`, as `unroll_marked` does).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from xdsl.dialects.builtin import IntegerAttr
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.traits import IsTerminator, is_side_effect_free
 
-from .effects import Effects
+from .effects import effects
 from .jam import JamMemo, constant_int, jam_key
 from .unroll import Mapper, copy_op, expand_all, expand_marked, marked_trips
 
@@ -41,24 +41,19 @@ def unroll_and_jam(block: Block) -> int:
 
 
 def _expand(loop: scf.ForOp, trips: range, attr: IntegerAttr, mapper: Mapper) -> list[Operation]:
-    if loop.iter_args or not _reorderable(loop):
+    """Side by side when the copies' ops may be interleaved: known effects, no buffer both
+    read and written in the tile; else copy by copy (`expand_marked`)."""
+    e = effects(loop)
+    if loop.iter_args or e.unknown or e.reads & e.writes:
         return expand_marked(loop, trips, attr, mapper)  # as unroll_marked
-    return _marked(loop, trips, attr, [mapper])
-
-
-def _reorderable(loop: Operation) -> bool:
-    """Whether the copies' ops may be interleaved: known effects, no buffer both read and
-    written in the loop."""
-    e = Effects()
-    e.add(loop)
-    return not e.unknown and not (e.reads & e.writes)
+    return _marked(loop, trips, attr, [mapper], not e.writes)
 
 
 def _marked(
-    loop: scf.ForOp, trips: range, attr: IntegerAttr, mappers: list[Mapper]
+    loop: scf.ForOp, trips: range, attr: IntegerAttr, mappers: list[Mapper], shared_loads: bool
 ) -> list[Operation]:
     """A marked loop without carried values, expanded under each of `mappers`: one copy
-    per (mapper, trip), built side by side."""
+    per (mapper, trip), built side by side (`shared_loads`: the loop writes nothing)."""
     iv = loop.body.block.args[0]
     out: list[Operation] = []
     consts: list[SSAValue] = []
@@ -68,7 +63,7 @@ def _marked(
         out.append(const)
         consts.append(const.result)
     copies = [{**m, iv: c} for m in mappers for c in consts]
-    return out + _side_by_side(_body(loop.body.block), copies, _writes_nothing(loop))
+    return out + _side_by_side(_body(loop.body.block), copies, shared_loads)
 
 
 def _body(block: Block) -> list[Operation]:
@@ -76,8 +71,7 @@ def _body(block: Block) -> list[Operation]:
 
 
 def _writes_nothing(op: Operation) -> bool:
-    e = Effects()
-    e.add(op)
+    e = effects(op)
     return not e.unknown and not e.writes
 
 
@@ -100,7 +94,7 @@ def _side_by_side(
             for waiting, m in zip(pending, later, strict=True):
                 out += _build(waiting, first, m, shared_loads)
                 waiting.clear()
-            out += _marked(op, *trips, copies)
+            out += _marked(op, *trips, copies, _writes_nothing(op))
         elif isinstance(op, scf.ForOp) and _fusable(op, copies):
             for waiting, m in zip(pending, later, strict=True):
                 out += _build(_pull(waiting, op, free), first, m, shared_loads)
