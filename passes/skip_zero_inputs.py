@@ -1,4 +1,4 @@
-"""skip-zero-inputs{block=512 group=8}: a one-row gemm with constant finite weights becomes an
+"""skip-zero-inputs{block=512 group=8 streams=1}: a one-row gemm with constant finite weights becomes an
 `nn.gemv_skip_zeros`, which reads the weights of a group of inputs only when one of them is
 not zero (the C targets).
 
@@ -21,7 +21,9 @@ two; the second (50 % zeros at random, which groups of 8 seldom skip) 3.6 -> 3.2
 2.0 -> 1.8 ms: the K-major blocks stream no slower than the N-major dot. B is at most
 `block` and a multiple of 16 (every vector length of the C targets), with about MIN_BLOCKS
 blocks where N allows; 512 floats of a block's accumulators (2 KB) stay in L1 while the
-weights stream past.
+weights stream past. `streams` blocks go in lockstep (patcc/lowering/skip_zeros.py says
+why; the x86 target asks for 4 on Intel hosts, `patcc.targets.emit.SKIP_STREAMS`): a
+layer takes the largest divisor of its blocks up to `streams`.
 
 Left alone: more than one row, trans_a, alpha != 1, weights that are not a constant or
 not all finite (there 0 * w is not 0). Only the summation order changes (one sum per
@@ -97,10 +99,17 @@ def _all_finite(weights: np.ndarray) -> bool:
         return bool(np.isfinite(weights.sum(dtype=np.float64)))
 
 
+def lockstep(blocks: int, streams: int) -> int:
+    """The blocks a layer reads in lockstep: the largest divisor of `blocks` up to `streams`
+    (the lowering runs whole groups)."""
+    return max(d for d in range(1, min(blocks, streams) + 1) if blocks % d == 0)
+
+
 @dataclass
 class SkipZeroInputs(RewritePattern):
     block: int
     group: int
+    streams: int
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: GemmOp, rewriter: PatternRewriter) -> None:
@@ -117,12 +126,15 @@ class SkipZeroInputs(RewritePattern):
         w_nk = weights if get_int(p, "trans_b") else weights.T
         blocks, width = block_width(w_nk.shape[0], self.block)
         w_const = constant_op(blocked_weights(w_nk, blocks, width))
-        gemv = GemvSkipZerosOp.inferred(
-            [op.a, w_const.result, op.c],
-            beta=float_attr(get_float(p, "beta")),
-            n=int_attr(w_nk.shape[0]),
-            group=int_attr(self.group),
-        )
+        props = {
+            "beta": float_attr(get_float(p, "beta")),
+            "n": int_attr(w_nk.shape[0]),
+            "group": int_attr(self.group),
+        }
+        streams = lockstep(blocks, self.streams)
+        if streams > 1:  # one stream: no property, as before there were streams
+            props["streams"] = int_attr(streams)
+        gemv = GemvSkipZerosOp.inferred([op.a, w_const.result, op.c], **props)
         gemv.result.name_hint = op.result.name_hint
         w_const.result.name_hint = f"{op.b.name_hint or 'w'}_blocked"
         old_weights = op.b.owner
@@ -139,6 +151,7 @@ class SkipZeroInputsPass(ModulePass):
 
     block: int = 512
     group: int = 8
+    streams: int = 1
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.block < LANES or self.block % LANES:
@@ -147,4 +160,7 @@ class SkipZeroInputsPass(ModulePass):
             )
         if self.group < 1:
             raise PatccError(f"skip-zero-inputs: group must be >= 1, got {self.group}")
-        PatternRewriteWalker(SkipZeroInputs(self.block, self.group)).rewrite_module(op)
+        if self.streams < 1:
+            raise PatccError(f"skip-zero-inputs: streams must be >= 1, got {self.streams}")
+        rewriter = SkipZeroInputs(self.block, self.group, self.streams)
+        PatternRewriteWalker(rewriter).rewrite_module(op)

@@ -5,7 +5,10 @@
  *   skip1     what patcc emits on Intel hosts: a test per input, its 2 KB run skipped if 0,
  *   list      the same over a list of the non-zero inputs,
  *   stream    a plain sum over the same runs (no FMA, no accumulator traffic): the bound,
- *   listpf    the list, each input prefetching the run D inputs ahead (hint T0/T1/T2).
+ *   listpf    the list, each input prefetching the run D inputs ahead (hint T0/T1/T2),
+ *   lockL     L blocks in lockstep: each non-zero input adds its run of each of the L
+ *             blocks (K x B floats apart) in turn, so one core reads L streams at once
+ *             (what skip-zero-inputs{streams=L} emits).
  * Median ms of 15 interleaved runs each; every variant's output equals skip1's.
  * docs/performance.md, "FC1 streams at the memory's rate".
  *
@@ -111,16 +114,30 @@ static void stream(void)
     sink = total;
 }
 
+static void lockstep(int lanes)
+{
+    nonzeros();
+#pragma omp parallel for schedule(static) num_threads(NT)
+    for (int nb = 0; nb < N; nb += lanes * B) {
+        memset(y + nb, 0, (size_t)lanes * B * 4);
+        for (int i = 0; i < nnz; i++)
+            for (int l = 0; l < lanes; l++)
+                row(y + nb + l * B, WB + (size_t)(nb + l * B) * K + (size_t)nz[i] * B, x[nz[i]]);
+    }
+}
+
 static int cmp(const void *a, const void *b)
 {
     double d = *(const double *)a - *(const double *)b;
     return d < 0 ? -1 : d > 0;
 }
 
-#define VARIANTS 9
+#define VARIANTS 11
 static const char *names[VARIANTS] = {"skip1", "list", "stream", "listpf D1 T0", "listpf D2 T0",
-                                      "listpf D4 T0", "listpf D8 T0", "listpf D2 T1", "listpf D4 T2"};
-static const int dist[VARIANTS] = {0, 0, 0, 1, 2, 4, 8, 2, 4}, hint[VARIANTS] = {0, 0, 0, 0, 0, 0, 0, 1, 2};
+                                      "listpf D4 T0", "listpf D8 T0", "listpf D2 T1", "listpf D4 T2",
+                                      "lock2", "lock4"};
+static const int dist[VARIANTS] = {0, 0, 0, 1, 2, 4, 8, 2, 4, 0, 0};
+static const int hint[VARIANTS] = {0, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0};
 
 static void run(int v)
 {
@@ -130,6 +147,8 @@ static void run(int v)
         list(0);
     else if (v == 2)
         stream();
+    else if (v >= 9)
+        lockstep(v == 9 ? 2 : 4);
     else {
         D = dist[v], HINT = hint[v];
         list(1);

@@ -19,6 +19,7 @@ from conftest import assert_close, make_model, model_inputs
 from onnx import helper, numpy_helper
 from xdsl.dialects.builtin import ModuleOp
 
+from patcc.dialects.nn.base import get_int
 from patcc.errors import PatccError
 from patcc.frontend import import_model, make_context
 from patcc.lowering.shared_groups import GROUP_ATTR
@@ -66,9 +67,10 @@ def gemm_model() -> onnx.ModelProto:
     return make_model(nodes, {"x": [1, 24]}, ["output"], {"w": w, "b": b})
 
 
-def classifier_case(vector_length: int) -> tuple[ModuleOp, dict, dict]:
+def classifier_case(vector_length: int, streams: int = 1) -> tuple[ModuleOp, dict, dict]:
     """relu -> gemm (transB) -> relu -> gemm through skip-zero-inputs: the input's negative
-    runs (and a K that groups of 8 do not divide) take both sides of the skip."""
+    runs (and a K that groups of 8 do not divide) take both sides of the skip; with
+    `streams` 3 the first gemm's 3 blocks go in lockstep."""
     w1 = RNG.standard_normal((40, 203)).astype(np.float32)
     w2 = RNG.standard_normal((40, 10)).astype(np.float32)
     inits = {"w1": w1, "b1": RNG.standard_normal(40).astype(np.float32), "w2": w2}
@@ -85,8 +87,10 @@ def classifier_case(vector_length: int) -> tuple[ModuleOp, dict, dict]:
     x[0, 16:80] = -1.0  # 8 skipped groups
     inputs = {"x": x}
     reference = run_function(module, inputs)
-    SkipZeroInputsPass().apply(CTX, module)
-    assert sum(op.name == "nn.gemv_skip_zeros" for op in module.walk()) == 2
+    SkipZeroInputsPass(streams=streams).apply(CTX, module)
+    gemvs = [op for op in module.walk() if op.name == "nn.gemv_skip_zeros"]
+    assert len(gemvs) == 2
+    assert get_int(gemvs[0].properties, "streams", 1) == streams
     LowerToLoopsPass(vector_length=vector_length).apply(CTX, module)
     return module, inputs, reference
 
@@ -188,7 +192,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Case]:
         "neon-c",
     )
     add("x86/block_pruned_layer", lambda: block_case(8), "x86-c")
-    add("x86/classifier_skip_zeros", lambda: classifier_case(8), "x86-c")
+    add("x86/classifier_skip_zeros", lambda: classifier_case(8, streams=3), "x86-c")
     add("neon/classifier_skip_zeros", lambda: classifier_case(4), "neon-c")
     add("neon/block_pruned_layer", lambda: block_case(4), "neon-c")
     add("neon/block_pruned_narrow", lambda: block_case(4, width=8), "neon-c")
@@ -293,19 +297,21 @@ def test_cpu_flags_read_the_first_flags_line() -> None:
 
 
 def test_skip_group_follows_the_x86_vendor(monkeypatch: pytest.MonkeyPatch) -> None:
-    """skip-zero-inputs tests single inputs on Intel x86 hosts, groups of 8 elsewhere (and
-    always on the neon target, which runs elsewhere); the emitter hands the pass its group."""
+    """skip-zero-inputs tests single inputs and reads 4 blocks in lockstep on Intel x86
+    hosts, groups of 8 and one block elsewhere (and always on the neon target, which runs
+    elsewhere); the emitter hands the pass its options."""
     import importlib
 
     emit_module = importlib.import_module("patcc.targets.emit")
     text = "processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu\n"
     assert emit_module.cpu_vendor(text) == "GenuineIntel"
     assert emit_module.cpu_vendor("processor : 0\n") == ""
-    for vendor, x86, neon in (("GenuineIntel", 1, 8), ("AuthenticAMD", 8, 8), ("", 8, 8)):
+    intel, other = (1, 4), (8, 1)
+    for vendor, x86 in (("GenuineIntel", intel), ("AuthenticAMD", other), ("", other)):
         monkeypatch.setattr(emit_module, "host_cpu_vendor", lambda v=vendor: v)
-        for target, group in (("x86", x86), ("neon", neon)):
+        for target, options in (("x86", x86), ("neon", other)):
             (skip,) = emit_module.emit_for(target).graph_passes
-            assert skip.group == group
+            assert (skip.group, skip.streams) == options
 
 
 def test_gemm_filters_follow_the_x86_vendor(monkeypatch: pytest.MonkeyPatch) -> None:

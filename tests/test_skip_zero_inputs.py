@@ -1,6 +1,6 @@
 """skip-zero-inputs and nn.gemv_skip_zeros: the pass keeps results (interpreter before and
 after, inputs with runs of zeros), the loop level computes what the op says at every vector
-length, the blocks cover the outputs, and what the pass must leave alone it does. The C the
+length and number of streams (those bit for bit as one stream), the blocks cover the outputs, and what the pass must leave alone it does. The C the
 x86 and NEON targets print from it is checked in test_c_targets.py."""
 
 from __future__ import annotations
@@ -17,15 +17,22 @@ from conftest import (
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from xdsl.dialects import scf
+from xdsl.dialects import arith, scf
+from xdsl.dialects.builtin import IndexType, IntegerAttr
 from xdsl.ir import Block
 
-from patcc.dialects.nn.base import float_attr, int_attr, tensor_f32
-from patcc.dialects.nn.linear import GemmOp
+from patcc.dialects.nn.base import float_attr, get_int, int_attr, shape_of, tensor_f32
+from patcc.dialects.nn.linear import GemmOp, GemvSkipZerosOp
 from patcc.errors import PatccError
 from patcc.passes.lower_to_loops import LowerToLoopsPass
 from patcc.passes.parallelize import ParallelizePass
-from patcc.passes.skip_zero_inputs import LANES, MIN_BLOCKS, SkipZeroInputsPass, block_width
+from patcc.passes.skip_zero_inputs import (
+    LANES,
+    MIN_BLOCKS,
+    SkipZeroInputsPass,
+    block_width,
+    lockstep,
+)
 from patcc.semantics import run_function
 from patcc.targets.attrs import PARALLEL_ATTR
 
@@ -46,6 +53,7 @@ def zero_runs(rng: np.random.Generator, k: int, zeros: float, run: int) -> np.nd
     n=st.integers(1, 40),
     block=st.sampled_from([16, 32]),
     group=st.integers(1, 9),
+    streams=st.integers(1, 5),
     trans_b=st.booleans(),
     bias=st.sampled_from(["none", "row", "vector", "scalar"]),
     beta=st.sampled_from([1.0, 0.5]),
@@ -60,6 +68,7 @@ def test_skip_zero_inputs_preserves_semantics(
     n: int,
     block: int,
     group: int,
+    streams: int,
     trans_b: bool,
     bias: str,
     beta: float,
@@ -71,13 +80,26 @@ def test_skip_zero_inputs_preserves_semantics(
 ) -> None:
     rng = np.random.default_rng(seed)
     module = random_gemm_module(rng, k, n, trans_b=trans_b, bias=bias, beta=beta, relu=relu)
-    after = applied(module, SkipZeroInputsPass(block=block, group=group))
+    after = applied(module, SkipZeroInputsPass(block=block, group=group, streams=streams))
     assert "nn.gemv_skip_zeros" in op_names(after) and "nn.gemm" not in op_names(after)
+    (gemv,) = (op for op in after.walk() if isinstance(op, GemvSkipZerosOp))
+    blocks = shape_of(gemv.w)[0]
+    assert get_int(gemv.properties, "streams", 1) == lockstep(blocks, streams)
     x = {"x": zero_runs(rng, k, zeros, run)}
     want = run_function(module, x)["y"]
     assert_close(run_function(after, x)["y"], want)
     loops = applied(after, LowerToLoopsPass(vector_length=vector_length))
-    assert_close(run_function(loops, x)["y"], want)
+    got = run_function(loops, x)["y"]
+    assert_close(got, want)
+    if streams > 1:  # lockstep only reorders the reads: each output's sum keeps its order
+        one = applied(module, SkipZeroInputsPass(block=block, group=group))
+        one_loops = applied(one, LowerToLoopsPass(vector_length=vector_length))
+        np.testing.assert_array_equal(got, run_function(one_loops, x)["y"])
+
+
+def test_lockstep_takes_the_largest_divisor_of_the_blocks() -> None:
+    assert [lockstep(8, s) for s in (1, 2, 3, 4, 5, 8, 9)] == [1, 2, 2, 4, 4, 8, 8]
+    assert [lockstep(6, 4), lockstep(7, 4), lockstep(1, 4)] == [3, 1, 1]
 
 
 @given(n=st.integers(1, 5000), block=st.sampled_from([16, 64, 512]))
@@ -89,17 +111,22 @@ def test_blocks_cover_the_outputs(n: int, block: int) -> None:
     assert blocks >= min(MIN_BLOCKS, -(-n // LANES)) // 2  # blocks for the threads
 
 
-def test_the_blocks_of_a_layer_run_in_parallel() -> None:
+@pytest.mark.parametrize("streams", [1, 2])
+def test_the_blocks_of_a_layer_run_in_parallel(streams: int) -> None:
+    """The threads split the blocks, or with streams the groups of blocks in lockstep (8
+    blocks of 32, 2 at a time: 4 groups, the loop over b in steps of 2)."""
     w = np.random.default_rng(0).standard_normal((256, 40))
     module = applied(
         gemm_module(w, relu=True),
-        SkipZeroInputsPass(block=32),
+        SkipZeroInputsPass(block=32, streams=streams),
         LowerToLoopsPass(vector_length=8),
         ParallelizePass(),
     )
     marked = [op for op in module.walk() if PARALLEL_ATTR in op.attributes]
     assert marked and isinstance(marked[0], scf.ForOp)
     assert marked[0].body.block.args[0].name_hint == "b"
+    step = marked[0].step.owner
+    assert isinstance(step, arith.ConstantOp) and step.value == IntegerAttr(streams, IndexType())
 
 
 @pytest.mark.parametrize(
@@ -135,7 +162,11 @@ def test_leaves_alone_weights_that_are_not_constant() -> None:
 
 @pytest.mark.parametrize(
     ("options", "message"),
-    [({"block": 24}, "block must be a positive multiple of 16"), ({"group": 0}, "group must")],
+    [
+        ({"block": 24}, "block must be a positive multiple of 16"),
+        ({"group": 0}, "group must"),
+        ({"streams": 0}, "streams must be >= 1, got 0"),
+    ],
 )
 def test_bad_options_are_named(options: dict, message: str) -> None:
     module = gemm_module(np.ones((2, 2)))

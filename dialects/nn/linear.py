@@ -10,6 +10,7 @@ from xdsl.irdl import (
     irdl_op_definition,
     operand_def,
     opt_operand_def,
+    opt_prop_def,
     prop_def,
     result_def,
 )
@@ -77,7 +78,9 @@ class GemvSkipZerosOp(NNOperation):
     saves reading a run of w per zero input: a classifier behind a ReLU streams only the
     runs of its non-zero inputs. The code tests `group` consecutive inputs at once and
     skips them when all are zero (it multiplies the zeros of a group it does not skip,
-    which for finite weights changes nothing, as in the sum above)."""
+    which for finite weights changes nothing, as in the sum above), and reads `streams`
+    blocks in lockstep (absent: 1; it divides the blocks), which changes only the order
+    of the reads."""
 
     name = "nn.gemv_skip_zeros"
     x = operand_def(TensorType)
@@ -87,6 +90,7 @@ class GemvSkipZerosOp(NNOperation):
     beta = prop_def(FloatAttr)
     n = prop_def(IntegerAttr)
     group = prop_def(IntegerAttr)
+    streams = opt_prop_def(IntegerAttr)
 
     @classmethod
     def infer_shapes(cls, in_shapes: Sequence[Shape | None], props: Props) -> list[Shape]:
@@ -103,6 +107,9 @@ class GemvSkipZerosOp(NNOperation):
         )
         get_float(props, "beta")
         get_positive(props, "group")
+        if "streams" in props:
+            streams = get_positive(props, "streams")
+            require(blocks % streams == 0, f"streams ({streams}) must divide the {blocks} blocks")
         if c is not None:
             check_unidirectional((1, n), c, "c")
         return [(1, n)]

@@ -81,3 +81,10 @@
 %w = "test.op"() : () -> tensor<1x3x16xf32>
 %y = nn.gemv_skip_zeros %x, %w {beta = 1.000000e+00 : f32, n = 2 : i64, group = 0 : i64} : (tensor<1x3xf32>, tensor<1x3x16xf32>) -> tensor<1x2xf32>
 // CHECK: 'nn.gemv_skip_zeros': group must be >= 1, got 0
+
+// -----
+
+%x = "test.op"() : () -> tensor<1x3xf32>
+%w = "test.op"() : () -> tensor<3x3x16xf32>
+%y = nn.gemv_skip_zeros %x, %w {beta = 1.000000e+00 : f32, n = 40 : i64, group = 8 : i64, streams = 2 : i64} : (tensor<1x3xf32>, tensor<3x3x16xf32>) -> tensor<1x40xf32>
+// CHECK: 'nn.gemv_skip_zeros': streams (2) must divide the 3 blocks

@@ -78,6 +78,14 @@ inputs a classifier layer skips at once is a matter of the hardware prefetcher, 
 2.61 ms; whole VGG-16 block 4 1.065x with a test per input)."""
 
 
+SKIP_STREAMS = {"GenuineIntel": 4}
+"""skip-zero-inputs' `streams` per x86 vendor (else the pass's own, 1): how many blocks of a
+classifier layer's weights one core reads in lockstep. Measured on the Intel Xeon
+(`scripts/gemv_prefetch.c`'s lock variants, then VGG-16 block 4 in
+`scripts/layer_profile.py`): the first classifier layer 1.13x on one thread and 1.12x on
+two with 4, 1.07x / 1.12x with 2; not measured on the AMD EPYC or on Arm cores."""
+
+
 PREFETCH_VENDORS = frozenset({"GenuineIntel"})
 """x86 vendors whose builds hint by prefetch-next-kernel's rules by default: measured on the
 Intel Xeon (VGG-16 1.09-1.15x with the classifier rule above, docs/performance.md); the AMD
@@ -110,6 +118,12 @@ def default_skip_group(target: str) -> int | None:
     """The `group` of the C targets' skip-zero-inputs on this host: SKIP_GROUP's for its
     vendor, else None (the pass's own)."""
     return SKIP_GROUP.get(x86_host_vendor(target))
+
+
+def default_skip_streams(target: str) -> int | None:
+    """The `streams` of the C targets' skip-zero-inputs on this host: SKIP_STREAMS' for its
+    vendor, else None (the pass's own)."""
+    return SKIP_STREAMS.get(x86_host_vendor(target))
 
 
 def vector_lengths(target: str) -> tuple[int, ...]:
@@ -302,6 +316,7 @@ class Emitter:
     vector_length: int = 8
     passes: list[ModulePass] = field(default_factory=list)
     skip_group: int | None = None  # skip-zero-inputs' group (None: the pass's own)
+    skip_streams: int | None = None  # skip-zero-inputs' streams (None: the pass's own)
     gemm_filters: int | None = None  # the 1x1 GEMMs' filters per tile (None: the lowering's)
 
     @property
@@ -312,12 +327,13 @@ class Emitter:
     def graph_passes(self) -> list[ModulePass]:
         """nn/pat-level passes the target runs after pruning, just before lower-to-loops:
         one-row classifier layers skip their zero inputs (passes/skip_zero_inputs.py), in
-        groups of `skip_group`."""
+        groups of `skip_group`, `skip_streams` blocks in lockstep."""
         from patcc.passes.skip_zero_inputs import SkipZeroInputsPass
 
-        if self.skip_group is None:
-            return [SkipZeroInputsPass()]
-        return [SkipZeroInputsPass(group=self.skip_group)]
+        default = SkipZeroInputsPass()
+        group = default.group if self.skip_group is None else self.skip_group
+        streams = default.streams if self.skip_streams is None else self.skip_streams
+        return [SkipZeroInputsPass(group=group, streams=streams)]
 
     @property
     def schedule(self) -> dict[str, Any]:
@@ -350,5 +366,6 @@ def emit_for(
         length,
         passes,
         default_skip_group(name),
+        default_skip_streams(name),
         default_gemm_filters(name, length),
     )
