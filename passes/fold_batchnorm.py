@@ -2,7 +2,7 @@
 
 Inference BatchNorm is a per-channel affine map, so it folds exactly into the conv's weights
 and bias. Pruning then sees the weights that really run (and no separate BN layer remains to
-compile). Folding needs the conv result to feed only the batch norm.
+compile); `patcc.prune` ranks the same folded weights (`patcc.compression.folding`). Folding needs the conv result to feed only the batch norm.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from xdsl.pattern_rewriter import (
 )
 from xdsl.rewriter import InsertPoint
 
+from patcc.compression.folding import batchnorm_factor, folded_weight
 from patcc.constants import constant_op, constant_value
 from patcc.dialects.nn.base import get_float
 from patcc.dialects.nn.conv import Conv2dOp
@@ -39,11 +40,10 @@ class FoldBatchNormIntoConv(RewritePattern):
             return
         scale, shift, mean, var = (np.asarray(p, dtype=np.float64) for p in params)  # type: ignore[arg-type]
         bias = constant_value(conv.bias)
-        factor = scale / np.sqrt(var + get_float(op.properties, "epsilon"))
-        new_weight = weight.astype(np.float64) * factor[:, None, None, None]
+        factor = batchnorm_factor(scale, var, get_float(op.properties, "epsilon"))
         old_bias = np.zeros_like(mean) if bias is None else bias.astype(np.float64)
         new_bias = (old_bias - mean) * factor + shift
-        w_const = constant_op(new_weight.astype(np.float32))
+        w_const = constant_op(folded_weight(weight, factor))
         b_const = constant_op(new_bias.astype(np.float32))
         new_conv = Conv2dOp.build(
             operands=[conv.input, w_const.result, b_const.result],

@@ -81,6 +81,39 @@ def test_ir_passes_equal_onnx_prune(block: int) -> None:
     assert_outputs_close(run_function(module, inputs), run_ort(pruned, inputs))
 
 
+@pytest.mark.parametrize("block", [1, 4])
+def test_batchnorm_models_prune_as_compile_does(block: int) -> None:
+    """A conv with a BatchNorm after it: `patcc.compile` folds the BatchNorm at import and
+    prunes the folded weights, so `patcc.prune` decides on them too (its BatchNorm scales
+    spread over 0.05-4 here: ranking the unfolded weights chose other kernels). The pruned
+    model, imported (folded), holds exactly the weights the IR passes leave, and ORT on it
+    computes what the pruned IR does."""
+    model = FAMILIES["resnet"]()
+    rng = np.random.default_rng(7)
+    inits = {t.name: t for t in model.graph.initializer}
+    for node in model.graph.node:
+        if node.op_type == "BatchNormalization":
+            tensor = inits[node.input[1]]
+            spread = rng.uniform(0.05, 4.0, tensor.dims).astype(np.float32)
+            scaled = numpy_helper.to_array(tensor) * spread
+            tensor.CopyFrom(numpy_helper.from_array(scaled, tensor.name))
+    module = import_model(model)  # fold-batchnorm runs at import
+    ctx = make_context()
+    PrunePatternsPass(num_patterns=8, block=block).apply(ctx, module)
+    PruneConnectivityPass(rate=3.6, block=block).apply(ctx, module)
+    pruned = patcc.prune(model, patterns=8, connectivity=3.6, block=block)
+    folded = import_model(pruned)
+    weights = [constant_value(op.weight) for op in folded.walk() if isinstance(op, Conv2dOp)]
+    eligible = [w for w in weights if w is not None and _is_eligible(w)]
+    convs = _pat_convs(module)
+    assert len(convs) == len(eligible) > 3
+    for op, weight in zip(convs, eligible, strict=True):
+        dense = dense_from_pattern(ids_array(op.ids), _values(op), op.patterns.data)
+        np.testing.assert_array_equal(dense, weight)
+    inputs = model_inputs(model)
+    assert_outputs_close(run_function(module, inputs), run_ort(pruned, inputs))
+
+
 def _pat_convs(module: ModuleOp) -> list[PatConv2dOp]:
     return [op for op in module.walk() if isinstance(op, PatConv2dOp)]
 

@@ -3,7 +3,10 @@
 It touches only weights (initializers), so it needs no input shapes and works on models with
 dynamic dimensions; the result is an ordinary ONNX model (zeros where weights were pruned)
 that any runtime loads, so users can measure accuracy or fine-tune in their own framework.
-The decisions are those of `plan_pruning`, the same code the IR passes use.
+The decisions are those of `plan_pruning`, the same code the IR passes use, on the same
+weights: a conv's filters scaled by the BatchNorm after it, which `patcc.compile` folds
+into them at import (`patcc.compression.folding`), while the zeros go into the model's own
+weights.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from onnx import numpy_helper
 
 from patcc.errors import PatccError
 
+from .folding import batchnorm_factor, folded_weight
 from .patterns import dense_from_pattern
 from .plan import ConvWeights, LayerDecision, PruneOptions, plan_pruning
 
@@ -119,7 +123,9 @@ def prune_with_report(
     inits = {t.name: t for t in graph.initializer}
     uses = Counter(name for node in graph.node for name in node.input)
 
+    factors = _batchnorm_factors(graph, inits, uses)
     convs: list[ConvWeights] = []
+    raw: dict[str, np.ndarray] = {}  # the model's weights (convs holds them folded)
     skipped: dict[str, str] = {}
     nodes: dict[str, onnx.NodeProto] = {}
     for index, node in enumerate(_conv_nodes(graph)):
@@ -136,7 +142,11 @@ def prune_with_report(
                 f"weight type {onnx.TensorProto.DataType.Name(tensor.data_type)} (float32 only)"
             )
         else:
-            convs.append(ConvWeights(name, numpy_helper.to_array(tensor), _group(node)))
+            weight = numpy_helper.to_array(tensor)
+            raw[name] = weight
+            factor = factors.get(node.output[0])
+            ranked = weight if factor is None else folded_weight(weight, factor)
+            convs.append(ConvWeights(name, ranked, _group(node)))
 
     try:
         decisions = plan_pruning(convs, options)
@@ -147,7 +157,6 @@ def prune_with_report(
         raise
 
     pixels = _output_pixels(proto, input_shapes or {})
-    by_name = {c.name: c for c in convs}
     report = PruneReport(options, ())
     all_patterns: dict[tuple[int, ...], None] = {}
     for name, node in nodes.items():
@@ -158,13 +167,13 @@ def prune_with_report(
             )
             continue
         decision = next(d for d in decisions if d.name == name)
-        weight = by_name[name].weight
+        weight = raw[name]
         if decision.skipped is not None:
             report.layers.append(
                 _skipped_row(name, weight, decision.skipped, pixels.get(node.output[0]))
             )
             continue
-        new_weight = _apply(decision)
+        new_weight = _apply(decision, None if node.output[0] not in factors else weight)
         inits[node.input[1]].CopyFrom(numpy_helper.from_array(new_weight, node.input[1]))
         all_patterns.update(dict.fromkeys(decision.patterns))
         report.layers.append(
@@ -174,9 +183,38 @@ def prune_with_report(
     return proto, report
 
 
-def _apply(decision: LayerDecision) -> np.ndarray:
+def _apply(decision: LayerDecision, unfolded: np.ndarray | None = None) -> np.ndarray:
+    """The pruned weight: the decision's values, or where the decision was made on folded
+    weights, the model's own `unfolded` weight at the positions the decision kept."""
     assert decision.ids is not None and decision.values is not None
-    return dense_from_pattern(decision.ids, decision.values, decision.patterns)
+    if unfolded is None:
+        return dense_from_pattern(decision.ids, decision.values, decision.patterns)
+    ones = np.ones_like(decision.values)
+    kept = dense_from_pattern(decision.ids, ones, decision.patterns) != 0
+    return np.where(kept, unfolded, np.float32(0.0)).astype(np.float32) + np.float32(0.0)
+
+
+def _batchnorm_factors(
+    graph: onnx.GraphProto, inits: Mapping[str, onnx.TensorProto], uses: Counter[str]
+) -> dict[str, np.ndarray]:
+    """Conv output -> the factors (`folding.batchnorm_factor`) of the BatchNormalization
+    that fold-batchnorm folds into that conv at import: the only reader of the output (not
+    a graph output either), its scale and variance initializers."""
+    outputs = {o.name for o in graph.output}
+    conv_outputs = {n.output[0] for n in _conv_nodes(graph)}
+    factors: dict[str, np.ndarray] = {}
+    for node in graph.node:
+        if node.op_type != "BatchNormalization" or len(node.input) != 5:
+            continue
+        x, scale, _, _, var = node.input
+        if x not in conv_outputs or uses[x] != 1 or x in outputs:
+            continue
+        if any(name not in inits for name in node.input[1:]):  # folding needs all four
+            continue
+        epsilon = next((a.f for a in node.attribute if a.name == "epsilon"), 1e-5)
+        params = [numpy_helper.to_array(inits[n]) for n in (scale, var)]
+        factors[x] = batchnorm_factor(params[0], params[1], float(np.float32(epsilon)))
+    return factors
 
 
 def _skipped_row(name: str, weight: np.ndarray | None, why: str, pixels: int | None) -> LayerReport:
