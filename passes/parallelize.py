@@ -2,7 +2,15 @@
 
 In every conv / gemm / spatial-pool layer (by its `nn.layer` label), the outermost `scf.for`
 whose iterations provably write disjoint memory gets `patcc.parallel`; the C targets print it as
-`#pragma omp parallel for schedule(static)`. Nothing is reduced across iterations, so the
+`#pragma omp parallel for schedule(static)`: each thread a contiguous chunk of iterations,
+which keeps neighbouring rows on one core. A loop whose iterations do different amounts of
+work, because an inner loop reads its bounds from a table at an index that moves with the
+iteration (the kernel lists of an FKW layer's filters), gets `patcc.parallel = "cyclic"`
+instead, printed `schedule(static, 1)`: the threads take the iterations round robin.
+reorder-filters sorts the filters by their kernel count, so contiguous chunks gave the
+first thread the longest lists (VGG-16 block 4: 2-6 % more kernels than its share on two
+threads with random weights, more with trained ones whose kernel counts spread wider; the
+model 1.06x on two threads round robin, docs/performance.md). Nothing is reduced across iterations, so the
 results are bit-identical for any thread count. `threads` (0: the runtime's default) is
 recorded on the module as `patcc.threads`, the default thread count of the build. Pools are
 in: VGG-16's first max pool ran serially in 1.9 ms on two threads, 1.2 ms split.
@@ -26,6 +34,7 @@ from xdsl.dialects.builtin import (
     DenseIntOrFPElementsAttr,
     IntegerAttr,
     ModuleOp,
+    StringAttr,
     UnitAttr,
     VectorType,
     i64,
@@ -38,7 +47,7 @@ from patcc.constants import dense_to_numpy
 from patcc.errors import PatccError
 from patcc.lowering.jam import constant_int, constant_trips
 from patcc.lowering.layers import layer_op
-from patcc.targets.attrs import PARALLEL_ATTR, THREADS_ATTR
+from patcc.targets.attrs import CYCLIC, PARALLEL_ATTR, THREADS_ATTR
 from patcc.targets.layers import ALIASES, label_of, root_buffer
 
 PARALLEL_LAYERS = frozenset(
@@ -286,11 +295,45 @@ def _parallel_target(loop: scf.ForOp) -> scf.ForOp:
     return inner
 
 
+def work_varies(loop: scf.ForOp) -> bool:
+    """Some loop inside `loop` reads a bound from a table at an index that depends on
+    `loop`'s induction variable: its iterations do different amounts of work."""
+    iv = loop.body.block.args[0]
+    moves: dict[SSAValue, bool] = {}
+    loaded: dict[SSAValue, bool] = {}
+
+    def inner_op(v: SSAValue) -> Operation | None:
+        op = v.owner
+        return op if isinstance(op, Operation) and _inside(v, loop) else None
+
+    def moves_with_iv(v: SSAValue) -> bool:
+        if v not in moves:
+            op = inner_op(v)
+            moves[v] = v is iv or (op is not None and any(map(moves_with_iv, op.operands)))
+        return moves[v]
+
+    def read_at_iv(v: SSAValue) -> bool:
+        if v not in loaded:
+            op = inner_op(v)
+            if isinstance(op, memref.LoadOp):
+                loaded[v] = any(moves_with_iv(i) for i in op.indices)
+            else:
+                loaded[v] = op is not None and any(map(read_at_iv, op.operands))
+        return loaded[v]
+
+    return any(
+        isinstance(op, scf.ForOp) and (read_at_iv(op.lb) or read_at_iv(op.ub))
+        for op in loop.body.walk()
+    )
+
+
 def _mark_outermost(op: Operation) -> int:
     """Mark the outermost parallel loops at or below `op` (or the loop inside one of too
-    few trips, `_parallel_target`); returns how many."""
+    few trips, `_parallel_target`), round robin where their work varies; returns how many."""
     if isinstance(op, scf.ForOp) and is_parallel(op):
-        _parallel_target(op).attributes[PARALLEL_ATTR] = UnitAttr()
+        target = _parallel_target(op)
+        cyclic = work_varies(target)
+        target.attributes[PARALLEL_ATTR] = StringAttr(CYCLIC) if cyclic else UnitAttr()
         return 1
     count = 0
     for region in op.regions:

@@ -32,6 +32,7 @@ from xdsl.dialects.builtin import (
     IntegerAttr,
     ModuleOp,
     StringAttr,
+    UnitAttr,
     f32,
 )
 from xdsl.ir import Block, Operation, Region
@@ -460,7 +461,24 @@ def test_row_blocks_are_tiled_and_parallel(monkeypatch: pytest.MonkeyPatch) -> N
         for op in lowered.walk()
         if isinstance(op, scf.ForOp) and op.body.block.args[0].name_hint == "ohb"
     ]
-    assert len(blocks) == 1 and PARALLEL_ATTR in blocks[0].attributes
+    assert len(blocks) == 1 and blocks[0].attributes.get(PARALLEL_ATTR) == UnitAttr()
+
+
+def test_filters_with_kernel_lists_go_round_robin() -> None:
+    """Each filter's kernel loops read their bounds from the FKW stride table at the
+    filter's index, so the filters' work varies (reorder-filters sorts them by kernel
+    count): the parallel filter loop is cyclic (threads take filters round robin), the
+    padding loops, whose iterations do the same work, take contiguous chunks (unit)."""
+    from patcc.passes.parallelize import ParallelizePass
+    from patcc.targets.attrs import PARALLEL_ATTR
+
+    lowered = _tiled_and_checked({"seed": 3}, Tiles(oc=1, oh=1, ow=2), ParallelizePass())
+    marked = {
+        op.body.block.args[0].name_hint: op.attributes[PARALLEL_ATTR]
+        for op in lowered.walk()
+        if isinstance(op, scf.ForOp) and PARALLEL_ATTR in op.attributes
+    }
+    assert marked == {"i": UnitAttr(), "y": UnitAttr(), "j": StringAttr("cyclic")}
 
 
 def test_strided_pattern_conv_reads_column_phases() -> None:

@@ -25,6 +25,7 @@ from xdsl.dialects.builtin import (
     MemRefType,
     NoneAttr,
     StridedLayoutAttr,
+    StringAttr,
     VectorType,
 )
 from xdsl.ir import Attribute, Block, Operation, SSAValue
@@ -32,7 +33,7 @@ from xdsl.ir import Attribute, Block, Operation, SSAValue
 from patcc.constants import dense_to_numpy
 from patcc.dialects.pat.prefetch import PrefetchOp
 from patcc.errors import PatccError
-from patcc.targets.attrs import PARALLEL_ATTR
+from patcc.targets.attrs import CYCLIC, PARALLEL_ATTR
 from patcc.targets.isa import VectorIsa
 
 C_KEYWORDS = frozenset(
@@ -394,10 +395,11 @@ class BodyPrinter:
             PrefetchOp: self.prefetch,
         }
 
-    def parallel_pragma(self) -> str | None:
-        """The line before a `patcc.parallel` loop (none in OpenCL: there the parallel
-        loops are the NDRange)."""
-        return f"#pragma omp parallel for schedule(static) num_threads({self.nthreads})"
+    def parallel_pragma(self, cyclic: bool) -> str | None:
+        """The line before a `patcc.parallel` loop: contiguous chunks, or round robin for a
+        cyclic one (none in OpenCL: there the parallel loops are the NDRange)."""
+        schedule = "static, 1" if cyclic else "static"
+        return f"#pragma omp parallel for schedule({schedule}) num_threads({self.nthreads})"
 
     def no_op(self, op: Operation) -> None:
         pass
@@ -543,7 +545,7 @@ class BodyPrinter:
         if PARALLEL_ATTR in op.attributes:
             if accs:
                 raise self.error(op, "a parallel loop cannot carry values")
-            pragma = self.parallel_pragma()
+            pragma = self.parallel_pragma(op.attributes[PARALLEL_ATTR] == StringAttr(CYCLIC))
             if pragma:
                 self.emit(pragma)
         inc = f"{ivname}++" if step == "1" else f"{ivname} += {step}"

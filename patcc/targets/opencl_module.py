@@ -157,7 +157,7 @@ class KernelBodyPrinter(BodyPrinter):
         name = super().c_type(typ, op)
         return OPENCL_SCALARS.get(name, name)
 
-    def parallel_pragma(self) -> str | None:
+    def parallel_pragma(self, cyclic: bool) -> str | None:
         return None
 
     def __init__(self, isas: dict[int, VectorIsa], names: Names, target: str) -> None:
