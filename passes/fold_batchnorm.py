@@ -2,7 +2,8 @@
 
 Inference BatchNorm is a per-channel affine map, so it folds exactly into the conv's weights
 and bias. Pruning then sees the weights that really run (and no separate BN layer remains to
-compile); `patcc.prune` ranks the same folded weights (`patcc.compression.folding`). Folding needs the conv result to feed only the batch norm.
+compile); `patcc.prune` ranks the same folded weights (`patcc.compression.folding`).
+Folding needs the conv result to feed only the batch norm.
 """
 
 from __future__ import annotations

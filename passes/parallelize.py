@@ -1,19 +1,20 @@
 """parallelize{threads=N}: mark the loops whose iterations may run on different threads.
 
 In every conv / gemm / spatial-pool layer (by its `nn.layer` label), the outermost `scf.for`
-whose iterations provably write disjoint memory gets `patcc.parallel`; the C targets print it as
-`#pragma omp parallel for schedule(static)`: each thread a contiguous chunk of iterations,
-which keeps neighbouring rows on one core. A loop whose iterations do different amounts of
-work, because an inner loop reads its bounds from a table at an index that moves with the
-iteration (the kernel lists of an FKW layer's filters), gets `patcc.parallel = "cyclic"`
-instead, printed `schedule(static, 1)`: the threads take the iterations round robin.
-reorder-filters sorts the filters by their kernel count, so contiguous chunks gave the
-first thread the longest lists (VGG-16 block 4: 2-6 % more kernels than its share on two
+whose iterations provably write disjoint memory gets `patcc.parallel`; the C targets print
+it as `#pragma omp parallel for schedule(static)`: each thread a contiguous chunk of
+iterations, which keeps neighbouring rows on one core. A loop whose iterations do different
+amounts of work, because an inner loop reads its bounds from a table at an index that moves
+with the iteration (the kernel lists of an FKW layer's filters), gets `patcc.parallel =
+"cyclic"` instead, printed `schedule(static, 1)`: the threads take the iterations round
+robin. reorder-filters sorts the filters by their kernel count, so contiguous chunks gave
+the first thread the longest lists (VGG-16 block 4: 2-6 % more kernels than its share on two
 threads with random weights, more with trained ones whose kernel counts spread wider; the
-model 1.06x on two threads round robin, docs/performance.md). Nothing is reduced across iterations, so the
-results are bit-identical for any thread count. `threads` (0: the runtime's default) is
-recorded on the module as `patcc.threads`, the default thread count of the build. Pools are
-in: VGG-16's first max pool ran serially in 1.9 ms on two threads, 1.2 ms split.
+model 1.03-1.06x on two threads round robin, docs/performance.md). Nothing is reduced across
+iterations, so the results are bit-identical for any thread count. `threads` (0: the
+runtime's default) is recorded on the module as `patcc.threads`, the default thread count of
+the build. Pools are in: VGG-16's first max pool ran serially in 1.9 ms on two threads, 1.2
+ms split.
 
 Disjointness is checked, not assumed: a loop qualifies when it carries no values, holds no
 copies or calls, and every buffer it writes is written and read only through one view, at

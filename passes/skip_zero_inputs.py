@@ -1,5 +1,5 @@
-"""skip-zero-inputs{block=512 group=8 streams=1}: a one-row gemm with constant finite weights becomes an
-`nn.gemv_skip_zeros`, which reads the weights of a group of inputs only when one of them is
+"""skip-zero-inputs{block=512 group=8 streams=1}: a one-row gemm with constant finite
+weights becomes an `nn.gemv_skip_zeros`, which reads the weights of a group of inputs only when one of them is
 not zero (the C targets).
 
 A classifier behind a ReLU sees many zeros: VGG-16's first one (25088 -> 4096, 411 MB of

@@ -6,24 +6,24 @@ when all are zero.
 
 The accumulators live in a small buffer (blocks x B: 2 KB a block at B = 512), not in
 registers: a block's 32 vectors of AVX-512 would not fit the 32 registers with the loaded
-weights, and in L1 they cost a load and a store per FMA, far below what the weights'
-stream from memory allows (docs/performance.md: 11.2 ms from L1 vs 12.5 ms in 16 registers
-over 256 outputs, VGG-16's first classifier layer on one thread). The blocks are independent
+weights, and in L1 they cost a load and a store per FMA, far below what the weights' stream
+from memory allows (docs/performance.md: 11.2 ms from L1 vs 12.5 ms in 16 registers over 256
+outputs, VGG-16's first classifier layer on one thread). The blocks are independent
 (parallelize splits them over threads). With `streams` > 1 (skip-zero-inputs' option) the
 blocks go in lockstep, `streams` at a time: each input's runs of those blocks are read one
 after the other, so the core reads that many weight streams at once, lying K x B floats
 apart. One stream keeps fewer lines in flight than the memory can serve one core (on the
 Xeon: VGG-16's first classifier layer 1.13x with 4 streams on one thread, 1.12x on two,
 docs/performance.md); each output's sum keeps its order, so the results are bit for bit
-those of one stream. The threads then split the groups of blocks. Why groups: a test per input pays where zeros come
-in runs (the dead channels of a conv map, flattened: 49 inputs each in VGG-16), but scattered
-zeros (the 50 % of a ReLU'd classifier layer) punch 2 KB holes into the weight stream that
-the prefetcher does not step over: VGG-16's second classifier layer (4096 x 4096, 50 % zeros
-at random) took 4.6 ms with a test per input, 3.6 with the N-major dot, 3.2 with groups of
-8 on the AMD EPYC (docs/performance.md); the first one 13.2, 21.4 and 14.3. An Intel Xeon's
-prefetchers do step over them: there a test per input took 1.66 ms against 2.61 in groups.
-The predicate is `une`: a NaN
-input is not skipped, so NaN propagates as in the gemm.
+those of one stream. The threads then split the groups of blocks. Why groups: a test per
+input pays where zeros come in runs (the dead channels of a conv map, flattened: 49 inputs
+each in VGG-16), but scattered zeros (the 50 % of a ReLU'd classifier layer) punch 2 KB
+holes into the weight stream that the prefetcher does not step over: VGG-16's second
+classifier layer (4096 x 4096, 50 % zeros at random) took 4.6 ms with a test per input, 3.6
+with the N-major dot, 3.2 with groups of 8 on the AMD EPYC (docs/performance.md); the first
+one 13.2, 21.4 and 14.3. An Intel Xeon's prefetchers do step over them: there a test per
+input took 1.66 ms against 2.61 in groups. The predicate is `une`: a NaN input is not
+skipped, so NaN propagates as in the gemm.
 """
 
 from __future__ import annotations
