@@ -69,21 +69,21 @@ def x86_host_vendor(target: str) -> str:
     return host_cpu_vendor() if target_name(target) == "x86-c" else ""
 
 
-SKIP_GROUP = {"GenuineIntel": 1}
-"""skip-zero-inputs' `group` per x86 vendor (else the pass's own, 8): how many consecutive zero
-inputs a classifier layer skips at once is a matter of the hardware prefetcher, measured
-(docs/performance.md, "Classifier layers: a test per input on the Xeon"): on the AMD EPYC
-(Zen 4) single skipped 2 KB runs broke the weight stream (VGG-16's second classifier layer,
-50 % zeros: 4.6 ms per input vs 3.2 in groups of 8), on the Intel Xeon they do not (1.66 vs
-2.61 ms; whole VGG-16 block 4 1.065x with a test per input)."""
-
-
-SKIP_STREAMS = {"GenuineIntel": 4}
-"""skip-zero-inputs' `streams` per x86 vendor (else the pass's own, 1): how many blocks of a
-classifier layer's weights one core reads in lockstep. Measured on the Intel Xeon
-(`scripts/gemv_prefetch.c`'s lock variants, then VGG-16 block 4 in
-`scripts/layer_profile.py`): the first classifier layer 1.13x on one thread and 1.12x on
-two with 4, 1.07x / 1.12x with 2; not measured on the AMD EPYC or on Arm cores."""
+SKIP_ZERO_INPUTS: dict[str, dict[str, int]] = {
+    "GenuineIntel": {"group": 1, "streams": 4, "block": 128}
+}
+"""skip-zero-inputs' options per x86 vendor (else the pass's own: groups of 8, one stream,
+blocks of up to 512 outputs), measured (docs/performance.md). `group`, how many consecutive
+zero inputs a classifier layer skips at once, is a matter of the hardware prefetcher
+("Classifier layers: a test per input on the Xeon"): on the AMD EPYC (Zen 4) single skipped
+2 KB runs broke the weight stream (VGG-16's second classifier layer, 50 % zeros: 4.6 ms per
+input vs 3.2 in groups of 8), on the Intel Xeon they do not (1.66 vs 2.61 ms; whole VGG-16
+block 4 1.065x with a test per input). `streams` and `block` ("FC1 in four streams"): one
+core reading 4 blocks of weights in lockstep, then blocks of 128 outputs instead of 512
+(so 4 runs of 512 B per input, and 8 groups of blocks for the threads on VGG-16's first
+layer, not 2): its first classifier layer 1.15x / 1.10x on one / two threads with 4
+streams, then 1.21x / 1.15x more with blocks of 128; blocks of 64 and 8 streams lost. Not
+measured on the AMD EPYC or on Arm cores."""
 
 
 PREFETCH_VENDORS = frozenset({"GenuineIntel"})
@@ -114,16 +114,10 @@ def default_gemm_filters(target: str, vector_length: int) -> int | None:
     return GEMM_FILTERS.get(x86_host_vendor(target)) if vector_length >= 16 else None
 
 
-def default_skip_group(target: str) -> int | None:
-    """The `group` of the C targets' skip-zero-inputs on this host: SKIP_GROUP's for its
-    vendor, else None (the pass's own)."""
-    return SKIP_GROUP.get(x86_host_vendor(target))
-
-
-def default_skip_streams(target: str) -> int | None:
-    """The `streams` of the C targets' skip-zero-inputs on this host: SKIP_STREAMS' for its
-    vendor, else None (the pass's own)."""
-    return SKIP_STREAMS.get(x86_host_vendor(target))
+def default_skip_options(target: str) -> tuple[tuple[str, int], ...]:
+    """skip-zero-inputs' options for the C targets on this host: SKIP_ZERO_INPUTS' for its
+    vendor, else none (the pass's own)."""
+    return tuple(sorted(SKIP_ZERO_INPUTS.get(x86_host_vendor(target), {}).items()))
 
 
 def vector_lengths(target: str) -> tuple[int, ...]:
@@ -315,8 +309,7 @@ class Emitter:
     threads: int | None = None
     vector_length: int = 8
     passes: list[ModulePass] = field(default_factory=list)
-    skip_group: int | None = None  # skip-zero-inputs' group (None: the pass's own)
-    skip_streams: int | None = None  # skip-zero-inputs' streams (None: the pass's own)
+    skip_options: tuple[tuple[str, int], ...] = ()  # skip-zero-inputs' (else the pass's own)
     gemm_filters: int | None = None  # the 1x1 GEMMs' filters per tile (None: the lowering's)
 
     @property
@@ -326,14 +319,11 @@ class Emitter:
     @property
     def graph_passes(self) -> list[ModulePass]:
         """nn/pat-level passes the target runs after pruning, just before lower-to-loops:
-        one-row classifier layers skip their zero inputs (passes/skip_zero_inputs.py), in
-        groups of `skip_group`, `skip_streams` blocks in lockstep."""
+        one-row classifier layers skip their zero inputs (passes/skip_zero_inputs.py), with
+        `skip_options`."""
         from patcc.passes.skip_zero_inputs import SkipZeroInputsPass
 
-        default = SkipZeroInputsPass()
-        group = default.group if self.skip_group is None else self.skip_group
-        streams = default.streams if self.skip_streams is None else self.skip_streams
-        return [SkipZeroInputsPass(group=group, streams=streams)]
+        return [SkipZeroInputsPass(**dict(self.skip_options))]
 
     @property
     def schedule(self) -> dict[str, Any]:
@@ -365,7 +355,6 @@ def emit_for(
         threads,
         length,
         passes,
-        default_skip_group(name),
-        default_skip_streams(name),
+        default_skip_options(name),
         default_gemm_filters(name, length),
     )
