@@ -1,7 +1,8 @@
 """skip-zero-inputs and nn.gemv_skip_zeros: the pass keeps results (interpreter before and
 after, inputs with runs of zeros), the loop level computes what the op says at every vector
-length and number of streams (those bit for bit as one stream), the blocks cover the outputs, and what the pass must leave alone it does. The C the
-x86 and NEON targets print from it is checked in test_c_targets.py."""
+length and number of streams (those bit for bit as one stream), the blocks cover the
+outputs, and what the pass must leave alone it does. The C the x86 and NEON targets print
+from it is checked in test_c_targets.py."""
 
 from __future__ import annotations
 

@@ -4,8 +4,8 @@ Random tiled pattern-conv layers, per filter (the strategy of test_lower_pattern
 block-shared (test_shared_groups'), at random tiles: LRE with `unroll_and_jam` computes the
 tiled module's output bit for bit, with the FMAs of the three steps it replaces
 (`unroll_marked`, then `jam`, load deduplication and CSE on each nest) and at most their
-loads; on layers of VGG-16's shapes at the default tiles it prints as they do (once\ncanonicalized). A
-tile that reads a buffer it writes keeps the plain unroll.
+loads; on layers of VGG-16's shapes at the default tiles it prints as they do (once
+canonicalized). A tile that reads a buffer it writes keeps the plain unroll.
 """
 
 from __future__ import annotations
