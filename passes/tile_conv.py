@@ -40,6 +40,11 @@ along the row the same way, at most the whole row: ow x 8 vectors at 16 lanes wi
 rows, so a 7x7 layer's wide row is one tile of its 4 vectors and a 14x14 one of its 14; ow
 x oh with a rows tile oh (a tuned layer's schedule).
 
+`min-items` > 0 (the opencl target's schedule, with oc = ow = 1 and oh = 0) picks the
+rows tile by the work items a GPU keeps instead (`items_rows`): each work item of the flat
+NDRange then computes a column of 4 or 2 output rows, LRE sharing their loads, on layers
+large enough to keep `min-items` work items; the column loop is not tiled.
+
 Per-layer schedules: a layer whose top-level ops carry `pat.schedule = {oc, oh, ow, lre}`
 (set by the driver from a tuning log, see patcc/tune) is tiled by those sizes instead of the
 pass options, and with `lre = 0` its intra-tile loops are not marked `pat.unroll`, so
@@ -198,6 +203,30 @@ def auto_rows(loop: scf.ForOp) -> int:
     return by_lanes // _wide_filter_factor(loop, by_lanes)
 
 
+ITEM_ROWS = (4, 2)
+"""The rows tiles `items_rows` tries, largest first."""
+
+
+def items_rows(loop: scf.ForOp, min_items: int) -> int:
+    """A GPU's auto rows tile: the largest of ITEM_ROWS that divides the rows loop's trips
+    (a remainder tile would split the NDRange's band) and leaves at least `min_items` work
+    items (one per tile: the trips of the loops around it x its rows / R x the row's
+    outputs), else 1. A work item of R rows loads each kernel's weights and index once and
+    shares the input rows its taps have in common; fewer items than a GPU keeps resident
+    leave it idle (docs/benchmarks.md, "Row tiles on the GPU")."""
+    trips = constant_trips(loop) or 1
+    items = trips * max(1, row_width(loop))
+    parent = loop.parent_op()
+    while parent is not None and not isinstance(parent, func.FuncOp):
+        if isinstance(parent, scf.ForOp):
+            items *= constant_trips(parent) or 1
+        parent = parent.parent_op()
+    for rows in ITEM_ROWS:
+        if trips % rows == 0 and items // rows >= min_items:
+            return rows
+    return 1
+
+
 def _wide_filter_factor(loop: scf.ForOp, by_lanes: int) -> int:
     """WIDE_FILTER_ROWS for a per-filter loop (rows, or cols in rows) of WIDE_ROW outputs or
     more whose rows by lanes (`_rows_by_lanes`) are AUTO_ROWS[16] (8), else 1."""
@@ -266,11 +295,14 @@ class TileConvPass(ModulePass):
     oc: int = 4
     oh: int = 4
     ow: int = 2
+    min_items: int = 0  # > 0: auto rows by the work items left (`items_rows`), for GPUs
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         sizes = {"filters": self.oc, "rows": self.oh, "cols": self.ow}
         if min(sizes.values()) < 1 and not (self.oh == 0 and min(self.oc, self.ow) >= 1):
             raise PatccError(f"tile-conv: tile sizes must be >= 1 (oh: 0 = auto), got {sizes}")
+        if self.min_items < 0:
+            raise PatccError(f"tile-conv: min-items must be >= 0, got {self.min_items}")
         # one walk: tiling a role's loops neither replaces nor adds the other roles' loops
         # (a remainder clones tiled inner loops, which carry pat.tile)
         roles: dict[str, list[scf.ForOp]] = {role: [] for role in sizes}
@@ -282,7 +314,10 @@ class TileConvPass(ModulePass):
         for role in ("cols", "rows", "filters"):  # inner first: outer tiles copy tiled bodies
             for loop in roles[role]:
                 own = layer_schedule(loop)
-                tile = own.get(ROLE_KEYS[role], sizes[role]) or auto_rows(loop)
-                if role == "cols":
+                tile = own.get(ROLE_KEYS[role], sizes[role]) or self._auto_rows(loop)
+                if role == "cols" and not self.min_items:
                     tile = _vectors_tile(loop, tile, own.get("oh", self.oh))
                 strip_mine(loop, tile, unroll=bool(own.get("lre", 1)))
+
+    def _auto_rows(self, loop: scf.ForOp) -> int:
+        return items_rows(loop, self.min_items) if self.min_items else auto_rows(loop)

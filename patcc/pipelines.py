@@ -25,11 +25,14 @@ from patcc.passes.reorder_filters import DEFAULT_GROUP_SIZE, ReorderFiltersPass
 @dataclass(frozen=True)
 class Tiles:
     """tile-conv's sizes: filters (0: the FKR group size, so a tile is one group), output
-    rows (0: by the layer's vector width, `tile_conv.auto_rows`), and output-width vectors."""
+    rows (0: by the layer's vector width, `tile_conv.auto_rows`), and output-width vectors;
+    `min_items` > 0 picks auto rows by the work items a GPU keeps instead
+    (`tile_conv.items_rows`)."""
 
     oc: int = 0
     oh: int = 0
     ow: int = 2
+    min_items: int = 0
 
 
 def post_import_passes() -> list[ModulePass]:
@@ -93,7 +96,7 @@ def patdnn(
         )
         if tiles is not None:
             oc = tiles.oc or group_size
-            passes.append(TileConvPass(oc=oc, oh=tiles.oh, ow=tiles.ow))
+            passes.append(TileConvPass(oc=oc, oh=tiles.oh, ow=tiles.ow, min_items=tiles.min_items))
         if lre:
             passes.append(EliminateLoadRedundancyPass())
         passes += [CanonicalizeHoistedPass(), CommonSubexpressionElimination()]

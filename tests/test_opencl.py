@@ -25,11 +25,13 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from test_lower_pattern_conv import HAND_LAYER, PACKINGS, _input, _module, layers
 from xdsl.dialects import scf
+from xdsl.dialects.builtin import IntegerAttr, StringAttr
 
 import patcc
 from patcc.errors import PatccError
 from patcc.fileio import read_npz, write_npz
 from patcc.frontend import import_model, make_context
+from patcc.lowering.pattern_conv import LOOP_ATTR
 from patcc.models import FAMILIES
 from patcc.passes.eliminate_load_redundancy import EliminateLoadRedundancyPass
 from patcc.passes.layout_weights import LayoutWeightsPass
@@ -42,7 +44,7 @@ from patcc.runtime.opencl_runner import OPTIONS_ENV, opencl_devices
 from patcc.semantics import run_function
 from patcc.targets.attrs import GLOBAL_DIM_ATTR
 from patcc.targets.opencl_module import ndrange_loops, print_opencl
-from patcc.targets.opencl_target import LOCAL_SIZE, opencl_emitter
+from patcc.targets.opencl_target import LOCAL_SIZE, ROW_TILE_MIN_ITEMS, opencl_emitter
 
 NAMES = sorted(FAMILIES)
 PRUNABLE = [n for n in NAMES if n != "mobilenet"]  # no prunable conv (see test_compile.py)
@@ -291,10 +293,11 @@ def test_row_blocked_pattern_conv_gets_a_3d_ndrange() -> None:
     assert [len(s["global"]) for s in conv] == [1, 3, 3, 3], [s["global"] for s in conv]
 
 
-def test_gpu_schedule_gives_one_work_item_per_output() -> None:
+def test_gpu_schedule_gives_one_work_item_per_row_tile() -> None:
     """The opencl target's own schedule on the same layer (112x112: row blocked): the row
-    blocks, filters, rows and columns all in one flat NDRange (the rows past the last full
-    block, if any, in a second one): one work item per output."""
+    blocks, filters, row tiles and columns all in one flat NDRange (the rows past the last
+    full block, if any, in a second one): one work item per 4 rows of a column, the layer's
+    802k outputs leaving 200k work items (>= ROW_TILE_MIN_ITEMS)."""
     from patcc.bench.layers import conv_layers
     from patcc.driver import compression_passes
     from patcc.models import vgg16
@@ -310,8 +313,38 @@ def test_gpu_schedule_gives_one_work_item_per_output() -> None:
     conv = [s for s in program.launch if s["kind"] == "kernel" and "fkw" in (s["layer"] or "")]
     work = [s["global"] for s in conv[2:]]  # after the border fill and the padding copy
     assert all(len(g) == 1 for g in work) and len(work) >= 1
-    assert sum(g[0] for g in work) == 64 * 112 * 112
+    assert sum(g[0] for g in work) == 64 * 112 * 112 // 4
+    assert ROW_TILE_MIN_ITEMS <= 64 * 112 * 112 // 4
     assert all(s["local"] == [LOCAL_SIZE] for s in conv)
+
+
+@needs_device
+def test_row_tiles_on_opencl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Work items of 4 or 2 output rows (tile-conv's `min-items`, LRE sharing their loads):
+    with ROW_TILE_MIN_ITEMS at 1 every pattern conv of a small VGG takes them, and the
+    build still equals ONNX Runtime (on PoCL here; the GPU figures are in benchmarks.md)."""
+    from patcc.driver import compression_passes
+    from patcc.lowering.pattern_conv import TILE_ATTR
+    from patcc.targets import opencl_target
+
+    model = family_model("vgg", "pruned")
+
+    def row_tiles() -> set[int]:
+        module = import_model(model)
+        for p in compression_passes(module, None, 2.0, 1, opencl_emitter().schedule):
+            p.apply(make_context(), module)
+        return {
+            tile.value.data
+            for op in module.walk()
+            if op.attributes.get(LOOP_ATTR) == StringAttr("rows")
+            and isinstance(tile := op.attributes.get(TILE_ATTR), IntegerAttr)
+        }
+
+    assert row_tiles() == set()  # the family's layers are too small for the default
+    monkeypatch.setattr(opencl_target, "ROW_TILE_MIN_ITEMS", 1)
+    assert row_tiles() & {2, 4}
+    compiled = patcc.compile(model, target="opencl", patterns=None, out_dir=tmp_path / "b")
+    check_against_onnxruntime(compiled, model)
 
 
 @needs_device

@@ -84,7 +84,7 @@ def test_pipeline_options_reach_the_string() -> None:
     assert (
         "lower-to-loops{vector_length=4 shared_groups=true halos=true shared_min_items=0 gemm_filters=0}"
         in spec
-        and "tile-conv{oc=4 oh=2 ow=2}" in spec
+        and "tile-conv{oc=4 oh=2 ow=2 min_items=0}" in spec
     )
     assert "tile-conv" not in _pipeline_spec("--no-tile")
 

@@ -34,15 +34,19 @@ from patcc.semantics import run_function
     packing=st.sampled_from(["fkr+fkw", "unpacked"]),
     vl=st.sampled_from([1, 4, 8]),
     tiles=st.tuples(st.integers(1, 3), st.integers(1, 4), st.integers(1, 3)),
+    min_items=st.sampled_from([0, 0, 1, 16, 64]),
 )
 def test_tile_and_lre_keep_results(
-    layer: dict, packing: str, vl: int, tiles: tuple[int, int, int]
+    layer: dict, packing: str, vl: int, tiles: tuple[int, int, int], min_items: int
 ) -> None:
+    """`min_items` > 0: rows by the work items left (the GPU's auto rows), as the opencl
+    target tiles."""
     loops = applied(_module(layer), *PACKINGS[packing], LowerToLoopsPass(vector_length=vl))
     inputs = _input(layer)
     want = run_function(loops, inputs)["y"]
     oc, oh, ow = tiles
-    tiled = applied(loops, TileConvPass(oc=oc, oh=oh, ow=ow))
+    oh = 0 if min_items else oh
+    tiled = applied(loops, TileConvPass(oc=oc, oh=oh, ow=ow, min_items=min_items))
     np.testing.assert_array_equal(run_function(tiled, inputs)["y"], want)
     lre = applied(tiled, EliminateLoadRedundancyPass())
     assert not any(UNROLL_ATTR in op.attributes for op in lre.walk())
@@ -119,6 +123,27 @@ def test_tile_sizes_must_be_positive() -> None:
     for bad in (TileConvPass(oc=0), TileConvPass(oh=0, ow=0), TileConvPass(oh=-1)):
         with pytest.raises(PatccError, match="tile sizes"):
             applied(_loops(_layer()), bad)
+    with pytest.raises(PatccError, match="min-items must be >= 0, got -1"):
+        applied(_loops(_layer()), TileConvPass(oh=0, min_items=-1))
+
+
+@pytest.mark.parametrize(
+    ("h", "min_items", "rows"),
+    [(8, 32, {4}), (8, 33, {2}), (8, 64, {2}), (8, 65, set()), (6, 1, {2}), (7, 1, set())],
+)
+def test_gpu_rows_by_the_work_items_left(h: int, min_items: int, rows: set[int]) -> None:
+    """min_items > 0 (the opencl target): the largest of 4 and 2 rows that divides the rows
+    loop and leaves min_items work items (2 filters x h rows x 8 columns / R), else none;
+    the scalar column loop stays whole (ow = 1, no factor along the row)."""
+    layer = _layer(h=h, w=8)
+    loops = _loops(layer, 1)
+    tiled = applied(loops, TileConvPass(oc=1, oh=0, ow=1, min_items=min_items))
+    tiles = _tiles(tiled)
+    assert set(tiles.get("rows", [])) == rows and "cols" not in tiles
+    inputs = _input(layer)
+    np.testing.assert_array_equal(
+        run_function(tiled, inputs)["y"], run_function(loops, inputs)["y"]
+    )
 
 
 @pytest.mark.parametrize(("vl", "width", "rows"), [(16, 32, 8), (8, 16, 4), (4, 8, 4), (1, 5, 4)])

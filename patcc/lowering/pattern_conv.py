@@ -59,7 +59,8 @@ Each accumulator sums the same products in the same order as the per-filter nest
 results are bit-identical; the loads per FMA drop by G. `pat.conv2d` reads values[o_f, c, t]
 instead. Otherwise (or with `lower-to-loops{shared-groups=false}`) the j loop runs the
 groups' filters back to back. The j (filters, or groups), oh and vector-ow loops carry
-`pat.loop` (filters / groups / rows / cols) so that `tile-conv` can tile them; a shared
+`pat.loop` (filters / groups / rows / cols; at vector length 1, the GPU's, the scalar
+column loop is the cols loop) so that `tile-conv` can tile them; a shared
 group's rows and cols loops also carry `pat.group = G` (its accumulators per vector).
 """
 
@@ -269,6 +270,8 @@ def emit_pattern_conv(
             if vec_end > vl:
                 _mark_last(ctx, "cols", g)
             ctx.loop(ow_n, scalar_body, lb=cols_split.scalar_lb, name="ow")
+            if vec_end == 0 and vl == 1 and ow_n - cols_split.scalar_lb > 1:
+                _mark_last(ctx, "cols", g)  # a scalar pipeline's only column loop
 
         ctx.loop(row_count, lambda r: row(ctx.lin(0, (1, row0), (1, r))), name="oh")
         if row_count > 1:

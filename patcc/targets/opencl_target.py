@@ -66,6 +66,15 @@ on an H200 (docs/benchmarks.md): shared, the 224- to 56-wide layers (200k-800k i
 items) 1.1-1.9x slower (too few work items: an H200 keeps ~270k threads resident)."""
 
 
+ROW_TILE_MIN_ITEMS = 1 << 16
+"""Work items a layer keeps when its work items take 4 or 2 output rows each (`tile-conv`'s
+`min-items`). VGG-16 on an H200 (docs/benchmarks.md, "Row tiles on the GPU"): 4 rows ran
+the 224- to 56-wide convs 1.3-1.9x faster than one output per work item (200k-800k items
+left), 2 rows the 28-wide ones 1.15x (200k; 4 rows, 100k, about the same); the 14-wide
+ones (100k outputs) ran 1.15x slower with 2 rows (50k), and a block-shared 56-wide layer
+1.3x faster (100k)."""
+
+
 @dataclass(frozen=True)
 class OpenCLEmitter(Emitter):
     """The driver's view of the opencl target (see `patcc.targets.emit.Emitter`)."""
@@ -83,14 +92,18 @@ class OpenCLEmitter(Emitter):
 
     @property
     def schedule(self) -> dict[str, Any]:
-        """No register tiles, no LRE: a GPU wants many small work items (one output each,
-        see map-to-ndrange), not the few long ones of a CPU core's schedule. Block-shared
-        groups (G outputs per work item, each loaded input feeding G filters) only on
-        layers with at least SHARED_MIN_ITEMS group outputs. No halos: the OpenCL printer
-        has no strided views (a padded consumer copies its input, as a kernel of its own)."""
+        """Small register tiles: a GPU wants many small work items (see map-to-ndrange),
+        not the few long ones of a CPU core's schedule, so a work item is one output, or
+        a column of 4 or 2 output rows where a layer keeps ROW_TILE_MIN_ITEMS work items
+        with them (`tile_conv.items_rows`); LRE shares the rows' loads. Block-shared groups
+        (G outputs per work item, each loaded input feeding G filters) only on layers with
+        at least SHARED_MIN_ITEMS group outputs. No halos: the OpenCL printer has no
+        strided views (a padded consumer copies its input, as a kernel of its own)."""
+        from patcc.pipelines import Tiles
+
         return {
-            "tiles": None,
-            "lre": False,
+            "tiles": Tiles(oc=1, oh=0, ow=1, min_items=ROW_TILE_MIN_ITEMS),
+            "lre": True,
             "shared_groups": True,
             "shared_min_items": SHARED_MIN_ITEMS,
             "halos": False,
