@@ -15,13 +15,21 @@
  *                     the output: 4 of a tile's 6 input rows are new, 2 come from L1
  *   channel blocks    blocks of CB (16) channels outside the filters: a block's rows stay
  *                     in L1 for every filter; partial sums in the output
+ *   kw accumulators   rows of PW_ALIGNED floats with padded column 0 on a 64-byte boundary,
+ *                     every tap an aligned load at its output's own column: one set of
+ *                     accumulators per kw (tap column) in input coordinates, a tile of 2
+ *                     rows x NV vectors (3 x 2 x 4 = 24 accumulators at W = 56), the sets
+ *                     summed once per tile by valignd (shift by kw). No split load, no
+ *                     extra FMA (the row's last vector is partial), 0.5 input lines per FMA
+ *                     (4 rows x 4 lines per 32) against the built tile's 0.4.
  * L1=1 makes every kernel read channel 0 (all inputs in L1, wrong sums, the same
  * instructions): the bound for any blocking. Outputs of "runs outside" are checked equal
  * to "as built". Median of 11 runs, 3 rounds, one thread.
  *
- *   gcc -O3 -march=native scripts/per_filter_replica.c -o /tmp/pf && /tmp/pf && L1=1 /tmp/pf
+ *   gcc -O3 -march=native scripts/per_filter_replica.c -o /tmp/pf -lm && /tmp/pf && L1=1 /tmp/pf
  */
 #include <immintrin.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,6 +192,61 @@ NEST(centre_aligned, kernel, PW_ALIGNED, ALIGNED_BASE, OFFS_ALIGNED, 1)
 NEST(aligned_valignd, kernel_valignd, PW_ALIGNED, ALIGNED_BASE, OFFS_ALIGNED, 1)
 NEST(built_valignd, kernel_built_valignd, PW_BUILT, 0, OFFS_BUILT, 0)
 
+/* kw accumulators: a kernel of pattern P adds each tap to the set of its column kw, at the
+ * aligned input vectors of its row (r + kh). */
+static inline __attribute__((always_inline)) void kw_kernel(__m512 a[3][2][NV], const float *p,
+                                                          const float *w, int pw, int P) {
+#pragma GCC unroll 4
+    for (int t = 0; t < 4; t++) {
+        __m512 b = _mm512_set1_ps(w[t]);
+        const int kh = pats[P][t][0], kw = pats[P][t][1];
+#pragma GCC unroll 2
+        for (int r = 0; r < 2; r++)
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; v++)
+                a[kw][r][v] = _mm512_fmadd_ps(_mm512_load_ps(p + (r + kh) * pw + 16 * v), b, a[kw][r][v]);
+    }
+}
+#define kernel_kw(a, p, w, pw, off, P) kw_kernel(a, p, w, pw, P)
+
+/* Output vector v of row r: set kw's lanes kw .. kw + 15 from vector v on (valignd). */
+static inline __m512 kw_sum(__m512 a[3][2][NV], int r, int v) {
+    const __m512i z = _mm512_setzero_si512();
+    const __m512i h1 = v + 1 < NV ? _mm512_castps_si512(a[1][r][v + 1]) : z;
+    const __m512i h2 = v + 1 < NV ? _mm512_castps_si512(a[2][r][v + 1]) : z;
+    __m512 y = _mm512_add_ps(a[0][r][v], _mm512_castsi512_ps(_mm512_alignr_epi32(h1, _mm512_castps_si512(a[1][r][v]), 1)));
+    return _mm512_add_ps(y, _mm512_castsi512_ps(_mm512_alignr_epi32(h2, _mm512_castps_si512(a[2][r][v]), 2)));
+}
+
+/* for row block, filter, tile of 2 rows: inputs in the aligned layout, outputs as built */
+__attribute__((noinline)) void kw_accumulators(const float *in, float *out) {
+    const int pw = PW_ALIGNED, ch = pw * (H + 2);
+    for (int ohb = 0; ohb < H; ohb += 8)
+        for (int f = 0; f < F; f++)
+            for (int oh = ohb; oh < ohb + 8 && oh < H; oh += 2) {
+                __m512 a[3][2][NV];
+                for (int i = 0; i < 3; i++)
+                    for (int r = 0; r < 2; r++)
+                        for (int v = 0; v < NV; v++) a[i][r][v] = _mm512_setzero_ps();
+                for (int k = 0; k < NK; k++) {
+                    const float *n = in + (size_t)idx[f][k + 1 < NK ? k + 1 : k] * ch + oh * pw;
+                    for (int r = 0; r < 4; r++)
+                        for (int l = 0; l < 16 * NV; l += 16) _mm_prefetch((const char *)(n + r * pw + l), _MM_HINT_T0);
+                    DISPATCH(kernel_kw, a, in + (size_t)idx[f][k] * ch + oh * pw, wt + ((size_t)f * NK + k) * 4, pw, 0,
+                             pat_of[f][k])
+                }
+                for (int r = 0; r < 2; r++)
+                    for (int v = 0; v < NV; v++) {
+                        float *o = out + (size_t)f * PW_BUILT * (H + 2) + (oh + r + 1) * PW_BUILT + 1 + 16 * v;
+                        __m512 y = _mm512_max_ps(kw_sum(a, r, v), _mm512_setzero_ps());
+                        if (16 * v + 16 > W)
+                            _mm512_mask_storeu_ps(o, (__mmask16)((1u << (W - 16 * v)) - 1), y);
+                        else
+                            _mm512_storeu_ps(o, y);
+                    }
+            }
+}
+
 /* for row block, filter, pattern run, row tile: partial sums in the output */
 __attribute__((noinline)) void runs_outside(const float *in, float *out) {
     static const int off[4] = OFFS_BUILT;
@@ -280,16 +343,24 @@ int main(void) {
     differ = 0;
     for (size_t i = 0; i < n; i++) differ += ref[i] != out[i];
     printf("built+valignd vs as built: %zu outputs differ\n", differ);
-    void (*nests[6])(const float *, float *) = {as_built,     centre_aligned, aligned_valignd,
-                                                 built_valignd, runs_outside,  channel_blocks};
-    const char *names[6] = {"as built",      "centre-aligned", "aligned+valignd",
-                            "built+valignd", "runs outside",   "channel blocks"};
+    /* kw accumulators read a copy of the input with rows of PW_ALIGNED floats, column 0 aligned */
+    float *ina = alloc_floats(n);
+    for (size_t i = 0; i < (size_t)C * (H + 2); i++)
+        for (int x = 0; x < PW_ALIGNED; x++) ina[i * PW_ALIGNED + x] = x < PW_BUILT ? in[i * PW_BUILT + x] : 0;
+    kw_accumulators(ina, out);
+    double worst = 0;
+    for (size_t i = 0; i < n; i++) worst = fmax(worst, fabs((double)ref[i] - out[i]));
+    printf("kw accumulators vs as built: max |difference| %g (sums in another order)\n", worst);
+    void (*nests[7])(const float *, float *) = {as_built,     centre_aligned, aligned_valignd, built_valignd,
+                                                 runs_outside, channel_blocks, kw_accumulators};
+    const char *names[7] = {"as built",     "centre-aligned", "aligned+valignd", "built+valignd",
+                            "runs outside", "channel blocks", "kw accumulators"};
     for (int round = 0; round < 3; round++)
-        for (int v = 0; v < 6; v++) {
+        for (int v = 0; v < 7; v++) {
             double ts[11];
             for (int r = 0; r < 11; r++) {
                 double t0 = now();
-                nests[v](in, out);
+                nests[v](v == 6 ? ina : in, out);
                 ts[r] = now() - t0;
             }
             qsort(ts, 11, sizeof(double), cmp);
