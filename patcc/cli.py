@@ -59,8 +59,9 @@ def cmd_prune(args: argparse.Namespace) -> int:
 def cmd_pipeline(args: argparse.Namespace) -> int:
     from patcc.pipelines import Tiles, patdnn, pipeline_string
 
-    for flag in ("vector_length", "tile_oc", "tile_oh", "tile_ow"):
-        value, low = getattr(args, flag), 0 if flag in ("tile_oc", "tile_oh") else 1
+    for flag in ("vector_length", "tile_oc", "tile_oh", "tile_ow", "tile_min_items"):
+        value = getattr(args, flag)
+        low = 0 if flag in ("tile_oc", "tile_oh", "tile_min_items") else 1
         if value < low:
             raise PatccError(f"--{flag.replace('_', '-')} must be >= {low}, got {value}")
     pipeline = patdnn(
@@ -72,7 +73,9 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
         group_size=args.group_size,
         to_loops=args.to == "loops",
         vector_length=args.vector_length,
-        tiles=None if args.no_tile else Tiles(args.tile_oc, args.tile_oh, args.tile_ow),
+        tiles=None
+        if args.no_tile
+        else Tiles(args.tile_oc, args.tile_oh, args.tile_ow, args.tile_min_items),
         lre=not args.no_lre,
     )
     # Checked now, so a bad option is an error here rather than later inside xdsl-opt.
@@ -219,6 +222,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="output rows per tile (default 0: 8 at 16 lanes, else 4)",
     )
     p.add_argument("--tile-ow", type=int, default=2, help="output vectors per tile (default 2)")
+    p.add_argument(
+        "--tile-min-items",
+        type=int,
+        default=0,
+        help="with --tile-oh 0: 4 or 2 rows leaving this many work items (a GPU's; 0: off)",
+    )
     p.add_argument("--no-tile", action="store_true", help="leave the conv loops untiled")
     p.add_argument("--no-lre", action="store_true", help="no eliminate-load-redundancy")
     p.set_defaults(run=cmd_pipeline)

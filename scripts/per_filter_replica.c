@@ -106,7 +106,9 @@ static inline __attribute__((always_inline)) __m512 shifted_built(const float *r
 
 /* One kernel of pattern P on the tile: unaligned loads (the shared rows of a tap column
  * are one load after gcc's CSE, as after patcc's LRE), or with SHUFFLE aligned loads and
- * `valignd` (rows aligned at their centre column). */
+ * `valignd` (rows aligned at their centre column); SHUFFLE = 3: the kw accumulators, each
+ * tap's aligned vectors of its row (r + kh) added to the set of its column kw (3 sets of
+ * 2 rows x NV vectors). */
 static inline __attribute__((always_inline)) void tile_kernel(__m512 *a, const float *p, const float *w,
                                                               int pw, const int *off, int P, int SHUFFLE) {
 #pragma GCC unroll 4
@@ -117,11 +119,14 @@ static inline __attribute__((always_inline)) void tile_kernel(__m512 *a, const f
         for (int r = 0; r < 4; r++)
 #pragma GCC unroll 4
             for (int v = 0; v < NV; v++) {
+                if (SHUFFLE == 3 && r >= 2) continue; /* the kw tile has 2 rows */
                 const float *row = p + (r + kh) * pw;
-                __m512 x = SHUFFLE == 2 ? shifted_built(row, kw, v, off)
-                           : SHUFFLE    ? shifted(row + 1, kw, v)
-                                        : _mm512_loadu_ps(row + kw + off[v]);
-                a[r * NV + v] = _mm512_fmadd_ps(x, b, a[r * NV + v]);
+                __m512 x = SHUFFLE == 3   ? _mm512_load_ps(row + 16 * v)
+                           : SHUFFLE == 2 ? shifted_built(row, kw, v, off)
+                           : SHUFFLE      ? shifted(row + 1, kw, v)
+                                          : _mm512_loadu_ps(row + kw + off[v]);
+                const int i = (SHUFFLE == 3 ? kw * 2 * NV : 0) + r * NV + v;
+                a[i] = _mm512_fmadd_ps(x, b, a[i]);
             }
     }
 }
@@ -192,22 +197,7 @@ NEST(centre_aligned, kernel, PW_ALIGNED, ALIGNED_BASE, OFFS_ALIGNED, 1)
 NEST(aligned_valignd, kernel_valignd, PW_ALIGNED, ALIGNED_BASE, OFFS_ALIGNED, 1)
 NEST(built_valignd, kernel_built_valignd, PW_BUILT, 0, OFFS_BUILT, 0)
 
-/* kw accumulators: a kernel of pattern P adds each tap to the set of its column kw, at the
- * aligned input vectors of its row (r + kh). */
-static inline __attribute__((always_inline)) void kw_kernel(__m512 a[3][2][NV], const float *p,
-                                                          const float *w, int pw, int P) {
-#pragma GCC unroll 4
-    for (int t = 0; t < 4; t++) {
-        __m512 b = _mm512_set1_ps(w[t]);
-        const int kh = pats[P][t][0], kw = pats[P][t][1];
-#pragma GCC unroll 2
-        for (int r = 0; r < 2; r++)
-#pragma GCC unroll 4
-            for (int v = 0; v < NV; v++)
-                a[kw][r][v] = _mm512_fmadd_ps(_mm512_load_ps(p + (r + kh) * pw + 16 * v), b, a[kw][r][v]);
-    }
-}
-#define kernel_kw(a, p, w, pw, off, P) kw_kernel(a, p, w, pw, P)
+#define kernel_kw(a, p, w, pw, off, P) tile_kernel(&a[0][0][0], p, w, pw, off, P, 3)
 
 /* Output vector v of row r: set kw's lanes kw .. kw + 15 from vector v on (valignd). */
 static inline __m512 kw_sum(__m512 a[3][2][NV], int r, int v) {

@@ -87,6 +87,20 @@ def test_pipeline_options_reach_the_string() -> None:
         and "tile-conv{oc=4 oh=2 ow=2 min_items=0}" in spec
     )
     assert "tile-conv" not in _pipeline_spec("--no-tile")
+    gpu = _pipeline_spec(
+        "--vector-length", "1", "--tile-oc", "1", "--tile-ow", "1", "--tile-min-items", "65536"
+    )  # the opencl target's tiles
+    assert "tile-conv{oc=1 oh=0 ow=1 min_items=65536}" in gpu
+
+
+def test_pipeline_rejects_negative_min_items() -> None:
+    res = subprocess.run(
+        [str(BIN / "patcc"), "pipeline", "patdnn", "--tile-min-items", "-1"],
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode != 0 and "Traceback" not in res.stderr
+    assert res.stderr.strip() == "patcc pipeline: error: --tile-min-items must be >= 0, got -1"
 
 
 def test_block_option_makes_the_fkr_groups_the_blocks() -> None:
