@@ -21,7 +21,8 @@ Conventions (later passes and targets rely on them):
 - A result whose one user pads it (a conv or pool with pads) is written by its producer
   straight into the interior of a buffer with that border (`patcc/lowering/halo.py`): the
   consumer's padding copy is gone; the interior is a `memref.subview` with strides.
-  `halos=false` keeps the copies (the opencl target, whose printer has no strided views).
+  `halos=false` keeps the copies (the opencl target: halos ran slower on a GPU, whose border
+  fill is four small kernels a layer; docs/benchmarks.md).
 
 The lowerings emit `linalg.generic` where an op is a pure affine map (elementwise, broadcast,
 transpose, slice); this pass then runs xDSL's convert-linalg-to-loops and lower-affine, and
