@@ -87,6 +87,11 @@ class LowerToLoopsPass(ModulePass):
     """A layer runs shared only if (filters / G) x output rows x columns, the work items of
     a launch with one group per item, reaches this (the opencl target: a GPU wants enough
     of them); 0: wherever the groups share."""
+    row_blocks: bool = True
+    """False: a pattern conv takes all its output rows in one block (`row_block` keeps the
+    input rows of a block in a CPU core's L2; on a GPU the blocks only split the NDRange:
+    VGG-16's 28-wide convs ran 1.3x faster in one, docs/benchmarks.md). A layer's own
+    schedule (`rb`) still sets its blocks."""
     gemm_filters: int = 0
     """Filters per register tile of the 1x1 GEMMs on images wider than the small-image
     tile (`patcc/lowering/pointwise.py`); 0: FILTER_TILE (4). With VECTOR_TILE = 3 vectors
@@ -190,6 +195,7 @@ def _lower_function(
         options.shared_groups,
         options.shared_min_items,
         options.gemm_filters,
+        options.row_blocks,
     )
 
     buffers: dict[SSAValue, SSAValue] = {}

@@ -49,7 +49,7 @@ from patcc.dialects.pat.conv import ACTIVATIONS
 from patcc.errors import PatccError
 from patcc.frontend import import_model, make_context
 from patcc.lowering.jam import constant_int
-from patcc.lowering.pattern_conv import CONV_ATTR, PATTERN_ATTR
+from patcc.lowering.pattern_conv import CONV_ATTR, LOOP_ATTR, PATTERN_ATTR
 from patcc.lowering.stats import inner_body_stats
 from patcc.models import FAMILIES
 from patcc.models.graph import GraphBuilder
@@ -420,7 +420,9 @@ def test_pipeline_can_stop_before_tiling() -> None:
     assert all(s.loads_per_kernel == 4 and s.fmas_per_kernel == 4 for s in stats.values())
 
 
-def _tiled_and_checked(layer: dict, tiles: Tiles, *after: ModulePass) -> ModuleOp:
+def _tiled_and_checked(
+    layer: dict, tiles: Tiles, *after: ModulePass, row_blocks: bool = True
+) -> ModuleOp:
     """`layer` (3 filters x 2 channels, random kept kernels) packed, lowered with V = 4,
     tiled and LRE'd, then `after`; its outputs checked against the tensor level."""
     from patcc.passes.eliminate_load_redundancy import EliminateLoadRedundancyPass
@@ -434,7 +436,7 @@ def _tiled_and_checked(layer: dict, tiles: Tiles, *after: ModulePass) -> ModuleO
     inputs = _input(layer)
     lowered = applied(
         module,
-        LowerToLoopsPass(vector_length=4),
+        LowerToLoopsPass(vector_length=4, row_blocks=row_blocks),
         TileConvPass(oc=tiles.oc, oh=tiles.oh, ow=tiles.ow),
         EliminateLoadRedundancyPass(),
         *after,
@@ -462,6 +464,24 @@ def test_row_blocks_are_tiled_and_parallel(monkeypatch: pytest.MonkeyPatch) -> N
         if isinstance(op, scf.ForOp) and op.body.block.args[0].name_hint == "ohb"
     ]
     assert len(blocks) == 1 and blocks[0].attributes.get(PARALLEL_ATTR) == UnitAttr()
+
+
+def test_row_blocks_off_take_every_row_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """lower-to-loops{row-blocks=false} (the opencl target): the same input larger than
+    ROW_BLOCK_BYTES runs its 20 rows in one block, no block loop and one rows loop, with
+    the outputs unchanged."""
+    from patcc.lowering import pattern_conv
+
+    monkeypatch.setattr(pattern_conv, "ROW_BLOCK_BYTES", 640)
+    layer = {"hw": (20, 6), "seed": 5}
+    lowered = _tiled_and_checked(layer, Tiles(oc=1, oh=1, ow=2), row_blocks=False)
+    ivs = [op.body.block.args[0].name_hint for op in lowered.walk() if isinstance(op, scf.ForOp)]
+    rows = [
+        op
+        for op in lowered.walk()
+        if isinstance(op, scf.ForOp) and op.attributes.get(LOOP_ATTR) == StringAttr("rows")
+    ]
+    assert "ohb" not in ivs and len(rows) == 1
 
 
 def test_filters_with_kernel_lists_go_round_robin() -> None:

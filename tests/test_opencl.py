@@ -294,10 +294,10 @@ def test_row_blocked_pattern_conv_gets_a_3d_ndrange() -> None:
 
 
 def test_gpu_schedule_gives_one_work_item_per_row_tile() -> None:
-    """The opencl target's own schedule on the same layer (112x112: row blocked): the row
-    blocks, filters, row tiles and columns all in one flat NDRange (the rows past the last
-    full block, if any, in a second one): one work item per 4 rows of a column, the layer's
-    802k outputs leaving 200k work items (>= ROW_TILE_MIN_ITEMS)."""
+    """The opencl target's own schedule on the same layer (112x112, row blocked on a CPU):
+    no row blocks (`row_blocks`: False), the filters, row tiles and columns in one flat
+    NDRange, one work item per 4 rows of a column: the layer's 802k outputs leave 200k work
+    items (>= ROW_TILE_MIN_ITEMS)."""
     from patcc.bench.layers import conv_layers
     from patcc.driver import compression_passes
     from patcc.models import vgg16
@@ -312,8 +312,7 @@ def test_gpu_schedule_gives_one_work_item_per_row_tile() -> None:
     program = print_opencl(module)
     conv = [s for s in program.launch if s["kind"] == "kernel" and "fkw" in (s["layer"] or "")]
     work = [s["global"] for s in conv[2:]]  # after the border fill and the padding copy
-    assert all(len(g) == 1 for g in work) and len(work) >= 1
-    assert sum(g[0] for g in work) == 64 * 112 * 112 // 4
+    assert len(work) == 1 and work[0] == [64 * 112 * 112 // 4]
     assert ROW_TILE_MIN_ITEMS <= 64 * 112 * 112 // 4
     assert all(s["local"] == [LOCAL_SIZE] for s in conv)
 

@@ -108,6 +108,7 @@ class LoweringContext:
         shared_groups: bool = True,
         shared_min_items: int = 0,
         gemm_filters: int = 0,
+        row_blocks: bool = True,
     ) -> None:
         self.module = module
         self.function = function
@@ -116,6 +117,7 @@ class LoweringContext:
         self.shared_groups = shared_groups  # block-shared FKR groups share loads (pattern_conv)
         self.shared_min_items = shared_min_items  # ... on layers this large (pattern_conv)
         self.gemm_filters = gemm_filters  # filters per 1x1 GEMM tile (pointwise; 0: default)
+        self.row_blocks = row_blocks  # pattern convs in blocks of rows (False: one block)
         self.ip = InsertPoint.at_end(entry)
         self.epilogues: dict[Operation, Operation] = {}
         self.halos: dict[SSAValue, tuple[SSAValue, tuple[int, ...], float]] = {}

@@ -292,7 +292,8 @@ def emit_pattern_conv(
             _mark_last(ctx, "filters")
 
     rb = own.get("rb", 0)
-    block = row_block(oh_n, source.shape, sh) if rb == 0 else oh_n if rb < 0 else rb
+    auto = row_block(oh_n, source.shape, sh) if ctx.row_blocks else oh_n
+    block = auto if rb == 0 else oh_n if rb < 0 else rb
     block = min(block, oh_n)
     full = oh_n - oh_n % block
 

@@ -97,11 +97,14 @@ class OpenCLEmitter(Emitter):
         a column of 4 or 2 output rows where a layer keeps ROW_TILE_MIN_ITEMS work items
         with them (`tile_conv.items_rows`); LRE shares the rows' loads. Block-shared groups
         (G outputs per work item, each loaded input feeding G filters) only on layers with
-        at least SHARED_MIN_ITEMS group outputs. No halos (a padded consumer copies its
-        input, as a kernel of its own): they print and run, but on an H200 they made
-        VGG-16's kernels slower, 1.17-1.18 against 1.08 ms per kernel and 1.12 against 1.02
-        block 4 (the border fill four small kernels a layer, and each max pool, storing
-        into its consumer's padded interior, 3-4x slower; docs/benchmarks.md)."""
+        at least SHARED_MIN_ITEMS group outputs. No row blocks (a CPU core's L2 rule):
+        a conv's rows are one NDRange, not a main and a remainder kernel, and tile by 4
+        throughout (VGG-16's 28-wide convs 1.3x faster). No halos (a padded consumer
+        copies its input, as a kernel of its own): they print and run, but on an H200
+        they made VGG-16's kernels slower, 1.17-1.18 against 1.08 ms per kernel and 1.12
+        against 1.02 block 4 (the border fill four small kernels a layer, and each max
+        pool, storing into its consumer's padded interior, 3-4x slower;
+        docs/benchmarks.md)."""
         from patcc.pipelines import Tiles
 
         return {
@@ -109,6 +112,7 @@ class OpenCLEmitter(Emitter):
             "lre": True,
             "shared_groups": True,
             "shared_min_items": SHARED_MIN_ITEMS,
+            "row_blocks": False,
             "halos": False,
         }
 
