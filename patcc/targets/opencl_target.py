@@ -70,10 +70,10 @@ ROW_TILE_MIN_ITEMS = 1 << 16
 """Work items a layer keeps when its work items take 4 or 2 output rows each (`tile-conv`'s
 `min-items`). VGG-16 per kernel on an H200 (docs/benchmarks.md, "Row tiles on the GPU"): 4
 rows ran the 224- to 56-wide convs 1.5-1.9x faster than one output per work item
-(200k-800k work items left), the 28-wide ones 1.3x (86k in the CPU's blocks of 8 rows,
-100k in one block: 1.3x more); the
-14-wide ones (100k outputs) had run 1.15x slower with 2 rows (50k), and a block-shared
-56-wide layer ran 1.3x faster with 2 (100k). 2^17 instead: 1.02-1.07x slower in all."""
+(200k-800k work items left), the 28-wide ones 1.3x (86k in the CPU's blocks of 8 rows;
+1.3x more with all rows in one block, 100k); the 14-wide ones (100k outputs) had run
+1.15x slower with 2 rows (50k), and a block-shared 56-wide layer ran 1.3x faster with 2
+(100k). 2^17 instead: 1.02-1.07x slower in all."""
 
 
 @dataclass(frozen=True)
