@@ -1,6 +1,6 @@
 """skip-zero-inputs{block=512 group=8 streams=1}: a one-row gemm with constant finite
-weights becomes an `nn.gemv_skip_zeros`, which reads the weights of a group of inputs only when one of them is
-not zero (the C targets).
+weights becomes an `nn.gemv_skip_zeros`, which reads the weights of a group of inputs only
+when one of them is not zero (the C targets).
 
 A classifier behind a ReLU sees many zeros: VGG-16's first one (25088 -> 4096, 411 MB of
 fp32 weights, memory bound) gets 43 % zeros from the built-in model's last pool, whole dead
@@ -15,9 +15,9 @@ so a block's outputs read one contiguous run of B weights per input, runs of con
 inputs lie one after the other (the hardware prefetcher streams them), and `group`
 consecutive zero inputs skip their runs (patcc/lowering/skip_zeros.py says why groups and
 not single inputs on some CPUs; the x86 target tests single inputs on Intel hosts,
-`patcc.targets.emit.SKIP_ZERO_INPUTS`). Measured on its own (docs/performance.md): VGG-16's first classifier
-layer with the built-in model's zeros 21.4 -> 14.3 ms on one thread, 10.8 -> 7.3 ms on
-two; the second (50 % zeros at random, which groups of 8 seldom skip) 3.6 -> 3.2 ms and
+`patcc.targets.emit.SKIP_ZERO_INPUTS`). Measured on its own (docs/performance.md):
+VGG-16's first classifier layer with the built-in model's zeros 21.4 -> 14.3 ms on one
+thread, 10.8 -> 7.3 ms on two; the second (50 % zeros at random, which groups of 8 seldom skip) 3.6 -> 3.2 ms and
 2.0 -> 1.8 ms: the K-major blocks stream no slower than the N-major dot. B is at most
 `block` and a multiple of 16 (every vector length of the C targets), with about MIN_BLOCKS
 blocks where N allows; 512 floats of a block's accumulators (2 KB) stay in L1 while the

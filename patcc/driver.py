@@ -14,7 +14,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -71,14 +71,10 @@ def compression_passes(
 
     if patterns is None:
         existing = existing_patterns(module, block)
-        if existing is None:
-            halos = bool((schedule or {}).get("halos", True))
-            gemm_filters = int((schedule or {}).get("gemm_filters", 0))
-            return [
-                LowerToLoopsPass(
-                    vector_length=vector_length, halos=halos, gemm_filters=gemm_filters
-                )
-            ]
+        if existing is None:  # the schedule's lower-to-loops options, as patdnn passes them
+            names = {f.name for f in fields(LowerToLoopsPass)}
+            options = {k: v for k, v in (schedule or {}).items() if k in names}
+            return [LowerToLoopsPass(vector_length=vector_length, **options)]
         patterns, block = existing
         connectivity = 1.0
     pipeline = patdnn(

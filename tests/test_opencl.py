@@ -317,6 +317,27 @@ def test_gpu_schedule_gives_one_work_item_per_row_tile() -> None:
     assert all(s["local"] == [LOCAL_SIZE] for s in conv)
 
 
+def test_unpruned_model_takes_the_gpu_lowering_options() -> None:
+    """A model with no pattern-prunable conv (the dense path of `compression_passes`) is
+    lowered with the opencl schedule's lower-to-loops options too: no halos, no row blocks
+    (its dense 3x3 convs become pattern convs on the GPU)."""
+    from patcc.driver import compression_passes
+
+    module = import_model(FAMILIES["mobilenet"]())
+    schedule = opencl_emitter().schedule
+    (lower,) = compression_passes(module, None, 3.6, 1, schedule)
+    assert isinstance(lower, LowerToLoopsPass)
+    assert (
+        (lower.halos, lower.row_blocks)
+        == (False, False)
+        == (
+            schedule["halos"],
+            schedule["row_blocks"],
+        )
+    )
+    assert lower.shared_min_items == schedule["shared_min_items"]
+
+
 @needs_device
 def test_row_tiles_on_opencl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Work items of 4 or 2 output rows (tile-conv's `min-items`, LRE sharing their loads):

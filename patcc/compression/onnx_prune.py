@@ -173,7 +173,7 @@ def prune_with_report(
                 _skipped_row(name, weight, decision.skipped, pixels.get(node.output[0]))
             )
             continue
-        new_weight = _apply(decision, None if node.output[0] not in factors else weight)
+        new_weight = _apply(decision, weight if node.output[0] in factors else None)
         inits[node.input[1]].CopyFrom(numpy_helper.from_array(new_weight, node.input[1]))
         all_patterns.update(dict.fromkeys(decision.patterns))
         report.layers.append(
