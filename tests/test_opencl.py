@@ -231,8 +231,25 @@ ONE_TILE = {  # a hypothesis find: the 3 filters with kernels are one tile of 3 
 }
 
 
+ONE_OUTPUT_ROW = {  # a hypothesis find: one filter, one row of one vector (every parallel
+    # loop one trip), so the kernel loop carrying the accumulators is a top-level op of the
+    # layer and the store of its result another: they must share a kernel
+    **HAND_LAYER,
+    "o": 1,
+    "c": 1,
+    "hw": (6, 7),
+    "patterns": [(0, 1, 2, 4)],
+    "ids": np.array([[0]], np.int8),
+    "values": np.array([[[0.125, -0.25, 0.5, 0.75]]], np.float32),
+    "strides": [2, 2],
+    "pads": [0, 2, 0, 2],
+    "dilations": [2, 2],
+}
+
+
 @settings(max_examples=15, deadline=None)
 @example(layer=ONE_TILE, tiles=(3, 1, 1), max_dims=1, collapse=False, coarsen=1)
+@example(layer=ONE_OUTPUT_ROW, tiles=None, max_dims=1, collapse=False, coarsen=1)
 @given(
     layer=layers(),
     tiles=st.none() | st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 2)),

@@ -323,13 +323,17 @@ class OpenCLModulePrinter(ModulePrinter):
             steps.append(step)
 
         for layer in split_layers(self.fn.body.block):
-            # top-level ops that only compute or read (e.g. a one-trip loop's body): every
-            # later kernel of the layer repeats them; ops that write run as a kernel of one
-            # work item, before the next loop nest or copy
+            # top-level ops that only compute or read (e.g. a one-trip loop's body, and in
+            # it a reduction loop whose result a later op stores): every later kernel of the
+            # layer repeats them; ops that write run as a kernel of one work item, before
+            # the next loop nest or copy
             prefix: list[Operation] = []
             for op in layer.ops:
                 if isinstance(op, ALIASES):
                     continue  # re-declared in the kernels that use the view
+                if isinstance(op, scf.ForOp) and op.results and not _writes(op):
+                    prefix.append(op)
+                    continue
                 if isinstance(op, scf.ForOp | memref.CopyOp) and any(map(_writes, prefix)):
                     launch(layer.label, prefix)
                     prefix = [p for p in prefix if not _writes(p)]
