@@ -92,6 +92,12 @@ class LowerToLoopsPass(ModulePass):
     input rows of a block in a CPU core's L2; on a GPU the blocks only split the NDRange:
     VGG-16's 28-wide convs ran 1.3x faster in one, docs/benchmarks.md). A layer's own
     schedule (`rb`) still sets its blocks."""
+    pads_in_one_nest: bool = False
+    """True: a padded copy (a padded consumer's input where no halo holds it) is one nest
+    over the bordered buffer, each element its input's or the border value, instead of a
+    fill of the whole buffer and a copy of the interior: each element written once, and on
+    a GPU one kernel where they were two (the opencl target's; a C target keeps the fill
+    and the copy, whose loops have no test per element)."""
     gemm_filters: int = 0
     """Filters per register tile of the 1x1 GEMMs on images wider than the small-image
     tile (`patcc/lowering/pointwise.py`); 0: FILTER_TILE (4). With VECTOR_TILE = 3 vectors
@@ -196,6 +202,7 @@ def _lower_function(
         options.shared_min_items,
         options.gemm_filters,
         options.row_blocks,
+        options.pads_in_one_nest,
     )
 
     buffers: dict[SSAValue, SSAValue] = {}

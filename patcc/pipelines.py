@@ -58,6 +58,7 @@ def patdnn(
     shared_min_items: int = 0,
     gemm_filters: int = 0,
     row_blocks: bool = True,
+    pads_in_one_nest: bool = False,
 ) -> PassPipeline:
     """The PatDNN pipeline from an imported (nn-level) module. `connectivity=1.0` prunes
     patterns only; `to_loops=False` stops at FKW (pattern level); `tiles=None` does not
@@ -65,7 +66,8 @@ def patdnn(
     `shared_groups=False` lowers block-shared FKR groups per filter too (`shared_min_items`:
     except on layers of that many group outputs), `halos=False` keeps each padded consumer's
     copy of its input, `gemm_filters` sets the 1x1 GEMMs' filters per tile, `row_blocks=False`
-    runs each pattern conv's rows in one block (lower-to-loops).
+    runs each pattern conv's rows in one block, `pads_in_one_nest=True` writes each padded
+    copy in one nest, without a fill (lower-to-loops).
     `block` > 1 prunes
     in blocks of that many filters; the FKR groups are then the blocks (`group_size`
     defaults to `block`, else to DEFAULT_GROUP_SIZE)."""
@@ -95,6 +97,7 @@ def patdnn(
                 shared_min_items=shared_min_items,
                 gemm_filters=gemm_filters,
                 row_blocks=row_blocks,
+                pads_in_one_nest=pads_in_one_nest,
             )
         )
         if tiles is not None:

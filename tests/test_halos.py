@@ -1,7 +1,7 @@
 """Halos (patcc/lowering/halo.py): a producer writes straight into the bordered buffer its
 one padded consumer reads. Semantics: the loop level in the interpreter (with its strided
-subviews) equals the tensor level on random producer -> consumer chains, with halos and
-without; structure: the halo is taken exactly where the consumer pads and the producer
+subviews) equals the tensor level on random producer -> consumer chains, with halos,
+without, and without with each padded copy in one nest (`pads_in_one_nest`); structure: the halo is taken exactly where the consumer pads and the producer
 writes by index, and the C target computes the same as ONNX Runtime through it."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from onnx import TensorProto, helper, numpy_helper
-from xdsl.dialects import func, memref
+from xdsl.dialects import func, memref, scf
 from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, ModuleOp, StringAttr
 from xdsl.ir import Block, Operation, Region, SSAValue
 
@@ -76,9 +76,11 @@ def _chain(kinds: tuple[str, str], pads: list[list[int]], hw: tuple[int, int], s
     return module
 
 
-def _lowered(module: ModuleOp, vl: int, halos: bool) -> ModuleOp:
+def _lowered(module: ModuleOp, vl: int, halos: bool, pads_in_one_nest: bool = False) -> ModuleOp:
     lowered = module.clone()
-    LowerToLoopsPass(vector_length=vl, halos=halos).apply(make_context(), lowered)
+    LowerToLoopsPass(vector_length=vl, halos=halos, pads_in_one_nest=pads_in_one_nest).apply(
+        make_context(), lowered
+    )
     lowered.verify()
     return lowered
 
@@ -104,9 +106,13 @@ def test_halo_chains_preserve_semantics(
     x = np.random.default_rng(seed + 1).standard_normal((1, 2, *hw)).astype(np.float32)
     want = run_function(module, {"x0": x})["y0"]
     with_halo = _lowered(module, vl, halos=True)
-    for lowered in (with_halo, _lowered(module, vl, halos=False)):
+    one_nest = _lowered(module, vl, halos=False, pads_in_one_nest=True)
+    for lowered in (with_halo, _lowered(module, vl, halos=False), one_nest):
         got = run_function(lowered, {"x0": x})["y0"]
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    # pads in one nest: one scf.if per padded op (its bordered copy)
+    ifs = [op for op in one_nest.walk() if isinstance(op, scf.IfOp)]
+    assert len(ifs) == sum(any(p) for p in pads)
     # the halo is taken exactly where the consumer pads and the producer stores by index
     # (a conv's rows narrower than a vector are computed wide and cropped: no halo)
     narrow = kinds[0].startswith("conv") and vl > 1 and mid[1] < vl

@@ -44,7 +44,12 @@ from patcc.runtime.opencl_runner import OPTIONS_ENV, opencl_devices
 from patcc.semantics import run_function
 from patcc.targets.attrs import GLOBAL_DIM_ATTR
 from patcc.targets.opencl_module import ndrange_loops, print_opencl
-from patcc.targets.opencl_target import LOCAL_SIZE, ROW_TILE_MIN_ITEMS, opencl_emitter
+from patcc.targets.opencl_target import (
+    COARSEN,
+    LOCAL_SIZE,
+    ROW_TILE_MIN_ITEMS,
+    opencl_emitter,
+)
 
 NAMES = sorted(FAMILIES)
 PRUNABLE = [n for n in NAMES if n != "mobilenet"]  # no prunable conv (see test_compile.py)
@@ -314,7 +319,7 @@ def test_gpu_schedule_gives_one_work_item_per_row_tile() -> None:
     """The opencl target's own schedule on the same layer (112x112, row blocked on a CPU):
     no row blocks (`row_blocks`: False), the filters, row tiles and columns in one flat
     NDRange, one work item per 4 rows of a column: the layer's 802k outputs leave 200k work
-    items (>= ROW_TILE_MIN_ITEMS)."""
+    items (>= ROW_TILE_MIN_ITEMS); before it, one kernel for its padded input."""
     from patcc.bench.layers import conv_layers
     from patcc.driver import compression_passes
     from patcc.models import vgg16
@@ -328,8 +333,9 @@ def test_gpu_schedule_gives_one_work_item_per_row_tile() -> None:
         p.apply(ctx, module)
     program = print_opencl(module)
     conv = [s for s in program.launch if s["kind"] == "kernel" and "fkw" in (s["layer"] or "")]
-    work = [s["global"] for s in conv[2:]]  # after the border fill and the padding copy
-    assert len(work) == 1 and work[0] == [64 * 112 * 112 // 4]
+    pad, tiles = conv  # the bordered copy in one kernel (`pads_in_one_nest`), the conv
+    assert pad["global"] == [64 * 114 * 114 // COARSEN]
+    assert tiles["global"] == [64 * 112 * 112 // 4]
     assert ROW_TILE_MIN_ITEMS <= 64 * 112 * 112 // 4
     assert all(s["local"] == [LOCAL_SIZE] for s in conv)
 
@@ -345,12 +351,9 @@ def test_unpruned_model_takes_the_gpu_lowering_options() -> None:
     (lower,) = compression_passes(module, None, 3.6, 1, schedule)
     assert isinstance(lower, LowerToLoopsPass)
     assert (
-        (lower.halos, lower.row_blocks)
-        == (False, False)
-        == (
-            schedule["halos"],
-            schedule["row_blocks"],
-        )
+        (lower.halos, lower.row_blocks, lower.pads_in_one_nest)
+        == (False, False, True)
+        == (schedule["halos"], schedule["row_blocks"], schedule["pads_in_one_nest"])
     )
     assert lower.shared_min_items == schedule["shared_min_items"]
 

@@ -109,6 +109,7 @@ class LoweringContext:
         shared_min_items: int = 0,
         gemm_filters: int = 0,
         row_blocks: bool = True,
+        pads_in_one_nest: bool = False,
     ) -> None:
         self.module = module
         self.function = function
@@ -118,6 +119,7 @@ class LoweringContext:
         self.shared_min_items = shared_min_items  # ... on layers this large (pattern_conv)
         self.gemm_filters = gemm_filters  # filters per 1x1 GEMM tile (pointwise; 0: default)
         self.row_blocks = row_blocks  # pattern convs in blocks of rows (False: one block)
+        self.pads_in_one_nest = pads_in_one_nest  # `padded` without a fill (see there)
         self.ip = InsertPoint.at_end(entry)
         self.epilogues: dict[Operation, Operation] = {}
         self.halos: dict[SSAValue, tuple[SSAValue, tuple[int, ...], float]] = {}
@@ -432,6 +434,9 @@ class LoweringContext:
         n, c, h, w = buffer_shape(buf)
         top, left, bottom, right = pads
         out = self.alloc((n, c, h + top + bottom, w + left + right), name="padded")
+        if self.pads_in_one_nest:
+            self._pad_in_one_nest(buf, out, pads, value)
+            return out
         self.fill(out, value)
 
         def body(ivs: list[Index]) -> None:
@@ -441,6 +446,39 @@ class LoweringContext:
 
         self.nest((n, c, h, w), body, names=("n", "c", "y", "x"))
         return out
+
+    def _pad_in_one_nest(
+        self, buf: SSAValue, out: SSAValue, pads: Sequence[int], value: float
+    ) -> None:
+        """out = `buf` bordered by `value`: one nest over `out`, each element its input's
+        or the border value (`scf.if`; at least one axis is padded, so there is a test),
+        written once; on a GPU one kernel where the fill and the copy were two."""
+        _, _, h, w = buffer_shape(buf)
+        _, _, hp, wp = buffer_shape(out)
+        top, left, _, _ = pads
+
+        def body(ivs: list[Index]) -> None:
+            b, ch, y, x = ivs
+            tests: list[SSAValue] = []
+            for iv, low, size, extent in ((y, top, h, hp), (x, left, w, wp)):
+                if low:
+                    tests.append(self.emit(arith.CmpiOp(self.index(iv), self.index(low), "sge")))
+                if low + size < extent:
+                    tests.append(
+                        self.emit(arith.CmpiOp(self.index(iv), self.index(low + size), "slt"))
+                    )
+            cond = tests[0]
+            for test in tests[1:]:
+                cond = self.emit(arith.AndIOp(cond, test))
+            pick = self.insert(scf.IfOp(cond, [f32], Region(Block()), Region(Block())))
+            with self.at(InsertPoint.at_end(pick.true_region.block)):
+                v = self.load(buf, [b, ch, self.lin(-top, (1, y)), self.lin(-left, (1, x))])
+                self.insert(scf.YieldOp(v))
+            with self.at(InsertPoint.at_end(pick.false_region.block)):
+                self.insert(scf.YieldOp(self.f32(value)))
+            self.store(pick.results[0], out, ivs)
+
+        self.nest(buffer_shape(out), body, names=("n", "c", "y", "x"))
 
     def halo_of(self, buf: SSAValue, pads: Sequence[int], value: float) -> SSAValue | None:
         """The bordered buffer `buf` is the interior of, if its border is `pads` of `value`."""
