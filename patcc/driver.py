@@ -14,7 +14,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -65,16 +65,15 @@ def compression_passes(
     """The passes from the imported module to loop level. patterns=None: no pruning, but a
     model whose weights already fit a pattern set (pruned before, e.g. by ADMM training) is
     compiled as pattern convs with its weights unchanged, packed per block of `block`
-    filters (None: the block size the weights show, `existing_patterns`)."""
-    from patcc.passes.lower_to_loops import LowerToLoopsPass
-    from patcc.pipelines import patdnn
+    filters (None: the block size the weights show, `existing_patterns`); any other model
+    takes patdnn's loop-level passes alone (the pattern convs a target's graph pass makes,
+    the opencl target's dense 3x3 convs, are tiled as a pruned model's are)."""
+    from patcc.pipelines import loop_passes, patdnn
 
     if patterns is None:
         existing = existing_patterns(module, block)
-        if existing is None:  # the schedule's lower-to-loops options, as patdnn passes them
-            names = {f.name for f in fields(LowerToLoopsPass)}
-            options = {k: v for k, v in (schedule or {}).items() if k in names}
-            return [LowerToLoopsPass(vector_length=vector_length, **options)]
+        if existing is None:  # patdnn's loop-level passes, with the schedule's options
+            return loop_passes(vector_length=vector_length, **(schedule or {}))
         patterns, block = existing
         connectivity = 1.0
     pipeline = patdnn(

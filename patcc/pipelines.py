@@ -10,6 +10,7 @@ from the same list, so they never differ.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from xdsl.passes import ModulePass, PassPipeline
 from xdsl.transforms.dead_code_elimination import DeadCodeElimination
@@ -79,34 +80,47 @@ def patdnn(
     if connectivity != 1.0:
         passes.append(PruneConnectivityPass(rate=connectivity, block=block))
     passes += [ReorderFiltersPass(group_size=group_size), PackFkwPass(), DeadCodeElimination()]
-    if to_loops:  # imported here: the importer's post_import_passes need none of these
-        from xdsl.transforms.common_subexpression_elimination import (
-            CommonSubexpressionElimination,
+    if to_loops:
+        passes += loop_passes(
+            group_size,
+            vector_length=vector_length,
+            tiles=tiles,
+            lre=lre,
+            shared_groups=shared_groups,
+            halos=halos,
+            shared_min_items=shared_min_items,
+            gemm_filters=gemm_filters,
+            row_blocks=row_blocks,
+            pads_in_one_nest=pads_in_one_nest,
         )
-
-        from patcc.passes.canonicalize_hoisted import CanonicalizeHoistedPass
-        from patcc.passes.eliminate_load_redundancy import EliminateLoadRedundancyPass
-        from patcc.passes.lower_to_loops import LowerToLoopsPass
-        from patcc.passes.tile_conv import TileConvPass
-
-        passes.append(
-            LowerToLoopsPass(
-                vector_length=vector_length,
-                shared_groups=shared_groups,
-                halos=halos,
-                shared_min_items=shared_min_items,
-                gemm_filters=gemm_filters,
-                row_blocks=row_blocks,
-                pads_in_one_nest=pads_in_one_nest,
-            )
-        )
-        if tiles is not None:
-            oc = tiles.oc or group_size
-            passes.append(TileConvPass(oc=oc, oh=tiles.oh, ow=tiles.ow, min_items=tiles.min_items))
-        if lre:
-            passes.append(EliminateLoadRedundancyPass())
-        passes += [CanonicalizeHoistedPass(), CommonSubexpressionElimination()]
     return PassPipeline(tuple(passes))
+
+
+def loop_passes(
+    group_size: int = DEFAULT_GROUP_SIZE,
+    *,
+    tiles: Tiles | None = Tiles(),
+    lre: bool = True,
+    **lowering: Any,
+) -> list[ModulePass]:
+    """`patdnn`'s passes from the pattern level (or a model with nothing to prune) to loop
+    level: `lower-to-loops` with the `lowering` options (its fields), `tile-conv` (filters
+    per tile `tiles.oc`, else `group_size`), LRE, canonicalize and CSE."""
+    # imported here: the importer's post_import_passes need none of these
+    from xdsl.transforms.common_subexpression_elimination import CommonSubexpressionElimination
+
+    from patcc.passes.canonicalize_hoisted import CanonicalizeHoistedPass
+    from patcc.passes.eliminate_load_redundancy import EliminateLoadRedundancyPass
+    from patcc.passes.lower_to_loops import LowerToLoopsPass
+    from patcc.passes.tile_conv import TileConvPass
+
+    passes: list[ModulePass] = [LowerToLoopsPass(**lowering)]
+    if tiles is not None:
+        oc = tiles.oc or group_size
+        passes.append(TileConvPass(oc=oc, oh=tiles.oh, ow=tiles.ow, min_items=tiles.min_items))
+    if lre:
+        passes.append(EliminateLoadRedundancyPass())
+    return [*passes, CanonicalizeHoistedPass(), CommonSubexpressionElimination()]
 
 
 def pipeline_string(pipeline: PassPipeline) -> str:

@@ -2,6 +2,7 @@
 against PyTorch's dense convolutions on the same GPU (CUDA, cuDNN): medians of repeated runs.
 
     python scripts/opencl_gpu_bench.py [--device NVIDIA] [--size 224] [--repeat 50] [--block 4]
+    python scripts/opencl_gpu_bench.py --no-prune ...    # patcc on the dense model as well
 
 patcc is timed end to end (input upload, every kernel, output download, `queue.finish`);
 its kernels' device time (OpenCL profiling events) is reported too, per layer with
@@ -118,18 +119,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out-dir", help="keep the build here (default: a temporary folder)")
     p.add_argument("--layers", action="store_true", help="per-layer device times of patcc")
     p.add_argument("--no-torch", action="store_true", help="time patcc alone")
+    p.add_argument("--no-prune", action="store_true", help="patcc on the dense model too")
     args = p.parse_args(argv)
 
-    log(
-        f"VGG-16 {args.size}x{args.size}: pruning ({args.patterns} patterns, "
-        f"connectivity {args.connectivity}, block {args.block}) ..."
-    )
-    model = patcc.prune(
-        vgg16(size=args.size),
-        patterns=args.patterns,
-        connectivity=args.connectivity,
-        block=args.block,
-    )
+    if args.no_prune:
+        model, label = vgg16(size=args.size), "patcc opencl (dense)"
+    else:
+        log(
+            f"VGG-16 {args.size}x{args.size}: pruning ({args.patterns} patterns, "
+            f"connectivity {args.connectivity}, block {args.block}) ..."
+        )
+        model = patcc.prune(
+            vgg16(size=args.size),
+            patterns=args.patterns,
+            connectivity=args.connectivity,
+            block=args.block,
+        )
+        label = "patcc opencl (8x pruned)"
     out = Path(args.out_dir or tempfile.mkdtemp(prefix="patcc-gpu-bench-")) / "build"
     if args.device:  # patcc.compile loads the build on the default device: make it this one
         os.environ[DEVICE_ENV] = args.device
@@ -148,10 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     log(f"compiled in {compile_s:.0f} s; checking against ONNX Runtime ...")
     check = check_against_ort(model, compiled, inputs)
 
-    runners: dict[str, Callable[[], object]] = {
-        "patcc opencl (8x pruned)": lambda: compiled.run(inputs)
-    }
-    macs = {"patcc opencl (8x pruned)": nonzero_macs}
+    runners: dict[str, Callable[[], object]] = {label: lambda: compiled.run(inputs)}
+    macs = {label: nonzero_macs}
     torch_macs: list[int] = []
     peer, why = (None, "--no-torch") if args.no_torch else torch_runner(args.size, torch_macs)
     if peer is not None:

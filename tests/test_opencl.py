@@ -342,14 +342,17 @@ def test_gpu_schedule_gives_one_work_item_per_row_tile() -> None:
 
 def test_unpruned_model_takes_the_gpu_lowering_options() -> None:
     """A model with no pattern-prunable conv (the dense path of `compression_passes`) is
-    lowered with the opencl schedule's lower-to-loops options too: no halos, no row blocks
-    (its dense 3x3 convs become pattern convs on the GPU)."""
+    lowered with the opencl schedule's options too: no halos, no row blocks, one kernel
+    per padded copy, then tile-conv by the work items and LRE, as a pruned model (its
+    dense 3x3 convs become pattern convs on the GPU)."""
     from patcc.driver import compression_passes
 
     module = import_model(FAMILIES["mobilenet"]())
     schedule = opencl_emitter().schedule
-    (lower,) = compression_passes(module, None, 3.6, 1, schedule)
+    lower, tile, lre, *_ = compression_passes(module, None, 3.6, 1, schedule)
     assert isinstance(lower, LowerToLoopsPass)
+    assert isinstance(tile, TileConvPass) and tile.min_items == schedule["tiles"].min_items
+    assert isinstance(lre, EliminateLoadRedundancyPass)
     assert (
         (lower.halos, lower.row_blocks, lower.pads_in_one_nest)
         == (False, False, True)
@@ -385,6 +388,37 @@ def test_row_tiles_on_opencl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert row_tiles() & {2, 4}
     compiled = patcc.compile(model, target="opencl", patterns=None, out_dir=tmp_path / "b")
     check_against_onnxruntime(compiled, model)
+
+
+@needs_device
+def test_row_tiles_of_an_unpruned_model_on_opencl(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unpruned model's dense 3x3 convs, pattern convs on the GPU (the target's graph
+    pass), take row tiles as a pruned model's do (ROW_TILE_MIN_ITEMS at 1 for the small
+    VGG), and the build equals ONNX Runtime (PoCL here)."""
+    from patcc.lowering.pattern_conv import TILE_ATTR
+    from patcc.targets import opencl_target
+
+    monkeypatch.setattr(opencl_target, "ROW_TILE_MIN_ITEMS", 1)
+    model = family_model("vgg", "dense")
+    compiled = patcc.compile(model, target="opencl", patterns=None, out_dir=tmp_path / "b")
+    check_against_onnxruntime(compiled, model)
+    source = (tmp_path / "b" / "model.cl").read_text()
+    assert "pat conv2d" in source  # the dense convs ran as pattern convs
+    module = import_model(model)
+    emitter = opencl_emitter()
+    from patcc.driver import _apply, compression_passes
+
+    passes = compression_passes(module, None, 3.6, 1, emitter.schedule)
+    _apply(module, passes, None, emitter.graph_passes)
+    tiles = {
+        tile.value.data
+        for op in module.walk()
+        if op.attributes.get(LOOP_ATTR) == StringAttr("rows")
+        and isinstance(tile := op.attributes.get(TILE_ATTR), IntegerAttr)
+    }
+    assert tiles & {2, 4}
 
 
 @needs_device
