@@ -17,8 +17,8 @@ consecutive zero inputs skip their runs (patcc/lowering/skip_zeros.py says why g
 not single inputs on some CPUs; the x86 target tests single inputs on Intel hosts,
 `patcc.targets.emit.SKIP_ZERO_INPUTS`). Measured on its own (docs/performance.md):
 VGG-16's first classifier layer with the built-in model's zeros 21.4 -> 14.3 ms on one
-thread, 10.8 -> 7.3 ms on two; the second (50 % zeros at random, which groups of 8 seldom skip) 3.6 -> 3.2 ms and
-2.0 -> 1.8 ms: the K-major blocks stream no slower than the N-major dot. B is at most
+thread, 10.8 -> 7.3 ms on two; the second (50 % zeros at random, which groups of 8
+seldom skip) 3.6 -> 3.2 ms and 2.0 -> 1.8 ms: the K-major blocks stream no slower than the N-major dot. B is at most
 `block` and a multiple of 16 (every vector length of the C targets), with about MIN_BLOCKS
 blocks where N allows; 512 floats of a block's accumulators (2 KB) stay in L1 while the
 weights stream past. `streams` blocks go in lockstep (patcc/lowering/skip_zeros.py says
