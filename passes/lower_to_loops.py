@@ -11,6 +11,8 @@ Conventions (later passes and targets rely on them):
   intermediate tensors become `memref.alloc` buffers (reuse is a later buffer-plan pass).
 - Every op goes through `patcc.lowering.registry.LOWERINGS`; an op without a lowering (for
   example a `pat` conv before its lowering is registered) is a clear error, never skipped.
+- A reshape of a contiguous buffer is a view of it (`VIEWS`: memref.collapse/expand_shape,
+  unlabelled, so each layer that reads it re-declares it): no copy, no layer of its own.
 - A unary activation (relu, clip, silu, hard_swish, ...) that is the single use of an
   epilogue producer (nn.conv2d, nn.conv_transpose, nn.gemm, nn.matmul) is fused into the
   producer's store: no buffer, no second pass over memory for it.
@@ -65,6 +67,7 @@ from patcc.lowering.registry import (
     LOWERINGS,
     PADDED_READERS,
     RESIDUAL_PRODUCERS,
+    VIEWS,
 )
 from patcc.lowering.residual import Residual, add_residual, find_residuals, single_user
 
@@ -153,6 +156,24 @@ def _operand_buffers(op: Operation, buffers: dict[SSAValue, SSAValue]) -> list[S
         else:
             out.extend(buffers[v] for v in value)
     return out
+
+
+def _view(
+    ctx: LoweringContext,
+    op: Operation,
+    buffers: dict[SSAValue, SSAValue],
+    pending: dict[SSAValue, list[int]],
+) -> SSAValue | None:
+    """The op's result as a view of an operand's buffer (VIEWS), where it has one and is
+    not returned (a returned value is written into its out-parameter)."""
+    make = VIEWS.get(type(op))
+    if make is None or len(op.results) != 1 or op.results[0] in pending:
+        return None
+    operands = _operand_buffers(op, buffers)
+    view = make(ctx, op, operands)
+    if view is not None and view not in operands:
+        view.name_hint = op.results[0].name_hint
+    return view
 
 
 def _is_dense_constant(op: Operation) -> bool:
@@ -265,6 +286,11 @@ def _lower_function(
         lowering = LOWERINGS.get(type(op))
         if lowering is None:
             raise PatccError(_missing(op))
+        view = _view(ctx, op, buffers, pending)
+        if view is not None:  # no layer of its own: its users re-declare the view
+            buffers[op.results[0]] = view
+            layers += 1  # later layers keep their names
+            continue
         act = ctx.epilogue(op)
         res = residuals.get(op)
         tail = res.ops if res is not None else [act] if act is not None else []

@@ -639,3 +639,8 @@ Lowering = Callable[
 """How one op is lowered: (ctx, op, operand buffers in definition order with None for an
 absent optional operand, result buffers) -> None; emits at ctx.ip the ops that compute the
 results into their buffers."""
+
+View = Callable[[LoweringContext, Operation, Sequence[SSAValue | None]], SSAValue | None]
+"""An op whose result can be its operand's buffer under another type (a reshape): (ctx, op,
+operand buffers) -> that view, emitted at ctx.ip, or None where it cannot be (the op's
+Lowering then computes a buffer of its own)."""

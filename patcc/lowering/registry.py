@@ -17,7 +17,7 @@ from xdsl.ir import Operation
 from patcc.dialects.nn.conv import ConvTransposeOp
 
 from . import activation, binary, conv, linear, pattern_conv, pool, rnn, skip_zeros, tensor_ops
-from .context import Lowering, LoweringContext
+from .context import Lowering, LoweringContext, View
 from .halo import HaloWriter, PaddedReader
 
 LOWERINGS: dict[type[Operation], Lowering] = {
@@ -31,6 +31,9 @@ LOWERINGS: dict[type[Operation], Lowering] = {
     **rnn.LOWERINGS,
     **pattern_conv.LOWERINGS,
 }
+
+# Ops whose result can be a view of an operand's buffer (tried before LOWERINGS): no copy.
+VIEWS: dict[type[Operation], View] = {**tensor_ops.VIEWS}
 
 # Ops whose lowering applies `ctx.apply_epilogue(op, value)` to every value it stores: the
 # pass fuses a following single-use unary activation (activation.EMITTERS) into them.

@@ -6,8 +6,10 @@
   to match the loop range, which a slice's input does not). split is one slice per part.
 - concat: one copy nest per input into its offset along the axis (scf directly: an output
   map with an offset is not a permutation, which linalg loop bounds need).
-- reshape: a copy between flat views of the two buffers (memref.collapse/expand_shape +
-  memref.copy): contiguous data is already in the right order.
+- reshape: a view of its input's buffer (memref.collapse/expand_shape, `VIEWS`): contiguous
+  data is already in the right order, so there is nothing to move (on a GPU a copy was a
+  launch of its own). A strided input (a halo's interior) or a function result is copied
+  between flat views of the two buffers (memref.copy).
 - pad, resize, gather: index tables computed at compile time with the numpy reference's
   own arithmetic (ONNX Runtime's float32 coordinates for resize, np.pad's reflect/edge
   rule), loaded with memref.load: the two levels cannot disagree on which element goes
@@ -20,6 +22,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+from xdsl.dialects.builtin import TensorType
 from xdsl.ir import Operation, SSAValue
 from xdsl.ir.affine import AffineDimExpr, AffineMap
 
@@ -27,7 +30,7 @@ from patcc.dialects.nn import tensor_ops as ops
 from patcc.dialects.nn.base import get_float, get_int, get_ints, get_str
 from patcc.semantics.tensor_ops import nearest_indices, source_coordinates
 
-from .context import Index, Lowering, LoweringContext, buffer_shape
+from .context import Index, Lowering, LoweringContext, View, buffer_shape, contiguous
 
 
 def lower_transpose(
@@ -136,6 +139,17 @@ def lower_reshape(
     (x,) = operands
     assert x is not None
     ctx.copy(x, results[0])
+
+
+def reshape_view(
+    ctx: LoweringContext, op: Operation, operands: Sequence[SSAValue | None]
+) -> SSAValue | None:
+    (x,) = operands
+    assert x is not None
+    typ = op.results[0].type
+    if not contiguous(x) or not isinstance(typ, TensorType):
+        return None
+    return ctx.view(x, typ.get_shape())
 
 
 def _table_or_shift(ctx: LoweringContext, table: np.ndarray, name: str):
@@ -298,3 +312,5 @@ LOWERINGS: dict[type[Operation], Lowering] = {
     ops.TransposeOp: lower_transpose,
     ops.GatherOp: lower_gather,
 }
+
+VIEWS: dict[type[Operation], View] = {ops.ReshapeOp: reshape_view}

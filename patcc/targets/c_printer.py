@@ -616,10 +616,15 @@ class BodyPrinter:
         return self.c_type(res.type, op)
 
     def alias(self, op: Operation) -> None:
-        """collapse/expand/cast: the same data under another shape, the same pointer."""
+        """collapse/expand/cast: the same data under another shape, the same pointer, so
+        the same name: a copy of a `restrict` parameter would lose the qualifier (reshapes
+        are views since 2026-12-03; an H200 read a classifier layer's input through such a
+        copy 1.5x slower, 0.011 -> 0.016 ms, without the read-only cache)."""
         (res,) = op.results
         src = op.operands[0]
-        self.define(res, self.pointer_type(res, src, op), self.value(src), const=False)
+        if src in self.readonly:
+            self.readonly.add(res)
+        self.exprs[res] = self.value(src)
 
     def subview(self, op: Operation) -> None:
         assert isinstance(op, memref.SubviewOp)

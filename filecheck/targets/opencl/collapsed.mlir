@@ -57,7 +57,7 @@ builtin.module {
 // COARSE-NEXT: __kernel void k_y(__global float *restrict padded)
 // COARSE:          for (ptrdiff_t g = get_global_id(0); g < 160; g += get_global_size(0)) {
 // COARSE-NEXT:         const ptrdiff_t i = (ptrdiff_t)g;
-// COARSE:              v[i] = 0.0f;
+// COARSE:              padded[i] = 0.0f;
 // COARSE-NEXT:     }
 // COARSE:      * NDRange 24, 4 ids per work item */
 // COARSE:          for (ptrdiff_t g = get_global_id(0); g < 96; g += get_global_size(0)) {
