@@ -119,3 +119,34 @@ def test_bench_runs_tuned_and_untuned_side_by_side(
     assert result["tuned_layers"] == 1 and result["tuned_compile"]["total_s"] > 0
     printed = capsys.readouterr().out
     assert "| tuned speed-up |" in printed and "| 1 | patcc-tuned |" in printed
+
+
+def test_mnn_converter_runs_in_the_work_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MNN's converter leaves a weights-sized scratch file in its working directory: it
+    runs in the bench's work folder, never the user's, with the model paths absolute."""
+    import subprocess
+
+    from patcc.bench import peers
+
+    user, work = tmp_path / "user", tmp_path / "work"
+    user.mkdir()
+    work.mkdir()
+    (user / "model.onnx").write_bytes(b"onnx")
+    seen: dict[str, object] = {}
+
+    def converter(cmd: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+        cwd = Path(str(kwargs["cwd"]))
+        (cwd / ".__convert_external_data.bin").write_bytes(b"scratch")
+        model = Path(cmd[cmd.index("--modelFile") + 1])
+        seen["model"] = model.read_bytes()  # found from the converter's own folder
+        Path(cmd[cmd.index("--MNNModel") + 1]).write_bytes(b"mnn")
+        return subprocess.CompletedProcess(cmd, 0, "", "")
+
+    monkeypatch.chdir(user)
+    monkeypatch.setattr(peers.subprocess, "run", converter)
+    peers._mnn_convert(Path("model.onnx"), work / "model.mnn")
+    assert seen["model"] == b"onnx"
+    assert (work / "model.mnn").read_bytes() == b"mnn"
+    assert sorted(p.name for p in user.iterdir()) == ["model.onnx"]

@@ -69,12 +69,19 @@ def ort_session(path: Path, inputs: Mapping[str, np.ndarray], threads: int) -> S
 def _mnn_convert(src: Path, dst: Path) -> None:
     """ONNX -> .mnn with MNN's bundled converter, called through its extension module
     `_tools`: the `MNN.tools` wrappers import a telemetry logger that pip-installs a package
-    and posts to a server, which a benchmark must not do."""
+    and posts to a server, which a benchmark must not do. It runs in dst's folder: it
+    leaves a scratch file of the weights' size (`.__convert_external_data.bin`) in its
+    working directory, which would otherwise be the user's."""
     code = "import sys, _tools; _tools.mnnconvert(sys.argv)"
+    src, dst = src.resolve(), dst.resolve()
     argv = ["mnnconvert", "-f", "ONNX", "--modelFile", str(src), "--MNNModel", str(dst)]
     argv += ["--bizCode", "patcc"]
     proc = subprocess.run(
-        [sys.executable, "-c", code, *argv[1:]], capture_output=True, text=True, check=False
+        [sys.executable, "-c", code, *argv[1:]],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=dst.parent,
     )
     if proc.returncode != 0 or not dst.is_file():
         raise RuntimeError(f"mnnconvert failed: {(proc.stdout + proc.stderr)[-300:]}")
