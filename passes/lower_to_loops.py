@@ -219,11 +219,11 @@ def _lower_function(
         block,
         vector_length,
         symbols,
-        options.shared_groups,
-        options.shared_min_items,
-        options.gemm_filters,
-        options.row_blocks,
-        options.pads_in_one_nest,
+        shared_groups=options.shared_groups,
+        shared_min_items=options.shared_min_items,
+        gemm_filters=options.gemm_filters,
+        row_blocks=options.row_blocks,
+        pads_in_one_nest=options.pads_in_one_nest,
     )
 
     buffers: dict[SSAValue, SSAValue] = {}

@@ -105,6 +105,7 @@ class LoweringContext:
         entry: Block,
         vector_length: int,
         symbols: set[str],
+        *,
         shared_groups: bool = True,
         shared_min_items: int = 0,
         gemm_filters: int = 0,
