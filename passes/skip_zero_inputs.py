@@ -22,7 +22,7 @@ seldom skip) 3.6 -> 3.2 ms and 2.0 -> 1.8 ms: the K-major blocks stream no slowe
 `block` and a multiple of 16 (every vector length of the C targets), with about MIN_BLOCKS
 blocks where N allows; 512 floats of a block's accumulators (2 KB) stay in L1 while the
 weights stream past. `streams` blocks go in lockstep (patcc/lowering/skip_zeros.py says
-why; the x86 target asks for 4, with blocks of 128 outputs, on Intel hosts,
+why; the x86 target asks for 4, with blocks of 128 outputs, on Intel and AMD hosts,
 `patcc.targets.emit.SKIP_ZERO_INPUTS`): a layer takes the largest divisor of its blocks up
 to `streams`.
 

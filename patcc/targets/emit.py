@@ -70,7 +70,8 @@ def x86_host_vendor(target: str) -> str:
 
 
 SKIP_ZERO_INPUTS: dict[str, dict[str, int]] = {
-    "GenuineIntel": {"group": 1, "streams": 4, "block": 128}
+    "GenuineIntel": {"group": 1, "streams": 4, "block": 128},
+    "AuthenticAMD": {"streams": 4, "block": 128},
 }
 """skip-zero-inputs' options per x86 vendor (else the pass's own: groups of 8, one stream,
 blocks of up to 512 outputs), measured (docs/performance.md). `group`, how many consecutive
@@ -82,16 +83,20 @@ block 4 1.065x with a test per input). `streams` and `block` ("FC1 in four strea
 core reading 4 blocks of weights in lockstep, then blocks of 128 outputs instead of 512
 (so 4 runs of 512 B per input, and 8 groups of blocks for the threads on VGG-16's first
 layer, not 2): its first classifier layer 1.15x / 1.10x on one / two threads with 4
-streams, then 1.21x / 1.15x more with blocks of 128; blocks of 64 and 8 streams lost. Not
-measured on the AMD EPYC or on Arm cores."""
+streams, then 1.21x / 1.15x more with blocks of 128; blocks of 64 and 8 streams lost. On
+the AMD EPYC the same 4 streams of 128 (groups of 8 kept): VGG-16 block 4 1.02-1.11x on
+one thread, 1.00-1.05x on two; 4 streams of 512 lost (0.89x), 2 streams or blocks of 256
+or 64 gained less. Not measured on Arm cores."""
 
 
 PREFETCH_VENDORS = frozenset({"GenuineIntel"})
 """x86 vendors whose builds hint by prefetch-next-kernel's rules by default: measured on the
 Intel Xeon (VGG-16 1.09-1.15x with the classifier rule above, docs/performance.md); the AMD
-EPYC's pattern convs ran at 81-93 % of its peak without hints and were not measured with
-them, nor were Arm cores, so there (and on the neon target) only layers whose tuned
-schedule asks for hints (`pf = 1`, which `patcc tune` searches) get them."""
+EPYC's pattern convs ran at 81-93 % of its peak without hints, and with them VGG-16
+block 4 ran 1.02x on one thread and 0.98-1.01x on two (the convs up to 1.06x, the
+classifier up to 0.87x: noise-sized, not taken); Arm cores were not measured. So there
+(and on the neon target) only layers whose tuned schedule asks for hints (`pf = 1`, which
+`patcc tune` searches) get them."""
 
 
 def default_prefetch(target: str) -> bool:
