@@ -47,7 +47,7 @@ from xdsl.pattern_rewriter import (
     op_type_rewrite_pattern,
 )
 
-from patcc.constants import constant_op, constant_value
+from patcc.constants import all_finite, constant_op, constant_value
 from patcc.dialects.nn.base import float_attr, get_float, get_int, int_attr, shape_of
 from patcc.dialects.nn.linear import GemmOp, GemvSkipZerosOp
 from patcc.errors import PatccError
@@ -92,14 +92,6 @@ def blocked_weights(w_nk: np.ndarray, blocks: int, width: int) -> np.ndarray:
     return np.frombuffer(blob, dtype=np.float32).reshape(blocks, k, width)
 
 
-def _all_finite(weights: np.ndarray) -> bool:
-    """No inf or nan among the weights: their float64 sum is finite (it would be inf or nan
-    with one; no f32 values overflow it), without a boolean temporary of the weights' size
-    (VGG-16's 102 M weights: 100 MB of fresh pages, slow to fault in on this VM)."""
-    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf: nan, as wanted
-        return bool(np.isfinite(weights.sum(dtype=np.float64)))
-
-
 def lockstep(blocks: int, streams: int) -> int:
     """The blocks a layer reads in lockstep: the largest divisor of `blocks` up to `streams`
     (the lowering runs whole groups)."""
@@ -121,7 +113,7 @@ class SkipZeroInputs(RewritePattern):
             or get_int(p, "trans_a")
             or get_float(p, "alpha") != 1.0
             or weights is None
-            or not _all_finite(weights)
+            or not all_finite(weights)
         ):
             return
         w_nk = weights if get_int(p, "trans_b") else weights.T

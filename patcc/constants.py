@@ -76,3 +76,11 @@ def constant_value(value: SSAValue | None) -> np.ndarray | None:
     ):
         return dense_to_numpy(op.value)
     return None
+
+
+def all_finite(weights: np.ndarray) -> bool:
+    """No inf or nan among the weights: their float64 sum is finite (it would be inf or nan
+    with one; no f32 values overflow it), without a boolean temporary of the weights' size
+    (VGG-16's 102 M weights: 100 MB of fresh pages, slow to fault in on this VM)."""
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf: nan, as wanted
+        return bool(np.isfinite(weights.sum(dtype=np.float64)))

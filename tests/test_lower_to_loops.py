@@ -491,6 +491,35 @@ def test_matmul(a: tuple[int, ...], b: tuple[int, ...]) -> None:
     _check(_module([a, b], build))
 
 
+@settings(max_examples=15, deadline=None)
+@given(
+    batch=st.integers(1, 3),
+    m=st.integers(1, 3),
+    k=st.integers(1, 6),
+    n=st.integers(1, 5),
+    zeros=st.floats(0.0, 1.0),
+    seed=st.integers(0, 2**16),
+)
+def test_matmul_skipping_zero_lhs(
+    batch: int, m: int, k: int, n: int, zeros: float, seed: int
+) -> None:
+    """skip_zero_lhs: the terms of zero (and -0) lhs values are an scf.if that skips them;
+    the products equal numpy's."""
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((batch, m, k)).astype(np.float32)
+    a[rng.random(a.shape) < zeros] = 0.0
+    a[rng.random(a.shape) < zeros / 4] = -0.0
+    b = rng.standard_normal((batch, k, n)).astype(np.float32)
+
+    def build(xs: list[SSAValue], ops: list[Operation]) -> list[SSAValue]:
+        op = linear.MatMulOp.inferred([xs[0], xs[1]], skip_zero_lhs=int_attr(1))
+        ops.append(op)
+        return [op.result]
+
+    lowered = _check(_module([a.shape, b.shape], build), inputs={"x0": a, "x1": b})
+    assert any(isinstance(op, scf.IfOp) for op in lowered.walk())
+
+
 @pytest.mark.parametrize("log", [False, True])
 @pytest.mark.parametrize("axes", [[1], [2, 3], [0], [3]])
 def test_softmax(log: bool, axes: list[int]) -> None:

@@ -177,6 +177,31 @@ def test_compile_with_the_gpu_schedule_matches_onnxruntime(tmp_path: Path) -> No
 
 
 @needs_device
+def test_classifier_skipping_zero_inputs_on_opencl(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With SKIP_MIN_BYTES at 0 the small VGG's split classifier layers skip their zero
+    inputs (a test per input in the partial products' kernels, the weights read only
+    under it), and the build still equals ONNX Runtime; by default they are too small."""
+    from patcc.targets import opencl_target
+
+    model = family_model("vgg", "pruned")
+
+    def build(name: str) -> str:
+        compiled = patcc.compile(model, target="opencl", patterns=None, out_dir=tmp_path / name)
+        check_against_onnxruntime(compiled, model)
+        return (tmp_path / name / "model.cl").read_text()
+
+    def tests_inputs(source: str) -> bool:
+        kernels = source.split("__kernel void ")[1:]
+        return any(k.startswith("k_matmul") and "== 0.0f)" in k for k in kernels)
+
+    assert not tests_inputs(build("default"))
+    monkeypatch.setattr(opencl_target, "SKIP_MIN_BYTES", 0)
+    assert tests_inputs(build("skipping"))
+
+
+@needs_device
 def test_cli_compile_and_run_on_a_named_device(tmp_path: Path) -> None:
     model = family_model("vgg", "dense")
     onnx.save(model, tmp_path / "m.onnx")

@@ -118,17 +118,22 @@ class GemvSkipZerosOp(NNOperation):
 @irdl_op_definition
 class MatMulOp(NNOperation):
     """numpy matmul (ONNX MatMul): batch dims broadcast; a 1-D operand is a vector whose
-    axis is dropped from the result."""
+    axis is dropped from the result. `skip_zero_lhs = 1` asks the lowering to skip the
+    terms whose lhs value is zero, reading no rhs value for them: the same sum where the
+    rhs is finite (0 * w = 0), which whoever sets it checks (split-k-gemm sets it on a
+    classifier's partial products, whose inputs a ReLU fills with zeros)."""
 
     name = "nn.matmul"
     lhs = operand_def(TensorType)
     rhs = operand_def(TensorType)
     result = result_def(TensorType)
+    skip_zero_lhs = opt_prop_def(IntegerAttr)
 
     @classmethod
     def infer_shapes(cls, in_shapes: Sequence[Shape | None], props: Props) -> list[Shape]:
         a, b = in_shapes
         assert a is not None and b is not None
+        get_flag(props, "skip_zero_lhs", 0)
         require(len(a) >= 1 and len(b) >= 1, "operands must have rank >= 1 (no scalars)")
         a2: Shape = (1, *a) if len(a) == 1 else tuple(a)
         b2: Shape = (*b, 1) if len(b) == 1 else tuple(b)

@@ -36,6 +36,13 @@
 
 // -----
 
+%a = "test.op"() : () -> tensor<2x1x3xf32>
+%b = "test.op"() : () -> tensor<2x3x4xf32>
+%y = nn.matmul %a, %b {skip_zero_lhs = 2 : i64} : (tensor<2x1x3xf32>, tensor<2x3x4xf32>) -> tensor<2x1x4xf32>
+// CHECK: 'nn.matmul': skip_zero_lhs must be 0 or 1, got 2
+
+// -----
+
 %x = "test.op"() : () -> tensor<3x2x5xf32>
 %y = nn.softmax %x {axes = array<i64: 0, 2>} : (tensor<3x2x5xf32>) -> tensor<3x2x5xf32>
 // CHECK: 'nn.softmax': axes must be consecutive ascending axes in [0, 3), got [0, 2]

@@ -241,6 +241,17 @@ class LoweringContext:
     def minf(self, a: SSAValue, b: SSAValue) -> SSAValue:
         return self.emit(arith.MinimumfOp(a, b))
 
+    def if_else(
+        self, cond: SSAValue, then: Callable[[], SSAValue], otherwise: Callable[[], SSAValue]
+    ) -> SSAValue:
+        """An f32 `scf.if`: `then`'s ops run only where `cond` holds (unlike `select`, whose
+        operands are both computed: a load in `then` is skipped)."""
+        pick = self.insert(scf.IfOp(cond, [f32], Region(Block()), Region(Block())))
+        for region, make in ((pick.true_region, then), (pick.false_region, otherwise)):
+            with self.at(InsertPoint.at_end(region.block)):
+                self.insert(scf.YieldOp(make()))
+        return pick.results[0]
+
     def select(self, cond: SSAValue, a: SSAValue, b: SSAValue) -> SSAValue:
         return self.emit(arith.SelectOp(cond, a, b))
 
@@ -471,13 +482,12 @@ class LoweringContext:
             cond = tests[0]
             for test in tests[1:]:
                 cond = self.emit(arith.AndIOp(cond, test))
-            pick = self.insert(scf.IfOp(cond, [f32], Region(Block()), Region(Block())))
-            with self.at(InsertPoint.at_end(pick.true_region.block)):
-                v = self.load(buf, [b, ch, self.lin(-top, (1, y)), self.lin(-left, (1, x))])
-                self.insert(scf.YieldOp(v))
-            with self.at(InsertPoint.at_end(pick.false_region.block)):
-                self.insert(scf.YieldOp(self.f32(value)))
-            self.store(pick.results[0], out, ivs)
+            inside = self.if_else(
+                cond,
+                lambda: self.load(buf, [b, ch, self.lin(-top, (1, y)), self.lin(-left, (1, x))]),
+                lambda: self.f32(value),
+            )
+            self.store(inside, out, ivs)
 
         self.nest(buffer_shape(out), body, names=("n", "c", "y", "x"))
 

@@ -141,7 +141,9 @@ def lower_matmul(
     operands: Sequence[SSAValue | None],
     results: Sequence[SSAValue],
 ) -> None:
-    """numpy matmul: batch axes broadcast; a 1-D operand has no m (lhs) or n (rhs) axis."""
+    """numpy matmul: batch axes broadcast; a 1-D operand has no m (lhs) or n (rhs) axis.
+    With `skip_zero_lhs`, a term whose lhs value is zero is an `scf.if` that reads nothing
+    of the rhs (a NaN lhs still multiplies: only `== 0` skips)."""
     a, b = operands
     assert a is not None and b is not None
     y = results[0]
@@ -151,6 +153,7 @@ def lower_matmul(
     b_batch = b_shape[:-2] if len(b_shape) > 1 else ()
     has_m, has_n = len(a_shape) > 1, len(b_shape) > 1
     nb = len(y_shape) - int(has_m) - int(has_n)
+    skip = get_int(op.properties, "skip_zero_lhs", 0)
 
     def body(ivs: list[Index]) -> None:
         batch = ivs[:nb]
@@ -161,8 +164,15 @@ def lower_matmul(
 
         def mac(k: Index, carried: list[SSAValue]) -> list[SSAValue]:
             av = ctx.load(a, [*a_idx, m, k] if m is not None else [k])
-            bv = ctx.load(b, [*b_idx, k, n] if n is not None else [k])
-            return [ctx.fma(av, bv, carried[0])]
+
+            def term() -> SSAValue:
+                bv = ctx.load(b, [*b_idx, k, n] if n is not None else [k])
+                return ctx.fma(av, bv, carried[0])
+
+            if not skip:
+                return [term()]
+            nonzero = ctx.cmpf("une", av, ctx.f32(0.0))
+            return [ctx.if_else(nonzero, term, lambda: carried[0])]
 
         acc = ctx.reduce(k_n, [ctx.f32(0.0)], mac, name="k")[0]
         ctx.store(ctx.apply_epilogue(op, acc), y, ivs)
