@@ -6,6 +6,7 @@ tiny (a few channels, 8x8 and smaller).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 
@@ -33,6 +34,7 @@ from patcc.dialects.nn.base import float_attr, int_attr, ints_attr, str_attr, te
 from patcc.dialects.nn.tensor_ops import floats_attr
 from patcc.errors import PatccError
 from patcc.frontend import import_model, make_context
+from patcc.lowering.layers import LAYER_ATTR
 from patcc.passes.lower_to_loops import LowerToLoopsPass
 from patcc.semantics import NAME_ATTR, run_function
 
@@ -546,24 +548,36 @@ def test_lrn(size: int) -> None:
 @settings(max_examples=15, deadline=None)
 @given(
     sizes=st.lists(st.integers(1, 3), min_size=1, max_size=3),
+    order=st.lists(st.integers(0, 2), min_size=1, max_size=4),
     axis=st.integers(0, 2),
     seed=st.integers(0, 99),
 )
-def test_concat_and_split(sizes: list[int], axis: int, seed: int) -> None:
+def test_concat_and_split(sizes: list[int], order: list[int], axis: int, seed: int) -> None:
+    """Concat of inputs in any order, some repeated (dense-conv-as-patterns' [x, x, x]):
+    one nest per run of equal inputs, reading at the run's index modulo the input's size."""
     base = [2, 3, 2]
+    picks = [i % len(sizes) for i in order]
 
     def shape(s: int) -> list[int]:
         return [s if d == axis else base[d] for d in range(3)]
 
     def build(xs: list[SSAValue], ops: list[Operation]) -> list[SSAValue]:
-        cat = tops.ConcatOp.inferred([xs], axis=int_attr(axis))
+        cat = tops.ConcatOp.inferred([[xs[i] for i in picks]], axis=int_attr(axis))
         split = tops.SplitOp.inferred(
-            [cat.result], axis=int_attr(axis), sizes=ints_attr(sizes[::-1])
+            [cat.result], axis=int_attr(axis), sizes=ints_attr([sizes[i] for i in picks][::-1])
         )
         ops.extend([cat, split])
         return [cat.result, *split.results]
 
-    _check(_module([shape(s) for s in sizes], build), seed)
+    lowered = _check(_module([shape(s) for s in sizes], build), seed)
+    fn = next(op for op in lowered.ops if isinstance(op, func.FuncOp))
+    nests = [
+        op
+        for op in fn.body.block.ops
+        if isinstance(op, scf.ForOp) and "concat" in str(op.attributes.get(LAYER_ATTR, ""))
+    ]
+    runs = 1 + sum(a != b for a, b in itertools.pairwise(picks))
+    assert len(nests) == runs
 
 
 @settings(max_examples=15, deadline=None)

@@ -5,7 +5,10 @@
 - slice / split: scf nests reading x[start + step * i] (linalg wants every operand's extent
   to match the loop range, which a slice's input does not). split is one slice per part.
 - concat: one copy nest per input into its offset along the axis (scf directly: an output
-  map with an offset is not a permutation, which linalg loop bounds need).
+  map with an offset is not a permutation, which linalg loop bounds need); an input
+  repeated back to back (dense-conv-as-patterns' concat([x, x, x])) is one nest over the
+  run, reading at its index modulo the input's size (on a GPU one kernel where there were
+  three; one store per element, so the nest stays parallel).
 - reshape: a view of its input's buffer (memref.collapse/expand_shape, `VIEWS`): contiguous
   data is already in the right order, so there is nothing to move (on a GPU a copy was a
   launch of its own). A strided input (a halo's interior) or a function result is copied
@@ -22,6 +25,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+from xdsl.dialects import arith
 from xdsl.dialects.builtin import TensorType
 from xdsl.ir import Operation, SSAValue
 from xdsl.ir.affine import AffineDimExpr, AffineMap
@@ -116,18 +120,34 @@ def lower_concat(
 ) -> None:
     y = results[0]
     axis = get_int(op.properties, "axis")
-    offset = 0
+    runs: list[tuple[SSAValue, int]] = []  # consecutive equal inputs: (input, how many)
     for x in operands:
         assert x is not None
-        shape = buffer_shape(x)
+        if runs and runs[-1][0] is x:
+            runs[-1] = (x, runs[-1][1] + 1)
+        else:
+            runs.append((x, 1))
+    offset = 0
+    for x, count in runs:
+        shape = list(buffer_shape(x))
+        size = shape[axis]
 
-        def body(ivs: list[Index], x: SSAValue = x, offset: int = offset) -> None:
-            out = list(ivs)
+        def body(
+            ivs: list[Index],
+            x: SSAValue = x,
+            offset: int = offset,
+            size: int = size,
+            n: int = count,
+        ) -> None:
+            src, out = list(ivs), list(ivs)
             out[axis] = ctx.lin(offset, (1, ivs[axis]))
-            ctx.store(ctx.load(x, ivs), y, out)
+            if n > 1:  # the run's position along the axis, back into the input
+                src[axis] = ctx.emit(arith.RemSIOp(ctx.index(ivs[axis]), ctx.index(size)))
+            ctx.store(ctx.load(x, src), y, out)
 
+        shape[axis] = size * count
         ctx.nest(shape, body)
-        offset += shape[axis]
+        offset += size * count
 
 
 def lower_reshape(
