@@ -18,13 +18,13 @@ not single inputs on some CPUs; the x86 target tests single inputs on Intel host
 `patcc.targets.emit.SKIP_ZERO_INPUTS`). Measured on its own (docs/performance.md):
 VGG-16's first classifier layer with the built-in model's zeros 21.4 -> 14.3 ms on one
 thread, 10.8 -> 7.3 ms on two; the second (50 % zeros at random, which groups of 8
-seldom skip) 3.6 -> 3.2 ms and 2.0 -> 1.8 ms: the K-major blocks stream no slower than the N-major dot. B is at most
-`block` and a multiple of 16 (every vector length of the C targets), with about MIN_BLOCKS
-blocks where N allows; 512 floats of a block's accumulators (2 KB) stay in L1 while the
-weights stream past. `streams` blocks go in lockstep (patcc/lowering/skip_zeros.py says
-why; the x86 target asks for 4, with blocks of 128 outputs, on Intel and AMD hosts,
-`patcc.targets.emit.SKIP_ZERO_INPUTS`): a layer takes the largest divisor of its blocks up
-to `streams`.
+seldom skip) 3.6 -> 3.2 ms and 2.0 -> 1.8 ms: the K-major blocks stream no slower than
+the N-major dot. B is at most `block` and a multiple of 16 (every vector length of the C
+targets), with about MIN_BLOCKS blocks where N allows; 512 floats of a block's
+accumulators (2 KB) stay in L1 while the weights stream past. `streams` blocks go in
+lockstep (patcc/lowering/skip_zeros.py says why; the x86 target asks for 4, with blocks of
+128 outputs, on Intel and AMD hosts, `patcc.targets.emit.SKIP_ZERO_INPUTS`): a layer takes
+the largest divisor of its blocks up to `streams`.
 
 Left alone: more than one row, trans_a, alpha != 1, weights that are not a constant or
 not all finite (there 0 * w is not 0). Only the summation order changes (one sum per
