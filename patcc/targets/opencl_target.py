@@ -16,6 +16,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 from xdsl.utils.target import Target
 
+from patcc.passes.split_gemm import SKIP_MIN_BYTES
 from patcc.targets.emit import EmittedModel, Emitter, metadata
 from patcc.targets.opencl_module import TARGET, print_opencl
 from patcc.targets.weights import Blob, weights_pieces
@@ -64,13 +65,6 @@ SHARED_MIN_ITEMS = 1 << 17
 on an H200 (docs/benchmarks.md): shared, the 224- to 56-wide layers (200k-800k items) ran
 1.3-1.7x faster (loads shared by 4 filters) and the 28- and 14-wide ones (100k and 25k
 items) 1.1-1.9x slower (too few work items: an H200 keeps ~270k threads resident)."""
-
-
-SKIP_MIN_BYTES = 1 << 25
-"""A split classifier layer's partial products skip zero inputs where its weights have at
-least this many bytes (`split-k-gemm{skip-min-bytes}`). VGG-16 on an H200 (docs/benchmarks.md,
-"Classifier layers skip zero inputs on the GPU"): the first layer (411 MB) 0.108 -> 0.075 ms,
-the second (64 MB) 0.022 -> 0.018, the third (16 MB, held in L2) 0.013 -> 0.018."""
 
 
 ROW_TILE_MIN_ITEMS = 1 << 16
