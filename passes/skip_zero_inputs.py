@@ -1,4 +1,4 @@
-"""skip-zero-inputs{block=512 group=8 streams=1}: a one-row gemm with constant finite
+"""skip-zero-inputs{block=512 group=8 map-group=0 streams=1}: a one-row gemm with constant finite
 weights becomes an `nn.gemv_skip_zeros`, which reads the weights of a group of inputs only
 when one of them is not zero (the C targets).
 
@@ -15,7 +15,11 @@ so a block's outputs read one contiguous run of B weights per input, runs of con
 inputs lie one after the other (the hardware prefetcher streams them), and `group`
 consecutive zero inputs skip their runs (patcc/lowering/skip_zeros.py says why groups and
 not single inputs on some CPUs; the x86 target tests single inputs on Intel hosts,
-`patcc.targets.emit.SKIP_ZERO_INPUTS`). Measured on its own (docs/performance.md):
+`patcc.targets.emit.SKIP_ZERO_INPUTS`). `map-group` (0: `group`) is the group of a layer
+whose input is a feature map flattened (`nn.reshape` of an N x C x H x W value, H x W > 1):
+there a dead channel is a run of H x W zeros, not zeros scattered as behind another
+classifier layer, so a test per input (1) skips whole runs where groups straddle their
+ends (the AMD EPYC's rule, `SKIP_ZERO_INPUTS`). Measured on its own (docs/performance.md):
 VGG-16's first classifier layer with the built-in model's zeros 21.4 -> 14.3 ms on one
 thread, 10.8 -> 7.3 ms on two; the second (50 % zeros at random, which groups of 8
 seldom skip) 3.6 -> 3.2 ms and 2.0 -> 1.8 ms: the K-major blocks stream no slower than
@@ -38,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.ir import Operation
+from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     PatternRewriter,
@@ -50,6 +54,7 @@ from xdsl.pattern_rewriter import (
 from patcc.constants import all_finite, constant_op, constant_value
 from patcc.dialects.nn.base import float_attr, get_float, get_int, int_attr, shape_of
 from patcc.dialects.nn.linear import GemmOp, GemvSkipZerosOp
+from patcc.dialects.nn.tensor_ops import ReshapeOp
 from patcc.errors import PatccError
 
 LANES = 16
@@ -92,6 +97,16 @@ def blocked_weights(w_nk: np.ndarray, blocks: int, width: int) -> np.ndarray:
     return np.frombuffer(blob, dtype=np.float32).reshape(blocks, k, width)
 
 
+def flattened_map(value: SSAValue) -> bool:
+    """Whether `value` is a feature map flattened: an nn.reshape of a rank-4 value with more
+    than one pixel per channel (whose zeros come in runs, a dead channel each)."""
+    owner = value.owner
+    if not isinstance(owner, ReshapeOp):
+        return False
+    shape = shape_of(owner.input)
+    return len(shape) == 4 and shape[2] * shape[3] > 1
+
+
 def lockstep(blocks: int, streams: int) -> int:
     """The blocks a layer reads in lockstep: the largest divisor of `blocks` up to `streams`
     (the lowering runs whole groups)."""
@@ -103,6 +118,7 @@ class SkipZeroInputs(RewritePattern):
     block: int
     group: int
     streams: int
+    map_group: int = 0
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: GemmOp, rewriter: PatternRewriter) -> None:
@@ -119,10 +135,11 @@ class SkipZeroInputs(RewritePattern):
         w_nk = weights if get_int(p, "trans_b") else weights.T
         blocks, width = block_width(w_nk.shape[0], self.block)
         w_const = constant_op(blocked_weights(w_nk, blocks, width))
+        group = self.map_group if self.map_group and flattened_map(op.a) else self.group
         props = {
             "beta": float_attr(get_float(p, "beta")),
             "n": int_attr(w_nk.shape[0]),
-            "group": int_attr(self.group),
+            "group": int_attr(group),
         }
         streams = lockstep(blocks, self.streams)
         if streams > 1:  # one stream: no property, as before there were streams
@@ -145,6 +162,8 @@ class SkipZeroInputsPass(ModulePass):
     block: int = 512
     group: int = 8
     streams: int = 1
+    map_group: int = 0
+    """The group of a layer whose input is a flattened feature map; 0: `group`."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.block < LANES or self.block % LANES:
@@ -155,5 +174,7 @@ class SkipZeroInputsPass(ModulePass):
             raise PatccError(f"skip-zero-inputs: group must be >= 1, got {self.group}")
         if self.streams < 1:
             raise PatccError(f"skip-zero-inputs: streams must be >= 1, got {self.streams}")
-        rewriter = SkipZeroInputs(self.block, self.group, self.streams)
+        if self.map_group < 0:
+            raise PatccError(f"skip-zero-inputs: map-group must be >= 0, got {self.map_group}")
+        rewriter = SkipZeroInputs(self.block, self.group, self.streams, self.map_group)
         PatternRewriteWalker(rewriter).rewrite_module(op)

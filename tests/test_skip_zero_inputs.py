@@ -19,11 +19,13 @@ from conftest import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from xdsl.dialects import arith, scf
-from xdsl.dialects.builtin import IndexType, IntegerAttr
+from xdsl.dialects.builtin import IndexType, IntegerAttr, ModuleOp
 from xdsl.ir import Block
 
-from patcc.dialects.nn.base import float_attr, get_int, int_attr, shape_of, tensor_f32
+from patcc.constants import constant_op
+from patcc.dialects.nn.base import float_attr, get_int, int_attr, ints_attr, shape_of, tensor_f32
 from patcc.dialects.nn.linear import GemmOp, GemvSkipZerosOp
+from patcc.dialects.nn.tensor_ops import ReshapeOp
 from patcc.errors import PatccError
 from patcc.passes.lower_to_loops import LowerToLoopsPass
 from patcc.passes.parallelize import ParallelizePass
@@ -98,6 +100,68 @@ def test_skip_zero_inputs_preserves_semantics(
         np.testing.assert_array_equal(got, run_function(one_loops, x)["y"])
 
 
+def flattened_map_module(w: np.ndarray, shape: tuple[int, ...], *, flatten: bool) -> ModuleOp:
+    """f(x) = gemm(reshape(x), w): x a 1 x C x H x W feature map flattened (or, with
+    `flatten` false, already the 1 x K row that the reshape would give)."""
+    k = int(np.prod(shape))
+    block = Block(arg_types=[tensor_f32(shape if flatten else (1, k))])
+    row = block.args[0]
+    if flatten:
+        reshape = ReshapeOp.inferred([row], shape=ints_attr([1, k]))
+        block.add_op(reshape)
+        row = reshape.result
+    w_op = constant_op(w.astype(np.float32))
+    gemm = GemmOp.inferred(
+        [row, w_op.result, None],
+        alpha=float_attr(1.0),
+        beta=float_attr(1.0),
+        trans_a=int_attr(0),
+        trans_b=int_attr(1),
+    )
+    block.add_op(w_op)
+    block.add_op(gemm)
+    return named_module(block, [gemm.result])
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    channels=st.integers(1, 6),
+    hw=st.sampled_from([(1, 1), (1, 3), (2, 2), (3, 3)]),
+    n=st.integers(1, 40),
+    group=st.integers(2, 9),
+    dead=st.sampled_from([0.0, 0.5, 1.0]),
+    vector_length=st.sampled_from([1, 8, 16]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_a_flattened_map_takes_the_map_group(
+    channels: int,
+    hw: tuple[int, int],
+    n: int,
+    group: int,
+    dead: float,
+    vector_length: int,
+    seed: int,
+) -> None:
+    """map-group applies where the input is a feature map flattened (more than one pixel a
+    channel), `group` elsewhere, and the results stay those of the gemm with dead channels
+    (runs of H x W zeros) at every vector length."""
+    rng = np.random.default_rng(seed)
+    shape = (1, channels, *hw)
+    w = rng.standard_normal((n, int(np.prod(shape))))
+    x = rng.standard_normal(shape).astype(np.float32)
+    x[:, rng.random(channels) < dead] = 0.0
+    for flatten in (True, False):
+        module = flattened_map_module(w, shape, flatten=flatten)
+        after = applied(module, SkipZeroInputsPass(block=16, group=group, map_group=1))
+        (gemv,) = (op for op in after.walk() if isinstance(op, GemvSkipZerosOp))
+        want_group = 1 if flatten and hw != (1, 1) else group
+        assert get_int(gemv.properties, "group") == want_group
+        inputs = {"x": x if flatten else x.reshape(1, -1)}
+        want = run_function(module, inputs)["y"]
+        loops = applied(after, LowerToLoopsPass(vector_length=vector_length))
+        assert_close(run_function(loops, inputs)["y"], want)
+
+
 def test_lockstep_takes_the_largest_divisor_of_the_blocks() -> None:
     assert [lockstep(8, s) for s in (1, 2, 3, 4, 5, 8, 9)] == [1, 2, 2, 4, 4, 8, 8]
     assert [lockstep(6, 4), lockstep(7, 4), lockstep(1, 4)] == [3, 1, 1]
@@ -167,6 +231,7 @@ def test_leaves_alone_weights_that_are_not_constant() -> None:
         ({"block": 24}, "block must be a positive multiple of 16"),
         ({"group": 0}, "group must"),
         ({"streams": 0}, "streams must be >= 1, got 0"),
+        ({"map_group": -1}, "map-group must be >= 0, got -1"),
     ],
 )
 def test_bad_options_are_named(options: dict, message: str) -> None:

@@ -71,7 +71,7 @@ def x86_host_vendor(target: str) -> str:
 
 SKIP_ZERO_INPUTS: dict[str, dict[str, int]] = {
     "GenuineIntel": {"group": 1, "streams": 4, "block": 128},
-    "AuthenticAMD": {"streams": 4, "block": 128},
+    "AuthenticAMD": {"streams": 4, "block": 128, "map_group": 1},
 }
 """skip-zero-inputs' options per x86 vendor (else the pass's own: groups of 8, one stream,
 blocks of up to 512 outputs), measured (docs/performance.md). `group`, how many consecutive
@@ -86,7 +86,11 @@ layer, not 2): its first classifier layer 1.15x / 1.10x on one / two threads wit
 streams, then 1.21x / 1.15x more with blocks of 128; blocks of 64 and 8 streams lost. On
 the AMD EPYC the same 4 streams of 128 (groups of 8 kept): VGG-16 block 4 1.02-1.11x on
 one thread, 1.00-1.05x on two; 4 streams of 512 lost (0.89x), 2 streams or blocks of 256
-or 64 gained less. Not measured on Arm cores."""
+or 64 gained less. There `map_group` 1 (a test per input where the input is a flattened
+feature map, whose zeros are dead channels, runs of H x W): VGG-16's first classifier
+layer 1.03-1.11x on one thread, 1.11-1.12x on two; a test per input in every layer lost
+on the other two (0.70-0.98x; "Dead channels one input at a time"). Not measured on Arm
+cores."""
 
 
 PREFETCH_VENDORS = frozenset({"GenuineIntel"})
