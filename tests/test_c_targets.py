@@ -307,21 +307,21 @@ def test_cpu_flags_read_the_first_flags_line() -> None:
 
 def test_skip_group_follows_the_x86_vendor(monkeypatch: pytest.MonkeyPatch) -> None:
     """skip-zero-inputs tests single inputs and reads 4 blocks of 128 outputs in lockstep
-    on Intel x86 hosts, groups of 8 in 4 blocks of 128 on AMD ones, groups of 8 and one
-    block of up to 512 elsewhere (and always on the neon target, which runs elsewhere); the
-    emitter hands the pass its options."""
+    on Intel x86 hosts, groups of 8 in 4 blocks of 128 on AMD ones (single inputs behind a
+    flattened feature map), groups of 8 and one block of up to 512 elsewhere (and always on
+    the neon target, which runs elsewhere); the emitter hands the pass its options."""
     import importlib
 
     emit_module = importlib.import_module("patcc.targets.emit")
     text = "processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu\n"
     assert emit_module.cpu_vendor(text) == "GenuineIntel"
     assert emit_module.cpu_vendor("processor : 0\n") == ""
-    intel, amd, other = (1, 4, 128), (8, 4, 128), (8, 1, 512)
+    intel, amd, other = (1, 4, 128, 0), (8, 4, 128, 1), (8, 1, 512, 0)
     for vendor, x86 in (("GenuineIntel", intel), ("AuthenticAMD", amd), ("", other)):
         monkeypatch.setattr(emit_module, "host_cpu_vendor", lambda v=vendor: v)
         for target, options in (("x86", x86), ("neon", other)):
             (skip,) = emit_module.emit_for(target).graph_passes
-            assert (skip.group, skip.streams, skip.block) == options
+            assert (skip.group, skip.streams, skip.block, skip.map_group) == options
 
 
 def test_gemm_filters_follow_the_x86_vendor(monkeypatch: pytest.MonkeyPatch) -> None:
