@@ -1,6 +1,6 @@
-"""skip-zero-inputs{block=512 group=8 map-group=0 streams=1}: a one-row gemm with constant finite
-weights becomes an `nn.gemv_skip_zeros`, which reads the weights of a group of inputs only
-when one of them is not zero (the C targets).
+"""skip-zero-inputs{block=512 group=8 map-group=0 streams=1}: a one-row gemm with constant
+finite weights becomes an `nn.gemv_skip_zeros`, which reads the weights of a group of
+inputs only when one of them is not zero (the C targets).
 
 A classifier behind a ReLU sees many zeros: VGG-16's first one (25088 -> 4096, 411 MB of
 fp32 weights, memory bound) gets 43 % zeros from the built-in model's last pool, whole dead
