@@ -1,7 +1,9 @@
 """Atomic output files and the .npz / .mlir readers shared by the commands.
 
 Outputs are written to a temporary file in the target folder and renamed into place, so an
-error or an interrupt never leaves a half-written file behind.
+error or an interrupt never leaves a half-written file behind. The temporary file is made
+private (mkstemp's 0600), so before the rename it gets the mode a plain `open` would have
+given: a replaced file's own, else 0666 less the umask (`default_mode`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,14 @@ def check_folder(path: str | Path) -> Path:
     return folder
 
 
+def default_mode(base: int = 0o666) -> int:
+    """`base` less the process's umask: the mode `open` (0666) or `mkdir` (0777) gives a new
+    file or folder. Python 3.11 has no getter for the umask, so it is set and restored."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return base & ~umask
+
+
 def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> None:
     path = Path(path)
     folder = check_folder(path)
@@ -36,6 +46,8 @@ def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
+        mode = path.stat().st_mode & 0o7777 if path.is_file() else default_mode()
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

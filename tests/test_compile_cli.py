@@ -44,6 +44,23 @@ def test_compile_and_run_round_trip(pruned_onnx, x86_build: Path, tmp_path: Path
     assert_outputs_close(read_npz(tmp_path / "o.npz"), run_ort(model, inputs))
 
 
+def test_outputs_get_the_modes_of_plain_files(pruned_onnx, x86_build: Path, tmp_path: Path) -> None:
+    """Outputs go through a private temporary file or folder (mkstemp's 0600, mkdtemp's
+    0700) and then get what `open` and `mkdir` would have given, 0666 and 0777 less the
+    umask; a replaced file keeps its own mode."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert x86_build.stat().st_mode & 0o777 == 0o777 & ~umask
+    write_npz(tmp_path / "in.npz", model_inputs(pruned_onnx[0]))
+    out = tmp_path / "o.npz"
+    for mode in (0o666 & ~umask, 0o640):
+        if out.exists():
+            out.chmod(mode)
+        proc = patcc("run", x86_build, "--inputs", tmp_path / "in.npz", "--outputs", out)
+        assert proc.returncode == 0, proc.stderr
+        assert out.stat().st_mode & 0o777 == mode
+
+
 def test_neon_compile_and_run_through_simde(pruned_onnx, tmp_path: Path) -> None:
     model, path = pruned_onnx
     out = tmp_path / "neon"

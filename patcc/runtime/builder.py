@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from patcc.errors import PatccError
-from patcc.fileio import check_folder
+from patcc.fileio import check_folder, default_mode
 from patcc.runtime.tools import require_simde, require_tool, run_compiler
 from patcc.targets.weights import Blob
 
@@ -145,6 +145,7 @@ def build(
         if report is not None:
             (tmp / "report.json").write_text(json.dumps(report, indent=1) + "\n")
         _compile_all(tmp, wanted)
+        os.chmod(tmp, default_mode(0o777))  # mkdtemp's folder is private (0700)
         _replace_dir(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
