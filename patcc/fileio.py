@@ -33,9 +33,17 @@ def check_folder(path: str | Path) -> Path:
 
 def default_mode(base: int = 0o666) -> int:
     """`base` less the process's umask: the mode `open` (0666) or `mkdir` (0777) gives a new
-    file or folder. Python 3.11 has no getter for the umask, so it is set and restored."""
-    umask = os.umask(0o022)
-    os.umask(umask)
+    file or folder. Python 3.11 has no getter for the umask: Linux shows it in
+    /proc/self/status; elsewhere it is set and restored (a moment in which another thread's
+    new file would get 022)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+        umask = next(
+            int(line.split()[1], 8) for line in status.splitlines() if line.startswith("Umask:")
+        )
+    except (OSError, StopIteration, IndexError, ValueError):
+        umask = os.umask(0o022)
+        os.umask(umask)
     return base & ~umask
 
 
