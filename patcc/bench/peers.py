@@ -173,6 +173,12 @@ FACTORIES: dict[str, Callable[[Path, Mapping[str, np.ndarray], int], Session]] =
     "tvm": tvm_session,
 }
 MODULES = {"ort": "onnxruntime", "mnn": "MNN", "deepsparse": "deepsparse", "tvm": "tvm"}
+INSTALL: dict[str, str] = {
+    **dict.fromkeys(("ort", "mnn", "tvm"), "pip install 'patcc[bench]'"),
+    "deepsparse": "its releases pin numpy 1.x and onnx 1.14, below patcc's own",
+}
+"""How to get a missing peer. Not `pip install deepsparse`: its releases (1.8, 1.9) pin
+numpy 1.x and onnx 1.14 and would downgrade patcc's own (docs/benchmarks.md)."""
 
 
 def open_peer(
@@ -184,7 +190,7 @@ def open_peer(
     if name not in FACTORIES:
         return Skipped(name, f"unknown peer (peers: {', '.join(PEERS)})")
     if importlib.util.find_spec(MODULES[name]) is None:
-        return Skipped(name, f"not installed (pip install '{MODULES[name]}')")
+        return Skipped(name, f"not installed ({INSTALL[name]})")
     try:
         session = FACTORIES[name](path, inputs, threads)
         session.run()  # fails here rather than in the middle of the timing loop
