@@ -154,6 +154,20 @@ def test_wrong_input_shape_at_run(x86_build: Path, tmp_path: Path) -> None:
     assert not out.exists()
 
 
+@pytest.mark.parametrize("threads", ["0", "-1"])
+def test_run_with_a_thread_count_below_one(
+    pruned_onnx, x86_build: Path, tmp_path: Path, threads: str
+) -> None:
+    """Named, as `compile --threads 0` is; the C entry point would take it as its default."""
+    write_npz(tmp_path / "in.npz", model_inputs(pruned_onnx[0]))
+    out = tmp_path / "o.npz"
+    proc = patcc(
+        "run", x86_build, "--inputs", tmp_path / "in.npz", "--outputs", out, "--threads", threads
+    )
+    assert_user_error(proc, "threads must be >= 1", threads)
+    assert not out.exists()
+
+
 def test_run_on_a_folder_that_is_no_build(tmp_path: Path) -> None:
     proc = patcc("run", tmp_path, "--inputs", tmp_path / "i.npz", "--outputs", tmp_path / "o.npz")
     assert_user_error(proc, "model.json")
