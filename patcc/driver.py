@@ -24,7 +24,7 @@ from xdsl.passes import ModulePass
 
 from patcc.errors import PatccError
 from patcc.runtime.builder import build, check_tools
-from patcc.runtime.loader import CompiledModel
+from patcc.runtime.loader import CompiledModel, check_threads
 
 if TYPE_CHECKING:
     from patcc.tune.apply import ScheduleSource
@@ -36,8 +36,7 @@ LOWER_TO_LOOPS = "lower-to-loops"
 def check_options(target: str, threads: int | None, vector_length: int | None) -> None:
     if target not in TARGETS:
         raise PatccError(f"unknown target '{target}' (targets: {', '.join(TARGETS)})")
-    if threads is not None and threads < 1:
-        raise PatccError(f"threads must be >= 1, got {threads}")
+    check_threads(threads)
     from patcc.targets.emit import check_vector_length
 
     check_vector_length(target, vector_length)

@@ -38,7 +38,7 @@ class CompiledModel:
         threads: int | None = None,
         device: str | None = None,
     ) -> None:
-        _check_threads(threads)
+        check_threads(threads)
         self.build_dir = Path(build_dir)
         self.meta = read_meta(self.build_dir)
         self.target = target_name(self.meta)
@@ -74,7 +74,7 @@ class CompiledModel:
         if missing:
             raise PatccError(f"missing input '{missing[0]}' (inputs: {', '.join(names)})")
         arrays = [_checked(spec, inputs[spec.name]) for spec in self.inputs]
-        _check_threads(threads)
+        check_threads(threads)
         n = threads if threads is not None else self.threads
         outputs = self.backend.run(arrays, 0 if n is None else n)
         return {t.name: a for t, a in zip(self.outputs, outputs, strict=True)}
@@ -91,9 +91,9 @@ class CompiledModel:
         return f"CompiledModel({str(self.build_dir)!r}, target={self.target!r}, inputs=({sig}))"
 
 
-def _check_threads(threads: int | None) -> None:
+def check_threads(threads: int | None) -> None:
     """A thread count the user gave must be >= 1 (the C entry point would read 0 or less as
-    its default, silently)."""
+    its default, silently); `compile` checks its own with this too."""
     if threads is not None and threads < 1:
         raise PatccError(f"threads must be >= 1, got {threads}")
 
