@@ -69,14 +69,10 @@ def window_output(in_hw: Sequence[int], kernel: Sequence[int], props: Props) -> 
     return out[0], out[1]
 
 
-@irdl_op_definition
-class Conv2dOp(NNOperation):
-    """2-D convolution, NCHW input, OIHW weight (I = C / group); ONNX Conv semantics.
+class ConvOpBase(NNOperation):
+    """Shared definition of conv2d and conv_transpose: input, 4-D weight, optional bias; the
+    window (strides, pads, dilations) and group."""
 
-    pads are [top, left, bottom, right]; depthwise is group = C = O.
-    """
-
-    name = "nn.conv2d"
     input = operand_def(TensorType)
     weight = operand_def(TensorType)
     bias = opt_operand_def(TensorType)
@@ -85,6 +81,16 @@ class Conv2dOp(NNOperation):
     pads = prop_def(DenseArrayBase)
     dilations = prop_def(DenseArrayBase)
     group = prop_def(IntegerAttr)
+
+
+@irdl_op_definition
+class Conv2dOp(ConvOpBase):
+    """2-D convolution, NCHW input, OIHW weight (I = C / group); ONNX Conv semantics.
+
+    pads are [top, left, bottom, right]; depthwise is group = C = O.
+    """
+
+    name = "nn.conv2d"
 
     @classmethod
     def infer_shapes(cls, in_shapes: Sequence[Shape | None], props: Props) -> list[Shape]:
@@ -122,7 +128,7 @@ def conv_transpose_output_size(
 
 
 @irdl_op_definition
-class ConvTransposeOp(NNOperation):
+class ConvTransposeOp(ConvOpBase):
     """2-D transposed convolution (ONNX ConvTranspose), NCHW input, weight C x (O / group) x KH
     x KW.
 
@@ -131,15 +137,7 @@ class ConvTransposeOp(NNOperation):
     """
 
     name = "nn.conv_transpose"
-    input = operand_def(TensorType)
-    weight = operand_def(TensorType)
-    bias = opt_operand_def(TensorType)
-    result = result_def(TensorType)
-    strides = prop_def(DenseArrayBase)
-    pads = prop_def(DenseArrayBase)
-    dilations = prop_def(DenseArrayBase)
     output_padding = prop_def(DenseArrayBase)
-    group = prop_def(IntegerAttr)
 
     @classmethod
     def infer_shapes(cls, in_shapes: Sequence[Shape | None], props: Props) -> list[Shape]:

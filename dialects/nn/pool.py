@@ -35,12 +35,9 @@ def _pool_shape(x: Shape, props: Props) -> Shape:
     return (x[0], x[1], oh, ow)
 
 
-@irdl_op_definition
-class MaxPoolOp(NNOperation):
-    """Max over each window (ONNX MaxPool, output 0); padding is the lowest finite f32, so
-    it never wins and a window wholly in padding gives -3.4e38 (as ONNX Runtime does)."""
+class WindowPoolOp(NNOperation):
+    """Shared definition: a kernel window sliding over N x C x H x W, as conv2d's."""
 
-    name = "nn.max_pool"
     input = operand_def(TensorType)
     result = result_def(TensorType)
     kernel = prop_def(DenseArrayBase)
@@ -54,19 +51,21 @@ class MaxPoolOp(NNOperation):
 
 
 @irdl_op_definition
-class AvgPoolOp(NNOperation):
+class MaxPoolOp(WindowPoolOp):
+    """Max over each window (ONNX MaxPool, output 0); padding is the lowest finite f32, so
+    it never wins and a window wholly in padding gives -3.4e38 (as ONNX Runtime does)."""
+
+    name = "nn.max_pool"
+
+
+@irdl_op_definition
+class AvgPoolOp(WindowPoolOp):
     """Mean over each window (ONNX AveragePool): the sum of the input values in the window
     divided by the number of its taps inside the input, or, with count_include_pad = 1,
     inside the input extended by pads less ceil_pads ([bottom, right], default 0: the end
     padding that ceil_mode added)."""
 
     name = "nn.avg_pool"
-    input = operand_def(TensorType)
-    result = result_def(TensorType)
-    kernel = prop_def(DenseArrayBase)
-    strides = prop_def(DenseArrayBase)
-    pads = prop_def(DenseArrayBase)
-    dilations = prop_def(DenseArrayBase)
     count_include_pad = prop_def(IntegerAttr)
     ceil_pads = opt_prop_def(DenseArrayBase)
 
