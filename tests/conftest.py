@@ -4,7 +4,7 @@ tolerance rule, random inputs, printed IR."""
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -19,12 +19,14 @@ from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.printer import Printer
 
+from patcc.compression.connectivity import drop_empty_kernels, prune_connectivity
 from patcc.compression.patterns import candidate_patterns
 from patcc.constants import constant_op
 from patcc.dialects.nn.activation import ReluOp
-from patcc.dialects.nn.base import float_attr, int_attr, ints_attr, tensor_f32
+from patcc.dialects.nn.base import float_attr, int_attr, ints_attr, str_attr, tensor_f32
 from patcc.dialects.nn.linear import GemmOp
-from patcc.dialects.pat import PatternsAttr, ids_attr
+from patcc.dialects.pat import PatConv2dOp, PatternsAttr, ids_attr
+from patcc.dialects.pat.conv import ACTIVATIONS
 from patcc.frontend import make_context
 from patcc.semantics import NAME_ATTR
 
@@ -144,6 +146,24 @@ def pat_conv_props(case: Mapping[str, Any]) -> dict[str, Attribute]:
     }
 
 
+def pat_conv_ops(x: SSAValue, layer: Mapping[str, Any]) -> tuple[list[Operation], PatConv2dOp]:
+    """`pat.conv2d(x)` of a `pruned_pat_layers` layer: its values (and bias) as constants,
+    its fused activation; the ops in order and the conv, for the caller to build on."""
+    values = constant_op(layer["values"])
+    ops: list[Operation] = [values]
+    bias = None
+    if layer["bias"] is not None:
+        bias_op = constant_op(layer["bias"])
+        ops.append(bias_op)
+        bias = bias_op.result
+    props = pat_conv_props(layer)
+    if layer["activation"] != "none":
+        props["activation"] = str_attr(layer["activation"])
+    conv = PatConv2dOp.inferred([x, values.result, bias], **props)
+    ops.append(conv)
+    return ops, conv
+
+
 def named_module(
     block: Block,
     outputs: Sequence[SSAValue],
@@ -234,3 +254,45 @@ CANDIDATES = candidate_patterns()
 def pattern_set_strategy(max_size: int = 56) -> st.SearchStrategy[list[tuple[int, ...]]]:
     """Pattern sets of 1..max_size distinct candidates (hypothesis)."""
     return st.lists(st.sampled_from(CANDIDATES), min_size=1, max_size=max_size, unique=True)
+
+
+@st.composite
+def pruned_pat_layers(
+    draw: st.DrawFn,
+    *,
+    max_filters: int,
+    max_patterns: int,
+    rates: Sequence[float],
+    hw: Callable[[int], st.SearchStrategy[tuple[int, int]]],
+) -> dict[str, Any]:
+    """A random pruned `pat.conv2d` layer: shapes, window, pattern set, ids and values
+    (connectivity-pruned at one of `rates`, whole filters sometimes removed), bias, fused
+    activation and the seed of its arrays. `hw(dilation)` draws the input's H x W, so each
+    caller sizes the input to what it runs (the interpreter is slow on loops)."""
+    o, c = draw(st.integers(1, max_filters)), draw(st.integers(1, 6))
+    patterns = draw(pattern_set_strategy(max_patterns))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    ids = rng.integers(0, len(patterns), size=(o, c)).astype(np.int8)
+    values = rng.standard_normal((o, c, 4)).astype(np.float32)
+    rate = draw(st.sampled_from(rates))
+    ids, values = drop_empty_kernels(*prune_connectivity(ids, values, rate))
+    if draw(st.booleans()):  # whole filters removed: empty runs, zero-length filters
+        dead = rng.random(o) < 0.3
+        ids[dead] = -1
+        values[dead] = 0.0
+    d = draw(st.integers(1, 2))
+    return {
+        "o": o,
+        "c": c,
+        "hw": draw(hw(d)),
+        "patterns": patterns,
+        "ids": ids,
+        "values": values,
+        "strides": [draw(st.integers(1, 2)), draw(st.integers(1, 2))],
+        "pads": draw(st.lists(st.integers(0, 2), min_size=4, max_size=4)),
+        "dilations": [d, d],
+        "bias": rng.standard_normal(o).astype(np.float32) if draw(st.booleans()) else None,
+        "activation": draw(st.sampled_from(ACTIVATIONS)),
+        "seed": seed,
+    }

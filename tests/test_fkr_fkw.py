@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from conftest import applied, named_module, pat_conv_props, print_ir
+from conftest import applied, named_module, pat_conv_ops, print_ir, pruned_pat_layers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from xdsl.dialects import arith
@@ -33,11 +33,11 @@ from patcc.compression.fkw import (
     storage_bytes,
     unpack_fkw,
 )
-from patcc.compression.patterns import candidate_patterns, project_to_patterns, select_pattern_set
+from patcc.compression.patterns import project_to_patterns, select_pattern_set
 from patcc.constants import constant_op, constant_value
-from patcc.dialects.nn.base import ints_attr, str_attr, tensor_f32
+from patcc.dialects.nn.base import ints_attr, tensor_f32
 from patcc.dialects.pat import FkwConv2dOp, PatConv2dOp, PatternsAttr, ids_attr
-from patcc.dialects.pat.conv import ACTIVATIONS, get_ids
+from patcc.dialects.pat.conv import get_ids
 from patcc.frontend import import_model, make_context
 from patcc.models import FAMILIES
 from patcc.passes.pack_fkw import PackFkwPass
@@ -46,7 +46,6 @@ from patcc.passes.prune_patterns import PrunePatternsPass
 from patcc.passes.reorder_filters import ReorderFiltersPass
 from patcc.semantics import input_names, main_function, run_function
 
-CANDIDATES = candidate_patterns()
 CTX = make_context()
 
 
@@ -56,33 +55,14 @@ CTX = make_context()
 @st.composite
 def layers(draw: st.DrawFn) -> dict:
     """A random pruned pat.conv2d layer: shapes, window, pattern set, ids and values."""
-    o, c = draw(st.integers(1, 9)), draw(st.integers(1, 6))
-    patterns = draw(st.lists(st.sampled_from(CANDIDATES), min_size=1, max_size=12, unique=True))
-    seed = draw(st.integers(0, 2**32 - 1))
-    rng = np.random.default_rng(seed)
-    ids = rng.integers(0, len(patterns), size=(o, c)).astype(np.int8)
-    values = rng.standard_normal((o, c, 4)).astype(np.float32)
-    rate = draw(st.sampled_from([1.0, 1.5, 2.0, 3.6, 8.0]))
-    ids, values = drop_empty_kernels(*prune_connectivity(ids, values, rate))
-    if draw(st.booleans()):  # whole filters removed: empty runs, zero-length filters
-        dead = rng.random(o) < 0.3
-        ids[dead] = -1
-        values[dead] = 0.0
-    d = draw(st.integers(1, 2))
-    return {
-        "o": o,
-        "c": c,
-        "hw": (draw(st.integers(2 * d + 1, 9)), draw(st.integers(2 * d + 1, 9))),
-        "patterns": patterns,
-        "ids": ids,
-        "values": values,
-        "strides": [draw(st.integers(1, 2)), draw(st.integers(1, 2))],
-        "pads": draw(st.lists(st.integers(0, 2), min_size=4, max_size=4)),
-        "dilations": [d, d],
-        "bias": rng.standard_normal(o).astype(np.float32) if draw(st.booleans()) else None,
-        "activation": draw(st.sampled_from(ACTIVATIONS)),
-        "seed": seed,
-    }
+    return draw(
+        pruned_pat_layers(
+            max_filters=9,
+            max_patterns=12,
+            rates=(1.0, 1.5, 2.0, 3.6, 8.0),
+            hw=lambda d: st.tuples(st.integers(2 * d + 1, 9), st.integers(2 * d + 1, 9)),
+        )
+    )
 
 
 def _module(layer: dict) -> ModuleOp:
@@ -90,18 +70,7 @@ def _module(layer: dict) -> ModuleOp:
     reading the first one's channels: a consumer that must see the original layout."""
     shape = (1, layer["c"], *layer["hw"])
     block = Block(arg_types=[tensor_f32(shape)])
-    values = constant_op(layer["values"])
-    ops: list = [values]
-    bias = None
-    if layer["bias"] is not None:
-        bias_op = constant_op(layer["bias"])
-        ops.append(bias_op)
-        bias = bias_op.result
-    props = pat_conv_props(layer)
-    if layer["activation"] != "none":
-        props["activation"] = str_attr(layer["activation"])
-    conv = PatConv2dOp.inferred([block.args[0], values.result, bias], **props)
-    ops.append(conv)
+    ops, conv = pat_conv_ops(block.args[0], layer)
     # A 1-filter consumer with distinct weights per input channel (pattern 0 everywhere).
     o = layer["o"]
     rng = np.random.default_rng(layer["seed"] + 1)

@@ -19,6 +19,8 @@ from conftest import (
     assert_outputs_close,
     model_inputs,
     named_module,
+    pat_conv_ops,
+    pruned_pat_layers,
     run_ort,
 )
 from hypothesis import given, settings
@@ -38,14 +40,10 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Block, Operation, Region
 from xdsl.passes import ModulePass
 
-from patcc.compression.connectivity import drop_empty_kernels, prune_connectivity
 from patcc.compression.onnx_prune import prune
-from patcc.compression.patterns import candidate_patterns
-from patcc.constants import constant_op
 from patcc.dialects.nn import activation as act
 from patcc.dialects.nn.base import ints_attr, str_attr, tensor_f32
 from patcc.dialects.pat import FkwConv2dOp, PatConv2dOp, PatternsAttr, ids_attr
-from patcc.dialects.pat.conv import ACTIVATIONS
 from patcc.errors import PatccError
 from patcc.frontend import import_model, make_context
 from patcc.lowering.jam import constant_int
@@ -60,7 +58,6 @@ from patcc.pipelines import Tiles, patdnn
 from patcc.semantics import NAME_ATTR, run_function
 from patcc.tune.space import Schedule
 
-CANDIDATES = candidate_patterns()
 CTX = make_context()
 TOL = 1e-5
 VECTOR_LENGTHS = (1, 4, 8)
@@ -69,35 +66,17 @@ FOLLOWERS = ("none", "relu", "sigmoid", "clip")
 
 @st.composite
 def layers(draw: st.DrawFn) -> dict:
-    """A random small pruned pat.conv2d layer (tiny: the interpreter is slow)."""
-    o, c = draw(st.integers(1, 6)), draw(st.integers(1, 6))
-    patterns = draw(st.lists(st.sampled_from(CANDIDATES), min_size=1, max_size=8, unique=True))
-    seed = draw(st.integers(0, 2**32 - 1))
-    rng = np.random.default_rng(seed)
-    ids = rng.integers(0, len(patterns), size=(o, c)).astype(np.int8)
-    values = rng.standard_normal((o, c, 4)).astype(np.float32)
-    rate = draw(st.sampled_from([1.0, 1.5, 2.0, 3.6]))
-    ids, values = drop_empty_kernels(*prune_connectivity(ids, values, rate))
-    if draw(st.booleans()):  # whole filters removed: empty runs, zero-length filters
-        dead = rng.random(o) < 0.3
-        ids[dead] = -1
-        values[dead] = 0.0
-    d = draw(st.integers(1, 2))
-    return {
-        "o": o,
-        "c": c,
-        "hw": (draw(st.integers(6, 10)), draw(st.integers(6, 12))),
-        "patterns": patterns,
-        "ids": ids,
-        "values": values,
-        "strides": [draw(st.integers(1, 2)), draw(st.integers(1, 2))],
-        "pads": draw(st.lists(st.integers(0, 2), min_size=4, max_size=4)),
-        "dilations": [d, d],
-        "bias": rng.standard_normal(o).astype(np.float32) if draw(st.booleans()) else None,
-        "activation": draw(st.sampled_from(ACTIVATIONS)),
-        "follower": draw(st.sampled_from(FOLLOWERS)),
-        "seed": seed,
-    }
+    """A random small pruned pat.conv2d layer (tiny: the interpreter is slow), and the unary
+    activation that may follow it."""
+    layer = draw(
+        pruned_pat_layers(
+            max_filters=6,
+            max_patterns=8,
+            rates=(1.0, 1.5, 2.0, 3.6),
+            hw=lambda d: st.tuples(st.integers(6, 10), st.integers(6, 12)),
+        )
+    )
+    return {**layer, "follower": draw(st.sampled_from(FOLLOWERS))}
 
 
 def _follower(kind: str, x) -> act.UnaryElementwiseOp | None:
@@ -115,24 +94,7 @@ def _module(layer: dict) -> ModuleOp:
     unary activation the lowering fuses into the conv's store."""
     shape = (1, layer["c"], *layer["hw"])
     block = Block(arg_types=[tensor_f32(shape)])
-    values = constant_op(layer["values"])
-    ops: list = [values]
-    bias = None
-    if layer["bias"] is not None:
-        bias_op = constant_op(layer["bias"])
-        ops.append(bias_op)
-        bias = bias_op.result
-    props = {
-        "patterns": PatternsAttr(layer["patterns"]),
-        "ids": ids_attr(layer["ids"]),
-        "strides": ints_attr(layer["strides"]),
-        "pads": ints_attr(layer["pads"]),
-        "dilations": ints_attr(layer["dilations"]),
-    }
-    if layer["activation"] != "none":
-        props["activation"] = str_attr(layer["activation"])
-    conv = PatConv2dOp.inferred([block.args[0], values.result, bias], **props)
-    ops.append(conv)
+    ops, conv = pat_conv_ops(block.args[0], layer)
     out = conv.result
     follower = _follower(layer["follower"], out)
     if follower is not None:

@@ -11,10 +11,10 @@ tensor level and, bit for bit, the per-filter nest of the same layer
 from __future__ import annotations
 
 import numpy as np
-from conftest import applied, assert_close
+from conftest import CANDIDATES, applied, assert_close
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_lower_pattern_conv import CANDIDATES, HAND_LAYER, TOL, _input, _module, layers
+from test_lower_pattern_conv import HAND_LAYER, TOL, _input, _module, layers
 from xdsl.dialects import scf, vector
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp
 
