@@ -101,6 +101,11 @@ class LowerToLoopsPass(ModulePass):
     fill of the whole buffer and a copy of the interior: each element written once, and on
     a GPU one kernel where they were two (the opencl target's; a C target keeps the fill
     and the copy, whose loops have no test per element)."""
+    pool_rows: bool = True
+    """True: a window pool reduces each output row's window rows into a row buffer first,
+    then across its columns (`patcc/lowering/pool.py`): loops a C compiler vectorises
+    whatever its version. False: one nest, an output a step, which a GPU's work items
+    want (the opencl target's)."""
     gemm_filters: int = 0
     """Filters per register tile of the 1x1 GEMMs on images wider than the small-image
     tile (`patcc/lowering/pointwise.py`); 0: FILTER_TILE (4). With VECTOR_TILE = 3 vectors
@@ -224,6 +229,7 @@ def _lower_function(
         gemm_filters=options.gemm_filters,
         row_blocks=options.row_blocks,
         pads_in_one_nest=options.pads_in_one_nest,
+        pool_rows=options.pool_rows,
     )
 
     buffers: dict[SSAValue, SSAValue] = {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pytest
@@ -65,9 +66,9 @@ def _module(shapes: Sequence[Sequence[int]], build: Build) -> ModuleOp:
     return module
 
 
-def _lower(module: ModuleOp, vector_length: int = 8) -> ModuleOp:
+def _lower(module: ModuleOp, vector_length: int = 8, **options: Any) -> ModuleOp:
     lowered = module.clone()
-    LowerToLoopsPass(vector_length=vector_length).apply(make_context(), lowered)
+    LowerToLoopsPass(vector_length=vector_length, **options).apply(make_context(), lowered)
     lowered.verify()
     return lowered
 
@@ -84,10 +85,11 @@ def _check(
     seed: int = 0,
     vector_length: int = 8,
     inputs: dict[str, np.ndarray] | None = None,
+    **options: Any,
 ) -> ModuleOp:
-    """Lower `module` and compare interpreter outputs on random inputs; returns the lowered
-    module."""
-    lowered = _lower(module, vector_length)
+    """Lower `module` (lower-to-loops `options`) and compare interpreter outputs on random
+    inputs; returns the lowered module."""
+    lowered = _lower(module, vector_length, **options)
     fn = next(op for op in module.ops if isinstance(op, func.FuncOp))
     rng = np.random.default_rng(seed)
     if inputs is None:
@@ -366,19 +368,21 @@ def pool_layers(draw: st.DrawFn) -> dict:
     pads = [draw(st.integers(0, k[i % 2] - 1)) for i in range(4)]
     return {
         "kind": draw(st.sampled_from(["max", "avg", "avg_incl", "gavg", "gmax"])),
-        "hw": (draw(st.integers(5, 7)), draw(st.integers(3, 6))),
+        "hw": (draw(st.integers(5, 7)), draw(st.integers(5, 7))),
         "k": k,
         "stride": (draw(st.integers(1, 2)), draw(st.integers(1, 2))),
-        "dil": (draw(st.integers(1, 2)), 1),
+        "dil": (draw(st.integers(1, 2)), draw(st.integers(1, 2))),
         "pads": pads,
         "ceil": (draw(st.integers(0, pads[2])), draw(st.integers(0, pads[3]))),
         "seed": draw(st.integers(0, 99)),
+        "rows": draw(st.booleans()),
     }
 
 
 @settings(max_examples=25, deadline=None)
 @given(layer=pool_layers())
 def test_pools(layer: dict) -> None:
+    """Both window-pool forms (a row buffer per output row, or one nest: `pool_rows`)."""
     window = {
         "kernel": ints_attr(layer["k"]),
         "strides": ints_attr(layer["stride"]),
@@ -397,7 +401,9 @@ def test_pools(layer: dict) -> None:
         )
     else:
         build = _unary(pool.GlobalAvgPoolOp if kind == "gavg" else pool.GlobalMaxPoolOp)
-    _check(_module([(1, 2, *layer["hw"])], build), layer["seed"])
+    lowered = _check(_module([(1, 2, *layer["hw"])], build), layer["seed"], pool_rows=layer["rows"])
+    names = [name for name, _ in _buffers(lowered)]
+    assert ("pool_rows" in names) == (layer["rows"] and kind in ("max", "avg", "avg_incl"))
 
 
 # ---- linear ----------------------------------------------------------------------------

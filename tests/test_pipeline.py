@@ -82,7 +82,7 @@ def test_pipeline_options_reach_the_string() -> None:
     spec = _pipeline_spec("--vector-length", "4", "--tile-oh", "2", "--no-lre")
     assert spec == pipeline_string(patdnn(vector_length=4, tiles=Tiles(oh=2), lre=False))
     assert (
-        "lower-to-loops{vector_length=4 shared_groups=true halos=true shared_min_items=0 row_blocks=true pads_in_one_nest=false gemm_filters=0}"
+        "lower-to-loops{vector_length=4 shared_groups=true halos=true shared_min_items=0 row_blocks=true pads_in_one_nest=false pool_rows=true gemm_filters=0}"
         in spec
         and "tile-conv{oc=4 oh=2 ow=2 min_items=0}" in spec
     )

@@ -111,6 +111,7 @@ class LoweringContext:
         gemm_filters: int = 0,
         row_blocks: bool = True,
         pads_in_one_nest: bool = False,
+        pool_rows: bool = True,
     ) -> None:
         self.module = module
         self.function = function
@@ -121,6 +122,7 @@ class LoweringContext:
         self.gemm_filters = gemm_filters  # filters per 1x1 GEMM tile (pointwise; 0: default)
         self.row_blocks = row_blocks  # pattern convs in blocks of rows (False: one block)
         self.pads_in_one_nest = pads_in_one_nest  # `padded` without a fill (see there)
+        self.pool_rows = pool_rows  # window pools through a row of column results (pool.py)
         self.ip = InsertPoint.at_end(entry)
         self.epilogues: dict[Operation, Operation] = {}
         self.halos: dict[SSAValue, tuple[SSAValue, tuple[int, ...], float]] = {}

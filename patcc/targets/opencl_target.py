@@ -108,7 +108,8 @@ class OpenCLEmitter(Emitter):
         pool, storing into its consumer's padded interior, 3-4x slower;
         docs/benchmarks.md); instead each padded input is copied in one kernel, each
         element the input's or the border value (`pads_in_one_nest`: 0.99 -> 0.94 ms of
-        kernels per kernel pruning, 0.96 -> 0.90 block 4, against a fill and a copy)."""
+        kernels per kernel pruning, 0.96 -> 0.90 block 4, against a fill and a copy). Pools
+        an output a work item (`pool_rows=False`), not a row buffer per channel."""
         from patcc.pipelines import Tiles
 
         return {
@@ -119,6 +120,7 @@ class OpenCLEmitter(Emitter):
             "row_blocks": False,
             "halos": False,
             "pads_in_one_nest": True,
+            "pool_rows": False,
         }
 
     def emit(self, module: ModuleOp) -> EmittedModel:
