@@ -1,11 +1,10 @@
 /* VGG-16's first max pool (64 x 224 x 224, 2 x 2 / 2, into a padded 114-wide buffer) as
  * patcc's C spelled it, in four spellings of the NaN-propagating max (p1: as emitted, p2:
  * bitwise or, p3: two selects, p4: operands swapped), and in rows (p6: column maxima over
- * the window's rows into a row, then pairs; p5: every column's whole window, then every
- * second one), with a contiguous relu loop for comparison (docs/performance.md, "Max pools
- * in rows"). gcc 12 vectorises p1; gcc 13 leaves p1-p5 scalar and vectorises p6. Prints
+ * the window's rows into a row, then pairs), with a contiguous relu loop for comparison (docs/performance.md, "Max pools
+ * in rows"). gcc 12 vectorises p1; gcc 13 leaves p1-p4 scalar and vectorises p6. Prints
  * whether the spellings agree on NaNs, infinities and signed zeros, the median of 31 runs
- * each, and whether p5 and p6 give p1's bits.
+ * each, and whether p6 gives p1's bits.
  *
  *   gcc -O3 -mavx2 -mfma -mavx512f -mavx512vl scripts/pool_replica.c -o /tmp/pool_replica -lm && /tmp/pool_replica
  */
@@ -37,19 +36,6 @@ __attribute__((noinline)) static void NAME(float *restrict v, const float *restr
             } \
 }
 POOL(p1, max1) POOL(p2, max2) POOL(p3, max3) POOL(p4, max4)
-/* two steps per output row: a contiguous row of window maxima at every column, then every
-   second one */
-__attribute__((noinline)) static void p5(float *restrict v, const float *restrict buf) {
-    float t[224];
-    for (ptrdiff_t c = 0; c < 64; c++)
-        for (ptrdiff_t oh = 0; oh < 112; oh++) {
-            const float *r0 = buf + c * 50176 + oh * 2 * 224, *r1 = r0 + 224;
-            for (ptrdiff_t x = 0; x < 223; x++)
-                t[x] = max1(max1(max1(r0[x], r0[x + 1]), r1[x]), r1[x + 1]);
-            for (ptrdiff_t ow = 0; ow < 112; ow++)
-                v[c * 12996 + oh * 114 + ow + 115] = t[2 * ow];
-        }
-}
 /* vertical then horizontal: a row of column maxima (contiguous), then pairs of it */
 __attribute__((noinline)) static void p6(float *restrict v, const float *restrict buf) {
     float t[224];
@@ -76,12 +62,12 @@ int main(void) {
     float *buf = aligned_alloc(64, N * 4), *out = aligned_alloc(64, N * 4);
     srand(1); for (size_t i = 0; i < N; i++) buf[i] = (float)rand() / RAND_MAX - 0.5f;
     memset(out, 0, N * 4);
-    void (*f[6])(float *restrict, const float *restrict) = {p1, p2, p3, p4, p5, p6};
+    void (*f[5])(float *restrict, const float *restrict) = {p1, p2, p3, p4, p6};
     void (*g[4])(float *restrict, const float *restrict, size_t) = {e1, e2, e3, e4};
-    double t[10][31];
-    for (int r = 0; r < 31; r++) { for (int k = 0; k < 4; k++) { double a = now(); f[k](out, buf); t[k][r] = now() - a; a = now(); g[k](out, buf, N); t[4 + k][r] = now() - a; } for (int k = 4; k < 6; k++) { double a = now(); f[k](out, buf); t[4 + k][r] = now() - a; } }
-    for (int k = 0; k < 10; k++) { qsort(t[k], 31, sizeof(double), cmp); printf("%s v%d median %.3f ms\n", k < 4 ? "pool" : k < 8 ? "relu" : "pool", k < 8 ? k % 4 + 1 : k - 3, t[k][15]); }
+    double t[9][31];
+    for (int r = 0; r < 31; r++) { for (int k = 0; k < 4; k++) { double a = now(); f[k](out, buf); t[k][r] = now() - a; a = now(); g[k](out, buf, N); t[4 + k][r] = now() - a; } { double a = now(); f[4](out, buf); t[8][r] = now() - a; } }
+    for (int k = 0; k < 9; k++) { qsort(t[k], 31, sizeof(double), cmp); printf("%s v%d median %.3f ms\n", k < 4 ? "pool" : k < 8 ? "relu" : "pool", k < 8 ? k % 4 + 1 : 6, t[k][15]); }
     float *o1 = aligned_alloc(64, N * 4), *o2 = aligned_alloc(64, N * 4); memset(o1, 0, N * 4); memset(o2, 0, N * 4);
-    buf[5] = NAN; buf[50176 + 226] = -0.0f; p1(o1, buf); p5(o2, buf); printf("p5 same: %d\n", !memcmp(o1, o2, N * 4)); p6(o2, buf); printf("p6 same: %d\n", !memcmp(o1, o2, N * 4));
+    buf[5] = NAN; buf[50176 + 226] = -0.0f; p1(o1, buf); p6(o2, buf); printf("p6 same: %d\n", !memcmp(o1, o2, N * 4));
     return 0;
 }
