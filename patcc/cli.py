@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from patcc.bench.cli import add_parser as add_bench_parser
+from patcc.bench.profile_cli import add_parser as add_profile_parser
 from patcc.errors import PatccError
 from patcc.tune.cli import add_compile_options
 from patcc.tune.cli import add_parser as add_tune_parser
@@ -265,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=int, default=224, help="input height and width (default 224)")
     p.set_defaults(run=cmd_demo)
     add_bench_parser(sub)
+    add_profile_parser(sub)
     add_tune_parser(sub)
     return parser
 

@@ -10,8 +10,8 @@
  * VGG-16's classifier stream or another runtime). The outputs of the two builds are
  * compared (max squared difference; 0 for builds meant to be bit-identical).
  *
- *   .venv/bin/python -c "import sys; sys.path.insert(0, 'scripts'); \
- *       from layer_profile import instrument; from pathlib import Path; \
+ *   .venv/bin/python -c "from patcc.bench.layer_profile import instrument; \
+ *       from pathlib import Path; \
  *       src, names = instrument(Path('A/model.c').read_text()); \
  *       Path('A_prof/model.c').write_text(src); print(len(names))"      # likewise for B
  *   (cd A_prof && cp ../A/weights.bin . && gcc -O3 -mavx512f ... -fopenmp -fPIC -shared \

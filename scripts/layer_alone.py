@@ -21,7 +21,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from layer_profile import library_command  # scripts/, beside this one
+from patcc.bench.layer_profile import library_command
 
 HARNESS = """
 #include <stdio.h>

@@ -18,15 +18,13 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 from pathlib import Path
 
 import numpy as np
 import onnx
 from onnx import numpy_helper
 
-sys.path.insert(0, str(Path(__file__).parent))
-from layer_profile import profile
+from patcc.bench.layer_profile import profile
 
 
 def block_pruned(pruned: onnx.ModelProto, dense: onnx.ModelProto, g: int) -> onnx.ModelProto:
@@ -94,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             compile_variant(model, folder, shared, tiles, args.vector_length)
     folders = [args.out / name.replace(" ", "_") for name in variants]
     # the builds in turns, `--runs` runs each per round, the median of the rounds' medians
-    rounds = [profile(folders, args.runs, threads=1) for _ in range(args.rounds)]
+    rounds = [profile(folders, args.runs, threads=1).times for _ in range(args.rounds)]
     medians = {
         name: {layer: statistics.median(r[k][layer] for r in rounds) for layer in rounds[0][k]}
         for k, name in enumerate(variants)
