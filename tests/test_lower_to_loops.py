@@ -406,6 +406,47 @@ def test_pools(layer: dict) -> None:
     assert ("pool_rows" in names) == (layer["rows"] and kind in ("max", "avg", "avg_incl"))
 
 
+@pytest.mark.parametrize(
+    ("kind", "k", "dil", "pads", "passes"),
+    [
+        ("max", 3, 1, 1, 2),  # ResNet-50's 3x3/2 max pool: kw 0, 1 in one loop, kw 2 alone
+        ("avg", 3, 1, 1, 2),  # divisors by position (count_include_pad=0): the last pass divides
+        ("avg_incl", 4, 1, 1, 3),  # kw 0, 1, then 2 and 3 alone
+        ("max", 3, 2, 0, 1),  # dilated: one loop (not measured split)
+        ("max", 2, 1, 0, 1),  # VGG's 2x2/2: one stride, one loop
+    ],
+)
+def test_pool_rows_take_later_column_taps_in_passes(
+    kind: str, k: int, dil: int, pads: int, passes: int
+) -> None:
+    """Undilated column taps past the first stride (stride 2) each take a pass over the
+    output row; max pools give the bits of the one-nest form, average pools the
+    reference's values."""
+    props: dict[str, Attribute] = {
+        "kernel": ints_attr((k, k)),
+        "strides": ints_attr((2, 2)),
+        "pads": ints_attr((pads,) * 4),
+        "dilations": ints_attr((dil, dil)),
+    }
+    if kind == "max":
+        build = _unary(pool.MaxPoolOp, **props)
+    else:
+        props["count_include_pad"] = int_attr(kind == "avg_incl")
+        build = _unary(pool.AvgPoolOp, **props, ceil_pads=ints_attr((0, 0)))
+    module = _module([(1, 3, 9, 11)], build)
+    rows = _check(module, seed=k + dil)
+    ow_loops = [
+        op
+        for op in rows.walk()
+        if isinstance(op, scf.ForOp) and op.body.block.args[0].name_hint == "ow"
+    ]
+    assert len(ow_loops) == passes
+    if kind == "max":
+        x = {"x0": np.random.default_rng(5).standard_normal((1, 3, 9, 11)).astype(np.float32)}
+        nest = _lower(module, pool_rows=False)
+        np.testing.assert_array_equal(run_function(rows, x)["y0"], run_function(nest, x)["y0"])
+
+
 # ---- linear ----------------------------------------------------------------------------
 
 

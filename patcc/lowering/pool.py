@@ -37,7 +37,8 @@ def _window(
 
     With `ctx.pool_rows`, per output row: a row buffer gets each input column combined over
     the window's rows (a contiguous loop), then each output combines its window's columns
-    of that row. One nest with strided taps (`ow * stride + kw`) is vectorised by gcc 12
+    of that row: undilated, those of the first stride in one loop, every later one in a
+    pass of its own over the row (the same taps in the same order, so the same bits). One nest with strided taps (`ow * stride + kw`) is vectorised by gcc 12
     and left scalar by gcc 13: VGG-16's first max pool took 8 ms on a Sapphire Rapids
     core against 0.7 ms in rows (docs/performance.md, "Max pools in rows")."""
     p = op.properties
@@ -76,6 +77,12 @@ def _window(
         return
 
     width = (ow_n - 1) * sw + (kw_n - 1) * dw + 1  # the input columns the windows read
+    # Undilated, the column taps of one stride reduce in one loop and each later tap adds a
+    # pass over the output row: gcc 13 vectorises neither the one nest nor one loop of
+    # `ow * 2 + kw` over 3 taps (ResNet-50's 3x3/2 max pool: 1.66 ms on a Sapphire Rapids
+    # core, 0.52 with gcc 12), but it does a stride's taps and a single strided tap
+    # (docs/performance.md, "Max pools in rows"). Dilated pools were not measured: one loop.
+    group = min(kw_n, sw) if dw == 1 else kw_n
     rows = ctx.alloc((n_n, c_n, width), name="pool_rows")
 
     def plane(ivs: list[Index]) -> None:
@@ -94,10 +101,22 @@ def _window(
                     return ctx.load(rows, [n, c, ctx.lin(0, (sw, ow), (dw, kw))])
 
                 start = init if init is not None else tap(0)
-                ctx.store(finish(over(kw_n, start, tap, "kw"), oh, ow), y, [n, c, oh, ow])
+                acc = over(group, start, tap, "kw")
+                ctx.store(acc if group < kw_n else finish(acc, oh, ow), y, [n, c, oh, ow])
+
+            def later(kw: int) -> Callable[[Index], None]:
+                def output_tap(ow: Index) -> None:
+                    acc = ctx.load(y, [n, c, oh, ow])
+                    v = ctx.load(rows, [n, c, ctx.lin(kw * dw, (sw, ow))])
+                    acc = ctx.maxf(acc, v) if combine == "max" else ctx.addf(acc, v)
+                    ctx.store(acc if kw < kw_n - 1 else finish(acc, oh, ow), y, [n, c, oh, ow])
+
+                return output_tap
 
             ctx.loop(width, column, name="iw")
             ctx.loop(ow_n, output, name="ow")
+            for kw in range(group, kw_n):
+                ctx.loop(ow_n, later(kw), name="ow")
 
         ctx.loop(oh_n, output_row, name="oh")
 
