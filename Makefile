@@ -1,5 +1,5 @@
 # The two commands of the README: `make demo` and `make test`. Both set up what is missing first.
-.PHONY: setup demo test pytest filecheck lint format typecheck
+.PHONY: setup demo test pytest filecheck lint format typecheck deepsparse
 
 VENV := .venv/bin
 JOBS ?= $(shell nproc)
@@ -9,6 +9,10 @@ setup:
 
 demo: setup
 	$(VENV)/patcc demo
+
+# DeepSparse, a peer of `patcc bench`, in .venv-deepsparse (its numpy/onnx pins clash with ours)
+deepsparse:
+	@bash scripts/setup_deepsparse.sh
 
 test: setup lint typecheck pytest filecheck
 

@@ -81,7 +81,7 @@ def test_bench_command_writes_json_and_png(
     assert (
         "| 1 | patcc |" in printed
         and "| deepsparse |" in printed
-        and "skipped: not installed (its releases pin numpy 1.x" in printed
+        and "skipped: not installed (make deepsparse, then --peer-python deepsparse=" in printed
     )
     assert "blocks of 2 filters" in printed
     assert table(result) in printed

@@ -21,6 +21,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--connectivity", type=float, default=3.6, help="kernel removal rate (3.6)")
     p.add_argument("--block", type=int, default=1, help="block pruning: filters per block (1)")
     p.add_argument("--peers", default="ort,mnn,deepsparse,tvm", help="comma-separated peers")
+    p.add_argument(
+        "--peer-python",
+        action="append",
+        default=[],
+        metavar="PEER=PY",
+        help="run PEER in that Python interpreter's environment, e.g. "
+        "deepsparse=.venv-deepsparse/bin/python (make deepsparse); repeatable",
+    )
     p.add_argument("--threads", type=_ints, default=[1], help="thread counts, e.g. 1,2")
     p.add_argument("--repeat", type=int, default=10, help="interleaved rounds (default 10)")
     p.add_argument("--budget", type=float, help="seconds of rounds per thread count (>= 3 rounds)")
@@ -30,6 +38,18 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--json", type=Path, help="write the results as JSON")
     p.add_argument("--png", type=Path, help="write a bar chart")
     p.set_defaults(run=cmd_bench)
+
+
+def _peer_pythons(items: list[str]) -> dict[str, str]:
+    from patcc.errors import PatccError
+
+    pythons: dict[str, str] = {}
+    for item in items:
+        peer, sep, python = item.partition("=")
+        if not sep or not peer or not python:
+            raise PatccError(f"peer-python {item!r}: expected PEER=PYTHON")
+        pythons[peer] = python
+    return pythons
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -68,6 +88,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         target=args.target,
         budget_s=args.budget,
         tuning_log=args.tuning_log,
+        peer_python=_peer_pythons(args.peer_python),
     )
     result = bench(model, name, options)
     print(table(result))

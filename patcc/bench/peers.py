@@ -3,7 +3,8 @@
 A peer is prepared once per thread count into a zero-argument callable that runs one
 inference on fixed inputs, so the bench can interleave it with patcc. Each is optional (the
 `bench` extra); one that is not installed, or fails on the model, becomes a `Skipped` with the
-reason, printed in the table instead of a time.
+reason, printed in the table instead of a time. A peer that cannot share patcc's environment
+(DeepSparse) runs in its own Python, given by `--peer-python NAME=PY` (`remote_peer.py`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ class Session:
     version: str
     run: Callable[[], object]
     note: str = ""
+    timer: Callable[[], float] | None = None
+    """One inference, returning the seconds measured where it ran (a peer in another
+    process: the pipe's round trip is not its time); None: the bench times `run`."""
 
 
 @dataclass(frozen=True)
@@ -117,13 +121,19 @@ def mnn_session(path: Path, inputs: Mapping[str, np.ndarray], threads: int) -> S
     return Session("mnn", _version("MNN"), run, "Winograd on for 3x3 convs")
 
 
+def _ir9(path: Path) -> Path:
+    """The model with ONNX IR version <= 9, the newest DeepSparse 1.8 loads, beside the
+    bench's model (removed with it)."""
+    model = onnx.load(str(path))
+    model.ir_version = min(model.ir_version, 9)
+    dst = path.with_name(f"{path.stem}-ir9.onnx")
+    onnx.save(model, str(dst))
+    return dst
+
+
 def deepsparse_session(path: Path, inputs: Mapping[str, np.ndarray], threads: int) -> Session:
     compile_model = _untyped("deepsparse").compile_model
-    model = onnx.load(str(path))
-    model.ir_version = min(model.ir_version, 9)  # DeepSparse 1.8 loads ONNX IR <= 9 only
-    dst = path.with_name(f"{path.stem}-ir9.onnx")  # beside the bench's model, removed with it
-    onnx.save(model, str(dst))
-    engine = compile_model(str(dst), batch_size=1, num_cores=threads)
+    engine = compile_model(str(_ir9(path)), batch_size=1, num_cores=threads)
     arrays = list(inputs.values())
     return Session("deepsparse", _version("deepsparse"), lambda: engine(arrays)[0])
 
@@ -175,24 +185,46 @@ FACTORIES: dict[str, Callable[[Path, Mapping[str, np.ndarray], int], Session]] =
 MODULES = {"ort": "onnxruntime", "mnn": "MNN", "deepsparse": "deepsparse", "tvm": "tvm"}
 INSTALL: dict[str, str] = {
     **dict.fromkeys(("ort", "mnn", "tvm"), "pip install 'patcc[bench]'"),
-    "deepsparse": "its releases pin numpy 1.x and onnx 1.14, below patcc's own",
+    "deepsparse": "make deepsparse, then --peer-python deepsparse=.venv-deepsparse/bin/python",
 }
-"""How to get a missing peer. Not `pip install deepsparse`: its releases (1.8, 1.9) pin
-numpy 1.x and onnx 1.14 and would downgrade patcc's own (docs/benchmarks.md)."""
+"""How to get a missing peer. Not `pip install deepsparse` beside patcc: its releases (1.8,
+1.9) pin numpy 1.x and onnx 1.14 and would downgrade patcc's own; `make deepsparse` puts it
+in an environment of its own (scripts/setup_deepsparse.sh)."""
+
+REMOTE_PEERS = ("deepsparse", "ort")
+"""Peers that `--peer-python` can run in another environment (`peer_worker.OPENERS`)."""
+
+
+def remote_session(
+    name: str, python: str, path: Path, inputs: Mapping[str, np.ndarray], threads: int
+) -> Session:
+    from patcc.bench.remote_peer import RemotePeer
+
+    model = _ir9(path) if name == "deepsparse" else path
+    peer = RemotePeer(python, name, model, inputs, threads)
+    return Session(name, peer.version, peer.run, f"own Python: {python}", timer=peer.timed)
 
 
 def open_peer(
-    name: str, path: Path, inputs: Mapping[str, np.ndarray], threads: int
+    name: str,
+    path: Path,
+    inputs: Mapping[str, np.ndarray],
+    threads: int,
+    python: str | None = None,
 ) -> Session | Skipped:
-    """The peer ready to run, or why not (not installed, or it failed on this model)."""
+    """The peer ready to run, or why not (not installed, or it failed on this model); run
+    by the interpreter `python` in a process of its own when given."""
     import importlib.util
 
     if name not in FACTORIES:
         return Skipped(name, f"unknown peer (peers: {', '.join(PEERS)})")
-    if importlib.util.find_spec(MODULES[name]) is None:
+    if python is None and importlib.util.find_spec(MODULES[name]) is None:
         return Skipped(name, f"not installed ({INSTALL[name]})")
     try:
-        session = FACTORIES[name](path, inputs, threads)
+        if python is None:
+            session = FACTORIES[name](path, inputs, threads)
+        else:
+            session = remote_session(name, python, path, inputs, threads)
         session.run()  # fails here rather than in the middle of the timing loop
     except Exception as exc:
         return Skipped(name, f"failed: {type(exc).__name__}: {str(exc)[:200]}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import json
 import platform
+import shutil
 import sys
 import tempfile
 import time
@@ -25,12 +26,13 @@ import onnx
 
 from patcc.bench.layers import conv_layers
 from patcc.bench.peak import sgemm_gflops, sgemm_runner
-from patcc.bench.peers import PEERS, Session, Skipped, open_peer
+from patcc.bench.peers import PEERS, REMOTE_PEERS, Session, Skipped, open_peer
 from patcc.bench.report import TUNED
 from patcc.bench.timing import interleave, robust_stats
 from patcc.errors import PatccError
 
 SGEMM = "sgemm"  # the peak's contender in the round-robin
+Runners = dict[str, Callable[[], object]]
 
 
 @dataclass
@@ -46,6 +48,7 @@ class BenchOptions:
     budget_s: float | None = None  # per thread count, after the minimum of 3 rounds
     tuning_log: Path | None = None  # schedules for patcc (keyed by the first thread count)
     settle_s: float = 0.2  # pause before each timed multi-threaded call (timing.interleave)
+    peer_python: dict[str, str] = field(default_factory=dict)  # peer -> its own interpreter
     log: Callable[[str], None] = field(default=lambda s: print(s, file=sys.stderr, flush=True))
 
     def check(self) -> None:
@@ -65,6 +68,15 @@ class BenchOptions:
         if unknown:
             names = ", ".join(PEERS)
             raise PatccError(f"peers: unknown peer {unknown[0]!r} (peers: {names})")
+        for peer, python in self.peer_python.items():
+            where = f"peer-python {peer}={python}"
+            if peer not in REMOTE_PEERS:
+                names = ", ".join(REMOTE_PEERS)
+                raise PatccError(f"{where}: only {names} can run in another Python")
+            if peer not in self.peers:
+                raise PatccError(f"{where}: {peer} is not among the peers ({','.join(self.peers)})")
+            if shutil.which(python) is None:
+                raise PatccError(f"{where}: no such executable")
 
 
 def cpu_model() -> str:
@@ -174,22 +186,29 @@ def _contenders(
     inputs: dict[str, np.ndarray],
     threads: int,
     peers: Sequence[str],
-) -> tuple[dict[str, Callable[[], object]], dict[str, dict[str, Any]], dict[str, str]]:
+    peer_python: dict[str, str],
+) -> tuple[Runners, dict[str, Callable[[], float]], dict[str, dict[str, Any]], dict[str, str]]:
     """The runners of the patcc builds (the first one is the reference output) and of the
-    installed peers; every output but the reference's is checked against it."""
-    runners: dict[str, Callable[[], object]] = {}
+    installed peers, and the timers of those that time themselves (`timing.interleave`);
+    every output but the reference's is checked against it."""
+    runners: Runners = {}
+    timers: dict[str, Callable[[], float]] = {}
     info: dict[str, dict[str, Any]] = {}
     skipped: dict[str, str] = {}
     sessions: dict[str, Session | Skipped] = {
         name: _patcc_session(name, compiled, inputs, threads) for name, compiled in builds.items()
     }
-    sessions.update((name, open_peer(name, path, inputs, threads)) for name in peers)
+    sessions.update(
+        (name, open_peer(name, path, inputs, threads, peer_python.get(name))) for name in peers
+    )
     reference: np.ndarray | None = None
     for name, session in sessions.items():
         if isinstance(session, Skipped):
             skipped[name] = session.reason
             continue
         runners[name] = session.run
+        if session.timer is not None:
+            timers[name] = session.timer
         info[name] = {"version": session.version, "note": session.note}
         out = np.asarray(session.run())
         if reference is None:
@@ -198,7 +217,7 @@ def _contenders(
         theirs = out.reshape(reference.shape)
         scale = float(np.abs(theirs).max()) or 1.0
         info[name]["max_rel_diff"] = float(np.abs(theirs - reference).max()) / scale
-    return runners, info, skipped
+    return runners, timers, info, skipped
 
 
 def bench(model: onnx.ModelProto, name: str, options: BenchOptions) -> dict[str, Any]:
@@ -247,7 +266,9 @@ def _bench(model: onnx.ModelProto, name: str, options: BenchOptions, work: Path)
         log(f"threads={threads}: sgemm peak ...")
         peak = sgemm_gflops(threads)
         result["peak_gflops"][str(threads)] = peak
-        runners, info, skipped = _contenders(builds, path, inputs, threads, options.peers)
+        runners, timers, info, skipped = _contenders(
+            builds, path, inputs, threads, options.peers, options.peer_python
+        )
         runners[SGEMM], flops = sgemm_runner(threads)
         log(f"threads={threads}: timing {', '.join(runners)} round-robin x{options.repeat}")
         samples = interleave(
@@ -256,6 +277,7 @@ def _bench(model: onnx.ModelProto, name: str, options: BenchOptions, work: Path)
             budget_s=options.budget_s,
             settle_s=options.settle_s if threads > 1 else 0.0,
             progress=lambda done, of: log(f"  round {done}/{of}"),
+            timers=timers,
         )
         sgemm = robust_stats(samples.pop(SGEMM))
         stats = {k: {**robust_stats(v).as_dict(), **info[k]} for k, v in samples.items()}
@@ -287,10 +309,12 @@ def bench_layers(
         )
         inputs = random_inputs(layer.model)
         for threads in options.threads:
-            runners, _, _ = _contenders({"patcc": compiled}, path, inputs, threads, ["ort"])
+            runners, timers, _, _ = _contenders(
+                {"patcc": compiled}, path, inputs, threads, ["ort"], options.peer_python
+            )
             settle = options.settle_s if threads > 1 else 0.0
             samples = interleave(
-                runners, options.repeat, budget_s=options.budget_s, settle_s=settle
+                runners, options.repeat, budget_s=options.budget_s, settle_s=settle, timers=timers
             )
             row: dict[str, Any] = {
                 "name": layer.name,

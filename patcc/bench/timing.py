@@ -74,6 +74,7 @@ def interleave(
     min_repeat: int = 3,
     settle_s: float = 0.0,
     progress: Callable[[int, int], None] | None = None,
+    timers: Mapping[str, Callable[[], float]] | None = None,
 ) -> dict[str, list[float]]:
     """Seconds per call of each runner, `repeat` rounds of one call each in turn, after
     `warmup` untimed rounds (first-call allocation, page faults, thread-pool start), with a
@@ -81,7 +82,10 @@ def interleave(
     With `budget_s`, rounds stop once the budget is spent and `min_repeat` rounds are done.
     Each round starts with the next runner (a b c, b c a, c a b, ...), so that no runner
     always follows the same one: in a fixed order the first of two copies of one model
-    read ~5 % slower per layer (scripts/layer_profile.py, docs/performance.md)."""
+    read ~5 % slower per layer (scripts/layer_profile.py, docs/performance.md).
+    A runner named in `timers` is timed by its timer instead, which runs it once and
+    returns the seconds it measured itself (a peer in another process)."""
+    timers = timers or {}
     for _ in range(warmup):
         for fn in runners.values():
             fn()
@@ -92,7 +96,7 @@ def interleave(
         turn = done % len(order)
         for name, fn in order[turn:] + order[:turn]:
             time.sleep(settle_s)
-            samples[name].append(time_call(fn))
+            samples[name].append(timers[name]() if name in timers else time_call(fn))
         if progress is not None:
             progress(done + 1, repeat)
         over = budget_s is not None and time.perf_counter() - start > budget_s
