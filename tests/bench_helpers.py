@@ -14,3 +14,17 @@ def tiny_conv(channels: int = 8, size: int = 8) -> onnx.ModelProto:
     conv = helper.make_node("Conv", ["x", "w"], ["y"], name="conv", pads=[1, 1, 1, 1])
     shape = (1, channels, size, size)
     return make_model([conv], {"x": shape}, {"y": shape}, {"w": w})
+
+
+def two_convs(channels: int = 8, size: int = 8) -> onnx.ModelProto:
+    """Two 3x3 convs (pads 1) in a row, named conv_a and conv_b: `bench --layers` rows."""
+    rng = np.random.default_rng(2)
+    weights = {
+        w: rng.standard_normal((channels, channels, 3, 3), dtype=np.float32) for w in ("wa", "wb")
+    }
+    nodes = [
+        helper.make_node("Conv", ["x", "wa"], ["h"], name="conv_a", pads=[1, 1, 1, 1]),
+        helper.make_node("Conv", ["h", "wb"], ["y"], name="conv_b", pads=[1, 1, 1, 1]),
+    ]
+    shape = (1, channels, size, size)
+    return make_model(nodes, {"x": shape}, {"y": shape}, weights)

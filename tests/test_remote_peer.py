@@ -104,3 +104,28 @@ def test_bench_refuses_bad_peer_pythons(
     assert main(["bench", str(path), "--peers", "ort", "--peer-python", option]) != 0
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_bench_layers_time_every_peer_per_conv(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--layers`: each conv of the model alone, patcc against every peer asked for (here
+    ORT, in another Python), one row per layer and thread count, speed-ups in the table."""
+    from bench_helpers import two_convs
+
+    path, out = tmp_path / "two.onnx", tmp_path / "b.json"
+    onnx.save(two_convs(), str(path))
+    args = ["bench", str(path), "--peers", "ort,mnn", "--repeat", "3", "--threads", "1,2"]
+    args += ["--layers", "--peer-python", f"ort={sys.executable}", "--json", str(out)]
+    assert main(args) == 0
+    rows = json.loads(out.read_text())["layers"]
+    assert [(r["name"], r["threads"]) for r in rows] == [
+        (name, t) for name in ("conv_a", "conv_b") for t in (1, 2)
+    ]
+    assert all(r["patcc_ms"] > 0 and r["ort_ms"] > 0 for r in rows)
+    printed = capsys.readouterr().out
+    assert "| layer | threads | shape | patcc ms | ort ms | vs ort |" in printed
+    for r in rows:
+        ratio = f"{r['ort_ms'] / r['patcc_ms']:.2f}x"
+        assert f"| {r['name']} | {r['threads']} | {r['shape']} | {r['patcc_ms']:.2f} |" in printed
+        assert ratio in printed

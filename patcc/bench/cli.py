@@ -32,7 +32,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--threads", type=_ints, default=[1], help="thread counts, e.g. 1,2")
     p.add_argument("--repeat", type=int, default=10, help="interleaved rounds (default 10)")
     p.add_argument("--budget", type=float, help="seconds of rounds per thread count (>= 3 rounds)")
-    p.add_argument("--layers", action="store_true", help="also per conv layer, patcc vs ORT")
+    p.add_argument("--layers", action="store_true", help="also per conv layer, patcc vs the peers")
     p.add_argument("--target", default="x86", help="patcc target (x86)")
     p.add_argument("--tuning-log", type=Path, help="compile patcc with these tuned schedules")
     p.add_argument("--json", type=Path, help="write the results as JSON")

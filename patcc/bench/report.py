@@ -94,20 +94,33 @@ def _pruning(result: dict[str, Any]) -> str:
 
 
 def layer_table(result: dict[str, Any]) -> str:
+    """Per conv layer: patcc's time, each peer's (those that ran on some layer, in the
+    order of the rows' keys) and patcc's speed-up over it, and patcc's share of the peak."""
     peaks = result["peak_gflops"]
+    peers = list(
+        dict.fromkeys(
+            key[: -len("_ms")]
+            for row in result["layers"]
+            for key in row
+            if key.endswith("_ms") and key != "patcc_ms"
+        )
+    )
+    head = "".join(f" {p} ms | vs {p} |" for p in peers)
     lines = [
-        "| layer | threads | shape | patcc ms | ort ms | speed-up | patcc % peak |",
-        "| --- | ---: | --- | ---: | ---: | ---: | ---: |",
+        f"| layer | threads | shape | patcc ms |{head} patcc % peak |",
+        "| --- | ---: | --- | ---: |" + " ---: | ---: |" * len(peers) + " ---: |",
     ]
     for row in result["layers"]:
-        mine, ort = row["patcc_ms"], row.get("ort_ms")
+        mine = row["patcc_ms"]
         gf = 2.0 * row["nonzero_macs"] / (mine * 1e-3) / 1e9
         frac = 100 * gf / peaks[str(row["threads"])]
-        ratio = "" if ort is None else f"{ort / mine:.2f}x"
-        ort_text = "" if ort is None else f"{ort:.2f}"
+        cells = ""
+        for p in peers:
+            theirs = row.get(f"{p}_ms")
+            cells += " | |" if theirs is None else f" {theirs:.2f} | {theirs / mine:.2f}x |"
         lines.append(
-            f"| {row['name']} | {row['threads']} | {row['shape']} | {mine:.2f} | "
-            f"{ort_text} | {ratio} | {frac:.0f} % |"
+            f"| {row['name']} | {row['threads']} | {row['shape']} | {mine:.2f} |{cells} "
+            f"{frac:.0f} % |"
         )
     return "\n".join(lines)
 

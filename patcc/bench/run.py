@@ -297,7 +297,8 @@ def _bench(model: onnx.ModelProto, name: str, options: BenchOptions, work: Path)
 def bench_layers(
     pruned: onnx.ModelProto, options: BenchOptions, work: Path
 ) -> list[dict[str, Any]]:
-    """patcc vs ONNX Runtime per conv layer, each layer compiled and timed alone."""
+    """patcc vs the peers per conv layer, each layer compiled and timed alone (a row per
+    layer and thread count: `{contender}_ms`, absent for a peer skipped on that layer)."""
     from patcc.driver import compile
 
     rows = []
@@ -310,7 +311,7 @@ def bench_layers(
         inputs = random_inputs(layer.model)
         for threads in options.threads:
             runners, timers, _, _ = _contenders(
-                {"patcc": compiled}, path, inputs, threads, ["ort"], options.peer_python
+                {"patcc": compiled}, path, inputs, threads, options.peers, options.peer_python
             )
             settle = options.settle_s if threads > 1 else 0.0
             samples = interleave(
