@@ -22,6 +22,10 @@
  *                     summed once per tile by valignd (shift by kw). No split load, no
  *                     extra FMA (the row's last vector is partial), 0.5 input lines per FMA
  *                     (4 rows x 4 lines per 32) against the built tile's 0.4.
+ *   input stationary  per row tile (2 rows x 1 vector) every filter's tile in a buffer,
+ *                     per (channel, pattern) its 4 x 2 input vectors loaded once for every
+ *                     filter with that kernel, weights in (channel, pattern) order
+ *                     (input_stationary below)
  * L1=1 makes every kernel read channel 0 (all inputs in L1, wrong sums, the same
  * instructions): the bound for any blocking. Outputs of "runs outside" are checked equal
  * to "as built". Median of 11 runs, 3 rounds, one thread.
@@ -41,7 +45,9 @@
 #define H W
 #define C 256
 #define F 256
-#define NK 71
+#ifndef NK
+#define NK 71 /* kept kernels per filter: connectivity 3.6 (-DNK=256: pattern-only) */
+#endif
 #define NP 8
 #define CB 16
 #define NV ((W + 15) / 16)
@@ -277,6 +283,62 @@ __attribute__((noinline)) void channel_blocks(const float *in, float *out) {
                 }
 }
 
+/* Input stationary: per row tile (RI rows x 1 vector) the tiles of every filter in a
+ * buffer (F x RI vectors: 32 KB at RI = 2), and per (channel, pattern) the pattern's 4 x RI
+ * input vectors loaded once into registers and fed to every filter with that kernel; the
+ * buffer is read and written once per kernel instead of the input lines (sums in channel
+ * order: within rounding of "as built"). */
+#define RI 2
+static int32_t cp_start[C * NP + 1], cp_filter[F * NK];
+static float *cp_wt; /* the kernels' weights in (channel, pattern, filter) order: one stream */
+
+static void index_by_channel(void) {
+    int32_t count[C * NP] = {0};
+    for (int f = 0; f < F; f++)
+        for (int k = 0; k < NK; k++) count[idx[f][k] * NP + pat_of[f][k]]++;
+    for (int i = 0; i < C * NP; i++) cp_start[i + 1] = cp_start[i] + count[i], count[i] = 0;
+    for (int f = 0; f < F; f++)
+        for (int k = 0; k < NK; k++) {
+            const int i = idx[f][k] * NP + pat_of[f][k], at = cp_start[i] + count[i]++;
+            cp_filter[at] = f;
+            for (int t = 0; t < 4; t++) cp_wt[at * 4 + t] = wt[((size_t)f * NK + k) * 4 + t];
+        }
+}
+
+__attribute__((noinline)) void input_stationary(const float *in, float *out) {
+    static const int off[4] = OFFS_BUILT;
+    static __m512 tile[F][RI];
+    const int pw = PW_BUILT, ch = pw * (H + 2);
+    for (int oh = 0; oh < H; oh += RI)
+        for (int v = 0; v < NV; v++) {
+            for (int f = 0; f < F; f++)
+                for (int r = 0; r < RI; r++) tile[f][r] = _mm512_setzero_ps();
+            for (int c = 0; c < C; c++)
+                for (int P = 0; P < NP; P++) {
+                    const int k0 = cp_start[c * NP + P], k1 = cp_start[c * NP + P + 1];
+                    if (k0 == k1) continue;
+                    const float *p = in + (size_t)c * ch + oh * pw + off[v];
+                    __m512 x[4][RI];
+                    for (int t = 0; t < 4; t++)
+                        for (int r = 0; r < RI; r++)
+                            x[t][r] = _mm512_loadu_ps(p + (r + pats[P][t][0]) * pw + pats[P][t][1]);
+                    for (int k = k0; k < k1; k++) {
+                        const float *w = cp_wt + (size_t)k * 4;
+                        const __m512 w0 = _mm512_set1_ps(w[0]), w1 = _mm512_set1_ps(w[1]);
+                        const __m512 w2 = _mm512_set1_ps(w[2]), w3 = _mm512_set1_ps(w[3]);
+                        __m512 *a = tile[cp_filter[k]];
+                        for (int r = 0; r < RI; r++)
+                            a[r] = _mm512_fmadd_ps(x[3][r], w3, _mm512_fmadd_ps(x[2][r], w2,
+                                   _mm512_fmadd_ps(x[1][r], w1, _mm512_fmadd_ps(x[0][r], w0, a[r]))));
+                    }
+                }
+            for (int f = 0; f < F; f++)
+                for (int r = 0; r < RI; r++)
+                    _mm512_storeu_ps(out + (size_t)f * pw * (H + 2) + (oh + r + 1) * pw + 1 + off[v],
+                                     _mm512_max_ps(tile[f][r], _mm512_setzero_ps()));
+        }
+}
+
 static int cmp(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
@@ -341,12 +403,18 @@ int main(void) {
     double worst = 0;
     for (size_t i = 0; i < n; i++) worst = fmax(worst, fabs((double)ref[i] - out[i]));
     printf("kw accumulators vs as built: max |difference| %g (sums in another order)\n", worst);
-    void (*nests[7])(const float *, float *) = {as_built,     centre_aligned, aligned_valignd, built_valignd,
-                                                 runs_outside, channel_blocks, kw_accumulators};
-    const char *names[7] = {"as built",     "centre-aligned", "aligned+valignd", "built+valignd",
-                            "runs outside", "channel blocks", "kw accumulators"};
+    cp_wt = malloc((size_t)F * NK * 4 * sizeof(float));
+    index_by_channel();
+    input_stationary(in, out);
+    worst = 0;
+    for (size_t i = 0; i < n; i++) worst = fmax(worst, fabs((double)ref[i] - out[i]));
+    printf("input stationary vs as built: max |difference| %g (sums in another order)\n", worst);
+    void (*nests[8])(const float *, float *) = {as_built,     centre_aligned, aligned_valignd, built_valignd,
+                                                 runs_outside, channel_blocks, kw_accumulators, input_stationary};
+    const char *names[8] = {"as built",     "centre-aligned", "aligned+valignd", "built+valignd",
+                            "runs outside", "channel blocks", "kw accumulators", "input stationary"};
     for (int round = 0; round < 3; round++)
-        for (int v = 0; v < 7; v++) {
+        for (int v = 0; v < 8; v++) {
             double ts[11];
             for (int r = 0; r < 11; r++) {
                 double t0 = now();
