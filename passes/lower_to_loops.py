@@ -106,6 +106,11 @@ class LowerToLoopsPass(ModulePass):
     then across its columns (`patcc/lowering/pool.py`): loops a C compiler vectorises
     whatever its version. False: one nest, an output a step, which a GPU's work items
     want (the opencl target's)."""
+    input_stationary: int = 0
+    """Pattern convs (FKW) with at least this many kept kernels per used (channel, pattern)
+    pair on average run input-stationary (`patcc/lowering/input_stationary.py`: each loaded
+    input vector feeds every filter with that kernel, the tiles of all filters in a
+    buffer); 0: none. Stride 1, undilated, rows of at least a vector, no shared groups."""
     gemm_filters: int = 0
     """Filters per register tile of the 1x1 GEMMs on images wider than the small-image
     tile (`patcc/lowering/pointwise.py`); 0: FILTER_TILE (4). With VECTOR_TILE = 3 vectors
@@ -230,6 +235,7 @@ def _lower_function(
         row_blocks=options.row_blocks,
         pads_in_one_nest=options.pads_in_one_nest,
         pool_rows=options.pool_rows,
+        input_stationary=options.input_stationary,
     )
 
     buffers: dict[SSAValue, SSAValue] = {}

@@ -61,6 +61,7 @@ def patdnn(
     row_blocks: bool = True,
     pads_in_one_nest: bool = False,
     pool_rows: bool = True,
+    input_stationary: int = 0,
 ) -> PassPipeline:
     """The PatDNN pipeline from an imported (nn-level) module. `connectivity=1.0` prunes
     patterns only; `to_loops=False` stops at FKW (pattern level); `tiles=None` does not
@@ -69,8 +70,9 @@ def patdnn(
     except on layers of that many group outputs), `halos=False` keeps each padded consumer's
     copy of its input, `gemm_filters` sets the 1x1 GEMMs' filters per tile, `row_blocks=False`
     runs each pattern conv's rows in one block, `pads_in_one_nest=True` writes each padded
-    copy in one nest, without a fill, `pool_rows=False` lowers window pools an output a step
-    (lower-to-loops).
+    copy in one nest, without a fill, `pool_rows=False` lowers window pools an output a step,
+    `input_stationary=N` runs pattern convs with N kernels per (channel, pattern) pair or
+    more input-stationary (lower-to-loops).
     `block` > 1 prunes
     in blocks of that many filters; the FKR groups are then the blocks (`group_size`
     defaults to `block`, else to DEFAULT_GROUP_SIZE)."""
@@ -95,6 +97,7 @@ def patdnn(
             row_blocks=row_blocks,
             pads_in_one_nest=pads_in_one_nest,
             pool_rows=pool_rows,
+            input_stationary=input_stationary,
         )
     return PassPipeline(tuple(passes))
 

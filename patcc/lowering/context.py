@@ -112,6 +112,7 @@ class LoweringContext:
         row_blocks: bool = True,
         pads_in_one_nest: bool = False,
         pool_rows: bool = True,
+        input_stationary: int = 0,
     ) -> None:
         self.module = module
         self.function = function
@@ -123,6 +124,9 @@ class LoweringContext:
         self.row_blocks = row_blocks  # pattern convs in blocks of rows (False: one block)
         self.pads_in_one_nest = pads_in_one_nest  # `padded` without a fill (see there)
         self.pool_rows = pool_rows  # window pools through a row of column results (pool.py)
+        # pattern convs with this many kernels per (channel, pattern) pair or more run
+        # input-stationary (input_stationary.py); 0: none
+        self.input_stationary = input_stationary
         self.ip = InsertPoint.at_end(entry)
         self.epilogues: dict[Operation, Operation] = {}
         self.halos: dict[SSAValue, tuple[SSAValue, tuple[int, ...], float]] = {}

@@ -85,6 +85,7 @@ from patcc.errors import PatccError
 
 from .context import Index, Lowering, LoweringContext, buffer_shape
 from .halo import HaloWriter, PaddedReader, always, pads_with
+from .input_stationary import channel_major, eligible, emit_input_stationary, kernels_per_pair
 from .layers import own_schedule
 from .phases import column_phases, pad_source, plain_input
 from .shared_groups import GROUP_ATTR, layer_group_size
@@ -120,6 +121,9 @@ class PatternConv:
     used: tuple[int, ...]  # pattern ids with at least one kernel (all K when unknown)
     group: int = 1  # filters per shared group (`shared_groups`); 1: the per-filter nest
     weights_by_kernel: bool = True  # weight_at reads by kernel k (FKW), not by (o, c)
+    stationary: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+    """Where the layer runs input-stationary (its rows permitting): `channel_major`'s
+    arrays and the kernels' weights (N x 4) in that order."""
 
 
 def _used_patterns(stride: np.ndarray | None, k: int) -> tuple[int, ...]:
@@ -177,6 +181,17 @@ def emit_pattern_conv(
     # rows narrower than a vector: one wide row over the flattened padded image (its
     # phase planes when strided); the wide row's output index steps by 1
     out = y
+    row_vl = row_vector_length(vl, buffer_shape(y)[3])
+    if conv.stationary is not None and eligible(
+        (sh, sw), (dh, dw), row_vl, buffer_shape(y)[3], conv.group
+    ):  # before wide rows: rows of two overlapping half vectors beat them (MIN_LANES)
+        taps = {
+            q: [(dy + 1, dx + 1) for dy, dx in map(position_offset, conv.patterns[q])]
+            for q in conv.used
+        }
+        xp = source.padded(ctx)
+        emit_input_stationary(ctx, op, conv.stationary, taps, xp, bias, y, row_vl)
+        return
     wide = wide_rows(ctx, source, y, (sh, sw), vl, min_span=MIN_VECTOR, phases=True)
     if wide is not None:
         y, sw = wide.y, 1
@@ -410,6 +425,14 @@ def lower_fkw_conv2d(
         return ctx.load(weight, [k, t])
 
     structure = [constant_value(v) for v in (op.offset, op.index, op.stride)]
+    stationary = None
+    order, values = constant_value(op.reorder), constant_value(op.weight)
+    if ctx.input_stationary > 0 and all(a is not None for a in (*structure, order, values)):
+        channels = buffer_shape(x)[1]
+        arrays = channel_major(*structure, order, channels)  # type: ignore[arg-type]
+        if kernels_per_pair(arrays[2]) >= ctx.input_stationary:
+            # the weights in the nest's order: one stream, not a gather by kernel number
+            stationary = (*arrays, np.asarray(values, dtype=np.float32)[arrays[0]])
     conv = PatternConv(
         offset=offset,
         reorder=reorder,
@@ -419,6 +442,7 @@ def lower_fkw_conv2d(
         patterns=patterns,
         used=_used_patterns(structure[2], len(patterns)),
         group=_group(ctx, op, *structure),
+        stationary=stationary,
     )
     emit_pattern_conv(ctx, op, conv, x, bias, results[0])
 
@@ -445,7 +469,10 @@ def lower_pat_conv2d(
         return ctx.load(values, [o, c, t])
 
     conv = PatternConv(
-        **arrays,
+        offset=arrays["offset"],
+        reorder=arrays["reorder"],
+        index=arrays["index"],
+        stride=arrays["stride"],
         weight_at=weight_at,
         patterns=patterns,
         used=_used_patterns(fkw.stride, len(patterns)),

@@ -118,6 +118,20 @@ others (the 7x7 images keep their 6 x 4 tile); on the AMD EPYC no tile beat 4 x 
 and up (docs/performance.md)."""
 
 
+INPUT_STATIONARY = 6
+"""Kept kernels per (channel, pattern) pair from which the x86 target's pattern convs run
+input-stationary (lower-to-loops' `input_stationary`, `patcc/lowering/input_stationary.py`;
+0: never). Measured on the AMD EPYC, old and new builds in turns (docs/performance.md,
+"Input-stationary tiles"): per-kernel VGG-16's layers of 256 and 512 channels (8.9 and 17.8
+kernels a pair) 1.3-1.7x, its 128-channel ones (4.4) 0.94-1.03x at 4; pattern-only (every
+layer 8 or more) 1.1-1.8x. The neon target keeps the per-filter nest: not measured on Arm."""
+
+
+def default_input_stationary(target: str) -> int:
+    """INPUT_STATIONARY on the x86 target, else 0."""
+    return INPUT_STATIONARY if target_name(target) == "x86-c" else 0
+
+
 def default_gemm_filters(target: str, vector_length: int) -> int | None:
     """The 1x1 GEMMs' filters per tile on this host (GEMM_FILTERS, 16 lanes), else None."""
     return GEMM_FILTERS.get(x86_host_vendor(target)) if vector_length >= 16 else None
@@ -320,6 +334,7 @@ class Emitter:
     passes: list[ModulePass] = field(default_factory=list)
     skip_options: tuple[tuple[str, int], ...] = ()  # skip-zero-inputs' (else the pass's own)
     gemm_filters: int | None = None  # the 1x1 GEMMs' filters per tile (None: the lowering's)
+    input_stationary: int = 0  # kernels per (channel, pattern) pair from which (0: never)
 
     @property
     def cflags(self) -> tuple[str, ...]:
@@ -343,6 +358,8 @@ class Emitter:
         schedule: dict[str, Any] = {"tiles": Tiles(*C_TILES)}
         if self.gemm_filters is not None:
             schedule["gemm_filters"] = self.gemm_filters
+        if self.input_stationary:
+            schedule["input_stationary"] = self.input_stationary
         return schedule
 
     def emit(self, module: ModuleOp) -> EmittedModel:
@@ -366,4 +383,5 @@ def emit_for(
         passes,
         default_skip_options(name),
         default_gemm_filters(name, length),
+        default_input_stationary(name),
     )

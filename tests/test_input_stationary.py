@@ -1,0 +1,133 @@
+"""Pattern convs input-stationary (patcc/lowering/input_stationary.py) compute what the
+tensor level does, and take the nest only where it applies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from conftest import applied, assert_close, named_module, pat_conv_ops, pruned_pat_layers
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+from xdsl.dialects import memref
+from xdsl.ir import Block
+
+from patcc.dialects.nn.base import tensor_f32
+from patcc.lowering.input_stationary import MIN_LANES, channel_major, kernels_per_pair
+from patcc.passes.lower_to_loops import LowerToLoopsPass
+from patcc.passes.pack_fkw import PackFkwPass
+from patcc.passes.reorder_filters import ReorderFiltersPass
+from patcc.semantics import run_function
+
+TOL = 1e-5
+
+
+def _module(layer: dict) -> object:
+    block = Block(arg_types=[tensor_f32((1, layer["c"], *layer["hw"]))])
+    ops, conv = pat_conv_ops(block.args[0], layer)
+    block.add_ops(ops)
+    module = named_module(block, [conv.result])
+    return applied(module, ReorderFiltersPass(group_size=2), PackFkwPass())
+
+
+def _allocs(module: object) -> list[str | None]:
+    return [op.memref.name_hint for op in module.walk() if isinstance(op, memref.AllocOp)]  # type: ignore[attr-defined]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    layer=pruned_pat_layers(
+        max_filters=6,
+        max_patterns=8,
+        rates=(1.0, 2.0, 3.6),
+        hw=lambda d: st.tuples(st.integers(2 * d + 1, 2 * d + 4), st.integers(2 * d + 4, 18)),
+    ),
+    vl=st.sampled_from([8, 16]),
+)
+def test_input_stationary_matches_tensor_level(layer: dict, vl: int) -> None:
+    module = _module(layer)
+    x = np.random.default_rng(layer["seed"] + 1).standard_normal((1, layer["c"], *layer["hw"]))
+    inputs = {"x": x.astype(np.float32)}
+    want = run_function(module, inputs)["y"]
+    lowered = applied(
+        module, LowerToLoopsPass(vector_length=vl, input_stationary=1, shared_groups=False)
+    )
+    assert_close(run_function(lowered, inputs)["y"], want, TOL)
+    out_w = layer["hw"][1] + layer["pads"][1] + layer["pads"][3] - 2 * layer["dilations"][1]
+    row_vl = vl if out_w >= vl else vl // 2  # rows narrower than a vector: half vectors
+    applies = list(layer["strides"]) == [1, 1] and list(layer["dilations"]) == [1, 1]
+    applies = applies and row_vl >= MIN_LANES and out_w >= row_vl
+    used = "is_tile" in _allocs(lowered)
+    event(f"input-stationary: {used}")
+    assert used == (applies and layer["ids"].max() >= 0)
+
+
+def test_channel_major_orders_kernels_by_channel_pattern_filter() -> None:
+    """Two reordered filters (output channels 1, 0), patterns 0 and 1 over 3 channels: the
+    kernels by (channel, pattern, output channel), and where each pair's run begins."""
+    offset = np.array([0, 3, 5])  # filter j=0 (o=1): kernels 0-2, j=1 (o=0): 3-4
+    stride = np.array([[0, 2, 3], [0, 1, 2]])  # j=0: pattern 0 for 0-1, 1 for 2; j=1: 3 | 4
+    index = np.array([0, 2, 1, 2, 2])  # each kernel's channel
+    kernels, filters, start = channel_major(offset, index, stride, np.array([1, 0]), 3)
+    assert kernels.tolist() == [
+        0,
+        2,
+        3,
+        1,
+        4,
+    ]  # (c0,p0,o1) (c1,p1,o1) (c2,p0,o0) (c2,p0,o1) (c2,p1,o0)
+    assert filters.tolist() == [1, 1, 0, 1, 0]
+    assert start.tolist() == [0, 1, 1, 1, 2, 4, 5]  # pairs (c, p) = c*2 + p
+    assert kernels_per_pair(start) == 5 / 4
+
+
+def test_layers_below_the_threshold_keep_the_per_filter_nest() -> None:
+    rng = np.random.default_rng(4)
+    ids = rng.integers(0, 2, size=(4, 3)).astype(np.int8)
+    layer = {
+        "o": 4, "c": 3, "patterns": [(0, 1, 4, 5), (1, 3, 4, 7)], "ids": ids,
+        "values": rng.standard_normal((4, 3, 4)).astype(np.float32), "bias": None,
+        "activation": "relu", "hw": (4, 10), "strides": [1, 1], "pads": [1, 1, 1, 1],
+        "dilations": [1, 1], "seed": 0,
+    }  # fmt: skip
+    module = _module(layer)
+    pairs = 3 * 2
+    for threshold, used in ((1, True), (4 * 3 // pairs + 1, False)):
+        lowered = applied(
+            module,
+            LowerToLoopsPass(vector_length=8, input_stationary=threshold, shared_groups=False),
+        )
+        assert ("is_tile" in _allocs(lowered)) == used
+
+
+def test_x86_build_runs_wide_layers_input_stationary_and_matches_onnxruntime(
+    tmp_path: Path,
+) -> None:
+    """The x86 target's default (`emit.INPUT_STATIONARY`): a max pool, then 64 -> 64
+    convs with relu at 14x14 (two overlapping half vectors at 16 lanes, or one at 8),
+    pattern-only (8 kernels a pair); the build's model.c has the tiles, its outputs are
+    ORT's on the same pruned model."""
+    from conftest import make_model, model_inputs, run_ort
+    from onnx import helper
+
+    import patcc
+    from patcc.compression.onnx_prune import prune
+    from patcc.targets.emit import INPUT_STATIONARY
+
+    assert INPUT_STATIONARY == 6
+    rng = np.random.default_rng(7)
+    weights = {w: rng.standard_normal((64, 64, 3, 3), dtype=np.float32) for w in ("w1", "w2")}
+    nodes = [
+        helper.make_node("MaxPool", ["x"], ["p"], kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("Conv", ["p", "w1"], ["h"], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["h"], ["r"]),
+        helper.make_node("Conv", ["r", "w2"], ["y"], pads=[1, 1, 1, 1]),
+    ]
+    model = make_model(nodes, {"x": (1, 64, 28, 28)}, {"y": (1, 64, 14, 14)}, weights)
+    pruned = prune(model, patterns=8, connectivity=1.0)
+    compiled = patcc.compile(pruned, target="x86", patterns=None, out_dir=tmp_path / "b")
+    assert (tmp_path / "b" / "model.c").read_text().count("is_tile") > 0
+    inputs = model_inputs(pruned)
+    want = run_ort(pruned, inputs)["y"]
+    got = np.asarray(compiled.run(inputs)["y"])
+    assert_close(got, want, TOL)
