@@ -3,9 +3,9 @@
 The per-filter nest (`pattern_conv.py`) keeps a filter's accumulators in registers and
 streams its kernels, each from another input channel: ~18-30 new input lines from L2 per
 64 FMAs, which holds it at about half of the sgemm. Here the loop is inside out. Per tile
-of R output rows x one vector, the tiles of all filters live in a buffer (O x R vectors,
-16 KB at O = 256, R = 2: in L1); per input channel c and pattern p the pattern's 4 taps x
-R rows are loaded once, and every filter that keeps a kernel of pattern p at channel c adds
+of R output rows x one vector, the tiles of all filters live in a buffer (O x R vectors:
+32 KB at O = 256, R = 2, 16 lanes); per input channel c and pattern p the pattern's 4 taps
+x R rows are loaded once, and every filter that keeps a kernel of pattern p at channel c adds
 its 4 FMAs per row to its tile, the weights read as one stream in (channel, pattern,
 filter) order (docs/performance.md, "Input-stationary tiles"):
 
@@ -39,8 +39,10 @@ from .context import Index, LoweringContext, buffer_shape
 from .vector_cols import vector_cols
 
 ROWS = 2
-"""Output rows per tile: 4 taps x 2 rows of input vectors in registers, and the tile of
-every filter (O x 2 vectors) within L1 at O <= 256. The replica's best at 56x56 and 28x28."""
+"""Output rows per tile: 4 taps x 2 rows of input vectors in registers, and the tiles of
+every filter (O x 2 vectors) 32 KB at O = 256 and 16 lanes. In the replica 2 and 4 rows
+ran alike at 56x56 and 28x28; 4 rows were 1.1x faster pattern-only at 224x224 and 112x112
+(64 and 128 channels: layers that stay per filter at 8x, below the threshold)."""
 
 
 def channel_major(
