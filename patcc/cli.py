@@ -60,9 +60,10 @@ def cmd_prune(args: argparse.Namespace) -> int:
 def cmd_pipeline(args: argparse.Namespace) -> int:
     from patcc.pipelines import Tiles, patdnn, pipeline_string
 
-    for flag in ("vector_length", "tile_oc", "tile_oh", "tile_ow", "tile_min_items"):
+    zero_ok = ("tile_oc", "tile_oh", "tile_min_items", "input_stationary")
+    for flag in ("vector_length", "tile_oc", "tile_oh", "tile_ow", *zero_ok[2:]):
         value = getattr(args, flag)
-        low = 0 if flag in ("tile_oc", "tile_oh", "tile_min_items") else 1
+        low = 0 if flag in zero_ok else 1
         if value < low:
             raise PatccError(f"--{flag.replace('_', '-')} must be >= {low}, got {value}")
     pipeline = patdnn(
@@ -78,6 +79,7 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
         if args.no_tile
         else Tiles(args.tile_oc, args.tile_oh, args.tile_ow, args.tile_min_items),
         lre=not args.no_lre,
+        input_stationary=args.input_stationary,
     )
     # Checked now, so a bad option is an error here rather than later inside xdsl-opt.
     from patcc.compression.plan import PruneOptions
@@ -231,6 +233,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-tile", action="store_true", help="leave the conv loops untiled")
     p.add_argument("--no-lre", action="store_true", help="no eliminate-load-redundancy")
+    p.add_argument(
+        "--input-stationary",
+        type=int,
+        default=0,
+        metavar="N",
+        help="pattern convs with N+ kernels per (channel, pattern) pair run input-stationary "
+        "(default 0: none; the x86 target uses 6)",
+    )
     p.set_defaults(run=cmd_pipeline)
 
     p = sub.add_parser("compile", help="ONNX model -> build folder (sources, weights, library)")
