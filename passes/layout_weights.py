@@ -4,6 +4,11 @@ Every constant `memref.global` gets `patcc.blob_offset` (bytes, 64-byte aligned,
 order) and the module gets `patcc.weights_bytes`; the C targets read weights through one
 `const void *weights` pointer plus these offsets, and `patcc.targets.weights_blob` writes
 the blob from the same attributes. Idempotent: offsets are recomputed from scratch.
+
+A private global that no `memref.get_global` reads is removed first: a lowering may leave
+its operand's constant behind when it reads a copy in another layout (an input-stationary
+pattern conv's `is_weight`, `patcc/lowering/input_stationary.py`), and the blob would carry
+both (8 MB more for the per-kernel VGG-16).
 """
 
 from __future__ import annotations
@@ -32,6 +37,12 @@ class LayoutWeightsPass(ModulePass):
     name = "layout-weights"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        read = {g.name_.root_reference.data for g in op.walk() if isinstance(g, memref.GetGlobalOp)}
+        for glob in list(op.ops):
+            if not isinstance(glob, memref.GlobalOp) or glob.sym_name.data in read:
+                continue
+            if glob.sym_visibility is not None and glob.sym_visibility.data == "private":
+                op.body.block.erase_op(glob)
         end = 0
         for glob in op.ops:
             if not isinstance(glob, memref.GlobalOp):
