@@ -110,7 +110,9 @@ class LowerToLoopsPass(ModulePass):
     """Pattern convs (FKW) with at least this many kept kernels per used (channel, pattern)
     pair on average run input-stationary (`patcc/lowering/input_stationary.py`: each loaded
     input vector feeds every filter with that kernel, the tiles of all filters in a
-    buffer); 0: none. Stride 1, undilated, rows of at least a vector, no shared groups."""
+    buffer); 0: none. Stride 1, undilated, rows of at least a vector of 8 or more lanes, no
+    shared groups. A layer's own `pat.schedule` st (`patcc tune`'s knob) overrides the rule:
+    1 input-stationary wherever that applies, -1 never."""
     gemm_filters: int = 0
     """Filters per register tile of the 1x1 GEMMs on images wider than the small-image
     tile (`patcc/lowering/pointwise.py`); 0: FILTER_TILE (4). With VECTOR_TILE = 3 vectors

@@ -131,3 +131,32 @@ def test_x86_build_runs_wide_layers_input_stationary_and_matches_onnxruntime(
     want = run_ort(pruned, inputs)["y"]
     got = np.asarray(compiled.run(inputs)["y"])
     assert_close(got, want, TOL)
+
+
+def test_a_tuned_schedule_picks_the_nest_over_the_rule() -> None:
+    """`pat.schedule` st = 1 runs a layer input-stationary with the rule off (0), st = -1
+    keeps the per-filter nest where the rule would take it; the outputs stay the tensor
+    level's (what `patcc tune` measures as the `st` knob)."""
+    from patcc.dialects.pat import FkwConv2dOp
+    from patcc.lowering.layers import SCHEDULE_ATTR
+    from patcc.tune.apply import schedule_attr
+    from patcc.tune.space import Schedule
+
+    rng = np.random.default_rng(5)
+    layer = {
+        "o": 4, "c": 3, "patterns": [(0, 1, 4, 5), (1, 3, 4, 7)],
+        "ids": rng.integers(0, 2, size=(4, 3)).astype(np.int8),
+        "values": rng.standard_normal((4, 3, 4)).astype(np.float32), "bias": None,
+        "activation": "none", "hw": (4, 10), "strides": [1, 1], "pads": [1, 1, 1, 1],
+        "dilations": [1, 1], "seed": 0,
+    }  # fmt: skip
+    inputs = {"x": rng.standard_normal((1, 3, 4, 10)).astype(np.float32)}
+    for knob, rule, used in ((1, 0, True), (-1, 1, False), (0, 1, True)):
+        module = _module(layer)
+        conv = next(op for op in module.walk() if isinstance(op, FkwConv2dOp))  # type: ignore[attr-defined]
+        conv.attributes[SCHEDULE_ATTR] = schedule_attr(Schedule(st=knob))
+        lowered = applied(
+            module, LowerToLoopsPass(vector_length=8, input_stationary=rule, shared_groups=False)
+        )
+        assert ("is_tile" in _allocs(lowered)) == used
+        assert_close(run_function(lowered, inputs)["y"], run_function(module, inputs)["y"], TOL)

@@ -73,6 +73,8 @@ def test_space_is_valid_and_bounded() -> None:
     assert {s.rb for s in schedules} == set(RB) and not valid(Schedule(rb=5))
     # prefetch hints: the rules', every loop's, none
     assert {s.pf for s in schedules} == {0, 1, -1} and not valid(Schedule(pf=2))
+    # the nest: the pipeline's input-stationary rule, input-stationary, per filter
+    assert {s.st for s in schedules} == {0, 1, -1} and not valid(Schedule(st=2))
 
 
 def test_block_shared_layers_do_not_search_the_filter_tile() -> None:
@@ -80,17 +82,21 @@ def test_block_shared_layers_do_not_search_the_filter_tile() -> None:
     the default's oc only, and a trial logged with another oc is the same point."""
     shared = space(16, group=4)
     assert {s.oc for s in shared} == {DEFAULT.oc} and DEFAULT in shared
-    assert {replace(s, oc=DEFAULT.oc) for s in space()} == set(shared)
+    assert {replace(s, oc=DEFAULT.oc, st=DEFAULT.st) for s in space()} == set(shared)
     assert valid(Schedule(4, 2, 2), 16) and not valid(Schedule(4, 2, 2), 16, group=4)
     assert searched(Schedule(8, 2, 1, False, 8, -1), 4) == Schedule(1, 2, 1, False, 8, -1)
     assert searched(Schedule(8, 2, 1), 1) == Schedule(8, 2, 1)
+    # nor the nest: input-stationary needs a layer without shared groups
+    assert {s.st for s in shared} == {0} and not valid(Schedule(1, 2, 2, st=1), 16, group=4)
+    assert searched(Schedule(DEFAULT.oc, 2, 1, st=-1), 4) == Schedule(DEFAULT.oc, 2, 1)
+    assert searched(Schedule(4, 2, 1, st=-1), 1) == Schedule(4, 2, 1, st=-1)
 
 
-def test_schedules_logged_before_vl_rb_and_pf_read_as_the_defaults() -> None:
+def test_schedules_logged_before_vl_rb_pf_and_st_read_as_the_defaults() -> None:
     old = {"oc": 2, "oh": 0, "ow": 2, "lre": True}
-    assert Schedule.from_dict(old) == Schedule(2, 0, 2, True, vl=0, rb=0, pf=0)
-    assert Schedule.from_dict(Schedule(1, 2, 3, False, 8, -1, -1).as_dict()) == Schedule(
-        1, 2, 3, False, 8, -1, -1
+    assert Schedule.from_dict(old) == Schedule(2, 0, 2, True, vl=0, rb=0, pf=0, st=0)
+    assert Schedule.from_dict(Schedule(1, 2, 3, False, 8, -1, -1, 1).as_dict()) == Schedule(
+        1, 2, 3, False, 8, -1, -1, 1
     )
 
 
@@ -98,6 +104,8 @@ def test_the_summary_names_the_knobs_off_their_defaults() -> None:
     assert describe(DEFAULT) == "1x0x2, lre"
     assert describe(Schedule(2, 4, 1, False, 8, -1, 1)) == "2x4x1, no lre, vl 8, rb all, hints"
     assert describe(Schedule(1, 0, 2, rb=16, pf=-1)) == "1x0x2, lre, rb 16, no hints"
+    assert describe(Schedule(st=1)).endswith("lre, input-stationary")
+    assert describe(Schedule(st=-1)).endswith("lre, per filter")
     best = Schedule(1, 3, 3, pf=1).as_dict()
     row = {"schedule": best, "ms": 1.0, "default_ms": 1.1, "trials": 9}
     table = summary_table({"conv_11": row, "conv_2": {**row, "schedule": None, "ms": None}})

@@ -427,10 +427,12 @@ def lower_fkw_conv2d(
     structure = [constant_value(v) for v in (op.offset, op.index, op.stride)]
     stationary = None
     order, values = constant_value(op.reorder), constant_value(op.weight)
-    if ctx.input_stationary > 0 and all(a is not None for a in (*structure, order, values)):
+    st = own_schedule(op).get("st", 0)  # a tuned layer's choice (1: yes, -1: no) over the rule
+    wanted = st > 0 or (st == 0 and ctx.input_stationary > 0)
+    if wanted and all(a is not None for a in (*structure, order, values)):
         channels = buffer_shape(x)[1]
         arrays = channel_major(*structure, order, channels)  # type: ignore[arg-type]
-        if kernels_per_pair(arrays[2]) >= ctx.input_stationary:
+        if st > 0 or kernels_per_pair(arrays[2]) >= ctx.input_stationary:
             # the weights in the nest's order: one stream, not a gather by kernel number
             stationary = (*arrays, np.asarray(values, dtype=np.float32)[arrays[0]])
     conv = PatternConv(

@@ -11,7 +11,11 @@ layer's loop order and thread split. `pf` sets the layer's prefetch hints
 (`prefetch-next-kernel`): 0 the pass's rules (none on hosts where its rules are off,
 `PREFETCH_VENDORS`), 1 hints in every kernel loop, -1 none; what the hints are worth
 depends on the host, the nest and its tile (0.96-1.25x per layer on the Xeon), so the
-search measures it. The filters of a tile run their own kernel loops one after the other,
+search measures it. `st` picks the nest of a layer that could run input-stationary
+(`patcc/lowering/input_stationary.py`): 0 the pipeline's rule (kernels per (channel,
+pattern) pair), 1 input-stationary wherever its rows allow, -1 the per-filter nest; the
+threshold is a rule of thumb from two hosts (the Xeon's 14x14 layers lose with it), the
+search measures. The filters of a tile run their own kernel loops one after the other,
 so the register tile is `oh x ow` accumulators, capped at
 MAX_REGISTER_TILE (AVX-512's 32 registers less the loaded inputs and broadcast weights;
 AVX2 spills past ~12, which the search measures), and the whole unrolled tile at
@@ -35,6 +39,7 @@ OH = (0, 1, 2, 3, 4, 6, 8)  # 0: tile-conv's choice by the layer's vector width 
 OW = (1, 2, 3, 4)
 RB = (0, 8, 16, 32, -1)  # 0: by ROW_BLOCK_BYTES (pattern_conv.row_block); -1: one block
 PF = (0, 1, -1)  # prefetch hints: 0 the pass's rules, 1 every kernel loop, -1 none
+ST = (0, 1, -1)  # input-stationary: 0 the pipeline's rule, 1 wherever it applies, -1 never
 MAX_ACCUMULATORS = 64
 MAX_REGISTER_TILE = 16
 AUTO_ROWS_MAX = 8  # the most rows oh = 0 may pick (tile_conv.AUTO_ROWS)
@@ -49,15 +54,16 @@ class Schedule:
     vl: int = 0  # 0: the pipeline's vector length
     rb: int = 0  # 0: rows per block by the L2 size; -1: one block
     pf: int = 0  # 0: prefetch-next-kernel's rules; 1: hints in every kernel loop; -1: none
+    st: int = 0  # 0: the pipeline's input-stationary rule; 1: input-stationary; -1: per filter
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @staticmethod
     def from_dict(d: Mapping[str, Any]) -> Schedule:
-        """Logs written before `vl`, `rb` and `pf` existed hold the defaults' trials."""
+        """Logs written before `vl`, `rb`, `pf` and `st` existed hold the defaults' trials."""
         ints = (int(d["oc"]), int(d["oh"]), int(d["ow"]))
-        rest = (int(d.get("vl", 0)), int(d.get("rb", 0)), int(d.get("pf", 0)))
+        rest = (int(d.get(k, 0)) for k in ("vl", "rb", "pf", "st"))
         return Schedule(*ints, bool(d["lre"]), *rest)
 
 
@@ -77,10 +83,19 @@ def filter_tiles(group: int = 1) -> tuple[int, ...]:
     return (DEFAULT.oc,) if group > 1 else OC
 
 
+def stationary_choices(group: int = 1) -> tuple[int, ...]:
+    """The `st` values worth trying: all of ST, but on a layer of shared groups only the
+    default's (the shared nest runs whatever `st` says)."""
+    return (DEFAULT.st,) if group > 1 else ST
+
+
 def searched(s: Schedule, group: int = 1) -> Schedule:
     """`s` as the search sees it on such a layer: a knob the layer ignores at the default's
-    value, so trials logged with another oc (before the search knew) are the same point."""
-    return s if s.oc in filter_tiles(group) else replace(s, oc=DEFAULT.oc)
+    value, so trials logged with another oc or st (before the search knew) are the same
+    point."""
+    if s.oc not in filter_tiles(group):
+        s = replace(s, oc=DEFAULT.oc)
+    return s if s.st in stationary_choices(group) else replace(s, st=DEFAULT.st)
 
 
 def valid(s: Schedule, length: int = 16, group: int = 1) -> bool:
@@ -89,6 +104,8 @@ def valid(s: Schedule, length: int = 16, group: int = 1) -> bool:
         return False
     if s.pf not in PF or s.vl not in vector_lengths(length):
         return False
+    if s.st not in stationary_choices(group):
+        return False
     return rows * s.ow <= MAX_REGISTER_TILE and s.oc * rows * s.ow <= MAX_ACCUMULATORS
 
 
@@ -96,7 +113,7 @@ def space(length: int = 16, group: int = 1) -> list[Schedule]:
     """Every valid schedule in a build of `length` lanes (the grid the search samples) for
     a layer whose groups of `group` filters share their kernels (1: none)."""
     grid = (
-        Schedule(oc, oh, ow, lre, vl, rb, pf)
+        Schedule(oc, oh, ow, lre, vl, rb, pf, st)
         for oc in filter_tiles(group)
         for oh in OH
         for ow in OW
@@ -104,6 +121,7 @@ def space(length: int = 16, group: int = 1) -> list[Schedule]:
         for vl in vector_lengths(length)
         for rb in RB
         for pf in PF
+        for st in stationary_choices(group)
     )
     return [s for s in grid if valid(s, length, group)]
 

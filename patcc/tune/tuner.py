@@ -38,6 +38,7 @@ from patcc.tune.space import (
     filter_tiles,
     searched,
     signature,
+    stationary_choices,
     tunable,
     valid,
     vector_lengths,
@@ -196,6 +197,7 @@ def _distributions(length: int, group: int) -> dict[str, Any]:
         "vl": CategoricalDistribution(vector_lengths(length)),
         "rb": CategoricalDistribution(RB),
         "pf": CategoricalDistribution(PF),
+        "st": CategoricalDistribution(stationary_choices(group)),
     }
 
 
@@ -372,7 +374,8 @@ def summary_table(summary: Mapping[str, Any]) -> str:
 
 def describe(s: Schedule) -> str:
     """'4x0x2, lre, vl 8, rb all, hints': the tile, LRE, and the knobs that are not the
-    default (pf: 'hints' in every kernel loop, 'no hints')."""
+    default (pf: 'hints' in every kernel loop, 'no hints'; st: 'input-stationary', 'per
+    filter')."""
     parts = [f"{s.oc}x{s.oh}x{s.ow}", "lre" if s.lre else "no lre"]
     if s.vl:
         parts.append(f"vl {s.vl}")
@@ -380,6 +383,8 @@ def describe(s: Schedule) -> str:
         parts.append(f"rb {'all' if s.rb < 0 else s.rb}")
     if s.pf:
         parts.append("hints" if s.pf > 0 else "no hints")
+    if s.st:
+        parts.append("input-stationary" if s.st > 0 else "per filter")
     return ", ".join(parts)
 
 
