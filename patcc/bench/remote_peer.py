@@ -88,7 +88,10 @@ class RemotePeer:
 
 def _stop(proc: subprocess.Popen[str]) -> None:
     if proc.stdin is not None:
-        proc.stdin.close()  # end of input: the worker returns
+        try:
+            proc.stdin.close()  # end of input: the worker returns
+        except OSError:  # it died first: the buffered request had nowhere to go
+            pass
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:

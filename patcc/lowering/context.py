@@ -285,6 +285,14 @@ class LoweringContext:
 
         self.reduce(ub, (), carried_body, lb=lb, step=step, name=name)
 
+    def blocks(self, count: int, block: int, body: Callable[[Index, int], None], name: str) -> None:
+        """body(start, size) over `count` items in blocks of `block`: a loop over the full
+        blocks (step `block`), then the remainder, if any, as one shorter block."""
+        full = count - count % block
+        self.loop(full, lambda start: body(start, block), step=block, name=name)
+        if full < count:
+            body(full, count - full)
+
     def reduce(
         self,
         ub: Index,

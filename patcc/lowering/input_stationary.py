@@ -146,12 +146,8 @@ def emit_input_stationary(
 
         ctx.loop(cols.vector_ub, column, step=vl, name="ow")
 
-    full = oh_n - oh_n % ROWS
-
     def image(n: Index) -> None:
-        ctx.loop(full, lambda row0: rows(n, row0, ROWS), step=ROWS, name="ohb")
-        if full < oh_n:
-            rows(n, full, oh_n - full)
+        ctx.blocks(oh_n, ROWS, lambda row0, count: rows(n, row0, count), name="ohb")
 
     ctx.loop(n_n, image, name="n")
 

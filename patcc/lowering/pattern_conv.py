@@ -310,12 +310,9 @@ def emit_pattern_conv(
     auto = row_block(oh_n, source.shape, sh) if ctx.row_blocks else oh_n
     block = auto if rb == 0 else oh_n if rb < 0 else rb
     block = min(block, oh_n)
-    full = oh_n - oh_n % block
 
     def image(n: Index) -> None:
-        ctx.loop(full, lambda row0: filters(n, row0, block), step=block, name="ohb")
-        if full < oh_n:
-            filters(n, full, oh_n - full)
+        ctx.blocks(oh_n, block, lambda row0, count: filters(n, row0, count), name="ohb")
 
     ctx.loop(n_n, image, name="n")
     if wide is not None:  # the valid columns of the wide rows (activation applied)
