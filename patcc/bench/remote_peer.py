@@ -8,6 +8,7 @@ with it). Each call's time is the worker's own measurement around the inference.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -88,10 +89,9 @@ class RemotePeer:
 
 def _stop(proc: subprocess.Popen[str]) -> None:
     if proc.stdin is not None:
-        try:
-            proc.stdin.close()  # end of input: the worker returns
-        except OSError:  # it died first: the buffered request had nowhere to go
-            pass
+        # end of input: the worker returns (if it died first, the buffered request fails)
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
