@@ -75,6 +75,7 @@ def test_space_is_valid_and_bounded() -> None:
     assert {s.pf for s in schedules} == {0, 1, -1} and not valid(Schedule(pf=2))
     # the nest: the pipeline's input-stationary rule, input-stationary, per filter
     assert {s.st for s in schedules} == {0, 1, -1} and not valid(Schedule(st=2))
+    assert {s.st for s in space(1)} == {0} and not valid(Schedule(st=1), 1)  # opencl's lane
 
 
 def test_block_shared_layers_do_not_search_the_filter_tile() -> None:

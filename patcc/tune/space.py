@@ -83,10 +83,13 @@ def filter_tiles(group: int = 1) -> tuple[int, ...]:
     return (DEFAULT.oc,) if group > 1 else OC
 
 
-def stationary_choices(group: int = 1) -> tuple[int, ...]:
-    """The `st` values worth trying: all of ST, but on a layer of shared groups only the
-    default's (the shared nest runs whatever `st` says)."""
-    return (DEFAULT.st,) if group > 1 else ST
+def stationary_choices(group: int = 1, length: int = 16) -> tuple[int, ...]:
+    """The `st` values worth trying: all of ST, but only the default's on a layer of shared
+    groups (the shared nest runs whatever `st` says) or in a build narrower than the nest's
+    rows (`input_stationary.MIN_LANES`: the opencl target's one lane)."""
+    from patcc.lowering.input_stationary import MIN_LANES
+
+    return (DEFAULT.st,) if group > 1 or length < MIN_LANES else ST
 
 
 def searched(s: Schedule, group: int = 1) -> Schedule:
@@ -104,7 +107,7 @@ def valid(s: Schedule, length: int = 16, group: int = 1) -> bool:
         return False
     if s.pf not in PF or s.vl not in vector_lengths(length):
         return False
-    if s.st not in stationary_choices(group):
+    if s.st not in stationary_choices(group, length):
         return False
     return rows * s.ow <= MAX_REGISTER_TILE and s.oc * rows * s.ow <= MAX_ACCUMULATORS
 
@@ -121,7 +124,7 @@ def space(length: int = 16, group: int = 1) -> list[Schedule]:
         for vl in vector_lengths(length)
         for rb in RB
         for pf in PF
-        for st in stationary_choices(group)
+        for st in stationary_choices(group, length)
     )
     return [s for s in grid if valid(s, length, group)]
 

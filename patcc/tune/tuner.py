@@ -197,7 +197,7 @@ def _distributions(length: int, group: int) -> dict[str, Any]:
         "vl": CategoricalDistribution(vector_lengths(length)),
         "rb": CategoricalDistribution(RB),
         "pf": CategoricalDistribution(PF),
-        "st": CategoricalDistribution(stationary_choices(group)),
+        "st": CategoricalDistribution(stationary_choices(group, length)),
     }
 
 
