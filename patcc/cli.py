@@ -60,10 +60,16 @@ def cmd_prune(args: argparse.Namespace) -> int:
 def cmd_pipeline(args: argparse.Namespace) -> int:
     from patcc.pipelines import Tiles, patdnn, pipeline_string
 
-    zero_ok = ("tile_oc", "tile_oh", "tile_min_items", "input_stationary")
-    for flag in ("vector_length", "tile_oc", "tile_oh", "tile_ow", *zero_ok[2:]):
+    lowest = {
+        "vector_length": 1,
+        "tile_oc": 0,
+        "tile_oh": 0,
+        "tile_ow": 1,
+        "tile_min_items": 0,
+        "input_stationary": 0,
+    }
+    for flag, low in lowest.items():
         value = getattr(args, flag)
-        low = 0 if flag in zero_ok else 1
         if value < low:
             raise PatccError(f"--{flag.replace('_', '-')} must be >= {low}, got {value}")
     pipeline = patdnn(

@@ -76,7 +76,7 @@ def kernels_per_pair(start: np.ndarray) -> float:
 def emit_input_stationary(
     ctx: LoweringContext,
     op: Operation,
-    arrays: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    arrays: tuple[np.ndarray, np.ndarray, np.ndarray],
     taps: dict[int, list[tuple[int, int]]],
     xp: SSAValue,
     bias: SSAValue | None,
@@ -84,12 +84,12 @@ def emit_input_stationary(
     vl: int,
 ) -> None:
     """The nest of the module docstring for a stride-1, undilated conv whose rows hold at
-    least a vector of `vl`: `xp` is its padded input, `arrays` = `channel_major`'s and
-    the weights (N x 4) of the kernels in that order, `taps[p]` the (kh, kw) of pattern
-    p's taps in weight order."""
+    least a vector of `vl`: `xp` is its padded input, `arrays` the kernels in
+    `channel_major`'s order as (output channels, run starts, weights N x 4), `taps[p]` the
+    (kh, kw) of pattern p's taps in weight order."""
     from .pattern_conv import _activate
 
-    _, filters, start, values = arrays
+    filters, start, values = arrays
     n_n, o_n, oh_n, ow_n = buffer_shape(y)
     c_n = buffer_shape(xp)[1]
     n_patterns = (len(start) - 1) // c_n

@@ -121,9 +121,9 @@ class PatternConv:
     used: tuple[int, ...]  # pattern ids with at least one kernel (all K when unknown)
     group: int = 1  # filters per shared group (`shared_groups`); 1: the per-filter nest
     weights_by_kernel: bool = True  # weight_at reads by kernel k (FKW), not by (o, c)
-    stationary: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
-    """Where the layer runs input-stationary (its rows permitting): `channel_major`'s
-    arrays and the kernels' weights (N x 4) in that order."""
+    stationary: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    """Where the layer runs input-stationary (its rows permitting): its kernels in
+    `channel_major`'s order as (output channels, run starts, weights N x 4)."""
 
 
 def _used_patterns(stride: np.ndarray | None, k: int) -> tuple[int, ...]:
@@ -178,20 +178,21 @@ def emit_pattern_conv(
     source = pad_source(ctx, x, get_ints(p, "pads"), 0.0)
     own = own_schedule(op)
     vl = _own_vector_length(ctx, op, own.get("vl", 0))
-    # rows narrower than a vector: one wide row over the flattened padded image (its
-    # phase planes when strided); the wide row's output index steps by 1
-    out = y
-    row_vl = row_vector_length(vl, buffer_shape(y)[3])
-    if conv.stationary is not None and eligible(
-        (sh, sw), (dh, dw), row_vl, buffer_shape(y)[3], conv.group
-    ):  # before wide rows: rows of two overlapping half vectors beat them (MIN_LANES)
-        taps = {
-            q: [(dy + 1, dx + 1) for dy, dx in map(position_offset, conv.patterns[q])]
-            for q in conv.used
-        }
+    # (kh, kw) in 0..2 of each tap, in the stored weight order (ascending positions)
+    taps = {
+        q: [(dy + 1, dx + 1) for dy, dx in map(position_offset, conv.patterns[q])]
+        for q in conv.used
+    }
+    out_w = buffer_shape(y)[3]
+    row_vl = row_vector_length(vl, out_w)
+    if conv.stationary is not None and eligible((sh, sw), (dh, dw), row_vl, out_w, conv.group):
+        # before wide rows: rows of two overlapping half vectors beat them (MIN_LANES)
         xp = source.padded(ctx)
         emit_input_stationary(ctx, op, conv.stationary, taps, xp, bias, y, row_vl)
         return
+    # rows narrower than a vector: one wide row over the flattened padded image (its
+    # phase planes when strided); the wide row's output index steps by 1
+    out = y
     wide = wide_rows(ctx, source, y, (sh, sw), vl, min_span=MIN_VECTOR, phases=True)
     if wide is not None:
         y, sw = wide.y, 1
@@ -203,11 +204,6 @@ def emit_pattern_conv(
     xp = plain_input(ctx, source, wide.x if wide else None, xd, cols_split.scalar_lb < ow_n)
     vec_end = cols_split.vector_ub
     name = StringAttr(conv_name(ctx, op))
-    # (kh, kw) in 0..2 of each tap, in the stored weight order (ascending positions)
-    taps = {
-        q: [(dy + 1, dx + 1) for dy, dx in map(position_offset, conv.patterns[q])]
-        for q in conv.used
-    }
     rows = sorted({kh for q in conv.used for kh, _ in taps[q]}) if wide is None else []
 
     def tap_at(kh: int, kw: int) -> tuple[int | None, int]:
@@ -423,15 +419,15 @@ def lower_fkw_conv2d(
 
     structure = [constant_value(v) for v in (op.offset, op.index, op.stride)]
     stationary = None
-    order, values = constant_value(op.reorder), constant_value(op.weight)
     st = own_schedule(op).get("st", 0)  # a tuned layer's choice (1: yes, -1: no) over the rule
-    wanted = st > 0 or (st == 0 and ctx.input_stationary > 0)
-    if wanted and all(a is not None for a in (*structure, order, values)):
-        channels = buffer_shape(x)[1]
-        arrays = channel_major(*structure, order, channels)  # type: ignore[arg-type]
-        if st > 0 or kernels_per_pair(arrays[2]) >= ctx.input_stationary:
-            # the weights in the nest's order: one stream, not a gather by kernel number
-            stationary = (*arrays, np.asarray(values, dtype=np.float32)[arrays[0]])
+    if st > 0 or (st == 0 and ctx.input_stationary > 0):  # else no weights read back
+        order, values = constant_value(op.reorder), constant_value(op.weight)
+        if all(a is not None for a in (*structure, order, values)):
+            arrays = channel_major(*structure, order, buffer_shape(x)[1])  # type: ignore[arg-type]
+            kernels, filters, start = arrays
+            if st > 0 or kernels_per_pair(start) >= ctx.input_stationary:
+                # the weights in the nest's order: one stream, not a gather by kernel number
+                stationary = (filters, start, np.asarray(values, dtype=np.float32)[kernels])
     conv = PatternConv(
         offset=offset,
         reorder=reorder,

@@ -38,19 +38,22 @@ def _window(
     With `ctx.pool_rows`, per output row: a row buffer gets each input column combined over
     the window's rows (a contiguous loop), then each output combines its window's columns
     of that row: undilated, those of the first stride in one loop, every later one in a
-    pass of its own over the row (the same taps in the same order, so the same bits). One nest with strided taps (`ow * stride + kw`) is vectorised by gcc 12
-    and left scalar by gcc 13: VGG-16's first max pool took 8 ms on a Sapphire Rapids
-    core against 0.7 ms in rows (docs/performance.md, "Max pools in rows")."""
+    pass of its own over the row (the same taps in the same order, so the same bits). One
+    nest with strided taps (`ow * stride + kw`) is vectorised by gcc 12 and left scalar by
+    gcc 13: VGG-16's first max pool took 8 ms on a Sapphire Rapids core against 0.7 ms in
+    rows (docs/performance.md, "Max pools in rows")."""
     p = op.properties
     kh_n, kw_n = get_ints(p, "kernel")
     sh, sw = get_ints(p, "strides")
     dh, dw = get_ints(p, "dilations")
     n_n, c_n, oh_n, ow_n = buffer_shape(y)
 
+    def combined(acc: SSAValue, v: SSAValue) -> SSAValue:
+        return ctx.maxf(acc, v) if combine == "max" else ctx.addf(acc, v)
+
     def over(n_taps: int, start: SSAValue, tap: Callable[[Index], SSAValue], name: str) -> SSAValue:
         def step(k: Index, carried: list[SSAValue]) -> list[SSAValue]:
-            v, acc = tap(k), carried[0]
-            return [ctx.maxf(acc, v) if combine == "max" else ctx.addf(acc, v)]
+            return [combined(carried[0], tap(k))]
 
         return ctx.reduce(n_taps, [start], step, name=name)[0]
 
@@ -107,8 +110,7 @@ def _window(
             def later(kw: int) -> Callable[[Index], None]:
                 def output_tap(ow: Index) -> None:
                     acc = ctx.load(y, [n, c, oh, ow])
-                    v = ctx.load(rows, [n, c, ctx.lin(kw * dw, (sw, ow))])
-                    acc = ctx.maxf(acc, v) if combine == "max" else ctx.addf(acc, v)
+                    acc = combined(acc, ctx.load(rows, [n, c, ctx.lin(kw * dw, (sw, ow))]))
                     ctx.store(acc if kw < kw_n - 1 else finish(acc, oh, ow), y, [n, c, oh, ow])
 
                 return output_tap

@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from patcc.lowering.input_stationary import MIN_LANES
 from patcc.targets.emit import C_TILES
 
 OC = (1, 2, 4, 8)
@@ -87,8 +88,6 @@ def stationary_choices(group: int = 1, length: int = 16) -> tuple[int, ...]:
     """The `st` values worth trying: all of ST, but only the default's on a layer of shared
     groups (the shared nest runs whatever `st` says) or in a build narrower than the nest's
     rows (`input_stationary.MIN_LANES`: the opencl target's one lane)."""
-    from patcc.lowering.input_stationary import MIN_LANES
-
     return (DEFAULT.st,) if group > 1 or length < MIN_LANES else ST
 
 
