@@ -19,8 +19,9 @@ ms split.
 Disjointness is checked, not assumed: a loop qualifies when it carries no values, holds no
 copies or calls, and every buffer it writes is written and read only through one view, at
 one index position, with one index value that is injective in the loop's induction
-variable (iv, iv + c, iv * c, or an entry of a constant permutation table such as the FKW
-`reorder` array indexed by one of those).
+variable (iv, iv + c, iv * c, iv / c where the loop steps by c or more: a row block's
+tile slot, or an entry of a constant permutation table such as the FKW `reorder` array
+indexed by one of those).
 """
 
 from __future__ import annotations
@@ -113,6 +114,9 @@ def _injective(v: SSAValue, loop: scf.ForOp) -> bool:
         return (_injective(a, loop) and (constant_int(b) or 0) != 0) or (
             _injective(b, loop) and (constant_int(a) or 0) != 0
         )
+    if isinstance(op, arith.DivSIOp):  # a block's slot, iv / B with steps of B or more
+        divisor, step = constant_int(op.rhs), constant_int(loop.step)
+        return op.lhs is iv and divisor is not None and step is not None and 0 < divisor <= step
     if isinstance(op, memref.LoadOp) and len(op.indices) == 1:
         return _injective(op.indices[0], loop) and _is_permutation_table(op.memref)
     return False
