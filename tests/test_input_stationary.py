@@ -13,7 +13,12 @@ from xdsl.dialects import memref
 from xdsl.ir import Block
 
 from patcc.dialects.nn.base import tensor_f32
-from patcc.lowering.input_stationary import MIN_LANES, channel_major, kernels_per_pair
+from patcc.lowering.input_stationary import (
+    MIN_LANES,
+    channel_major,
+    kernels_per_pair,
+    tile_rows,
+)
 from patcc.passes.lower_to_loops import LowerToLoopsPass
 from patcc.passes.pack_fkw import PackFkwPass
 from patcc.passes.reorder_filters import ReorderFiltersPass
@@ -40,7 +45,7 @@ def _allocs(module: object) -> list[str | None]:
         max_filters=6,
         max_patterns=8,
         rates=(1.0, 2.0, 3.6),
-        hw=lambda d: st.tuples(st.integers(2 * d + 1, 2 * d + 4), st.integers(2 * d + 4, 18)),
+        hw=lambda d: st.tuples(st.integers(2 * d + 1, 2 * d + 12), st.integers(2 * d + 4, 18)),
     ),
     vl=st.sampled_from([8, 16]),
 )
@@ -81,6 +86,13 @@ def test_channel_major_orders_kernels_by_channel_pattern_filter() -> None:
     assert kernels_per_pair(start) == 5 / 4
 
 
+def test_tile_rows_split_the_rows_into_an_even_number_of_blocks() -> None:
+    """The most rows in 4..8 with an even block count (two threads share the blocks
+    equally), else the most that divide the rows, else 8 and a shorter last block."""
+    cases = {224: 8, 112: 8, 56: 7, 28: 7, 14: 7, 8: 4, 6: 6, 5: 5, 12: 6, 13: 8, 3: 3}
+    assert {rows: tile_rows(rows) for rows in cases} == cases
+
+
 def test_layers_below_the_threshold_keep_the_per_filter_nest() -> None:
     rng = np.random.default_rng(4)
     ids = rng.integers(0, 2, size=(4, 3)).astype(np.int8)
@@ -114,7 +126,7 @@ def test_x86_build_runs_wide_layers_input_stationary_and_matches_onnxruntime(
     from patcc.compression.onnx_prune import prune
     from patcc.targets.emit import INPUT_STATIONARY
 
-    assert INPUT_STATIONARY == 6
+    assert INPUT_STATIONARY == 2
     rng = np.random.default_rng(7)
     weights = {w: rng.standard_normal((64, 64, 3, 3), dtype=np.float32) for w in ("w1", "w2")}
     nodes = [
@@ -129,8 +141,14 @@ def test_x86_build_runs_wide_layers_input_stationary_and_matches_onnxruntime(
     assert (tmp_path / "b" / "model.c").read_text().count("is_tile") > 0
     inputs = model_inputs(pruned)
     want = run_ort(pruned, inputs)["y"]
-    got = np.asarray(compiled.run(inputs)["y"])
+    got = np.asarray(compiled.run(inputs, threads=1)["y"])
     assert_close(got, want, TOL)
+    # the row blocks (2 of 7 rows, each its own tile slot) split over two threads
+    assert (
+        "#pragma omp parallel for schedule(static) num_threads(nthreads)\n    for (ptrdiff_t ohb"
+        in (tmp_path / "b" / "model.c").read_text()
+    )
+    np.testing.assert_array_equal(np.asarray(compiled.run(inputs, threads=2)["y"]), got)
 
 
 def test_a_tuned_schedule_picks_the_nest_over_the_rule() -> None:

@@ -246,7 +246,7 @@ def test_compile_takes_logged_schedules_without_measuring(
     model_path, log_path = tmp_path / "m.onnx", tmp_path / "log.jsonl"
     onnx.save(pruned, str(model_path))
     log = TuningLog(log_path)
-    best = Schedule(2, 2, 1, True)
+    best = Schedule(2, 2, 1, True, st=-1)  # per filter (the rule runs it input-stationary)
     real = compiled_measure(TuneOptions(), tmp_path / "work", repeat=3)(pruned, best)
     assert real > 0
 
@@ -345,12 +345,12 @@ def test_compiled_measure_times_trials_against_the_default(
     base = measure(pruned, DEFAULT)
     assert base > 0 and measure(pruned, DEFAULT) == base  # timed once, then reused
     assert not calls  # the default alone is not interleaved with anything
-    trial = measure(pruned, Schedule(2, 2, 1, True))
+    trial = measure(pruned, Schedule(2, 2, 1, True, st=-1))  # the default: input-stationary
     assert trial == pytest.approx(2 * base)
     assert calls == [{"trial", "default"}]
     # a knob this 16x16 layer ignores (its 16 rows make one block anyway) gives the same
     # C: that trial's time, neither compiled by gcc nor timed again
-    same = Schedule(2, 2, 1, True, rb=16)
+    same = Schedule(2, 2, 1, True, rb=16, st=-1)
     assert measure(pruned, same) == trial and measure(pruned, replace(DEFAULT, rb=-1)) == base
     assert len(calls) == 1 and [p.name for p in built] == ["reference0", "trial1"]
     assert [p.name for p in (tmp_path / "work").iterdir()] == ["reference0"]

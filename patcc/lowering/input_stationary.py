@@ -3,27 +3,31 @@
 The per-filter nest (`pattern_conv.py`) keeps a filter's accumulators in registers and
 streams its kernels, each from another input channel: ~18-30 new input lines from L2 per
 64 FMAs, which holds it at about half of the sgemm. Here the loop is inside out. Per tile
-of R output rows x one vector, the tiles of all filters live in a buffer (O x R vectors:
-32 KB at O = 256, R = 2, 16 lanes); per input channel c and pattern p the pattern's 4 taps
-x R rows are loaded once, and every filter that keeps a kernel of pattern p at channel c adds
-its 4 FMAs per row to its tile, the weights read as one stream in (channel, pattern,
-filter) order (docs/performance.md, "Input-stationary tiles"):
+of R output rows x one vector (`tile_rows`: 4 to 8), the tiles of all filters live in a
+buffer slot of the row block (O x R vectors: 128 KB at O = 256, R = 8, 16 lanes); per input
+channel c and pattern p the pattern's 4 taps x R rows are loaded once, and every filter that
+keeps a kernel of pattern p at channel c adds its 4 FMAs per row to its tile, the weights
+read as one stream in (channel, pattern, filter) order (docs/performance.md,
+"Input-stationary tiles" and "Taller input-stationary tiles"):
 
-    tile[ohb, o, r] = broadcast(bias[o])                       # every filter
+    s = ohb / R                                                 # the block's slot
+    tile[s, o, r] = broadcast(bias[o])                          # every filter
     for c in 0 .. C:
       for p in used patterns:                                   # Python-unrolled taps
         x[t][r] = vector.load padded[n, c, ohb + r + kh_t, ow0 + kw_t]
         for k in start[c*P + p] .. start[c*P + p + 1]:          # filters with that kernel
           o = filters[k]
-          tile[ohb, o, r] = fma(x[3][r], w[k, 3], ... fma(x[0][r], w[k, 0], tile[...]))
-    y[n, o, ohb + r, ow0] = act(tile[ohb, o, r])
+          tile[s, o, r] = fma(x[3][r], w[k, 3], ... fma(x[0][r], w[k, 0], tile[s, o, r]))
+    y[n, o, ohb + r, ow0] = act(tile[s, o, r])
 
-The tile buffer is indexed by the row block (the loop `parallelize` splits), so threads
-never share one. Each output sums its kernels in channel order, not the FKW pattern order
-of the per-filter nest: equal within rounding, not bit for bit. It pays where many filters
-share a (channel, pattern) pair; with few, the tile's load and store per kernel cost more
-than the per-filter nest's lines (a replica at 128 -> 128 x 112x112, 8x: ~4 filters a
-pair, no faster), so a layer takes it only at `min_kernels` kernels a used pair or more.
+Each row block (the loop `parallelize` splits) has its own slot, so threads never share
+one. Each output sums its kernels in channel order, not the FKW pattern order of the
+per-filter nest: equal within rounding, not bit for bit. It pays where filters share
+(channel, pattern) pairs: a filter's tile costs a load and a store per row and kernel, its
+4 broadcast weights serve all R rows, and the pair's input vectors serve every filter. With
+tiles of 2 rows it lost to the per-filter nest at 4.5 kernels a pair; with 7-8 rows it wins
+from 2.2 (`emit.INPUT_STATIONARY`), so a layer takes it at `min_kernels` kernels a used pair
+or more.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from xdsl.dialects import arith
 from xdsl.ir import Operation, SSAValue
 
 from patcc.dialects.pat.fkw import dense_i32
@@ -38,11 +43,23 @@ from patcc.dialects.pat.fkw import dense_i32
 from .context import Index, LoweringContext, buffer_shape
 from .vector_cols import vector_cols
 
-ROWS = 2
-"""Output rows per tile: 4 taps x 2 rows of input vectors in registers, and the tiles of
-every filter (O x 2 vectors) 32 KB at O = 256 and 16 lanes. In the replica 2 and 4 rows
-ran alike at 56x56 and 28x28; 4 rows were 1.1x faster pattern-only at 224x224 and 112x112
-(64 and 128 channels: layers that stay per filter at 8x, below the threshold)."""
+MAX_ROWS = 8
+MIN_ROWS = 4
+"""Output rows per tile, chosen per layer by `tile_rows`. Each filter's 4 broadcast weights
+serve R rows, so its tile's load and store per kernel weigh less the taller the tile:
+R = 2 held the 64- and 128-channel layers of the per-kernel VGG-16 (2.5 and 4.5 kernels a
+pair) below the per-filter nest, R = 7-8 runs them 1.07-1.35x faster than it (AMD EPYC,
+docs/performance.md "Taller input-stationary tiles"). Past 8 (16) the 56-wide layers lost."""
+
+
+def tile_rows(oh_n: int) -> int:
+    """Rows per tile for `oh_n` output rows: the most rows in MIN_ROWS..MAX_ROWS that divide
+    them into an even number of blocks (row blocks are what the threads split: 7 blocks
+    of 8 rows ran 0.75x on two threads against 8 of 7), else the most that divide them,
+    else MAX_ROWS with a shorter last block."""
+    fits = [r for r in range(MAX_ROWS, MIN_ROWS - 1, -1) if oh_n % r == 0]
+    even = [r for r in fits if oh_n // r % 2 == 0]
+    return (even or fits or [min(MAX_ROWS, oh_n)])[0]
 
 
 def channel_major(
@@ -98,9 +115,19 @@ def emit_input_stationary(
     o_of = ctx.global_constant(dense_i32(filters), "is_filter")
     weight = ctx.global_constant(values, "is_weight")  # one stream, not a gather by kernel
     begin = ctx.global_constant(dense_i32(start), "is_start")
-    tile = ctx.alloc((oh_n, o_n, ROWS, vl), name="is_tile")
+    rows_n = tile_rows(oh_n)
+    # one slot per row block (the index `parallelize` splits), each filter's R rows in one
+    # run: an (oh, O, vl) slab per output row put the R vectors 4-32 KB apart, where the
+    # cache sets alias (0.4-0.6x)
+    tile = ctx.alloc((-(-oh_n // rows_n), o_n, rows_n, vl), name="is_tile")
 
     def rows(n: Index, row0: Index, count: int) -> None:
+        slot = (
+            row0 // rows_n
+            if isinstance(row0, int)
+            else ctx.emit(arith.DivSIOp(ctx.index(row0), ctx.index(rows_n)))
+        )
+
         def column(ow_i: Index) -> None:
             ow0 = cols.start(ctx, ow_i)
 
@@ -108,7 +135,7 @@ def emit_input_stationary(
                 b = ctx.load(bias, [o]) if bias is not None else ctx.f32(0.0)
                 vec = ctx.broadcast(b, vl)
                 for r in range(count):
-                    ctx.vstore(vec, tile, [row0, o, r, 0])
+                    ctx.vstore(vec, tile, [slot, o, r, 0])
 
             def channel(c: Index) -> None:
                 for p, pattern_taps in taps.items():
@@ -128,16 +155,16 @@ def emit_input_stationary(
                         o = ctx.load_index(o_of, k)
                         ws = [ctx.broadcast(ctx.load(weight, [k, t]), vl) for t in range(4)]
                         for r in range(count):
-                            acc = ctx.vload(tile, [row0, o, r, 0], vl)
+                            acc = ctx.vload(tile, [slot, o, r, 0], vl)
                             for t, w in enumerate(ws):
                                 acc = ctx.fma(xs[t][r], w, acc)
-                            ctx.vstore(acc, tile, [row0, o, r, 0])
+                            ctx.vstore(acc, tile, [slot, o, r, 0])
 
                     ctx.loop(hi, kernel, lb=lo, name="k")
 
             def finish(o: Index) -> None:
                 for r in range(count):
-                    acc = ctx.vload(tile, [row0, o, r, 0], vl)
+                    acc = ctx.vload(tile, [slot, o, r, 0], vl)
                     ctx.vstore(_activate(ctx, op, acc), y, [n, o, ctx.lin(r, (1, row0)), ow0])
 
             ctx.loop(o_n, init, name="o")
@@ -147,7 +174,7 @@ def emit_input_stationary(
         ctx.loop(cols.vector_ub, column, step=vl, name="ow")
 
     def image(n: Index) -> None:
-        ctx.blocks(oh_n, ROWS, lambda row0, count: rows(n, row0, count), name="ohb")
+        ctx.blocks(oh_n, rows_n, lambda row0, count: rows(n, row0, count), name="ohb")
 
     ctx.loop(n_n, image, name="n")
 

@@ -118,13 +118,15 @@ others (the 7x7 images keep their 6 x 4 tile); on the AMD EPYC no tile beat 4 x 
 and up (docs/performance.md)."""
 
 
-INPUT_STATIONARY = 6
+INPUT_STATIONARY = 2
 """Kept kernels per (channel, pattern) pair from which the x86 target's pattern convs run
 input-stationary (lower-to-loops' `input_stationary`, `patcc/lowering/input_stationary.py`;
 0: never). Measured on the AMD EPYC, old and new builds in turns (docs/performance.md,
-"Input-stationary tiles"): per-kernel VGG-16's layers of 256 and 512 channels (8.9 and 17.8
-kernels a pair) 1.3-1.7x, its 128-channel ones (4.4) 0.94-1.03x at 4; pattern-only (every
-layer 8 or more) 1.1-1.8x. The neon target keeps the per-filter nest: not measured on Arm."""
+"Input-stationary tiles" and "Taller input-stationary tiles"): with tiles of 7-8 rows the
+per-kernel VGG-16's 64- and 128-channel layers (2.5 and 4.5 kernels a pair) run 1.14-1.25x
+faster than the per-filter nest, ResNet-50's 56x56 ones (2.2) 1.15x; with 2-row tiles they
+had lost (0.94-1.03x at 4.5), hence 6 before. The neon target keeps the per-filter nest:
+not measured on Arm."""
 
 
 def default_input_stationary(target: str) -> int:
