@@ -113,6 +113,10 @@ class LowerToLoopsPass(ModulePass):
     buffer); 0: none. Stride 1, undilated, rows of at least a vector of 8 or more lanes, no
     shared groups. A layer's own `pat.schedule` st (`patcc tune`'s knob) overrides the rule:
     1 input-stationary wherever that applies, -1 never."""
+    input_stationary_bytes: int = 0
+    """With input_stationary: the most bytes of filter tiles that the filters one input
+    channel feeds may take; a layer's tiles get fewer rows (down to 2) to stay under it
+    (`input_stationary.rows_within`); 0: any rows (up to 8)."""
     gemm_filters: int = 0
     """Filters per register tile of the 1x1 GEMMs on images wider than the small-image
     tile (`patcc/lowering/pointwise.py`); 0: FILTER_TILE (4). With VECTOR_TILE = 3 vectors
@@ -238,6 +242,7 @@ def _lower_function(
         pads_in_one_nest=options.pads_in_one_nest,
         pool_rows=options.pool_rows,
         input_stationary=options.input_stationary,
+        input_stationary_bytes=options.input_stationary_bytes,
     )
 
     buffers: dict[SSAValue, SSAValue] = {}

@@ -67,6 +67,7 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
         "tile_ow": 1,
         "tile_min_items": 0,
         "input_stationary": 0,
+        "input_stationary_bytes": 0,
     }
     for flag, low in lowest.items():
         value = getattr(args, flag)
@@ -86,6 +87,7 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
         else Tiles(args.tile_oc, args.tile_oh, args.tile_ow, args.tile_min_items),
         lre=not args.no_lre,
         input_stationary=args.input_stationary,
+        input_stationary_bytes=args.input_stationary_bytes,
     )
     # Checked now, so a bad option is an error here rather than later inside xdsl-opt.
     from patcc.compression.plan import PruneOptions
@@ -245,7 +247,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         metavar="N",
         help="pattern convs with N+ kernels per (channel, pattern) pair run input-stationary "
-        "(default 0: none; the x86 target uses 6)",
+        "(default 0: none; the x86 target uses 2 on AMD hosts, 6 on others)",
+    )
+    p.add_argument(
+        "--input-stationary-bytes",
+        type=int,
+        default=0,
+        metavar="B",
+        help="... in tiles of as many rows (2-8) as keep one input channel's filter tiles "
+        "within B bytes (default 0: any; the x86 target uses 65536 on Intel hosts)",
     )
     p.set_defaults(run=cmd_pipeline)
 

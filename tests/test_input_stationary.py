@@ -16,7 +16,9 @@ from patcc.dialects.nn.base import tensor_f32
 from patcc.lowering.input_stationary import (
     MIN_LANES,
     channel_major,
+    filters_per_channel,
     kernels_per_pair,
+    rows_within,
     tile_rows,
 )
 from patcc.passes.lower_to_loops import LowerToLoopsPass
@@ -93,6 +95,17 @@ def test_tile_rows_split_the_rows_into_an_even_number_of_blocks() -> None:
     assert {rows: tile_rows(rows) for rows in cases} == cases
 
 
+def test_tile_bytes_bound_the_rows() -> None:
+    """A channel feeding 256 filters at 16 lanes (16 KB of tiles a row): 256 KB hold 16
+    rows, so 8; 64 KB 4; 32 KB 2; 8 KB half a row, so the floor of 2; 0 leaves 8. With 8
+    rows at most the 28 rows of a layer are 4 blocks of 7, with 4 at most 7 blocks of 4."""
+    cases = {256 << 10: 8, 64 << 10: 4, 32 << 10: 2, 8 << 10: 2, 0: 8}
+    assert {b: rows_within(b, 256.0, 16) for b in cases} == cases
+    assert (tile_rows(28, 8), tile_rows(28, 4), tile_rows(28, 2)) == (7, 4, 2)
+    start = np.array([0, 2, 3, 3, 3, 4, 8])  # 3 channels x 2 patterns: 3, 0 and 5 kernels
+    assert filters_per_channel(start, 3) == 4.0
+
+
 def test_layers_below_the_threshold_keep_the_per_filter_nest() -> None:
     rng = np.random.default_rng(4)
     ids = rng.integers(0, 2, size=(4, 3)).astype(np.int8)
@@ -115,7 +128,7 @@ def test_layers_below_the_threshold_keep_the_per_filter_nest() -> None:
 def test_x86_build_runs_wide_layers_input_stationary_and_matches_onnxruntime(
     tmp_path: Path,
 ) -> None:
-    """The x86 target's default (`emit.INPUT_STATIONARY`): a max pool, then 64 -> 64
+    """The x86 target's default (`emit.INPUT_STATIONARY` for this host): a max pool, then 64 -> 64
     convs with relu at 14x14 (two overlapping half vectors at 16 lanes, or one at 8),
     pattern-only (8 kernels a pair); the build's model.c has the tiles, its outputs are
     ORT's on the same pruned model."""
@@ -124,9 +137,9 @@ def test_x86_build_runs_wide_layers_input_stationary_and_matches_onnxruntime(
 
     import patcc
     from patcc.compression.onnx_prune import prune
-    from patcc.targets.emit import INPUT_STATIONARY
+    from patcc.targets.emit import default_input_stationary
 
-    assert INPUT_STATIONARY == 2
+    assert 0 < default_input_stationary("x86")[0] <= 8  # this host's vendor takes 8 a pair
     rng = np.random.default_rng(7)
     weights = {w: rng.standard_normal((64, 64, 3, 3), dtype=np.float32) for w in ("w1", "w2")}
     nodes = [

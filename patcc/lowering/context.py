@@ -113,6 +113,7 @@ class LoweringContext:
         pads_in_one_nest: bool = False,
         pool_rows: bool = True,
         input_stationary: int = 0,
+        input_stationary_bytes: int = 0,
     ) -> None:
         self.module = module
         self.function = function
@@ -127,6 +128,8 @@ class LoweringContext:
         # pattern convs with this many kernels per (channel, pattern) pair or more run
         # input-stationary (input_stationary.py); 0: none
         self.input_stationary = input_stationary
+        # ... in tiles of rows whose filter tiles for one channel fit this (0: any rows)
+        self.input_stationary_bytes = input_stationary_bytes
         self.ip = InsertPoint.at_end(entry)
         self.epilogues: dict[Operation, Operation] = {}
         self.halos: dict[SSAValue, tuple[SSAValue, tuple[int, ...], float]] = {}

@@ -26,8 +26,8 @@ per-filter nest: equal within rounding, not bit for bit. It pays where filters s
 (channel, pattern) pairs: a filter's tile costs a load and a store per row and kernel, its
 4 broadcast weights serve all R rows, and the pair's input vectors serve every filter. With
 tiles of 2 rows it lost to the per-filter nest at 4.5 kernels a pair; with 7-8 rows it wins
-from 2.2 (`emit.INPUT_STATIONARY`), so a layer takes it at `min_kernels` kernels a used pair
-or more.
+from 2.2 on the AMD EPYC (`emit.INPUT_STATIONARY`: per vendor), so a layer takes it at
+`min_kernels` kernels a used pair or more.
 """
 
 from __future__ import annotations
@@ -52,14 +52,34 @@ pair) below the per-filter nest, R = 7-8 runs them 1.07-1.35x faster than it (AM
 docs/performance.md "Taller input-stationary tiles"). Past 8 (16) the 56-wide layers lost."""
 
 
-def tile_rows(oh_n: int) -> int:
-    """Rows per tile for `oh_n` output rows: the most rows in MIN_ROWS..MAX_ROWS that divide
-    them into an even number of blocks (row blocks are what the threads split: 7 blocks
-    of 8 rows ran 0.75x on two threads against 8 of 7), else the most that divide them,
-    else MAX_ROWS with a shorter last block."""
-    fits = [r for r in range(MAX_ROWS, MIN_ROWS - 1, -1) if oh_n % r == 0]
+def tile_rows(oh_n: int, most: int = MAX_ROWS) -> int:
+    """Rows per tile for `oh_n` output rows, at most `most`: the most rows in MIN_ROWS..most
+    that divide them into an even number of blocks (row blocks are what the threads split:
+    7 blocks of 8 rows ran 0.75x on two threads against 8 of 7), else the most that divide
+    them, else `most` with a shorter last block."""
+    fits = [r for r in range(most, min(MIN_ROWS, most) - 1, -1) if oh_n % r == 0]
     even = [r for r in fits if oh_n // r % 2 == 0]
-    return (even or fits or [min(MAX_ROWS, oh_n)])[0]
+    return (even or fits or [min(most, oh_n)])[0]
+
+
+def rows_within(tile_bytes: int, filters_per_channel: float, vl: int) -> int:
+    """The most rows (2 to MAX_ROWS) whose filter tiles, over the filters that one input
+    channel's kernels feed, take at most `tile_bytes` (0: no bound, MAX_ROWS). On the Intel
+    Xeon, whose two 512-bit FMAs a cycle outrun L2, pattern-only VGG-16's 256- and
+    512-channel layers (every filter a channel: 114-229 KB of tiles at 7 rows) ran
+    0.79-0.94x with 7 rows against 2, while per kernel (71-142 filters a channel: 32-64 KB)
+    they gained 1.03-1.26x; the AMD EPYC (one a cycle) gained in both."""
+    if tile_bytes <= 0:
+        return MAX_ROWS
+    fit = int(tile_bytes // (max(filters_per_channel, 1.0) * vl * 4))
+    return max(2, min(MAX_ROWS, fit))
+
+
+def filters_per_channel(start: np.ndarray, channels: int) -> float:
+    """Mean kept kernels (one per filter) of the input channels that have any."""
+    per_channel = np.diff(np.asarray(start)[:: (len(start) - 1) // channels])
+    used = per_channel[per_channel > 0]
+    return float(used.mean()) if used.size else 0.0
 
 
 def channel_major(
@@ -115,7 +135,8 @@ def emit_input_stationary(
     o_of = ctx.global_constant(dense_i32(filters), "is_filter")
     weight = ctx.global_constant(values, "is_weight")  # one stream, not a gather by kernel
     begin = ctx.global_constant(dense_i32(start), "is_start")
-    rows_n = tile_rows(oh_n)
+    most = rows_within(ctx.input_stationary_bytes, filters_per_channel(start, c_n), vl)
+    rows_n = tile_rows(oh_n, most)
     # one slot per row block (the index `parallelize` splits), each filter's R rows in one
     # run: an (oh, O, vl) slab per output row put the R vectors 4-32 KB apart, where the
     # cache sets alias (0.4-0.6x)

@@ -118,20 +118,31 @@ others (the 7x7 images keep their 6 x 4 tile); on the AMD EPYC no tile beat 4 x 
 and up (docs/performance.md)."""
 
 
-INPUT_STATIONARY = 2
-"""Kept kernels per (channel, pattern) pair from which the x86 target's pattern convs run
-input-stationary (lower-to-loops' `input_stationary`, `patcc/lowering/input_stationary.py`;
-0: never). Measured on the AMD EPYC, old and new builds in turns (docs/performance.md,
-"Input-stationary tiles" and "Taller input-stationary tiles"): with tiles of 7-8 rows the
-per-kernel VGG-16's 64- and 128-channel layers (2.5 and 4.5 kernels a pair) run 1.14-1.25x
-faster than the per-filter nest, ResNet-50's 56x56 ones (2.2) 1.15x; with 2-row tiles they
-had lost (0.94-1.03x at 4.5), hence 6 before. The neon target keeps the per-filter nest:
-not measured on Arm."""
+INPUT_STATIONARY: dict[str, tuple[int, int]] = {
+    "AuthenticAMD": (2, 0),
+    "GenuineIntel": (6, 64 * 1024),
+}
+"""Per x86 vendor: kept kernels per (channel, pattern) pair from which the pattern convs run
+input-stationary (lower-to-loops' `input_stationary`, `patcc/lowering/input_stationary.py`),
+and the bytes of filter tiles one input channel may feed (`input_stationary_bytes`, 0: any
+rows); other x86 vendors take Intel's. Measured with old and new builds in turns
+(docs/performance.md, "Input-stationary tiles" and "Taller input-stationary tiles"):
+- AMD EPYC (Zen 4): with tiles of 7-8 rows the per-kernel VGG-16's 64- and 128-channel
+  layers (2.5 and 4.5 kernels a pair) run 1.14-1.25x faster than the per-filter nest,
+  ResNet-50's 56x56 ones (2.2) 1.15x (with 2-row tiles they had lost: 0.94-1.03x at 4.5);
+  every other layer 1.04-1.24x with 7-8 rows against 2.
+- Intel Xeon (Sapphire Rapids): below 6 a pair the per-filter nest stays ahead (VGG-16's
+  64 -> 64 layer at 2.5 a pair 0.72x input-stationary, 64 -> 128 0.83x); 7-8 rows gain
+  where a channel's filter tiles stay near L1 (per kernel: 1.03-1.54x) and lose where they
+  do not (pattern-only 256 and 512 channels, 114-229 KB: 0.79-0.94x), hence the bound.
+The neon target keeps the per-filter nest: not measured on Arm."""
 
 
-def default_input_stationary(target: str) -> int:
-    """INPUT_STATIONARY on the x86 target, else 0."""
-    return INPUT_STATIONARY if target_name(target) == "x86-c" else 0
+def default_input_stationary(target: str) -> tuple[int, int]:
+    """INPUT_STATIONARY's (threshold, tile bytes) for an x86 build on this host, else (0, 0)."""
+    if target_name(target) != "x86-c":
+        return 0, 0
+    return INPUT_STATIONARY.get(x86_host_vendor(target), INPUT_STATIONARY["GenuineIntel"])
 
 
 def default_gemm_filters(target: str, vector_length: int) -> int | None:
@@ -337,6 +348,7 @@ class Emitter:
     skip_options: tuple[tuple[str, int], ...] = ()  # skip-zero-inputs' (else the pass's own)
     gemm_filters: int | None = None  # the 1x1 GEMMs' filters per tile (None: the lowering's)
     input_stationary: int = 0  # kernels per (channel, pattern) pair from which (0: never)
+    input_stationary_bytes: int = 0  # filter tiles one input channel feeds (0: any rows)
 
     @property
     def cflags(self) -> tuple[str, ...]:
@@ -362,6 +374,8 @@ class Emitter:
             schedule["gemm_filters"] = self.gemm_filters
         if self.input_stationary:
             schedule["input_stationary"] = self.input_stationary
+        if self.input_stationary_bytes:
+            schedule["input_stationary_bytes"] = self.input_stationary_bytes
         return schedule
 
     def emit(self, module: ModuleOp) -> EmittedModel:
@@ -385,5 +399,5 @@ def emit_for(
         passes,
         default_skip_options(name),
         default_gemm_filters(name, length),
-        default_input_stationary(name),
+        *default_input_stationary(name),
     )

@@ -1,5 +1,6 @@
 // RUN: xdsl-opt %s -p "lower-to-loops{vector-length=8 input-stationary=1}" | filecheck %s
 // RUN: xdsl-opt %s -p "lower-to-loops{vector-length=8 input-stationary=2}" | filecheck %s --check-prefix=PER-FILTER
+// RUN: xdsl-opt %s -p "lower-to-loops{vector-length=8 input-stationary=1 input-stationary-bytes=100}" | filecheck %s --check-prefix=BOUND
 //
 // fkw_conv.mlir's layer (2 filters x 2 channels, patterns p0 = [0, 1, 3, 4] and
 // p1 = [4, 5, 7, 8]; filter 0: channel 0 p0, channel 1 p1; filter 1: channel 1 p0) run
@@ -11,6 +12,8 @@
 // x 4 rows of input are loaded once, then each kernel of the pair loads its filter's tile,
 // adds its 4 FMAs per row and stores it back; at the end relu and the store into y.
 // 3 kernels over 3 used pairs: 1 a pair, so input-stationary=2 keeps the per-filter nest.
+// A channel feeds 1.5 filters on average (48 bytes of tiles a row at 8 lanes): within 100
+// bytes, 2 rows a tile, so 4 blocks of 2.
 
 builtin.module {
   func.func @layer(%x: tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32> {
@@ -58,3 +61,7 @@ builtin.module {
 // PER-FILTER-NOT: is_tile
 // PER-FILTER:     scf.for %j =
 // PER-FILTER-NOT: is_tile
+
+// BOUND:      %is_tile = memref.alloc() : memref<4x2x2x8xf32>
+// BOUND-NEXT: scf.for %ohb = %{{.*}} to %{{.*}} step %[[TWO:.*]] {
+// BOUND-NEXT:   arith.divsi %ohb, %[[TWO]] : index
