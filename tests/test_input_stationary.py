@@ -191,3 +191,36 @@ def test_a_tuned_schedule_picks_the_nest_over_the_rule() -> None:
         )
         assert ("is_tile" in _allocs(lowered)) == used
         assert_close(run_function(lowered, inputs)["y"], run_function(module, inputs)["y"], TOL)
+
+
+def test_a_tuned_schedule_caps_the_tile_rows() -> None:
+    """`pat.schedule` sr (`patcc tune`'s knob) caps the tile's rows over the rule: 8 output
+    rows in tiles of 4 by the rule, of 2 with sr = 2; the outputs stay the tensor level's."""
+    from patcc.dialects.pat import FkwConv2dOp
+    from patcc.lowering.layers import SCHEDULE_ATTR
+    from patcc.tune.apply import schedule_attr
+    from patcc.tune.space import Schedule
+
+    rng = np.random.default_rng(6)
+    layer = {
+        "o": 4, "c": 3, "patterns": [(0, 1, 4, 5), (1, 3, 4, 7)],
+        "ids": rng.integers(0, 2, size=(4, 3)).astype(np.int8),
+        "values": rng.standard_normal((4, 3, 4)).astype(np.float32), "bias": None,
+        "activation": "relu", "hw": (8, 10), "strides": [1, 1], "pads": [1, 1, 1, 1],
+        "dilations": [1, 1], "seed": 0,
+    }  # fmt: skip
+    inputs = {"x": rng.standard_normal((1, 3, 8, 10)).astype(np.float32)}
+    for sr, rows in ((0, 4), (2, 2)):
+        module = _module(layer)
+        conv = next(op for op in module.walk() if isinstance(op, FkwConv2dOp))  # type: ignore[attr-defined]
+        conv.attributes[SCHEDULE_ATTR] = schedule_attr(Schedule(st=1, sr=sr))
+        lowered = applied(
+            module, LowerToLoopsPass(vector_length=8, input_stationary=0, shared_groups=False)
+        )
+        (tile,) = [
+            op.memref.type.get_shape()  # type: ignore[attr-defined]
+            for op in lowered.walk()  # type: ignore[attr-defined]
+            if isinstance(op, memref.AllocOp) and op.memref.name_hint == "is_tile"
+        ]
+        assert tile == (8 // rows, 4, rows, 8)
+        assert_close(run_function(lowered, inputs)["y"], run_function(module, inputs)["y"], TOL)

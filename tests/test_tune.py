@@ -76,6 +76,11 @@ def test_space_is_valid_and_bounded() -> None:
     # the nest: the pipeline's input-stationary rule, input-stationary, per filter
     assert {s.st for s in schedules} == {0, 1, -1} and not valid(Schedule(st=2))
     assert {s.st for s in space(1)} == {0} and not valid(Schedule(st=1), 1)  # opencl's lane
+    # the input-stationary tiles' rows: the rule's, or at most 2, 4 or 8
+    assert {s.sr for s in schedules} == {0, 2, 4, 8} and not valid(Schedule(sr=3))
+    assert {s.sr for s in space(1)} == {0} and not valid(Schedule(sr=4), 1)
+    assert searched(Schedule(sr=4, st=-1)) == Schedule(st=-1)  # per filter: sr changes nothing
+    assert searched(Schedule(sr=4, st=1)) == Schedule(sr=4, st=1)
 
 
 def test_block_shared_layers_do_not_search_the_filter_tile() -> None:
@@ -83,21 +88,22 @@ def test_block_shared_layers_do_not_search_the_filter_tile() -> None:
     the default's oc only, and a trial logged with another oc is the same point."""
     shared = space(16, group=4)
     assert {s.oc for s in shared} == {DEFAULT.oc} and DEFAULT in shared
-    assert {replace(s, oc=DEFAULT.oc, st=DEFAULT.st) for s in space()} == set(shared)
+    assert {replace(s, oc=DEFAULT.oc, st=DEFAULT.st, sr=DEFAULT.sr) for s in space()} == set(shared)
     assert valid(Schedule(4, 2, 2), 16) and not valid(Schedule(4, 2, 2), 16, group=4)
     assert searched(Schedule(8, 2, 1, False, 8, -1), 4) == Schedule(1, 2, 1, False, 8, -1)
     assert searched(Schedule(8, 2, 1), 1) == Schedule(8, 2, 1)
     # nor the nest: input-stationary needs a layer without shared groups
     assert {s.st for s in shared} == {0} and not valid(Schedule(1, 2, 2, st=1), 16, group=4)
+    assert {s.sr for s in shared} == {0} and searched(replace(DEFAULT, sr=8), 4) == DEFAULT
     assert searched(Schedule(DEFAULT.oc, 2, 1, st=-1), 4) == Schedule(DEFAULT.oc, 2, 1)
     assert searched(Schedule(4, 2, 1, st=-1), 1) == Schedule(4, 2, 1, st=-1)
 
 
-def test_schedules_logged_before_vl_rb_pf_and_st_read_as_the_defaults() -> None:
+def test_schedules_logged_before_vl_rb_pf_st_and_sr_read_as_the_defaults() -> None:
     old = {"oc": 2, "oh": 0, "ow": 2, "lre": True}
-    assert Schedule.from_dict(old) == Schedule(2, 0, 2, True, vl=0, rb=0, pf=0, st=0)
-    assert Schedule.from_dict(Schedule(1, 2, 3, False, 8, -1, -1, 1).as_dict()) == Schedule(
-        1, 2, 3, False, 8, -1, -1, 1
+    assert Schedule.from_dict(old) == Schedule(2, 0, 2, True, vl=0, rb=0, pf=0, st=0, sr=0)
+    assert Schedule.from_dict(Schedule(1, 2, 3, False, 8, -1, -1, 1, 4).as_dict()) == Schedule(
+        1, 2, 3, False, 8, -1, -1, 1, 4
     )
 
 
@@ -107,6 +113,7 @@ def test_the_summary_names_the_knobs_off_their_defaults() -> None:
     assert describe(Schedule(1, 0, 2, rb=16, pf=-1)) == "1x0x2, lre, rb 16, no hints"
     assert describe(Schedule(st=1)).endswith("lre, input-stationary")
     assert describe(Schedule(st=-1)).endswith("lre, per filter")
+    assert describe(Schedule(st=1, sr=4)).endswith("lre, input-stationary, 4 tile rows")
     best = Schedule(1, 3, 3, pf=1).as_dict()
     row = {"schedule": best, "ms": 1.0, "default_ms": 1.1, "trials": 9}
     table = summary_table({"conv_11": row, "conv_2": {**row, "schedule": None, "ms": None}})

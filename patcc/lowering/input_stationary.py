@@ -41,6 +41,7 @@ from xdsl.ir import Operation, SSAValue
 from patcc.dialects.pat.fkw import dense_i32
 
 from .context import Index, LoweringContext, buffer_shape
+from .layers import own_schedule
 from .vector_cols import vector_cols
 
 MAX_ROWS = 8
@@ -135,7 +136,9 @@ def emit_input_stationary(
     o_of = ctx.global_constant(dense_i32(filters), "is_filter")
     weight = ctx.global_constant(values, "is_weight")  # one stream, not a gather by kernel
     begin = ctx.global_constant(dense_i32(start), "is_start")
-    most = rows_within(ctx.input_stationary_bytes, filters_per_channel(start, c_n), vl)
+    most = own_schedule(op).get("sr", 0) or rows_within(  # a tuned layer's cap first
+        ctx.input_stationary_bytes, filters_per_channel(start, c_n), vl
+    )
     rows_n = tile_rows(oh_n, most)
     # one slot per row block (the index `parallelize` splits), each filter's R rows in one
     # run: an (oh, O, vl) slab per output row put the R vectors 4-32 KB apart, where the

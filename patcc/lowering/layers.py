@@ -31,7 +31,7 @@ from xdsl.transforms.convert_linalg_to_loops import LowerLinalgStructuredOpPatte
 
 LAYER_ATTR = "nn.layer"
 SCHEDULE_ATTR = "pat.schedule"
-"""A layer's own schedule: {oc, oh, ow, lre, vl, rb, pf} (patcc.tune.space.Schedule)."""
+"""A layer's own schedule: {oc, oh, ow, lre, vl, rb, pf, st, sr} (patcc.tune.space.Schedule)."""
 
 
 def own_schedule(op: Operation) -> dict[str, int]:

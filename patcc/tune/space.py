@@ -15,7 +15,10 @@ search measures it. `st` picks the nest of a layer that could run input-stationa
 (`patcc/lowering/input_stationary.py`): 0 the pipeline's rule (kernels per (channel,
 pattern) pair), 1 input-stationary wherever its rows allow, -1 the per-filter nest; the
 threshold is a rule of thumb from two hosts (the Xeon's 14x14 layers lose with it), the
-search measures. The filters of a tile run their own kernel loops one after the other,
+search measures. `sr` caps the rows of the input-stationary tiles (0: the pipeline's rule,
+`input_stationary.tile_rows` within `input_stationary_bytes`): which height wins depends on
+the host's FMA rate against its L2 (8 rows 1.04-1.25x of 2 on the AMD EPYC, 0.79-0.94x on
+the Xeon's pattern-only 256- and 512-channel layers), so the search measures that too. The filters of a tile run their own kernel loops one after the other,
 so the register tile is `oh x ow` accumulators, capped at
 MAX_REGISTER_TILE (AVX-512's 32 registers less the loaded inputs and broadcast weights;
 AVX2 spills past ~12, which the search measures), and the whole unrolled tile at
@@ -41,6 +44,7 @@ OW = (1, 2, 3, 4)
 RB = (0, 8, 16, 32, -1)  # 0: by ROW_BLOCK_BYTES (pattern_conv.row_block); -1: one block
 PF = (0, 1, -1)  # prefetch hints: 0 the pass's rules, 1 every kernel loop, -1 none
 ST = (0, 1, -1)  # input-stationary: 0 the pipeline's rule, 1 wherever it applies, -1 never
+SR = (0, 2, 4, 8)  # input-stationary tile rows at most: 0 the pipeline's rule
 MAX_ACCUMULATORS = 64
 MAX_REGISTER_TILE = 16
 AUTO_ROWS_MAX = 8  # the most rows oh = 0 may pick (tile_conv.AUTO_ROWS)
@@ -56,15 +60,17 @@ class Schedule:
     rb: int = 0  # 0: rows per block by the L2 size; -1: one block
     pf: int = 0  # 0: prefetch-next-kernel's rules; 1: hints in every kernel loop; -1: none
     st: int = 0  # 0: the pipeline's input-stationary rule; 1: input-stationary; -1: per filter
+    sr: int = 0  # input-stationary tile rows at most (0: the pipeline's rule)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @staticmethod
     def from_dict(d: Mapping[str, Any]) -> Schedule:
-        """Logs written before `vl`, `rb`, `pf` and `st` existed hold the defaults' trials."""
+        """Logs written before `vl`, `rb`, `pf`, `st` and `sr` existed hold the defaults'
+        trials."""
         ints = (int(d["oc"]), int(d["oh"]), int(d["ow"]))
-        rest = (int(d.get(k, 0)) for k in ("vl", "rb", "pf", "st"))
+        rest = (int(d.get(k, 0)) for k in ("vl", "rb", "pf", "st", "sr"))
         return Schedule(*ints, bool(d["lre"]), *rest)
 
 
@@ -91,13 +97,23 @@ def stationary_choices(group: int = 1, length: int = 16) -> tuple[int, ...]:
     return (DEFAULT.st,) if group > 1 or length < MIN_LANES else ST
 
 
+def stationary_rows(group: int = 1, length: int = 16) -> tuple[int, ...]:
+    """The `sr` values worth trying: all of SR where the layer may run input-stationary
+    (`stationary_choices` offers it), else only the default's. With `st` = -1 the knob
+    changes nothing: such a trial builds the C of `sr` = 0, which the measure reuses."""
+    return SR if len(stationary_choices(group, length)) > 1 else (DEFAULT.sr,)
+
+
 def searched(s: Schedule, group: int = 1) -> Schedule:
     """`s` as the search sees it on such a layer: a knob the layer ignores at the default's
-    value, so trials logged with another oc or st (before the search knew) are the same
+    value, so trials logged with another oc, st or sr (before the search knew) are the same
     point."""
     if s.oc not in filter_tiles(group):
         s = replace(s, oc=DEFAULT.oc)
-    return s if s.st in stationary_choices(group) else replace(s, st=DEFAULT.st)
+    if s.st not in stationary_choices(group):
+        s = replace(s, st=DEFAULT.st)
+    ignored = s.sr not in stationary_rows(group) or s.st == -1
+    return replace(s, sr=DEFAULT.sr) if ignored else s
 
 
 def valid(s: Schedule, length: int = 16, group: int = 1) -> bool:
@@ -108,6 +124,8 @@ def valid(s: Schedule, length: int = 16, group: int = 1) -> bool:
         return False
     if s.st not in stationary_choices(group, length):
         return False
+    if s.sr not in stationary_rows(group, length):
+        return False
     return rows * s.ow <= MAX_REGISTER_TILE and s.oc * rows * s.ow <= MAX_ACCUMULATORS
 
 
@@ -115,7 +133,7 @@ def space(length: int = 16, group: int = 1) -> list[Schedule]:
     """Every valid schedule in a build of `length` lanes (the grid the search samples) for
     a layer whose groups of `group` filters share their kernels (1: none)."""
     grid = (
-        Schedule(oc, oh, ow, lre, vl, rb, pf, st)
+        Schedule(oc, oh, ow, lre, vl, rb, pf, st, sr)
         for oc in filter_tiles(group)
         for oh in OH
         for ow in OW
@@ -124,6 +142,7 @@ def space(length: int = 16, group: int = 1) -> list[Schedule]:
         for rb in RB
         for pf in PF
         for st in stationary_choices(group, length)
+        for sr in stationary_rows(group, length)
     )
     return [s for s in grid if valid(s, length, group)]
 

@@ -39,6 +39,7 @@ from patcc.tune.space import (
     searched,
     signature,
     stationary_choices,
+    stationary_rows,
     tunable,
     valid,
     vector_lengths,
@@ -198,6 +199,7 @@ def _distributions(length: int, group: int) -> dict[str, Any]:
         "rb": CategoricalDistribution(RB),
         "pf": CategoricalDistribution(PF),
         "st": CategoricalDistribution(stationary_choices(group, length)),
+        "sr": CategoricalDistribution(stationary_rows(group, length)),
     }
 
 
@@ -375,7 +377,7 @@ def summary_table(summary: Mapping[str, Any]) -> str:
 def describe(s: Schedule) -> str:
     """'4x0x2, lre, vl 8, rb all, hints': the tile, LRE, and the knobs that are not the
     default (pf: 'hints' in every kernel loop, 'no hints'; st: 'input-stationary', 'per
-    filter')."""
+    filter'; sr: 'N tile rows')."""
     parts = [f"{s.oc}x{s.oh}x{s.ow}", "lre" if s.lre else "no lre"]
     if s.vl:
         parts.append(f"vl {s.vl}")
@@ -385,6 +387,8 @@ def describe(s: Schedule) -> str:
         parts.append("hints" if s.pf > 0 else "no hints")
     if s.st:
         parts.append("input-stationary" if s.st > 0 else "per filter")
+    if s.sr:
+        parts.append(f"{s.sr} tile rows")
     return ", ".join(parts)
 
 
