@@ -164,31 +164,42 @@ def test_x86_build_runs_wide_layers_input_stationary_and_matches_onnxruntime(
     np.testing.assert_array_equal(np.asarray(compiled.run(inputs, threads=2)["y"]), got)
 
 
+def _two_pattern_layer(seed: int, activation: str, rows: int) -> dict:
+    """4 filters x 3 channels, 2 patterns, kernels kept at random, rows x 10 pixels."""
+    rng = np.random.default_rng(seed)
+    return {
+        "o": 4, "c": 3, "patterns": [(0, 1, 4, 5), (1, 3, 4, 7)],
+        "ids": rng.integers(0, 2, size=(4, 3)).astype(np.int8),
+        "values": rng.standard_normal((4, 3, 4)).astype(np.float32), "bias": None,
+        "activation": activation, "hw": (rows, 10), "strides": [1, 1], "pads": [1, 1, 1, 1],
+        "dilations": [1, 1], "seed": seed,
+    }  # fmt: skip
+
+
+def _lowered_with_schedule(layer: dict, schedule: object, rule: int) -> tuple[object, object]:
+    """The layer's module with `schedule` as its conv's `pat.schedule`, and that module
+    lowered with the input-stationary rule `rule`."""
+    from patcc.dialects.pat import FkwConv2dOp
+    from patcc.lowering.layers import SCHEDULE_ATTR
+    from patcc.tune.apply import schedule_attr
+
+    module = _module(layer)
+    conv = next(op for op in module.walk() if isinstance(op, FkwConv2dOp))  # type: ignore[attr-defined]
+    conv.attributes[SCHEDULE_ATTR] = schedule_attr(schedule)  # type: ignore[arg-type]
+    lowering = LowerToLoopsPass(vector_length=8, input_stationary=rule, shared_groups=False)
+    return module, applied(module, lowering)
+
+
 def test_a_tuned_schedule_picks_the_nest_over_the_rule() -> None:
     """`pat.schedule` st = 1 runs a layer input-stationary with the rule off (0), st = -1
     keeps the per-filter nest where the rule would take it; the outputs stay the tensor
     level's (what `patcc tune` measures as the `st` knob)."""
-    from patcc.dialects.pat import FkwConv2dOp
-    from patcc.lowering.layers import SCHEDULE_ATTR
-    from patcc.tune.apply import schedule_attr
     from patcc.tune.space import Schedule
 
-    rng = np.random.default_rng(5)
-    layer = {
-        "o": 4, "c": 3, "patterns": [(0, 1, 4, 5), (1, 3, 4, 7)],
-        "ids": rng.integers(0, 2, size=(4, 3)).astype(np.int8),
-        "values": rng.standard_normal((4, 3, 4)).astype(np.float32), "bias": None,
-        "activation": "none", "hw": (4, 10), "strides": [1, 1], "pads": [1, 1, 1, 1],
-        "dilations": [1, 1], "seed": 0,
-    }  # fmt: skip
-    inputs = {"x": rng.standard_normal((1, 3, 4, 10)).astype(np.float32)}
+    layer = _two_pattern_layer(5, "none", 4)
+    inputs = {"x": np.random.default_rng(5).standard_normal((1, 3, 4, 10)).astype(np.float32)}
     for knob, rule, used in ((1, 0, True), (-1, 1, False), (0, 1, True)):
-        module = _module(layer)
-        conv = next(op for op in module.walk() if isinstance(op, FkwConv2dOp))  # type: ignore[attr-defined]
-        conv.attributes[SCHEDULE_ATTR] = schedule_attr(Schedule(st=knob))
-        lowered = applied(
-            module, LowerToLoopsPass(vector_length=8, input_stationary=rule, shared_groups=False)
-        )
+        module, lowered = _lowered_with_schedule(layer, Schedule(st=knob), rule)
         assert ("is_tile" in _allocs(lowered)) == used
         assert_close(run_function(lowered, inputs)["y"], run_function(module, inputs)["y"], TOL)
 
@@ -196,27 +207,12 @@ def test_a_tuned_schedule_picks_the_nest_over_the_rule() -> None:
 def test_a_tuned_schedule_caps_the_tile_rows() -> None:
     """`pat.schedule` sr (`patcc tune`'s knob) caps the tile's rows over the rule: 8 output
     rows in tiles of 4 by the rule, of 2 with sr = 2; the outputs stay the tensor level's."""
-    from patcc.dialects.pat import FkwConv2dOp
-    from patcc.lowering.layers import SCHEDULE_ATTR
-    from patcc.tune.apply import schedule_attr
     from patcc.tune.space import Schedule
 
-    rng = np.random.default_rng(6)
-    layer = {
-        "o": 4, "c": 3, "patterns": [(0, 1, 4, 5), (1, 3, 4, 7)],
-        "ids": rng.integers(0, 2, size=(4, 3)).astype(np.int8),
-        "values": rng.standard_normal((4, 3, 4)).astype(np.float32), "bias": None,
-        "activation": "relu", "hw": (8, 10), "strides": [1, 1], "pads": [1, 1, 1, 1],
-        "dilations": [1, 1], "seed": 0,
-    }  # fmt: skip
-    inputs = {"x": rng.standard_normal((1, 3, 8, 10)).astype(np.float32)}
+    layer = _two_pattern_layer(6, "relu", 8)
+    inputs = {"x": np.random.default_rng(6).standard_normal((1, 3, 8, 10)).astype(np.float32)}
     for sr, rows in ((0, 4), (2, 2)):
-        module = _module(layer)
-        conv = next(op for op in module.walk() if isinstance(op, FkwConv2dOp))  # type: ignore[attr-defined]
-        conv.attributes[SCHEDULE_ATTR] = schedule_attr(Schedule(st=1, sr=sr))
-        lowered = applied(
-            module, LowerToLoopsPass(vector_length=8, input_stationary=0, shared_groups=False)
-        )
+        module, lowered = _lowered_with_schedule(layer, Schedule(st=1, sr=sr), 0)
         (tile,) = [
             op.memref.type.get_shape()  # type: ignore[attr-defined]
             for op in lowered.walk()  # type: ignore[attr-defined]
