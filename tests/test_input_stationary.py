@@ -98,10 +98,11 @@ def test_tile_rows_split_the_rows_into_an_even_number_of_blocks() -> None:
 def test_tile_bytes_bound_the_rows() -> None:
     """A channel feeding 256 filters at 16 lanes (16 KB of tiles a row): 256 KB hold 16
     rows, so 8; 64 KB 4; 32 KB 2; 8 KB half a row, so the floor of 2; 0 leaves 8. With 8
-    rows at most the 28 rows of a layer are 4 blocks of 7, with 4 at most 7 blocks of 4."""
+    rows at most the 28 rows of a layer are 4 blocks of 7, with 4 at most 7 blocks of 4, with
+    3 at most 14 blocks of 2 (3 does not divide 28)."""
     cases = {256 << 10: 8, 64 << 10: 4, 32 << 10: 2, 8 << 10: 2, 0: 8}
     assert {b: rows_within(b, 256.0, 16) for b in cases} == cases
-    assert (tile_rows(28, 8), tile_rows(28, 4), tile_rows(28, 2)) == (7, 4, 2)
+    assert [tile_rows(28, most) for most in (8, 4, 3, 2)] == [7, 4, 2, 2]
     start = np.array([0, 2, 3, 3, 3, 4, 8])  # 3 channels x 2 patterns: 3, 0 and 5 kernels
     assert filters_per_channel(start, 3) == 4.0
 

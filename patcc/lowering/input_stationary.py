@@ -55,10 +55,12 @@ docs/performance.md "Taller input-stationary tiles"). Past 8 (16) the 56-wide la
 
 def tile_rows(oh_n: int, most: int = MAX_ROWS) -> int:
     """Rows per tile for `oh_n` output rows, at most `most`: the most rows in MIN_ROWS..most
-    that divide them into an even number of blocks (row blocks are what the threads split:
-    7 blocks of 8 rows ran 0.75x on two threads against 8 of 7), else the most that divide
-    them, else `most` with a shorter last block."""
-    fits = [r for r in range(most, min(MIN_ROWS, most) - 1, -1) if oh_n % r == 0]
+    (2..most when `most` is under MIN_ROWS) that divide them into an even number of blocks
+    (row blocks are what the threads split: 7 blocks of 8 rows ran 0.75x on two threads
+    against 8 of 7), else the most that divide them, else `most` with a shorter last
+    block."""
+    least = MIN_ROWS if most >= MIN_ROWS else 2
+    fits = [r for r in range(most, least - 1, -1) if oh_n % r == 0]
     even = [r for r in fits if oh_n // r % 2 == 0]
     return (even or fits or [min(most, oh_n)])[0]
 
