@@ -343,6 +343,28 @@ def test_gemm_filters_follow_the_x86_vendor(monkeypatch: pytest.MonkeyPatch) -> 
             assert lower.gemm_filters == want
 
 
+def test_input_stationary_follows_the_x86_vendor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pattern convs run input-stationary from 2 kernels a pair in tiles of any height on
+    AMD x86 hosts, from 6 with the tiles of a channel within 64 KB on Intel ones and other
+    x86 vendors (measured on both), never on the neon target; the emitter's schedule hands
+    lower-to-loops the options."""
+    import importlib
+
+    from patcc.passes.lower_to_loops import LowerToLoopsPass
+    from patcc.pipelines import patdnn
+
+    emit_module = importlib.import_module("patcc.targets.emit")
+    cases = (("AuthenticAMD", (2, 0)), ("GenuineIntel", (6, 65536)), ("", (6, 65536)))
+    for vendor, x86 in cases:
+        monkeypatch.setattr(emit_module, "host_cpu_vendor", lambda v=vendor: v)
+        for target, want in (("x86", x86), ("neon", (0, 0))):
+            emitter = emit_module.emit_for(target)
+            (lower,) = [
+                p for p in patdnn(**emitter.schedule).passes if isinstance(p, LowerToLoopsPass)
+            ]
+            assert (lower.input_stationary, lower.input_stationary_bytes) == want
+
+
 @pytest.mark.parametrize("name", ["x86/block_pruned_layer", "neon/block_pruned_narrow"])
 def test_prefetch_hints_reach_the_checked_c(builds: dict[str, Case], name: str) -> None:
     """The block-shared layers whose tiles cover whole rows carry prefetch-next-kernel's
