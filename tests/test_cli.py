@@ -258,7 +258,8 @@ def test_bench_bad_arguments(tmp_path: Path, args: list[str], words: list[str]) 
     ("args", "words"),
     [
         (["--budget", "-1"], ["budget", ">= 0"]),
-        (["--threads", "-2"], ["threads", ">= 0"]),
+        (["--threads", "-2"], ["threads", ">= 1", "-2"]),
+        (["--threads", "0"], ["threads", ">= 1", "0"]),  # as compile and run refuse it
         (["--vector-length", "0"], ["vector length 0", "1, 4, 8, 16"]),
         (["--vector-length", "3"], ["vector length 3", "1, 4, 8, 16"]),
     ],

@@ -24,7 +24,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--connectivity", type=float, default=3.6, help="kernel removal rate")
     p.add_argument("--block", type=int, default=1, help="filters per pruning block (1)")
     p.add_argument("--no-prune", action="store_true", help="keep the model's weights")
-    p.add_argument("--threads", type=int, default=0, help="threads the kernels run on")
+    p.add_argument(
+        "--threads", type=int, help="threads the kernels run on (default: the build's, all cores)"
+    )
     p.add_argument(
         "--vector-length", type=int, help="SIMD width in floats (default: the host's widest)"
     )
@@ -40,10 +42,12 @@ def add_compile_options(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
+    from patcc.runtime.loader import check_threads
     from patcc.tune.log import TuningLog
     from patcc.tune.tuner import TuneOptions, summary_table, tune
 
-    options = TuneOptions(args.target, args.threads, args.vector_length, args.budget)
+    check_threads(args.threads)  # >= 1 when given, as `compile` and `run` want it
+    options = TuneOptions(args.target, args.threads or 0, args.vector_length, args.budget)
     options.check()  # before pruning the model (seconds for VGG-16)
     patterns = None if args.no_prune else args.patterns
     model = _pruned(args.model, patterns, args.connectivity, args.block)
