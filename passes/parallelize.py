@@ -46,6 +46,7 @@ from xdsl.passes import ModulePass
 from xdsl.traits import SymbolTable
 
 from patcc.constants import dense_to_numpy
+from patcc.dialects.pat.prefetch import PrefetchOp
 from patcc.errors import PatccError
 from patcc.lowering.jam import constant_int, constant_trips
 from patcc.lowering.layers import layer_op
@@ -147,6 +148,7 @@ def is_parallel(loop: scf.ForOp) -> bool:
                 scf.ForOp | scf.YieldOp | scf.IfOp | vector.BroadcastOp,
                 vector.FMAOp,
                 memref.GetGlobalOp,
+                PrefetchOp,  # a hint: it reads and writes no value
                 *ALIASES,
             ),
         ):

@@ -1,8 +1,9 @@
 // RUN: xdsl-opt %s -p "parallelize{threads=2}" | filecheck %s
 
 // A row-block loop (step 4) whose scratch is indexed by the block's slot, ohb / 4 (the
-// input-stationary tiles): each iteration has its own slot, so the loop is parallel. Divided
-// by more than the step (ohb / 8), two iterations share a slot: not parallel.
+// input-stationary tiles): each iteration has its own slot, so the loop is parallel (its
+// prefetch hint reads and writes nothing). Divided by more than the step (ohb / 8), two
+// iterations share a slot: not parallel.
 
 builtin.module {
   func.func @layer(%tile: memref<8x4xf32>, %half: memref<4x4xf32>) {
@@ -13,6 +14,7 @@ builtin.module {
     %v = arith.constant 1.000000e+00 : f32
     scf.for %ohb = %c0 to %c32 step %c4 {
       %slot = arith.divsi %ohb, %c4 : index
+      pat.prefetch %tile[%slot, %c0] : memref<8x4xf32>
       memref.store %v, %tile[%slot, %c0] : memref<8x4xf32>
     } {nn.layer = "y: nn conv2d 1x1x32x4 -> 1x1x32x4"}
     scf.for %ohb2 = %c0 to %c32 step %c4 {
