@@ -221,3 +221,21 @@ def test_a_tuned_schedule_caps_the_tile_rows() -> None:
         ]
         assert tile == (8 // rows, 4, rows, 8)
         assert_close(run_function(lowered, inputs)["y"], run_function(module, inputs)["y"], TOL)
+
+
+def test_wide_rows_prefetch_the_next_channel() -> None:
+    """Rows of 4 vectors or more (HINT_VECTORS) prefetch the next channel's rows, narrower
+    ones do not; a tuned pf = 1 asks for the hints on any layer, pf = -1 on none. The
+    outputs stay the tensor level's (the hints read nothing)."""
+    from patcc.dialects.pat.prefetch import PrefetchOp
+    from patcc.tune.space import Schedule
+
+    for width, pf, hinted in ((32, 0, True), (10, 0, False), (10, 1, True), (32, -1, False)):
+        layer = _two_pattern_layer(7, "relu", 4)
+        layer["hw"] = (4, width)
+        _, lowered = _lowered_with_schedule(layer, Schedule(st=1, pf=pf), 0)
+        hints = [op for op in lowered.walk() if isinstance(op, PrefetchOp)]  # type: ignore[attr-defined]
+        assert bool(hints) == hinted, (width, pf)
+    x = np.random.default_rng(7).standard_normal((1, 3, 4, 32)).astype(np.float32)
+    module, lowered = _lowered_with_schedule(layer, Schedule(st=1), 0)  # 32 wide: hinted
+    assert_close(run_function(lowered, {"x": x})["y"], run_function(module, {"x": x})["y"], TOL)
