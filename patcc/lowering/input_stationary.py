@@ -58,7 +58,7 @@ HINT_VECTORS = 4
 """Rows of at least this many vectors prefetch the next channel's input rows while a channel
 runs. A wide row's lines lie far apart (904 B at 224 wide), one channel to the next 50-200
 KB, so no hardware prefetcher follows them and each pattern's loads waited on L2: with the
-hints VGG-16's 224- and 112-wide layers ran 1.13-1.39x faster on the AMD EPYC; its 56-wide
+hints VGG-16's 224- and 112-wide layers ran 1.09-1.39x faster on the AMD EPYC; its 56-wide
 ones 1.02-1.03x on one thread and 0.96-0.99x on two, the 28- and 14-wide ones 0.93-1.02x
 (docs/performance.md, "The next channel's rows")."""
 

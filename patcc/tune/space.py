@@ -11,7 +11,9 @@ layer's loop order and thread split. `pf` sets the layer's prefetch hints
 (`prefetch-next-kernel`): 0 the pass's rules (none on hosts where its rules are off,
 `PREFETCH_VENDORS`), 1 hints in every kernel loop, -1 none; what the hints are worth
 depends on the host, the nest and its tile (0.96-1.25x per layer on the Xeon), so the
-search measures it. `st` picks the nest of a layer that could run input-stationary
+search measures it; in an input-stationary layer 1 and -1 turn its hints for the next
+channel's rows on and off (0: on rows of `input_stationary.HINT_VECTORS` vectors or more).
+`st` picks the nest of a layer that could run input-stationary
 (`patcc/lowering/input_stationary.py`): 0 the pipeline's rule (kernels per (channel,
 pattern) pair), 1 input-stationary wherever its rows allow, -1 the per-filter nest; the
 threshold is a rule of thumb from two hosts (the Xeon's 14x14 layers lose with it), the
