@@ -148,11 +148,12 @@ def emit_input_stationary(
     o_of = ctx.global_constant(dense_i32(filters), "is_filter")
     weight = ctx.global_constant(values, "is_weight")  # one stream, not a gather by kernel
     begin = ctx.global_constant(dense_i32(start), "is_start")
-    most = own_schedule(op).get("sr", 0) or rows_within(  # a tuned layer's cap first
+    own = own_schedule(op)  # a tuned layer's knobs over the rules
+    most = own.get("sr", 0) or rows_within(
         ctx.input_stationary_bytes, filters_per_channel(start, c_n), vl
     )
     rows_n = tile_rows(oh_n, most)
-    pf = own_schedule(op).get("pf", 0)  # a tuned layer's hints: 1 always, -1 never
+    pf = own.get("pf", 0)  # hints: 1 always, -1 never
     hints = pf > 0 or (pf == 0 and ow_n >= HINT_VECTORS * vl)
     # one slot per row block (the index `parallelize` splits), each filter's R rows in one
     # run: an (oh, O, vl) slab per output row put the R vectors 4-32 KB apart, where the
@@ -178,11 +179,11 @@ def emit_input_stationary(
             def channel(c: Index) -> None:
                 if hints:  # the next channel's rows (the last channel: its own again)
                     following = ctx.emit(arith.MinSIOp(ctx.lin(1, (1, c)), ctx.index(c_n - 1)))
+                    ends = (ctx.index(ow0), ctx.lin(vl + 1, (1, ow0)))  # first and last column
                     for r in range(count + 2):  # the rows its 3x3 taps read
                         row = ctx.lin(r, (1, row0))
-                        for col in (ow0, ctx.lin(vl + 1, (1, ow0))):  # first and last column
-                            at = [ctx.index(n), following, row, ctx.index(col)]
-                            ctx.insert(PrefetchOp(xp, at))
+                        for col in ends:
+                            ctx.insert(PrefetchOp(xp, [ctx.index(n), following, row, col]))
                 for p, pattern_taps in taps.items():
                     lo = ctx.load_index(begin, ctx.lin(p, (n_patterns, c)))
                     hi = ctx.load_index(begin, ctx.lin(p + 1, (n_patterns, c)))

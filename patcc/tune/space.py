@@ -20,15 +20,15 @@ threshold is a rule of thumb from two hosts (the Xeon's 14x14 layers lose with i
 search measures. `sr` caps the rows of the input-stationary tiles (0: the pipeline's rule,
 `input_stationary.tile_rows` within `input_stationary_bytes`): which height wins depends on
 the host's FMA rate against its L2 (8 rows 1.04-1.25x of 2 on the AMD EPYC, 0.79-0.94x on
-the Xeon's pattern-only 256- and 512-channel layers), so the search measures that too. The filters of a tile run their own kernel loops one after the other,
-so the register tile is `oh x ow` accumulators, capped at
-MAX_REGISTER_TILE (AVX-512's 32 registers less the loaded inputs and broadcast weights;
-AVX2 spills past ~12, which the search measures), and the whole unrolled tile at
-MAX_ACCUMULATORS: beyond that the code, and its compile time, grow for nothing. A layer
-whose FKR groups share one kernel list (block pruning) runs a group's filters in one tile
-of the shared nest, so there `oc` is not searched (`filter_tiles`). The FKR
-group size and the thread count stay model-wide (in the tuning key): block pruning fixes
-the groups, and the threads are the deployment's.
+the Xeon's pattern-only 256- and 512-channel layers), so the search measures that too.
+The filters of a tile run their own kernel loops one after the other, so the register tile
+is `oh x ow` accumulators, capped at MAX_REGISTER_TILE (AVX-512's 32 registers less the
+loaded inputs and broadcast weights; AVX2 spills past ~12, which the search measures), and
+the whole unrolled tile at MAX_ACCUMULATORS: beyond that the code, and its compile time,
+grow for nothing. A layer whose FKR groups share one kernel list (block pruning) runs a
+group's filters in one tile of the shared nest, so there `oc` is not searched
+(`filter_tiles`). The FKR group size and the thread count stay model-wide (in the tuning
+key): block pruning fixes the groups, and the threads are the deployment's.
 """
 
 from __future__ import annotations
