@@ -227,6 +227,21 @@ def sanitize(name: str) -> str:
     return clean
 
 
+def _nan_free_constant(v: SSAValue) -> bool:
+    """Whether `v` is a constant, or a splat of one, with no NaN (relu's 0, a clip bound)."""
+    owner = v.owner
+    if isinstance(owner, vector.BroadcastOp):
+        owner = owner.source.owner
+    if not isinstance(owner, arith.ConstantOp):
+        return False
+    attr = owner.value
+    if isinstance(attr, FloatAttr):
+        return not math.isnan(float(attr.value.data))
+    if isinstance(attr, DenseIntOrFPElementsAttr):
+        return not np.isnan(dense_to_numpy(attr)).any()
+    return False
+
+
 class Names:
     """Unique C identifiers for one C function's scope."""
 
@@ -415,6 +430,11 @@ class BodyPrinter:
         if isinstance(res.type, VectorType):
             isa = self.isa(res.type, op)
             template = isa.binary.get(op.name)
+            if op.name in isa.nan_both and not _nan_free_constant(op.operands[1]):
+                if _nan_free_constant(op.operands[0]):
+                    args.reverse()  # the variable where `binary` keeps NaNs
+                else:
+                    template = isa.nan_both[op.name]
             if template is not None:
                 expr = template.format(**dict(zip("ab", args, strict=False)))
             elif op.name in _MATH_CALLS and len(args) == 1:

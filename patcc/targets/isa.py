@@ -26,6 +26,9 @@ class VectorIsa:
     select: str  # {m} ? {a} : {b}, lane-wise
     neg: str
     cflags: tuple[str, ...] = field(default=())
+    # ops whose `binary` form propagates the NaNs of {a} only (x86's max/min_ps): the form
+    # for a {b} that may be NaN; the printer keeps `binary`'s where {b} is a constant
+    nan_both: dict[str, str] = field(default_factory=dict[str, str])
 
 
 def _x86(lanes: int, prefix: str, reg: str, suffix: str, cflags: tuple[str, ...]) -> VectorIsa:
@@ -39,6 +42,12 @@ def _x86(lanes: int, prefix: str, reg: str, suffix: str, cflags: tuple[str, ...]
         compare = {pred: f"{p}_cmp_ps({{a}}, {{b}}, {imm})" for pred, imm in _CMP_IMM.items()}
         select = f"{p}_blendv_ps({{b}}, {{a}}, {{m}})"
         mask = reg
+    # {b} where {b} is NaN, else the one-instruction form (which gives {a} where it is NaN)
+    b_nan = compare["uno"].format(a="{b}", b="{b}")
+    nan_both = {
+        name: select.format(m=b_nan, a="{b}", b=f"{p}_{fn}_ps({{b}}, {{a}})")
+        for name, fn in (("arith.maximumf", "max"), ("arith.minimumf", "min"))
+    }
     return VectorIsa(
         lanes=lanes,
         type=reg,
@@ -62,6 +71,7 @@ def _x86(lanes: int, prefix: str, reg: str, suffix: str, cflags: tuple[str, ...]
         select=select,
         neg=f"{p}_xor_ps({{a}}, {p}_set1_ps(-0.0f))",
         cflags=cflags,
+        nan_both=nan_both,
     )
 
 
