@@ -120,7 +120,7 @@ and up (docs/performance.md)."""
 
 INPUT_STATIONARY: dict[str, tuple[int, int]] = {
     "AuthenticAMD": (2, 0),
-    "GenuineIntel": (6, 64 * 1024),
+    "GenuineIntel": (2, 64 * 1024),
 }
 """Per x86 vendor: kept kernels per (channel, pattern) pair from which the pattern convs run
 input-stationary (lower-to-loops' `input_stationary`, `patcc/lowering/input_stationary.py`),
@@ -131,10 +131,12 @@ rows); other x86 vendors take Intel's. Measured with old and new builds in turns
   layers (2.5 and 4.5 kernels a pair) run 1.14-1.25x faster than the per-filter nest,
   ResNet-50's 56x56 ones (2.2) 1.15x (with 2-row tiles they had lost: 0.94-1.03x at 4.5);
   every other layer 1.04-1.24x with 7-8 rows against 2.
-- Intel Xeon (Sapphire Rapids): below 6 a pair the per-filter nest stays ahead (VGG-16's
-  64 -> 64 layer at 2.5 a pair 0.72x input-stationary, 64 -> 128 0.83x); 7-8 rows gain
-  where a channel's filter tiles stay near L1 (per kernel: 1.03-1.54x) and lose where they
-  do not (pattern-only 256 and 512 channels, 114-229 KB: 0.79-0.94x), hence the bound.
+- Intel Xeon (Sapphire Rapids): 7-8 rows gain where a channel's filter tiles stay near L1
+  (per kernel: 1.03-1.54x) and lose where they do not (pattern-only 256 and 512 channels,
+  114-229 KB: 0.79-0.94x), hence the bound. The threshold was 6 while the per-filter nest
+  led below it (VGG-16's 64 -> 64 layer at 2.5 a pair 0.72x input-stationary); since the
+  nest prefetches the next channel's rows the per-kernel 64- and 128-channel layers run
+  1.10-1.61x faster input-stationary (docs/performance.md, "The Xeon's wide layers").
 The neon target keeps the per-filter nest: not measured on Arm."""
 
 
