@@ -432,7 +432,7 @@ class BodyPrinter:
             template = isa.binary.get(op.name)
             if op.name in isa.nan_both and not _nan_free_constant(op.operands[1]):
                 if _nan_free_constant(op.operands[0]):
-                    args.reverse()  # the variable where `binary` keeps NaNs
+                    args.reverse()  # the variable as {a}, whose NaNs `binary` gets right
                 else:
                     template = isa.nan_both[op.name]
             if template is not None:

@@ -26,7 +26,7 @@ class VectorIsa:
     select: str  # {m} ? {a} : {b}, lane-wise
     neg: str
     cflags: tuple[str, ...] = field(default=())
-    # ops whose `binary` form propagates the NaNs of {a} only (x86's max/min_ps): the form
+    # ops whose `binary` form is right for a NaN in {a} only (x86's max/min_ps): the form
     # for a {b} that may be NaN; the printer keeps `binary`'s where {b} is a constant
     nan_both: dict[str, str] = field(default_factory=dict[str, str])
 
@@ -42,11 +42,16 @@ def _x86(lanes: int, prefix: str, reg: str, suffix: str, cflags: tuple[str, ...]
         compare = {pred: f"{p}_cmp_ps({{a}}, {{b}}, {imm})" for pred, imm in _CMP_IMM.items()}
         select = f"{p}_blendv_ps({{b}}, {{a}}, {{m}})"
         mask = reg
-    # {b} where {b} is NaN, else the one-instruction form (which gives {a} where it is NaN)
+    # max/min_ps give their second operand where either is NaN: right for the NaN of {a}
+    # (maximumf: NaN; maxnumf: {b}); where {b} is NaN, maximumf wants {b}, maxnumf {a}
     b_nan = compare["uno"].format(a="{b}", b="{b}")
     nan_both = {
-        name: select.format(m=b_nan, a="{b}", b=f"{p}_{fn}_ps({{b}}, {{a}})")
-        for name, fn in (("arith.maximumf", "max"), ("arith.minimumf", "min"))
+        f"arith.{fn}{kind}f": select.format(m=b_nan, a=pick, b=f"{p}_{fn}_ps({first}, {second})")
+        for fn in ("max", "min")
+        for kind, pick, first, second in (
+            ("imum", "{b}", "{b}", "{a}"),
+            ("num", "{a}", "{a}", "{b}"),
+        )
     }
     return VectorIsa(
         lanes=lanes,
