@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable, Sequence
 
@@ -143,19 +144,25 @@ def cmd_compile(args: argparse.Namespace) -> int:
         raise PatccError("--no-prune takes no --patterns or --connectivity")
     patterns = None if args.no_prune else (8 if args.patterns is None else args.patterns)
     connectivity = 3.6 if args.connectivity is None else args.connectivity
+    schedules = compile_schedules(args, patterns, connectivity)
     compiled = compile(
         args.model,
         target=args.target,
         patterns=patterns,
         connectivity=connectivity,
         block=args.block,
-        schedules=compile_schedules(args, patterns, connectivity),
+        schedules=schedules,
         threads=args.threads,
         out_dir=args.output,
         input_shape=_input_shapes(args.input_shape),
         vector_length=args.vector_length,
     )
     print(f"{compiled.build_dir}: {compiled.target} build, see report.json")
+    if schedules is not None:
+        layers = json.loads((compiled.build_dir / "report.json").read_text())["layers"]
+        tuned = sum("tuned" in row for row in layers)
+        miss = schedules.miss() if tuned == 0 else ""
+        print(f"tuned schedules: {tuned} layer(s)" + (f" ({miss})" if miss else ""))
     return 0
 
 

@@ -110,6 +110,7 @@ def test_bench_runs_tuned_and_untuned_side_by_side(
     )
     path, out_json = tmp_path / "tiny.onnx", tmp_path / "b.json"
     onnx.save(model, str(path))
+    onnx.save(prune(model, patterns=8, connectivity=3.6), str(tmp_path / "pruned.onnx"))
     args = [str(path), "--peers", "ort", "--repeat", "3", "--json", str(out_json)]
     assert main(["bench", *args, "--tuning-log", str(log.path)]) == 0
     result = json.loads(out_json.read_text())
@@ -117,8 +118,21 @@ def test_bench_runs_tuned_and_untuned_side_by_side(
     assert list(results) == ["patcc", "patcc-tuned", "ort"]
     assert results["patcc-tuned"]["max_rel_diff"] < 1e-5  # same model, another schedule
     assert result["tuned_layers"] == 1 and result["tuned_compile"]["total_s"] > 0
+    assert "tuned_miss" not in result
     printed = capsys.readouterr().out
     assert "| tuned speed-up |" in printed and "| 1 | patcc-tuned |" in printed
+
+    # the same log for a bench whose first thread count is 2: no schedule, and why
+    from patcc.bench.run import BenchOptions, compile_patcc
+
+    options = BenchOptions(threads=(2, 1), tuning_log=log.path)
+    _, report = compile_patcc(tmp_path / "pruned.onnx", options, tmp_path / "b2", tuned=True)
+    assert report["tuning_miss"] == "its records are for threads 1 (here 2)"
+    missed = {**result, "tuned_layers": 0, "tuned_miss": report["tuning_miss"]}
+    assert (
+        "patcc-tuned: layers with tuned schedules: 0 (its records are for threads 1 (here 2);"
+        " the bench looks up its first thread count)." in table(missed)
+    )
 
 
 def test_mnn_converter_runs_in_the_work_folder(

@@ -245,8 +245,28 @@ def test_tile_conv_takes_the_layer_schedule(pruned: onnx.ModelProto) -> None:
     )
 
 
+def test_a_log_for_other_keys_says_why_it_gives_no_schedule(tmp_path: Path) -> None:
+    """A log tuned on 2 threads keys nothing of a 1-thread build (the bench looks up its
+    first thread count): `miss` names what differs, and is empty where the keys agree."""
+    from patcc.tune.apply import LogSchedules
+
+    log = TuningLog(tmp_path / "log.jsonl")
+    assert LogSchedules(log, "x86", "CPU A", 1, 16).miss() == "the log has no records"
+    log.append(Record(Key("sig", "x86", "CPU A", 2, 16), Schedule(1, 0, 2, True), 1.0))
+    assert LogSchedules(log, "x86", "CPU A", 2, 16).miss() == ""
+    assert LogSchedules(log, "x86", "CPU A", 1, 16).miss() == (
+        "its records are for threads 2 (here 1)"
+    )
+    other = LogSchedules(log, "x86", "CPU B", 1, 8).miss()
+    assert other == (
+        "its records are for CPU CPU A (here CPU B); threads 2 (here 1); vector length 16 (here 8)"
+    )
+    log.append(Record(Key("sig", "x86", "CPU B", 2, 8), Schedule(1, 0, 2, True), 1.0))
+    assert "other combinations" in LogSchedules(log, "x86", "CPU B", 2, 16).miss()
+
+
 def test_compile_takes_logged_schedules_without_measuring(
-    pruned: onnx.ModelProto, tmp_path: Path
+    pruned: onnx.ModelProto, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from patcc.bench.run import cpu_model
 
@@ -265,8 +285,16 @@ def test_compile_takes_logged_schedules_without_measuring(
     out = tmp_path / "build"
     args = ["compile", str(model_path), "-o", str(out), "--no-prune", "--tuning-log", str(log_path)]
     assert main(args) == 0
+    assert "tuned schedules: 1 layer(s)\n" in capsys.readouterr().out
     (row,) = [r for r in json.loads((out / "report.json").read_text())["layers"] if "tuned" in r]
     assert row["tuned"] == best.as_dict()
+    # the same log for a build on another thread count: untuned, and it says why
+    assert main([*args, "--threads", "3"]) == 0
+    printed = capsys.readouterr().out
+    threads = log.records[0].key.threads
+    assert (
+        f"tuned schedules: 0 layer(s) (its records are for threads {threads} (here 3))" in printed
+    )
     assert row["schedule"]["tiles"] == {"filters": 2, "rows": 2}
     from patcc.runtime import CompiledModel
 

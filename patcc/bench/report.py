@@ -80,7 +80,9 @@ def table(result: dict[str, Any]) -> str:
         f"{c['total_s']:.2f} s in all.",
     ]
     if "tuned_layers" in result:
-        lines.append(f"{TUNED}: layers with tuned schedules: {result['tuned_layers']}.")
+        miss = result.get("tuned_miss")
+        why = f" ({miss}; the bench looks up its first thread count)" if miss else ""
+        lines.append(f"{TUNED}: layers with tuned schedules: {result['tuned_layers']}{why}.")
     if result.get("layers"):
         lines += ["", layer_table(result)]
     return "\n".join(lines)

@@ -168,6 +168,8 @@ def compile_patcc(
         "cc_s": None if emit is None else total - emit,
         "total_s": total,
     }
+    if schedules is not None:
+        report["tuning_miss"] = schedules.miss()
     return compiled, report
 
 
@@ -262,6 +264,8 @@ def _bench(model: onnx.ModelProto, name: str, options: BenchOptions, work: Path)
     if tuned_report is not None:
         result["tuned_layers"] = sum("tuned" in row for row in tuned_report.get("layers", []))
         result["tuned_compile"] = tuned_report["compile"]
+        if tuned_report.get("tuning_miss"):  # the log keys by the first thread count
+            result["tuned_miss"] = tuned_report["tuning_miss"]
     for threads in options.threads:
         log(f"threads={threads}: sgemm peak ...")
         peak = sgemm_gflops(threads)

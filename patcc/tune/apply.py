@@ -63,6 +63,28 @@ class LogSchedules:
     def __call__(self, row: Mapping[str, Any]) -> Schedule | None:
         return self.log.best(self.key(row)) if tunable(row) else None
 
+    def miss(self) -> str:
+        """Why the log can give this build no schedule at all, "" when some record shares
+        its target, CPU, threads and vector length (the layers are then other shapes): a log
+        tuned on 2 threads keys nothing of a 1-thread build, which would build untuned."""
+        ours = (self.target, self.cpu, self.threads, self.vector_length)
+        theirs = {
+            (r.key.target, r.key.cpu, r.key.threads, r.key.vector_length) for r in self.log.records
+        }
+        if not theirs:
+            return "the log has no records"
+        if ours in theirs:
+            return ""
+        names = ("target", "CPU", "threads", "vector length")
+        parts = [
+            f"{name} {', '.join(sorted({str(t[i]) for t in theirs}))} (here {ours[i]})"
+            for i, name in enumerate(names)
+            if ours[i] not in {t[i] for t in theirs}
+        ]
+        return "its records are for " + (
+            "; ".join(parts) or "other combinations of " + ", ".join(names)
+        )
+
 
 def fixed(schedule: Schedule) -> ScheduleSource:
     """One schedule for every pattern conv (what the tuner measures a layer with)."""
