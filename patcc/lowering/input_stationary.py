@@ -26,8 +26,9 @@ per-filter nest: equal within rounding, not bit for bit. It pays where filters s
 (channel, pattern) pairs: a filter's tile costs a load and a store per row and kernel, its
 4 broadcast weights serve all R rows, and the pair's input vectors serve every filter. With
 tiles of 2 rows it lost to the per-filter nest at 4.5 kernels a pair; with 7-8 rows it wins
-from 2.2 on the AMD EPYC (`emit.INPUT_STATIONARY`: per vendor), so a layer takes it at
-`min_kernels` kernels a used pair or more.
+from 2.2 on the AMD EPYC, and on the Intel Xeon since the next channel's rows are
+prefetched (`emit.INPUT_STATIONARY`: per vendor), so a layer takes it at `min_kernels`
+kernels a used pair or more.
 """
 
 from __future__ import annotations

@@ -136,7 +136,8 @@ rows); other x86 vendors take Intel's. Measured with old and new builds in turns
   114-229 KB: 0.79-0.94x), hence the bound. The threshold was 6 while the per-filter nest
   led below it (VGG-16's 64 -> 64 layer at 2.5 a pair 0.72x input-stationary); since the
   nest prefetches the next channel's rows the per-kernel 64- and 128-channel layers run
-  1.10-1.61x faster input-stationary (docs/performance.md, "The Xeon's wide layers").
+  1.10-1.61x faster input-stationary (docs/performance.md, "The Xeon's wide layers
+  input-stationary").
 The neon target keeps the per-filter nest: not measured on Arm."""
 
 
