@@ -263,6 +263,9 @@ def test_a_log_for_other_keys_says_why_it_gives_no_schedule(tmp_path: Path) -> N
     )
     log.append(Record(Key("sig", "x86", "CPU B", 2, 8), Schedule(1, 0, 2, True), 1.0))
     assert "other combinations" in LogSchedules(log, "x86", "CPU B", 2, 16).miss()
+    assert LogSchedules(log, "x86", "CPU A", 0, 16).miss() == (
+        "its records are for threads 2 (here the default (all cores))"
+    )
 
 
 def test_compile_takes_logged_schedules_without_measuring(
@@ -291,10 +294,10 @@ def test_compile_takes_logged_schedules_without_measuring(
     # the same log for a build on another thread count: untuned, and it says why
     assert main([*args, "--threads", "3"]) == 0
     printed = capsys.readouterr().out
-    threads = log.records[0].key.threads
-    assert (
-        f"tuned schedules: 0 layer(s) (its records are for threads {threads} (here 3))" in printed
-    )
+    # the log's records: threads 0, `patcc compile`'s default (all cores)
+    assert log.records[0].key.threads == 0
+    want = "tuned schedules: 0 layer(s) (its records are for threads the default (all cores)"
+    assert f"{want} (here 3))" in printed
     assert row["schedule"]["tiles"] == {"filters": 2, "rows": 2}
     from patcc.runtime import CompiledModel
 

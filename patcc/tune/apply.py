@@ -76,8 +76,13 @@ class LogSchedules:
         if ours in theirs:
             return ""
         names = ("target", "CPU", "threads", "vector length")
+
+        def shown(i: int, value: object) -> str:  # threads 0: `patcc compile`'s default
+            return "the default (all cores)" if i == 2 and value == 0 else str(value)
+
         parts = [
-            f"{name} {', '.join(sorted({str(t[i]) for t in theirs}))} (here {ours[i]})"
+            f"{name} {', '.join(sorted({shown(i, t[i]) for t in theirs}))}"
+            f" (here {shown(i, ours[i])})"
             for i, name in enumerate(names)
             if ours[i] not in {t[i] for t in theirs}
         ]
