@@ -117,6 +117,11 @@ class LowerToLoopsPass(ModulePass):
     """With input_stationary: the most bytes of filter tiles that the filters one input
     channel feeds may take; a layer's tiles get fewer rows (down to 2) to stay under it
     (`input_stationary.rows_within`); 0: any rows (up to 8)."""
+    input_stationary_filter_bytes: int = 0
+    """With input_stationary: the channels are swept once per block of filters whose tiles
+    take at most this many bytes, where a block's (channel, pattern) pairs keep 6 kernels or
+    more on average (`input_stationary.filters_within`, `MIN_BLOCK_KERNELS`); 0: one sweep
+    over all filters."""
     gemm_filters: int = 0
     """Filters per register tile of the 1x1 GEMMs on images wider than the small-image
     tile (`patcc/lowering/pointwise.py`); 0: FILTER_TILE (4). With VECTOR_TILE = 3 vectors
@@ -243,6 +248,7 @@ def _lower_function(
         pool_rows=options.pool_rows,
         input_stationary=options.input_stationary,
         input_stationary_bytes=options.input_stationary_bytes,
+        input_stationary_filter_bytes=options.input_stationary_filter_bytes,
     )
 
     buffers: dict[SSAValue, SSAValue] = {}

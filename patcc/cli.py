@@ -69,6 +69,7 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
         "tile_min_items": 0,
         "input_stationary": 0,
         "input_stationary_bytes": 0,
+        "input_stationary_filter_bytes": 0,
     }
     for flag, low in lowest.items():
         value = getattr(args, flag)
@@ -89,6 +90,7 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
         lre=not args.no_lre,
         input_stationary=args.input_stationary,
         input_stationary_bytes=args.input_stationary_bytes,
+        input_stationary_filter_bytes=args.input_stationary_filter_bytes,
     )
     # Checked now, so a bad option is an error here rather than later inside xdsl-opt.
     from patcc.compression.plan import PruneOptions
@@ -254,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         metavar="N",
         help="pattern convs with N+ kernels per (channel, pattern) pair run input-stationary "
-        "(default 0: none; the x86 target uses 2 on AMD hosts, 6 on others)",
+        "(default 0: none; the x86 target uses 2)",
     )
     p.add_argument(
         "--input-stationary-bytes",
@@ -263,6 +265,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="B",
         help="... in tiles of as many rows (2-8) as keep one input channel's filter tiles "
         "within B bytes (default 0: any; the x86 target uses 65536 on Intel hosts)",
+    )
+    p.add_argument(
+        "--input-stationary-filter-bytes",
+        type=int,
+        default=0,
+        metavar="B",
+        help="... sweeping the channels once per block of filters whose tiles fit B bytes "
+        "(default 0: one sweep; the x86 target uses 32768 on Intel hosts)",
     )
     p.set_defaults(run=cmd_pipeline)
 

@@ -63,6 +63,7 @@ def patdnn(
     pool_rows: bool = True,
     input_stationary: int = 0,
     input_stationary_bytes: int = 0,
+    input_stationary_filter_bytes: int = 0,
 ) -> PassPipeline:
     """The PatDNN pipeline from an imported (nn-level) module. `connectivity=1.0` prunes
     patterns only; `to_loops=False` stops at FKW (pattern level); `tiles=None` does not
@@ -74,7 +75,8 @@ def patdnn(
     copy in one nest, without a fill, `pool_rows=False` lowers window pools an output a step,
     `input_stationary=N` runs pattern convs with N kernels per (channel, pattern) pair or
     more input-stationary (lower-to-loops), in tiles whose rows keep the filter tiles of
-    one input channel within `input_stationary_bytes` (0: any).
+    one input channel within `input_stationary_bytes` (0: any), sweeping the channels once
+    per block of filters whose tiles fit `input_stationary_filter_bytes` (0: one sweep).
     `block` > 1 prunes
     in blocks of that many filters; the FKR groups are then the blocks (`group_size`
     defaults to `block`, else to DEFAULT_GROUP_SIZE)."""
@@ -101,6 +103,7 @@ def patdnn(
             pool_rows=pool_rows,
             input_stationary=input_stationary,
             input_stationary_bytes=input_stationary_bytes,
+            input_stationary_filter_bytes=input_stationary_filter_bytes,
         )
     return PassPipeline(tuple(passes))
 

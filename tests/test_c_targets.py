@@ -345,24 +345,33 @@ def test_gemm_filters_follow_the_x86_vendor(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_input_stationary_follows_the_x86_vendor(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pattern convs run input-stationary from 2 kernels a pair, in tiles of any height on
-    AMD x86 hosts, with the tiles of a channel within 64 KB on Intel ones and other x86
-    vendors (measured on both), never on the neon target; the emitter's schedule hands
-    lower-to-loops the options."""
+    AMD x86 hosts, with the tiles of a channel within 64 KB and filter blocks of 32 KB on
+    Intel ones and other x86 vendors (measured on both), never on the neon target; the
+    emitter's schedule hands lower-to-loops the options."""
     import importlib
 
     from patcc.passes.lower_to_loops import LowerToLoopsPass
     from patcc.pipelines import patdnn
 
     emit_module = importlib.import_module("patcc.targets.emit")
-    cases = (("AuthenticAMD", (2, 0)), ("GenuineIntel", (2, 65536)), ("", (2, 65536)))
+    cases = (
+        ("AuthenticAMD", (2, 0, 0)),
+        ("GenuineIntel", (2, 65536, 32768)),
+        ("", (2, 65536, 32768)),
+    )
     for vendor, x86 in cases:
         monkeypatch.setattr(emit_module, "host_cpu_vendor", lambda v=vendor: v)
-        for target, want in (("x86", x86), ("neon", (0, 0))):
+        for target, want in (("x86", x86), ("neon", (0, 0, 0))):
             emitter = emit_module.emit_for(target)
             (lower,) = [
                 p for p in patdnn(**emitter.schedule).passes if isinstance(p, LowerToLoopsPass)
             ]
-            assert (lower.input_stationary, lower.input_stationary_bytes) == want
+            got = (
+                lower.input_stationary,
+                lower.input_stationary_bytes,
+                lower.input_stationary_filter_bytes,
+            )
+            assert got == want
 
 
 @pytest.mark.parametrize("name", ["x86/block_pruned_layer", "neon/block_pruned_narrow"])

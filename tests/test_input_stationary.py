@@ -6,17 +6,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from conftest import applied, assert_close, named_module, pat_conv_ops, pruned_pat_layers
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from xdsl.dialects import memref
+from xdsl.dialects.builtin import StringAttr
 from xdsl.ir import Block
 
 from patcc.dialects.nn.base import tensor_f32
 from patcc.lowering.input_stationary import (
     MIN_LANES,
     channel_major,
+    filter_blocks,
     filters_per_channel,
+    filters_within,
     kernels_per_pair,
     rows_within,
     tile_rows,
@@ -86,6 +90,60 @@ def test_channel_major_orders_kernels_by_channel_pattern_filter() -> None:
     assert filters.tolist() == [1, 1, 0, 1, 0]
     assert start.tolist() == [0, 1, 1, 1, 2, 4, 5]  # pairs (c, p) = c*2 + p
     assert kernels_per_pair(start) == 5 / 4
+
+
+def test_filter_blocks_regroup_the_kernels_by_block_then_channel() -> None:
+    """channel_major's arrays of the test above in blocks of 1 output channel: output
+    channel 0's kernels first, each block's pairs in (channel, pattern) order."""
+    filters, start = np.array([1, 1, 0, 1, 0]), np.array([0, 1, 1, 1, 2, 4, 5])
+    values = np.arange(5)[:, None] * np.ones((1, 4), np.float32)
+    f, s, v = filter_blocks(filters, start, values, 1)
+    assert f.tolist() == [0, 0, 1, 1, 1]
+    assert s.tolist() == [0, 0, 0, 0, 0, 1, 2, 3, 3, 3, 4, 5, 5]  # block 0: c2 p0, c2 p1
+    assert v[:, 0].tolist() == [2, 4, 0, 1, 3]
+    same = filter_blocks(filters, start, values, 2)  # one block: the arrays unchanged
+    assert same[0].tolist() == filters.tolist() and same[1].tolist() == start.tolist()
+    assert [filters_within(b, 4, 8, 12) for b in (0, 1, 128, 640, 10**6)] == [12, 1, 1, 5, 12]
+
+
+@pytest.mark.parametrize("vl", [8, 16])
+def test_filter_blocks_keep_every_sum_bit_for_bit(vl: int) -> None:
+    """12 filters x 3 channels, one pattern, every kernel kept (12 a pair): in blocks of 6
+    filters (6 kernels a block's pair, MIN_BLOCK_KERNELS) the channels are swept twice and
+    every output equals the one-sweep nest's exactly (the same order of each sum); in
+    blocks of 3 (3 a pair) the nest stays one sweep."""
+    rng = np.random.default_rng(7)
+    layer = {
+        "o": 12, "c": 3, "patterns": [(0, 1, 4, 5)], "ids": np.zeros((12, 3), np.int8),
+        "values": rng.standard_normal((12, 3, 4)).astype(np.float32),
+        "bias": rng.standard_normal(12).astype(np.float32), "activation": "relu",
+        "hw": (9, 20), "strides": [1, 1], "pads": [1, 1, 1, 1], "dilations": [1, 1], "seed": 0,
+    }  # fmt: skip
+    module = _module(layer)
+    x = {"x": rng.standard_normal((1, 3, 9, 20)).astype(np.float32)}
+
+    def lowered(block_bytes: int) -> tuple[np.ndarray, int]:
+        low = applied(
+            module,
+            LowerToLoopsPass(
+                vector_length=vl,
+                input_stationary=1,
+                shared_groups=False,
+                input_stationary_filter_bytes=block_bytes,
+            ),
+        )
+        (start,) = [
+            op for op in low.walk() if getattr(op, "sym_name", None) == StringAttr("is_start")
+        ]
+        return run_function(low, x)["y"], start.type.get_shape()[0]  # type: ignore[attr-defined]
+
+    one, pairs = lowered(0)
+    rows = tile_rows(9)  # 9 rows: tiles of 9
+    blocked, entries = lowered(6 * rows * vl * 4)
+    assert entries - 1 == 2 * (pairs - 1)  # 2 blocks of the 3 pairs
+    np.testing.assert_array_equal(blocked, one)
+    assert lowered(3 * rows * vl * 4)[1] == pairs  # 3 a pair: one sweep
+    assert_close(one, run_function(module, x)["y"], TOL)
 
 
 def test_tile_rows_split_the_rows_into_an_even_number_of_blocks() -> None:

@@ -82,16 +82,23 @@ def test_pipeline_options_reach_the_string() -> None:
     spec = _pipeline_spec("--vector-length", "4", "--tile-oh", "2", "--no-lre")
     assert spec == pipeline_string(patdnn(vector_length=4, tiles=Tiles(oh=2), lre=False))
     assert (
-        "lower-to-loops{vector_length=4 shared_groups=true halos=true shared_min_items=0 row_blocks=true pads_in_one_nest=false pool_rows=true input_stationary=0 input_stationary_bytes=0 gemm_filters=0}"
+        "lower-to-loops{vector_length=4 shared_groups=true halos=true shared_min_items=0 row_blocks=true pads_in_one_nest=false pool_rows=true input_stationary=0 input_stationary_bytes=0 input_stationary_filter_bytes=0 gemm_filters=0}"
         in spec
         and "tile-conv{oc=4 oh=2 ow=2 min_items=0}" in spec
     )
     assert "tile-conv" not in _pipeline_spec("--no-tile")
-    assert "pool_rows=true input_stationary=6 input_stationary_bytes=0 gemm" in _pipeline_spec(
+    assert "pool_rows=true input_stationary=6 input_stationary_bytes=0 input" in _pipeline_spec(
         "--input-stationary", "6"
     )
-    assert "input_stationary_bytes=65536 gemm" in _pipeline_spec(
-        "--input-stationary", "6", "--input-stationary-bytes", "65536"
+    assert "input_stationary_bytes=65536 input_stationary_filter_bytes=32768 gemm" in (
+        _pipeline_spec(
+            "--input-stationary",
+            "6",
+            "--input-stationary-bytes",
+            "65536",
+            "--input-stationary-filter-bytes",
+            "32768",
+        )
     )
     gpu = _pipeline_spec(
         "--vector-length", "1", "--tile-oc", "1", "--tile-ow", "1", "--tile-min-items", "65536"

@@ -114,6 +114,7 @@ class LoweringContext:
         pool_rows: bool = True,
         input_stationary: int = 0,
         input_stationary_bytes: int = 0,
+        input_stationary_filter_bytes: int = 0,
     ) -> None:
         self.module = module
         self.function = function
@@ -130,6 +131,8 @@ class LoweringContext:
         self.input_stationary = input_stationary
         # ... in tiles of rows whose filter tiles for one channel fit this (0: any rows)
         self.input_stationary_bytes = input_stationary_bytes
+        # ... sweeping the channels once per block of filters whose tiles fit this (0: one)
+        self.input_stationary_filter_bytes = input_stationary_filter_bytes
         self.ip = InsertPoint.at_end(entry)
         self.epilogues: dict[Operation, Operation] = {}
         self.halos: dict[SSAValue, tuple[SSAValue, tuple[int, ...], float]] = {}

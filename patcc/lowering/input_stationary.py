@@ -117,6 +117,41 @@ def channel_major(
     return kernel[order], filt[order], start
 
 
+MIN_BLOCK_KERNELS = 6
+"""Filter blocks only where a block's (channel, pattern) pairs keep this many kernels on
+average: each block reloads the pairs' input vectors, which fewer kernels do not repay
+(the per-kernel VGG-16's 256- and 512-channel layers in blocks of 2-3 kernels a pair ran
+0.76-0.99x on the Intel Xeon)."""
+
+
+def filter_blocks(
+    filters: np.ndarray, start: np.ndarray, values: np.ndarray, block: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`channel_major`'s (output channels, run starts, weights) regrouped by blocks of
+    `block` output channels: kernels in (block, channel, pattern, output channel) order,
+    start[b * pairs + pair]. Each output channel lies in one block, so its sum keeps its
+    channel order: the outputs are those of one block, bit for bit."""
+    pairs = len(start) - 1
+    pair = np.repeat(np.arange(pairs), np.diff(start))
+    fb = np.asarray(filters, dtype=np.int64) // block
+    order = np.lexsort((pair, fb))  # stable: (channel, pattern, output channel) in a block
+    n_blocks = int(fb.max()) + 1 if fb.size else 1
+    counts = np.bincount(fb * pairs + pair, minlength=n_blocks * pairs)
+    return (
+        np.asarray(filters)[order],
+        np.concatenate([[0], np.cumsum(counts)]),
+        np.asarray(values)[order],
+    )
+
+
+def filters_within(block_bytes: int, rows: int, vl: int, filters: int) -> int:
+    """The most filters whose tiles of `rows` x `vl` floats take at most `block_bytes`
+    (0: no bound, all `filters`)."""
+    if block_bytes <= 0:
+        return filters
+    return max(1, min(filters, block_bytes // (rows * vl * 4)))
+
+
 def kernels_per_pair(start: np.ndarray) -> float:
     """Mean kept kernels per (channel, pattern) pair that has any: filters per loaded tap."""
     counts = np.diff(start)
@@ -146,14 +181,24 @@ def emit_input_stationary(
     n_patterns = (len(start) - 1) // c_n
     cols = vector_cols(ow_n, vl, True)
     assert cols.vector_ub > 0 and cols.scalar_lb >= ow_n, "rows of at least a vector"
-    o_of = ctx.global_constant(dense_i32(filters), "is_filter")
-    weight = ctx.global_constant(values, "is_weight")  # one stream, not a gather by kernel
-    begin = ctx.global_constant(dense_i32(start), "is_start")
     own = own_schedule(op)  # a tuned layer's knobs over the rules
     most = own.get("sr", 0) or rows_within(
         ctx.input_stationary_bytes, filters_per_channel(start, c_n), vl
     )
     rows_n = tile_rows(oh_n, most)
+    # the channels swept once per block of filters whose tiles fit the bound, where the
+    # block's pairs keep enough kernels to repay reloading their inputs
+    block = filters_within(ctx.input_stationary_filter_bytes, rows_n, vl, o_n)
+    if block < o_n:
+        blocked = filter_blocks(filters, start, values, block)
+        if kernels_per_pair(blocked[1]) >= MIN_BLOCK_KERNELS:
+            filters, start, values = blocked
+        else:
+            block = o_n
+    n_blocks = -(-o_n // block)
+    o_of = ctx.global_constant(dense_i32(filters), "is_filter")
+    weight = ctx.global_constant(values, "is_weight")  # one stream, not a gather by kernel
+    begin = ctx.global_constant(dense_i32(start), "is_start")
     pf = own.get("pf", 0)  # hints: 1 always, -1 never
     hints = pf > 0 or (pf == 0 and ow_n >= HINT_VECTORS * vl)
     # one slot per row block (the index `parallelize` splits), each filter's R rows in one
@@ -177,7 +222,7 @@ def emit_input_stationary(
                 for r in range(count):
                     ctx.vstore(vec, tile, [slot, o, r, 0])
 
-            def channel(c: Index) -> None:
+            def channel(fb: Index, c: Index) -> None:
                 if hints:  # the next channel's rows (the last channel: its own again)
                     following = ctx.emit(arith.MinSIOp(ctx.lin(1, (1, c)), ctx.index(c_n - 1)))
                     ends = (ctx.index(ow0), ctx.lin(vl + 1, (1, ow0)))  # first and last column
@@ -186,8 +231,9 @@ def emit_input_stationary(
                         for col in ends:
                             ctx.insert(PrefetchOp(xp, [ctx.index(n), following, row, col]))
                 for p, pattern_taps in taps.items():
-                    lo = ctx.load_index(begin, ctx.lin(p, (n_patterns, c)))
-                    hi = ctx.load_index(begin, ctx.lin(p + 1, (n_patterns, c)))
+                    pair = (n_patterns, c), (c_n * n_patterns, fb)
+                    lo = ctx.load_index(begin, ctx.lin(p, *pair))
+                    hi = ctx.load_index(begin, ctx.lin(p + 1, *pair))
                     xs = [
                         [
                             ctx.vload(
@@ -215,7 +261,11 @@ def emit_input_stationary(
                     ctx.vstore(_activate(ctx, op, acc), y, [n, o, ctx.lin(r, (1, row0)), ow0])
 
             ctx.loop(o_n, init, name="o")
-            ctx.loop(c_n, channel, name="c")
+            ctx.loop(
+                n_blocks,
+                lambda fb: ctx.loop(c_n, lambda c: channel(fb, c), name="c"),
+                name="fb",
+            )
             ctx.loop(o_n, finish, name="o")
 
         ctx.loop(cols.vector_ub, column, step=vl, name="ow")

@@ -118,14 +118,15 @@ others (the 7x7 images keep their 6 x 4 tile); on the AMD EPYC no tile beat 4 x 
 and up (docs/performance.md)."""
 
 
-INPUT_STATIONARY: dict[str, tuple[int, int]] = {
-    "AuthenticAMD": (2, 0),
-    "GenuineIntel": (2, 64 * 1024),
+INPUT_STATIONARY: dict[str, tuple[int, int, int]] = {
+    "AuthenticAMD": (2, 0, 0),
+    "GenuineIntel": (2, 64 * 1024, 32 * 1024),
 }
 """Per x86 vendor: kept kernels per (channel, pattern) pair from which the pattern convs run
 input-stationary (lower-to-loops' `input_stationary`, `patcc/lowering/input_stationary.py`),
-and the bytes of filter tiles one input channel may feed (`input_stationary_bytes`, 0: any
-rows); other x86 vendors take Intel's. Measured with old and new builds in turns
+the bytes of filter tiles one input channel may feed (`input_stationary_bytes`, 0: any
+rows), and of a block of filters whose tiles the channels are swept for at a time
+(`input_stationary_filter_bytes`, 0: all filters at once); other x86 vendors take Intel's. Measured with old and new builds in turns
 (docs/performance.md, "Input-stationary tiles" and "Taller input-stationary tiles"):
 - AMD EPYC (Zen 4): with tiles of 7-8 rows the per-kernel VGG-16's 64- and 128-channel
   layers (2.5 and 4.5 kernels a pair) run 1.14-1.25x faster than the per-filter nest,
@@ -137,14 +138,17 @@ rows); other x86 vendors take Intel's. Measured with old and new builds in turns
   led below it (VGG-16's 64 -> 64 layer at 2.5 a pair 0.72x input-stationary); since the
   nest prefetches the next channel's rows the per-kernel 64- and 128-channel layers run
   1.10-1.61x faster input-stationary (docs/performance.md, "The Xeon's wide layers
-  input-stationary").
+  input-stationary"). Blocks of filters whose tiles fit 32 KB (where they keep 6 kernels a
+  pair): pattern-only VGG-16 1.03-1.16x, its 112- and 56-wide layers 1.06-1.31x ("Filter
+  blocks in the input-stationary nest"); on the EPYC 0.99x, so none there.
 The neon target keeps the per-filter nest: not measured on Arm."""
 
 
-def default_input_stationary(target: str) -> tuple[int, int]:
-    """INPUT_STATIONARY's (threshold, tile bytes) for an x86 build on this host, else (0, 0)."""
+def default_input_stationary(target: str) -> tuple[int, int, int]:
+    """INPUT_STATIONARY's (threshold, tile bytes, filter-block bytes) for an x86 build on this
+    host, else zeros."""
     if target_name(target) != "x86-c":
-        return 0, 0
+        return 0, 0, 0
     return INPUT_STATIONARY.get(x86_host_vendor(target), INPUT_STATIONARY["GenuineIntel"])
 
 
@@ -352,6 +356,7 @@ class Emitter:
     gemm_filters: int | None = None  # the 1x1 GEMMs' filters per tile (None: the lowering's)
     input_stationary: int = 0  # kernels per (channel, pattern) pair from which (0: never)
     input_stationary_bytes: int = 0  # filter tiles one input channel feeds (0: any rows)
+    input_stationary_filter_bytes: int = 0  # tiles of a block of filters (0: one block)
 
     @property
     def cflags(self) -> tuple[str, ...]:
@@ -379,6 +384,8 @@ class Emitter:
             schedule["input_stationary"] = self.input_stationary
         if self.input_stationary_bytes:
             schedule["input_stationary_bytes"] = self.input_stationary_bytes
+        if self.input_stationary_filter_bytes:
+            schedule["input_stationary_filter_bytes"] = self.input_stationary_filter_bytes
         return schedule
 
     def emit(self, module: ModuleOp) -> EmittedModel:
