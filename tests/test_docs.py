@@ -130,6 +130,14 @@ def test_every_pass_is_in_the_architecture_page() -> None:
     assert not missing, f"passes missing from docs/architecture.md: {missing}"
 
 
+def test_the_quoted_pipeline_is_the_commands_output() -> None:
+    """The page quotes `patcc pipeline patdnn`: a new lowering option once left it stale."""
+    from patcc.pipelines import patdnn, pipeline_string
+
+    quoted = _text(ARCHITECTURE_MD).split("$ patcc pipeline patdnn\n", 1)[1].split("\n", 1)[0]
+    assert quoted.strip() == pipeline_string(patdnn())
+
+
 # ---- the example script and the IR the pages quote ----------------------------------------
 
 
