@@ -4,6 +4,7 @@ tensor level does, and take the nest only where it applies."""
 from __future__ import annotations
 
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from xdsl.dialects.builtin import StringAttr
 from xdsl.ir import Block
 
 from patcc.dialects.nn.base import tensor_f32
+from patcc.lowering import input_stationary
 from patcc.lowering.input_stationary import (
     MIN_LANES,
     channel_major,
@@ -97,12 +99,15 @@ def test_filter_blocks_regroup_the_kernels_by_block_then_channel() -> None:
     channel 0's kernels first, each block's pairs in (channel, pattern) order."""
     filters, start = np.array([1, 1, 0, 1, 0]), np.array([0, 1, 1, 1, 2, 4, 5])
     values = np.arange(5)[:, None] * np.ones((1, 4), np.float32)
-    f, s, v = filter_blocks(filters, start, values, 1)
+    f, s, v = filter_blocks(filters, start, values, 1, 2)
     assert f.tolist() == [0, 0, 1, 1, 1]
     assert s.tolist() == [0, 0, 0, 0, 0, 1, 2, 3, 3, 3, 4, 5, 5]  # block 0: c2 p0, c2 p1
     assert v[:, 0].tolist() == [2, 4, 0, 1, 3]
-    same = filter_blocks(filters, start, values, 2)  # one block: the arrays unchanged
+    same = filter_blocks(filters, start, values, 2, 2)  # one block: the arrays unchanged
     assert same[0].tolist() == filters.tolist() and same[1].tolist() == start.tolist()
+    # 4 output channels in blocks of 2: the second block keeps no kernel, and still has its
+    # pairs' starts (the nest reads them)
+    assert filter_blocks(filters, start, values, 2, 4)[1].tolist() == [*start, *[5] * 6]
     assert [filters_within(b, 4, 8, 12) for b in (0, 1, 128, 640, 10**6)] == [12, 1, 1, 5, 12]
 
 
@@ -144,6 +149,37 @@ def test_filter_blocks_keep_every_sum_bit_for_bit(vl: int) -> None:
     np.testing.assert_array_equal(blocked, one)
     assert lowered(3 * rows * vl * 4)[1] == pairs  # 3 a pair: one sweep
     assert_close(one, run_function(module, x)["y"], TOL)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    layer=pruned_pat_layers(
+        max_filters=6,
+        max_patterns=8,
+        rates=(1.0, 2.0, 3.6),
+        hw=lambda d: st.tuples(st.integers(2 * d + 1, 2 * d + 10), st.integers(2 * d + 4, 18)),
+    ),
+    per_block=st.integers(1, 6),
+)
+def test_any_filter_blocks_keep_every_sum(layer: dict, per_block: int) -> None:
+    """With MIN_BLOCK_KERNELS lifted, blocks of any size (some filters, or whole blocks,
+    without a kept kernel) give the one-sweep nest's outputs bit for bit."""
+    module = _module(layer)
+    x = np.random.default_rng(layer["seed"] + 1).standard_normal((1, layer["c"], *layer["hw"]))
+    inputs = {"x": x.astype(np.float32)}
+
+    def run(block_bytes: int) -> np.ndarray:
+        lowering = LowerToLoopsPass(
+            vector_length=8,
+            input_stationary=1,
+            shared_groups=False,
+            input_stationary_filter_bytes=block_bytes,
+        )
+        return run_function(applied(module, lowering), inputs)["y"]
+
+    with mock.patch.object(input_stationary, "MIN_BLOCK_KERNELS", 0):
+        blocked = run(per_block * 8 * 8 * 4)  # tiles of at most 8 rows x 8 lanes
+    np.testing.assert_array_equal(blocked, run(0))
 
 
 def test_tile_rows_split_the_rows_into_an_even_number_of_blocks() -> None:

@@ -125,18 +125,18 @@ average: each block reloads the pairs' input vectors, which fewer kernels do not
 
 
 def filter_blocks(
-    filters: np.ndarray, start: np.ndarray, values: np.ndarray, block: int
+    filters: np.ndarray, start: np.ndarray, values: np.ndarray, block: int, outputs: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`channel_major`'s (output channels, run starts, weights) regrouped by blocks of
-    `block` output channels: kernels in (block, channel, pattern, output channel) order,
-    start[b * pairs + pair]. Each output channel lies in one block, so its sum keeps its
-    channel order: the outputs are those of one block, bit for bit."""
+    `block` of the `outputs` output channels: kernels in (block, channel, pattern, output
+    channel) order, start[b * pairs + pair] for every block, kernels or not. Each output
+    channel lies in one block, so its sum keeps its channel order: the outputs are those of
+    one sweep, bit for bit."""
     pairs = len(start) - 1
     pair = np.repeat(np.arange(pairs), np.diff(start))
     fb = np.asarray(filters, dtype=np.int64) // block
     order = np.lexsort((pair, fb))  # stable: (channel, pattern, output channel) in a block
-    n_blocks = int(fb.max()) + 1 if fb.size else 1
-    counts = np.bincount(fb * pairs + pair, minlength=n_blocks * pairs)
+    counts = np.bincount(fb * pairs + pair, minlength=-(-outputs // block) * pairs)
     return (
         np.asarray(filters)[order],
         np.concatenate([[0], np.cumsum(counts)]),
@@ -190,7 +190,7 @@ def emit_input_stationary(
     # block's pairs keep enough kernels to repay reloading their inputs
     block = filters_within(ctx.input_stationary_filter_bytes, rows_n, vl, o_n)
     if block < o_n:
-        blocked = filter_blocks(filters, start, values, block)
+        blocked = filter_blocks(filters, start, values, block, o_n)
         if kernels_per_pair(blocked[1]) >= MIN_BLOCK_KERNELS:
             filters, start, values = blocked
         else:
