@@ -47,16 +47,18 @@ def _allocs(module: object) -> list[str | None]:
     return [op.memref.name_hint for op in module.walk() if isinstance(op, memref.AllocOp)]  # type: ignore[attr-defined]
 
 
-@settings(max_examples=25, deadline=None)
-@given(
-    layer=pruned_pat_layers(
-        max_filters=6,
-        max_patterns=8,
-        rates=(1.0, 2.0, 3.6),
-        hw=lambda d: st.tuples(st.integers(2 * d + 1, 2 * d + 12), st.integers(2 * d + 4, 18)),
-    ),
-    vl=st.sampled_from([8, 16]),
+# small pruned layers, images up to 12 rows taller than the kernel's reach (several row
+# blocks, remainders)
+LAYERS = pruned_pat_layers(
+    max_filters=6,
+    max_patterns=8,
+    rates=(1.0, 2.0, 3.6),
+    hw=lambda d: st.tuples(st.integers(2 * d + 1, 2 * d + 12), st.integers(2 * d + 4, 18)),
 )
+
+
+@settings(max_examples=25, deadline=None)
+@given(layer=LAYERS, vl=st.sampled_from([8, 16]))
 def test_input_stationary_matches_tensor_level(layer: dict, vl: int) -> None:
     module = _module(layer)
     x = np.random.default_rng(layer["seed"] + 1).standard_normal((1, layer["c"], *layer["hw"]))
@@ -152,15 +154,7 @@ def test_filter_blocks_keep_every_sum_bit_for_bit(vl: int) -> None:
 
 
 @settings(max_examples=20, deadline=None)
-@given(
-    layer=pruned_pat_layers(
-        max_filters=6,
-        max_patterns=8,
-        rates=(1.0, 2.0, 3.6),
-        hw=lambda d: st.tuples(st.integers(2 * d + 1, 2 * d + 10), st.integers(2 * d + 4, 18)),
-    ),
-    per_block=st.integers(1, 6),
-)
+@given(layer=LAYERS, per_block=st.integers(1, 6))
 def test_any_filter_blocks_keep_every_sum(layer: dict, per_block: int) -> None:
     """With MIN_BLOCK_KERNELS lifted, blocks of any size (some filters, or whole blocks,
     without a kept kernel) give the one-sweep nest's outputs bit for bit."""
