@@ -161,8 +161,9 @@ def cmd_compile(args: argparse.Namespace) -> int:
     )
     print(f"{compiled.build_dir}: {compiled.target} build, see report.json")
     if schedules is not None:
-        layers = json.loads((compiled.build_dir / "report.json").read_text())["layers"]
-        tuned = sum("tuned" in row for row in layers)
+        from patcc.tune.apply import tuned_layers
+
+        tuned = tuned_layers(json.loads((compiled.build_dir / "report.json").read_text()))
         miss = schedules.miss() if tuned == 0 else ""
         print(f"tuned schedules: {tuned} layer(s)" + (f" ({miss})" if miss else ""))
     return 0

@@ -262,7 +262,9 @@ def _bench(model: onnx.ModelProto, name: str, options: BenchOptions, work: Path)
         "runs": [],
     }
     if tuned_report is not None:
-        result["tuned_layers"] = sum("tuned" in row for row in tuned_report.get("layers", []))
+        from patcc.tune.apply import tuned_layers
+
+        result["tuned_layers"] = tuned_layers(tuned_report)
         result["tuned_compile"] = tuned_report["compile"]
         if tuned_report.get("tuning_miss"):  # the log keys by the first thread count
             result["tuned_miss"] = tuned_report["tuning_miss"]

@@ -126,8 +126,9 @@ INPUT_STATIONARY: dict[str, tuple[int, int, int]] = {
 input-stationary (lower-to-loops' `input_stationary`, `patcc/lowering/input_stationary.py`),
 the bytes of filter tiles one input channel may feed (`input_stationary_bytes`, 0: any
 rows), and of a block of filters whose tiles the channels are swept for at a time
-(`input_stationary_filter_bytes`, 0: all filters at once); other x86 vendors take Intel's. Measured with old and new builds in turns
-(docs/performance.md, "Input-stationary tiles" and "Taller input-stationary tiles"):
+(`input_stationary_filter_bytes`, 0: all filters at once); other x86 vendors take Intel's.
+Measured with old and new builds in turns (docs/performance.md, "Input-stationary tiles"
+and "Taller input-stationary tiles"):
 - AMD EPYC (Zen 4): with tiles of 7-8 rows the per-kernel VGG-16's 64- and 128-channel
   layers (2.5 and 4.5 kernels a pair) run 1.14-1.25x faster than the per-filter nest,
   ResNet-50's 56x56 ones (2.2) 1.15x (with 2-row tiles they had lost: 0.94-1.03x at 4.5);

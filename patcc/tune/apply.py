@@ -47,6 +47,11 @@ def set_schedules(
     return marked
 
 
+def tuned_layers(report: Mapping[str, Any]) -> int:
+    """How many layers of a build's report.json took a schedule (`set_schedules` marks them)."""
+    return sum("tuned" in row for row in report.get("layers", []))
+
+
 @dataclass(frozen=True)
 class LogSchedules:
     """The fastest logged schedule of each pattern conv's key (`ScheduleSource`)."""
