@@ -25,8 +25,10 @@ register tile (oc filters x oh rows x ow vectors of accumulators). The tile size
 loops (`pat.tile`), so a later printer or tuner reads them from the IR; `oc` is best the FKR
 group size (`reorder-filters{group-size}`), so a tile of filters is one group.
 
-A tile size of 1 (or one larger than the loop's trip count) leaves that loop as it is. A
-rows tile of 0 picks by the vector width of the loop's body (`auto_rows`): 8 rows at 16
+A tile size of 1 leaves that loop as it is; one larger than the loop's trip count makes the
+loop one tile of all its trips. A row block's shorter last block (28 rows in blocks of 8:
+4 left) had kept its rows loop rolled, one row of 2 accumulators at a time, each a chain of
+4 dependent FMAs per kernel. A rows tile of 0 picks by the vector width of the loop's body (`auto_rows`): 8 rows at 16
 lanes, whose 32 registers (AVX-512) hold 8 x 2 accumulators, else 4 (16 AVX2 registers).
 The rows of a narrow layer that runs at 8 lanes in a 16-lane build are then tiled by 4.
 The groups loop of a block-shared nest (`pat.loop = groups`) is not tiled: a group already
@@ -98,8 +100,9 @@ def strip_mine(loop: scf.ForOp, tile: int, unroll: bool = True) -> bool:
     lb, ub, step = (constant_int(v) for v in (loop.lb, loop.ub, loop.step))
     if trips is None or lb is None or ub is None or step is None or loop.iter_args:
         return False
-    if tile <= 1 or trips < tile:
+    if tile <= 1 or trips <= 1:
         return False
+    tile = min(tile, trips)  # a loop shorter than its tile is one tile of all its trips
     main_end = lb + trips // tile * tile * step
     before = InsertPoint.before(loop)
     zero, one, size = (_const(v, before) for v in (0, 1, tile))

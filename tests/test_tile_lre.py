@@ -91,8 +91,14 @@ def test_tile_sizes_live_on_the_loops() -> None:
         if LOOP_ATTR in op.attributes and TILE_ATTR not in op.attributes
     ]
     assert {r.data for r in roles if isinstance(r, StringAttr)} == {"filters", "rows", "cols"}
-    # tiles larger than the loops: nothing to tile
-    assert _tiles(applied(loops, TileConvPass(oc=8, oh=8, ow=4))) == {}
+    # tiles larger than the loops: each loop is one tile of all its trips (a row block's
+    # last, shorter block keeps a register tile instead of running rolled)
+    whole = applied(loops, TileConvPass(oc=8, oh=8, ow=4))
+    assert _tiles(whole) == {"filters": [5], "rows": [7], "cols": [3]}
+    inputs = _input(_layer(o=5, h=7, w=12))
+    np.testing.assert_array_equal(
+        run_function(whole, inputs)["y"], run_function(loops, inputs)["y"]
+    )
 
 
 def test_remainders_run_as_one_smaller_tile() -> None:

@@ -56,8 +56,9 @@ builtin.module {
 // CHECK-NOT:   pat.loop = "filters"
 // CHECK:       func.return
 
-// Tiles larger than the loops leave them as lower-to-loops made them.
-// NONE-NOT:    pat.tile
-// NONE:        } {pat.loop = "cols"}
-// NONE:        } {pat.loop = "rows"}
-// NONE:        } {pat.loop = "filters"{{.*}}}
+// Tiles larger than the loops: each loop is one tile of all its trips (2 vectors, 6 rows,
+// 2 filters), not left rolled (a row block's shorter last block keeps a register tile).
+// NONE:        } {pat.loop = "cols", pat.tile = 2 : i64}
+// NONE:        } {pat.loop = "rows", pat.tile = 6 : i64}
+// NONE:        } {pat.loop = "filters"{{.*}}, pat.tile = 2 : i64}
+// NONE-NOT:    pat.loop
