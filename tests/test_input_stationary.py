@@ -68,12 +68,19 @@ def test_input_stationary_matches_tensor_level(layer: dict, vl: int) -> None:
         module, LowerToLoopsPass(vector_length=vl, input_stationary=1, shared_groups=False)
     )
     assert_close(run_function(lowered, inputs)["y"], want, TOL)
-    out_w = layer["hw"][1] + layer["pads"][1] + layer["pads"][3] - 2 * layer["dilations"][1]
+    (h, w), pads, (sh, sw) = layer["hw"], layer["pads"], layer["strides"]
+    out_h = (h + pads[0] + pads[2] - 2 * layer["dilations"][0] - 1) // sh + 1
+    out_w = (w + pads[1] + pads[3] - 2 * layer["dilations"][1] - 1) // sw + 1
     row_vl = vl if out_w >= vl else vl // 2  # rows narrower than a vector: half vectors
-    applies = list(layer["strides"]) == [1, 1] and list(layer["dilations"]) == [1, 1]
-    applies = applies and row_vl >= MIN_LANES and out_w >= row_vl
+    rows_form = row_vl >= MIN_LANES and out_w >= row_vl
+    # else one wide row over the (phase planes of the) padded image, (out_h - 1) * pitch +
+    # out_w outputs, in vectors of 8 or more lanes when it holds one
+    pitch = -(-(w + pads[1] + pads[3]) // sw)
+    wide_form = out_w < MIN_LANES and (out_h - 1) * pitch + out_w >= MIN_LANES
+    applies = list(layer["dilations"]) == [1, 1] and (rows_form or wide_form)
     used = "is_tile" in _allocs(lowered)
-    event(f"input-stationary: {used}")
+    form = "rows" if rows_form else "wide" if wide_form else "none"
+    event(f"input-stationary: {used}, {form}, strides {layer['strides']}")
     assert used == (applies and layer["ids"].max() >= 0)
 
 
@@ -251,6 +258,55 @@ def test_x86_build_runs_wide_layers_input_stationary_and_matches_onnxruntime(
         in (tmp_path / "b" / "model.c").read_text()
     )
     np.testing.assert_array_equal(np.asarray(compiled.run(inputs, threads=2)["y"]), got)
+
+
+def test_x86_build_runs_strided_and_wide_row_layers_input_stationary(tmp_path: Path) -> None:
+    """The x86 target's default on ResNet's shapes: a stride-2 conv to 14x14 (rows through
+    column phases), a stride-2 conv to 7x7 and a 7x7 conv (rows narrower than a vector: the
+    wide row through its phase planes / padded image, in WIDE_GROUPS tiles), pattern-only
+    (4 kernels a pair). Every conv runs input-stationary, the wide rows' tiles split over the
+    threads; the outputs are ORT's, the same on one thread and two."""
+    import re
+
+    from conftest import make_model, model_inputs, run_ort
+    from onnx import helper
+
+    import patcc
+    from patcc.compression.onnx_prune import prune
+
+    rng = np.random.default_rng(8)
+    weights = {w: rng.standard_normal((32, 32, 3, 3), dtype=np.float32) for w in ("w1", "w2", "w3")}
+    nodes = [
+        helper.make_node("Conv", ["x", "w1"], ["a"], pads=[1, 1, 1, 1], strides=[2, 2]),
+        helper.make_node("Relu", ["a"], ["b"]),
+        helper.make_node("Conv", ["b", "w2"], ["c"], pads=[1, 1, 1, 1], strides=[2, 2]),
+        helper.make_node("Relu", ["c"], ["d"]),
+        helper.make_node("Conv", ["d", "w3"], ["y"], pads=[1, 1, 1, 1]),
+    ]
+    model = make_model(nodes, {"x": (1, 32, 28, 28)}, {"y": (1, 32, 7, 7)}, weights)
+    pruned = prune(model, patterns=8, connectivity=1.0)
+    compiled = patcc.compile(pruned, target="x86", patterns=None, out_dir=tmp_path / "b")
+    source = (tmp_path / "b" / "model.c").read_text()
+    convs = re.findall(r"static void (layer\d+_fkw_conv2d\d+)\(([^)]*)\)", source)
+    assert len(convs) == 3 and all("is_tile" in params for _, params in convs)
+    pragma = "#pragma omp parallel for schedule(static) num_threads(nthreads)\n"
+    assert (
+        source.count(f"{pragma}    for (ptrdiff_t g = 0; g < {input_stationary.WIDE_GROUPS}") == 2
+    )
+    inputs = model_inputs(pruned)
+    got = np.asarray(compiled.run(inputs, threads=1)["y"])
+    assert_close(got, run_ort(pruned, inputs)["y"], TOL)
+    np.testing.assert_array_equal(np.asarray(compiled.run(inputs, threads=2)["y"]), got)
+
+
+def test_wide_tiles_split_a_wide_row_in_equal_tiles() -> None:
+    """ResNet-50's 7x7 row (61 outputs) at 16 lanes: 4 vectors, 2 tiles of 2; at 8 lanes 8
+    vectors, 2 of 4; 5 vectors: 2 tiles of 3 (the last repeats a vector); one vector: 1."""
+    assert input_stationary.WIDE_GROUPS == 2
+    assert input_stationary.wide_tiles(61, 16) == (2, 2)
+    assert input_stationary.wide_tiles(61, 8) == (2, 4)
+    assert input_stationary.wide_tiles(70, 16) == (2, 3)
+    assert input_stationary.wide_tiles(8, 8) == (1, 1)
 
 
 def _two_pattern_layer(seed: int, activation: str, rows: int) -> dict:

@@ -20,6 +20,21 @@ read as one stream in (channel, pattern, filter) order (docs/performance.md,
           tile[s, o, r] = fma(x[3][r], w[k, 3], ... fma(x[0][r], w[k, 0], tile[s, o, r]))
     y[n, o, ohb + r, ow0] = act(tile[s, o, r])
 
+A column stride s > 1 reads the input split by column phase (`phases.column_phases`, as
+the per-filter nest does): tap (kh, kw) of output row oh loads phase kw % s of padded row
+oh * sh + kh at column ow0 + kw / s, consecutive elements again. ResNet-50's stride-2
+pattern convs had run per filter at 35-39 % of the sgemm, each loaded vector feeding one
+FMA; input-stationary they ran 1.47x faster (AMD EPYC, 1 thread, docs/performance.md
+"Strided and 7x7 convs input-stationary").
+
+Rows narrower than 8 lanes (ResNet-50's 7x7 layers at 16 lanes) run as one wide row over the
+flattened padded image or its phase planes (`wide_rows.py`): there a tile is some of the
+wide row's vectors instead of R rows of one vector, and each tap is a constant shift of the
+flat output index. The row is split into WIDE_GROUPS tiles, each its own slot, for the
+threads; each filter's wide row is then stored from its tiles and cropped. The per-filter
+wide rows had run those layers at 37-42 % of the sgemm; input-stationary 1.6-1.8x faster
+on one thread and on two.
+
 Each row block (the loop `parallelize` splits) has its own slot, so threads never share
 one. Each output sums its kernels in channel order, not the FKW pattern order of the
 per-filter nest: equal within rounding, not bit for bit. It pays where filters share
@@ -45,6 +60,7 @@ from patcc.dialects.pat.prefetch import PrefetchOp
 from .context import Index, LoweringContext, buffer_shape
 from .layers import own_schedule
 from .vector_cols import vector_cols
+from .wide_rows import WideRows
 
 MAX_ROWS = 8
 MIN_ROWS = 4
@@ -168,14 +184,20 @@ def emit_input_stationary(
     bias: SSAValue | None,
     y: SSAValue,
     vl: int,
+    strides: tuple[int, int] = (1, 1),
+    wide: WideRows | None = None,
 ) -> None:
-    """The nest of the module docstring for a stride-1, undilated conv whose rows hold at
-    least a vector of `vl`: `xp` is its padded input, `arrays` the kernels in
+    """The nest of the module docstring for an undilated conv whose rows hold at least a
+    vector of `vl`: `xp` is its padded input (N, C, Hp, Wp), or with a column stride s > 1
+    its padded input split by column phase (`phases.column_phases`: N, C, Hp, s, Wp / s), so
+    that each tap still reads consecutive elements; `arrays` the kernels in
     `channel_major`'s order as (output channels, run starts, weights N x 4), `taps[p]` the
-    (kh, kw) of pattern p's taps in weight order."""
+    (kh, kw) of pattern p's taps in weight order. With `wide`, `xp` and `y` are its planes
+    and wide result (`wide_tiles`)."""
     from .pattern_conv import _activate
 
     filters, start, values = arrays
+    sh, sw = strides
     n_n, o_n, oh_n, ow_n = buffer_shape(y)
     c_n = buffer_shape(xp)[1]
     n_patterns = (len(start) - 1) // c_n
@@ -186,6 +208,9 @@ def emit_input_stationary(
         ctx.input_stationary_bytes, filters_per_channel(start, c_n), vl
     )
     rows_n = tile_rows(oh_n, most)
+    groups = 0
+    if wide is not None:  # tiles of `rows_n` of the wide row's vectors instead of rows
+        groups, rows_n = wide_tiles(ow_n, vl)
     # the channels swept once per block of filters whose tiles fit the bound, where the
     # block's pairs keep enough kernels to repay reloading their inputs
     block = filters_within(ctx.input_stationary_filter_bytes, rows_n, vl, o_n)
@@ -200,21 +225,47 @@ def emit_input_stationary(
     weight = ctx.global_constant(values, "is_weight")  # one stream, not a gather by kernel
     begin = ctx.global_constant(dense_i32(start), "is_start")
     pf = own.get("pf", 0)  # hints: 1 always, -1 never
-    hints = pf > 0 or (pf == 0 and ow_n >= HINT_VECTORS * vl)
+    hints = wide is None and (pf > 0 or (pf == 0 and ow_n >= HINT_VECTORS * vl))
     # one slot per row block (the index `parallelize` splits), each filter's R rows in one
     # run: an (oh, O, vl) slab per output row put the R vectors 4-32 KB apart, where the
     # cache sets alias (0.4-0.6x)
-    tile = ctx.alloc((-(-oh_n // rows_n), o_n, rows_n, vl), name="is_tile")
+    slots = groups or -(-oh_n // rows_n)
+    tile = ctx.alloc((slots, o_n, rows_n, vl), name="is_tile")
+
+    def wide_start(g: Index, r: int) -> Index:
+        """Where vector r of a wide row's tile g starts, kept inside the row (the last
+        vector overlaps the one before it, as in `vector_cols`)."""
+        if isinstance(g, int):
+            return min((g * rows_n + r) * vl, ow_n - vl)
+        first = ctx.lin(r * vl, (rows_n * vl, g))
+        return ctx.emit(arith.MinSIOp(first, ctx.index(ow_n - vl)))
+
+    def at(n: Index, c: Index, row0: Index, r: int, kh: int, kw: int, col: Index) -> list[Index]:
+        """Where tap (kh, kw) of output row row0 + r, columns from `col`, reads `xp` (with
+        `wide`: of the vector starting at `col`)."""
+        if wide is not None:
+            plane, shift = wide.tap(kh, kw)
+            return [n, c, plane, ctx.lin(shift, (1, col))]
+        row = ctx.lin(kh + r * sh, (sh, row0))
+        if sw == 1:
+            return [n, c, row, ctx.lin(kw, (1, col))]
+        return [n, c, row, kw % sw, ctx.lin(kw // sw, (1, col))]
 
     def rows(n: Index, row0: Index, count: int) -> None:
-        slot = (
-            row0 // rows_n
-            if isinstance(row0, int)
-            else ctx.emit(arith.DivSIOp(ctx.index(row0), ctx.index(rows_n)))
-        )
+        """Output rows row0 .. row0 + count (with `wide`: the wide row's tile row0)."""
+        if wide is not None:
+            slot = row0
+        elif isinstance(row0, int):
+            slot = row0 // rows_n
+        else:
+            slot = ctx.emit(arith.DivSIOp(ctx.index(row0), ctx.index(rows_n)))
 
         def column(ow_i: Index) -> None:
-            ow0 = cols.start(ctx, ow_i)
+            if wide is None:
+                ow0 = cols.start(ctx, ow_i)
+                col = [ow0] * count
+            else:
+                col = [wide_start(row0, r) for r in range(count)]
 
             def init(o: Index) -> None:
                 b = ctx.load(bias, [o]) if bias is not None else ctx.f32(0.0)
@@ -225,22 +276,19 @@ def emit_input_stationary(
             def channel(fb: Index, c: Index) -> None:
                 if hints:  # the next channel's rows (the last channel: its own again)
                     following = ctx.emit(arith.MinSIOp(ctx.lin(1, (1, c)), ctx.index(c_n - 1)))
-                    ends = (ctx.index(ow0), ctx.lin(vl + 1, (1, ow0)))  # first and last column
-                    for r in range(count + 2):  # the rows its 3x3 taps read
-                        row = ctx.lin(r, (1, row0))
-                        for col in ends:
-                            ctx.insert(PrefetchOp(xp, [ctx.index(n), following, row, col]))
+                    # the first and last element of each input row its 3x3 taps read
+                    last = (0, vl + 1) if sw == 1 else (sw - 1, vl - 1)  # (phase, column)
+                    ends = ((0, col[0]), (last[0], ctx.lin(last[1], (1, col[0]))))
+                    for r in range((count - 1) * sh + 3):
+                        for kw, end in ends:
+                            index = at(n, following, row0, 0, r, kw, end)
+                            ctx.insert(PrefetchOp(xp, [ctx.index(i) for i in index]))
                 for p, pattern_taps in taps.items():
                     pair = (n_patterns, c), (c_n * n_patterns, fb)
                     lo = ctx.load_index(begin, ctx.lin(p, *pair))
                     hi = ctx.load_index(begin, ctx.lin(p + 1, *pair))
                     xs = [
-                        [
-                            ctx.vload(
-                                xp, [n, c, ctx.lin(kh + r, (1, row0)), ctx.lin(kw, (1, ow0))], vl
-                            )
-                            for r in range(count)
-                        ]
+                        [ctx.vload(xp, at(n, c, row0, r, kh, kw, col[r]), vl) for r in range(count)]
                         for kh, kw in pattern_taps
                     ]
 
@@ -257,8 +305,8 @@ def emit_input_stationary(
 
             def finish(o: Index) -> None:
                 for r in range(count):
-                    acc = ctx.vload(tile, [slot, o, r, 0], vl)
-                    ctx.vstore(_activate(ctx, op, acc), y, [n, o, ctx.lin(r, (1, row0)), ow0])
+                    value = _activate(ctx, op, ctx.vload(tile, [slot, o, r, 0], vl))
+                    ctx.vstore(value, y, [n, o, ctx.lin(r, (1, row0)), col[r]])
 
             ctx.loop(o_n, init, name="o")
             ctx.loop(
@@ -266,32 +314,59 @@ def emit_input_stationary(
                 lambda fb: ctx.loop(c_n, lambda c: channel(fb, c), name="c"),
                 name="fb",
             )
-            ctx.loop(o_n, finish, name="o")
+            if wide is None:
+                ctx.loop(o_n, finish, name="o")
 
-        ctx.loop(cols.vector_ub, column, step=vl, name="ow")
+        ctx.loop(cols.vector_ub if wide is None else 1, column, step=vl, name="ow")
+
+    def wide_finish(n: Index, o: Index) -> None:
+        """A filter's wide row from its tiles, once per vector (a tile past the row's end
+        repeats the last vector)."""
+        done: set[int] = set()
+        for g in range(groups):
+            for r in range(rows_n):
+                first = wide_start(g, r)
+                assert isinstance(first, int)
+                if first in done:
+                    continue
+                done.add(first)
+                value = _activate(ctx, op, ctx.vload(tile, [g, o, r, 0], vl))
+                ctx.vstore(value, y, [n, o, 0, first])
 
     def image(n: Index) -> None:
+        if wide is not None:  # the tiles (what threads split), then the rows from them
+            ctx.loop(groups, lambda g: rows(n, g, rows_n), name="g")
+            ctx.loop(o_n, lambda o: wide_finish(n, o), name="o")
+            return
         ctx.blocks(oh_n, rows_n, lambda row0, count: rows(n, row0, count), name="ohb")
 
     ctx.loop(n_n, image, name="n")
 
 
+WIDE_GROUPS = 2
+"""A wide row's vectors (`wide_rows.py`: ResNet-50's 7x7 layers, 4 vectors of 16) run as this
+many tiles, each its own slot: the loop over the tiles is the one `parallelize` can split
+(every kernel of the channel sweep adds to some filter's tile, so the sweep cannot be)."""
+
+
+def wide_tiles(span: int, vl: int) -> tuple[int, int]:
+    """(tiles, vectors per tile) of a wide row of `span` outputs at `vl` lanes: WIDE_GROUPS
+    tiles (fewer on a shorter row) of equal size, a tile past the row's end repeating its
+    last vector."""
+    vectors = -(-span // vl)
+    groups = min(WIDE_GROUPS, vectors)
+    return groups, -(-vectors // groups)
+
+
 MIN_LANES = 8
 """The narrowest row vector the nest takes: 14-wide rows in two overlapping 8-lane vectors
-beat the wide-row form (VGG-16's 14x14 layers at 16 lanes: 1.13-1.16x), 7-wide rows in two
-of 4 lanes lose to it (ResNet-50's 7x7 layers: 0.71-0.74x)."""
+beat the per-filter wide-row form (VGG-16's 14x14 layers at 16 lanes: 1.13-1.16x), 7-wide
+rows in two of 4 lanes lose to it (ResNet-50's 7x7 layers: 0.71-0.74x); those run
+input-stationary over the wide row instead, in vectors of 8 lanes or more."""
 
 
-def eligible(
-    strides: Sequence[int], dilations: Sequence[int], vl: int, ow_n: int, group: int
-) -> bool:
-    """Whether the nest applies: stride 1, undilated, rows of at least a vector of
-    MIN_LANES or more (no scalar column), and no shared FKR groups (those share their
-    loads already)."""
-    return (
-        tuple(strides) == (1, 1)
-        and tuple(dilations) == (1, 1)
-        and vl >= MIN_LANES
-        and ow_n >= vl
-        and group == 1
-    )
+def eligible(dilations: Sequence[int], vl: int, ow_n: int, group: int) -> bool:
+    """Whether the nest applies: undilated (any stride: a column stride reads column
+    phases), rows of at least a vector of MIN_LANES or more (no scalar column), and no
+    shared FKR groups (those share their loads already)."""
+    return tuple(dilations) == (1, 1) and vl >= MIN_LANES and ow_n >= vl and group == 1

@@ -185,10 +185,10 @@ def emit_pattern_conv(
     }
     out_w = buffer_shape(y)[3]
     row_vl = row_vector_length(vl, out_w)
-    if conv.stationary is not None and eligible((sh, sw), (dh, dw), row_vl, out_w, conv.group):
+    if conv.stationary is not None and eligible((dh, dw), row_vl, out_w, conv.group):
         # before wide rows: rows of two overlapping half vectors beat them (MIN_LANES)
-        xp = source.padded(ctx)
-        emit_input_stationary(ctx, op, conv.stationary, taps, xp, bias, y, row_vl)
+        xp = column_phases(ctx, source, sw) if sw > 1 else source.padded(ctx)
+        emit_input_stationary(ctx, op, conv.stationary, taps, xp, bias, y, row_vl, (sh, sw))
         return
     # rows narrower than a vector: one wide row over the flattened padded image (its
     # phase planes when strided); the wide row's output index steps by 1
@@ -198,6 +198,14 @@ def emit_pattern_conv(
         y, sw = wide.y, 1
     n_n, o_n, oh_n, ow_n = buffer_shape(y)
     vl = row_vector_length(vl, ow_n)
+    if (  # input-stationary over the wide row, some of its vectors a tile
+        wide is not None
+        and conv.stationary is not None
+        and eligible((dh, dw), vl, ow_n, conv.group)
+    ):
+        emit_input_stationary(ctx, op, conv.stationary, taps, wide.x, bias, y, vl, wide=wide)
+        wide.crop(ctx, out)
+        return
     # stride_w > 1: the columns split by phase, so each tap reads consecutive elements
     xd = column_phases(ctx, source, sw) if sw > 1 and vl > 1 and ow_n >= vl else None
     cols_split = vector_cols(ow_n, vl, sw == 1 or xd is not None)
