@@ -359,10 +359,12 @@ def wide_tiles(span: int, vl: int) -> tuple[int, int]:
 
 
 MIN_LANES = 8
-"""The narrowest row vector the nest takes: 14-wide rows in two overlapping 8-lane vectors
-beat the per-filter wide-row form (VGG-16's 14x14 layers at 16 lanes: 1.13-1.16x), 7-wide
-rows in two of 4 lanes lose to it (ResNet-50's 7x7 layers: 0.71-0.74x); those run
-input-stationary over the wide row instead, in vectors of 8 lanes or more."""
+"""The narrowest row vector the nest takes. Rows narrower than the pipeline's vector run it
+over the wide row instead (in vectors of 8 lanes or more), where one applies: 7-wide rows
+in two 4-lane vectors had lost to the per-filter wide row (ResNet-50's 7x7 layers at 16
+lanes: 0.71-0.74x), and 14-wide rows in two overlapping 8-lane vectors, which had beaten
+it (VGG-16's 14x14 layers: 1.13-1.16x), ran 1.04-1.15x slower than the wide row's 16-lane
+vectors (VGG-16 per kernel and pattern-only, ResNet-50; AMD EPYC, one thread and two)."""
 
 
 def eligible(dilations: Sequence[int], vl: int, ow_n: int, group: int) -> bool:

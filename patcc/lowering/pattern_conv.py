@@ -185,25 +185,34 @@ def emit_pattern_conv(
     }
     out_w = buffer_shape(y)[3]
     row_vl = row_vector_length(vl, out_w)
-    if conv.stationary is not None and eligible((dh, dw), row_vl, out_w, conv.group):
-        # before wide rows: rows of two overlapping half vectors beat them (MIN_LANES)
+    arrays = conv.stationary
+    stationary = arrays is not None and eligible((dh, dw), row_vl, out_w, conv.group)
+
+    def stationary_rows() -> None:
+        """Input-stationary over rows of full vectors, or of two overlapping half vectors
+        where no wide row applies (those run over the wide row: MIN_LANES)."""
+        assert arrays is not None
         xp = column_phases(ctx, source, sw) if sw > 1 else source.padded(ctx)
-        emit_input_stationary(ctx, op, conv.stationary, taps, xp, bias, y, row_vl, (sh, sw))
+        emit_input_stationary(ctx, op, arrays, taps, xp, bias, y, row_vl, (sh, sw))
+
+    if stationary and row_vl == vl:
+        stationary_rows()
         return
     # rows narrower than a vector: one wide row over the flattened padded image (its
     # phase planes when strided); the wide row's output index steps by 1
     out = y
     wide = wide_rows(ctx, source, y, (sh, sw), vl, min_span=MIN_VECTOR, phases=True)
+    if stationary and wide is None:  # rows of two overlapping half vectors, then
+        stationary_rows()
+        return
     if wide is not None:
         y, sw = wide.y, 1
     n_n, o_n, oh_n, ow_n = buffer_shape(y)
     vl = row_vector_length(vl, ow_n)
     if (  # input-stationary over the wide row, some of its vectors a tile
-        wide is not None
-        and conv.stationary is not None
-        and eligible((dh, dw), vl, ow_n, conv.group)
+        wide is not None and arrays is not None and eligible((dh, dw), vl, ow_n, conv.group)
     ):
-        emit_input_stationary(ctx, op, conv.stationary, taps, wide.x, bias, y, vl, wide=wide)
+        emit_input_stationary(ctx, op, arrays, taps, wide.x, bias, y, vl, wide=wide)
         wide.crop(ctx, out)
         return
     # stride_w > 1: the columns split by phase, so each tap reads consecutive elements
