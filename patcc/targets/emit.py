@@ -120,7 +120,7 @@ and up (docs/performance.md)."""
 
 INPUT_STATIONARY: dict[str, tuple[int, int, int]] = {
     "AuthenticAMD": (2, 0, 0),
-    "GenuineIntel": (2, 64 * 1024, 32 * 1024),
+    "GenuineIntel": (2, 0, 32 * 1024),
 }
 """Per x86 vendor: kept kernels per (channel, pattern) pair from which the pattern convs run
 input-stationary (lower-to-loops' `input_stationary`, `patcc/lowering/input_stationary.py`),
@@ -134,8 +134,11 @@ and "Taller input-stationary tiles"):
   ResNet-50's 56x56 ones (2.2) 1.15x (with 2-row tiles they had lost: 0.94-1.03x at 4.5);
   every other layer 1.04-1.24x with 7-8 rows against 2.
 - Intel Xeon (Sapphire Rapids): 7-8 rows gain where a channel's filter tiles stay near L1
-  (per kernel: 1.03-1.54x) and lose where they do not (pattern-only 256 and 512 channels,
-  114-229 KB: 0.79-0.94x), hence the bound. The threshold was 6 while the per-filter nest
+  (per kernel: 1.03-1.54x) and lost where they did not (pattern-only 256 and 512 channels,
+  114-229 KB: 0.79-0.94x), so the tiles were bounded to 64 KB (2-4 rows there) until the
+  filter blocks below came: with blocks of 32 KB the pattern-only 28-wide layers run
+  1.19-1.30x faster at 7 rows than at 2, the model 1.05x / 1.08x on one / two threads, and
+  the per-kernel builds do not change (docs/performance.md, "Filter blocks with taller tiles"). The threshold was 6 while the per-filter nest
   led below it (VGG-16's 64 -> 64 layer at 2.5 a pair 0.72x input-stationary); since the
   nest prefetches the next channel's rows the per-kernel 64- and 128-channel layers run
   1.10-1.61x faster input-stationary (docs/performance.md, "The Xeon's wide layers
