@@ -28,8 +28,9 @@ group size (`reorder-filters{group-size}`), so a tile of filters is one group.
 A tile size of 1 leaves that loop as it is; one larger than the loop's trip count makes the
 loop one tile of all its trips. A row block's shorter last block (28 rows in blocks of 8:
 4 left) had kept its rows loop rolled, one row of 2 accumulators at a time, each a chain of
-4 dependent FMAs per kernel. A rows tile of 0 picks by the vector width of the loop's body (`auto_rows`): 8 rows at 16
-lanes, whose 32 registers (AVX-512) hold 8 x 2 accumulators, else 4 (16 AVX2 registers).
+4 dependent FMAs per kernel. A rows tile of 0 picks by the vector width of the loop's body
+(`auto_rows`): 8 rows at 16 lanes, whose 32 registers (AVX-512) hold 8 x 2 accumulators,
+else 4 (16 AVX2 registers).
 The rows of a narrow layer that runs at 8 lanes in a 16-lane build are then tiled by 4.
 The groups loop of a block-shared nest (`pat.loop = groups`) is not tiled: a group already
 is G filters fed by each load. A shared group's rows (`pat.group = G`: a row x vector tile

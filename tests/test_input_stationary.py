@@ -264,8 +264,9 @@ def test_x86_build_runs_strided_and_wide_row_layers_input_stationary(tmp_path: P
     """The x86 target's default on ResNet's shapes: a stride-2 conv to 14x14 (at 8 lanes rows
     through column phases, at 16 a wide row), a stride-2 conv to 7x7 and a 7x7 conv (rows
     narrower than a vector: the wide row through its phase planes / padded image, in
-    WIDE_GROUPS tiles), pattern-only (4 kernels a pair). Every conv runs input-stationary, the wide rows' tiles split over the
-    threads; the outputs are ORT's, the same on one thread and two."""
+    WIDE_GROUPS tiles), pattern-only (4 kernels a pair). Every conv runs input-stationary,
+    the wide rows' tiles split over the threads; the outputs are ORT's, the same on one
+    thread and two."""
     import re
 
     from conftest import make_model, model_inputs, run_ort
