@@ -157,6 +157,29 @@ def pruned() -> onnx.ModelProto:
     return prune(tiny_conv(16, 16), patterns=4, connectivity=1.5)
 
 
+def test_tuning_without_optuna_is_a_one_line_error(
+    pruned: onnx.ModelProto, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """optuna is an optional extra (`patcc[tune]`): where it is missing, `patcc tune` says so
+    in one line, before any work, instead of a ModuleNotFoundError from the first search."""
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "optuna" else find_spec(name, *a),
+    )
+    calls, measure = recorder()
+    with pytest.raises(PatccError, match=r"needs optuna.*pip install 'patcc\[tune\]'"):
+        tune(pruned, TuningLog(tmp_path / "log.jsonl"), TuneOptions(budget_s=0.0), measure=measure)
+    assert calls == []
+    onnx.save(pruned, tmp_path / "m.onnx")
+    assert main(["tune", str(tmp_path / "m.onnx"), "--no-prune", "--log", str(tmp_path / "l")]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "needs optuna" in err[0]
+
+
 def test_tune_searches_logs_and_resumes(
     pruned: onnx.ModelProto, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
