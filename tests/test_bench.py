@@ -89,6 +89,37 @@ def test_bench_command_writes_json_and_png(
     assert not list(scratch.iterdir())  # its builds and converted models are removed
 
 
+@pytest.mark.parametrize(
+    ("missing", "extra_args", "says"),
+    [("threadpoolctl", [], "patcc bench (its sgemm peak) needs threadpoolctl"),
+     ("matplotlib", ["--png", "b.png"], "--png needs matplotlib")],
+)  # fmt: skip
+def test_bench_without_its_extra_is_a_one_line_error(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    missing: str,
+    extra_args: list[str],
+    says: str,
+) -> None:
+    """threadpoolctl and matplotlib come with `patcc[bench]`: without them the bench says so
+    in one line before compiling anything, not with a traceback after minutes of work."""
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == missing else find_spec(name, *a),
+    )
+    monkeypatch.chdir(tmp_path)
+    onnx.save(tiny_conv(), str(tmp_path / "tiny.onnx"))
+    assert main(["bench", "tiny.onnx", "--peers", "ort", *extra_args]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and says in err[0] and "pip install 'patcc[bench]'" in err[0]
+    assert not (tmp_path / "b.png").exists()
+
+
 def test_bench_runs_tuned_and_untuned_side_by_side(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -171,7 +171,7 @@ def test_tuning_without_optuna_is_a_one_line_error(
         lambda name, *a: None if name == "optuna" else find_spec(name, *a),
     )
     calls, measure = recorder()
-    with pytest.raises(PatccError, match=r"needs optuna.*pip install 'patcc\[tune\]'"):
+    with pytest.raises(PatccError, match=r"tuning needs optuna.*pip install 'patcc\[tune\]'"):
         tune(pruned, TuningLog(tmp_path / "log.jsonl"), TuneOptions(budget_s=0.0), measure=measure)
     assert calls == []
     onnx.save(pruned, tmp_path / "m.onnx")

@@ -55,10 +55,13 @@ def _peer_pythons(items: list[str]) -> dict[str, str]:
 def cmd_bench(args: argparse.Namespace) -> int:
     from patcc.bench.report import table, write_json, write_png
     from patcc.bench.run import BenchOptions, bench
-    from patcc.errors import PatccError
+    from patcc.errors import PatccError, require
     from patcc.fileio import check_folder
     from patcc.frontend.onnx_import import load_model
 
+    require("threadpoolctl", "patcc bench (its sgemm peak)", "bench")
+    if args.png:
+        require("matplotlib", "--png", "bench")
     if args.model and args.builtin:
         raise PatccError("give a model file or --builtin, not both")
     if args.model:

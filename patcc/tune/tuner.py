@@ -26,7 +26,7 @@ import numpy as np
 import onnx
 
 from patcc.bench.layers import ConvLayer, conv_layers
-from patcc.errors import PatccError
+from patcc.errors import PatccError, require
 from patcc.tune.log import Key, Record, TuningLog
 from patcc.tune.space import (
     DEFAULT,
@@ -309,15 +309,6 @@ class Progress:
             self.bar.close()
 
 
-def _require_optuna() -> None:
-    """The search's library, an optional extra: a one-line error before any work, not a
-    traceback from the first layer's search."""
-    import importlib.util
-
-    if importlib.util.find_spec("optuna") is None:
-        raise PatccError("tuning needs optuna, which is not installed: pip install 'patcc[tune]'")
-
-
 def tune(
     model: onnx.ModelProto,
     log: TuningLog,
@@ -331,7 +322,7 @@ def tune(
     from patcc.bench.run import cpu_model
 
     options.check()
-    _require_optuna()
+    require("optuna", "tuning", "tune")
     cpu = cpu or cpu_model()
     todo = tasks(model, options, cpu)
     work = Path(tempfile.mkdtemp(prefix="patcc-tune-"))  # the trial builds: removed at the end
