@@ -27,13 +27,14 @@ pattern convs had run per filter at 35-39 % of the sgemm, each loaded vector fee
 FMA; input-stationary they ran 1.47x faster (AMD EPYC, 1 thread, docs/performance.md
 "Strided and 7x7 convs input-stationary").
 
-Rows narrower than 8 lanes (ResNet-50's 7x7 layers at 16 lanes) run as one wide row over the
-flattened padded image or its phase planes (`wide_rows.py`): there a tile is some of the
-wide row's vectors instead of R rows of one vector, and each tap is a constant shift of the
-flat output index. The row is split into WIDE_GROUPS tiles, each its own slot, for the
-threads; each filter's wide row is then stored from its tiles and cropped. The per-filter
-wide rows had run those layers at 37-42 % of the sgemm; input-stationary 1.6-1.8x faster
-on one thread and on two.
+Rows narrower than the pipeline's vector (ResNet-50's 7x7 layers and the 14x14 ones of
+both models at 16 lanes) run as one wide row over the flattened padded image or its phase
+planes (`wide_rows.py`): there a tile is some of the wide row's vectors instead of R rows of
+one vector, and each tap is a constant shift of the flat output index. The row is split
+into WIDE_GROUPS tiles, each its own slot, for the threads; each filter's wide row is then
+stored from its tiles and cropped. The 7x7 layers had run the per-filter wide row at 37-42 %
+of the sgemm: input-stationary 1.6-1.8x faster on one thread and on two; the 14x14 ones,
+input-stationary in two overlapping 8-lane vectors a row before, 1.04-1.15x (MIN_LANES).
 
 Each row block (the loop `parallelize` splits) has its own slot, so threads never share
 one. Each output sums its kernels in channel order, not the FKW pattern order of the
