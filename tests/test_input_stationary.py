@@ -302,6 +302,35 @@ def test_x86_build_runs_strided_and_wide_row_layers_input_stationary(tmp_path: P
     np.testing.assert_array_equal(np.asarray(compiled.run(inputs, threads=2)["y"]), got)
 
 
+def test_a_basic_block_at_7x7_adds_its_residual_over_the_wide_row(tmp_path: Path) -> None:
+    """ResNet-18's basic block at 7x7 (conv, relu, conv, + input, relu), pattern-only: both
+    convs run input-stationary over the wide row, the second one's residual add and relu
+    fused into the crop's stores (residual.py); the outputs are ORT's."""
+    from conftest import make_model, model_inputs, run_ort
+    from onnx import helper
+
+    import patcc
+    from patcc.compression.onnx_prune import prune
+
+    rng = np.random.default_rng(9)
+    weights = {w: rng.standard_normal((32, 32, 3, 3), dtype=np.float32) for w in ("w1", "w2")}
+    nodes = [
+        helper.make_node("Conv", ["x", "w1"], ["a"], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["a"], ["b"]),
+        helper.make_node("Conv", ["b", "w2"], ["c"], pads=[1, 1, 1, 1]),
+        helper.make_node("Add", ["c", "x"], ["d"]),
+        helper.make_node("Relu", ["d"], ["y"]),
+    ]
+    model = make_model(nodes, {"x": (1, 32, 7, 7)}, {"y": (1, 32, 7, 7)}, weights)
+    pruned = prune(model, patterns=8, connectivity=1.0)
+    compiled = patcc.compile(pruned, target="x86", patterns=None, out_dir=tmp_path / "b")
+    source = (tmp_path / "b" / "model.c").read_text()
+    assert source.count(f"for (ptrdiff_t g = 0; g < {input_stationary.WIDE_GROUPS}") == 2
+    inputs = model_inputs(pruned)
+    got = np.asarray(compiled.run(inputs, threads=2)["y"])
+    assert_close(got, run_ort(pruned, inputs)["y"], TOL)
+
+
 def test_wide_tiles_split_a_wide_row_in_equal_tiles() -> None:
     """ResNet-50's 7x7 row (61 outputs) at 16 lanes: 4 vectors, 2 tiles of 2; at 8 lanes 8
     vectors, 2 of 4; 5 vectors: 2 tiles of 3 (the last repeats a vector); one vector: 1."""
