@@ -265,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         metavar="B",
         help="... in tiles of as many rows (2-8) as keep one input channel's filter tiles "
-        "within B bytes (default 0: any; the x86 target uses 65536 on Intel hosts)",
+        "within B bytes (default 0: any; no x86 host's rule sets it)",
     )
     p.add_argument(
         "--input-stationary-filter-bytes",

@@ -345,8 +345,9 @@ def test_gemm_filters_follow_the_x86_vendor(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_input_stationary_follows_the_x86_vendor(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pattern convs run input-stationary from 2 kernels a pair, in tiles of any height on
-    AMD x86 hosts, with filter blocks of 32 KB on Intel ones and other x86 vendors (measured on both), never on the neon target; the
-    emitter's schedule hands lower-to-loops the options."""
+    AMD x86 hosts, with filter blocks of 32 KB on Intel ones and other x86 vendors (measured
+    on both), never on the neon target; the emitter's schedule hands lower-to-loops the
+    options."""
     import importlib
 
     from patcc.passes.lower_to_loops import LowerToLoopsPass

@@ -99,7 +99,9 @@ def rows_within(tile_bytes: int, filters_per_channel: float, vl: int) -> int:
     Xeon, whose two 512-bit FMAs a cycle outrun L2, pattern-only VGG-16's 256- and
     512-channel layers (every filter a channel: 114-229 KB of tiles at 7 rows) ran
     0.79-0.94x with 7 rows against 2, while per kernel (71-142 filters a channel: 32-64 KB)
-    they gained 1.03-1.26x; the AMD EPYC (one a cycle) gained in both."""
+    they gained 1.03-1.26x; the AMD EPYC (one a cycle) gained in both. Since filter blocks
+    keep those tiles small (`filters_within`), no x86 host's rule sets a bound
+    (`emit.INPUT_STATIONARY`)."""
     if tile_bytes <= 0:
         return MAX_ROWS
     fit = int(tile_bytes // (max(filters_per_channel, 1.0) * vl * 4))
@@ -194,7 +196,8 @@ def emit_input_stationary(
     that each tap still reads consecutive elements; `arrays` the kernels in
     `channel_major`'s order as (output channels, run starts, weights N x 4), `taps[p]` the
     (kh, kw) of pattern p's taps in weight order. With `wide`, `xp` and `y` are its planes
-    and wide result (`wide_tiles`)."""
+    and wide result (`wide_tiles`); no hints there (a tuned `pf` and `sr` do nothing): one
+    channel's planes are a few lines."""
     from .pattern_conv import _activate
 
     filters, start, values = arrays
@@ -205,13 +208,14 @@ def emit_input_stationary(
     cols = vector_cols(ow_n, vl, True)
     assert cols.vector_ub > 0 and cols.scalar_lb >= ow_n, "rows of at least a vector"
     own = own_schedule(op)  # a tuned layer's knobs over the rules
-    most = own.get("sr", 0) or rows_within(
-        ctx.input_stationary_bytes, filters_per_channel(start, c_n), vl
-    )
-    rows_n = tile_rows(oh_n, most)
     groups = 0
     if wide is not None:  # tiles of `rows_n` of the wide row's vectors instead of rows
         groups, rows_n = wide_tiles(ow_n, vl)
+    else:
+        most = own.get("sr", 0) or rows_within(
+            ctx.input_stationary_bytes, filters_per_channel(start, c_n), vl
+        )
+        rows_n = tile_rows(oh_n, most)
     # the channels swept once per block of filters whose tiles fit the bound, where the
     # block's pairs keep enough kernels to repay reloading their inputs
     block = filters_within(ctx.input_stationary_filter_bytes, rows_n, vl, o_n)
@@ -318,7 +322,10 @@ def emit_input_stationary(
             if wide is None:
                 ctx.loop(o_n, finish, name="o")
 
-        ctx.loop(cols.vector_ub if wide is None else 1, column, step=vl, name="ow")
+        if wide is None:
+            ctx.loop(cols.vector_ub, column, step=vl, name="ow")
+        else:
+            column(0)
 
     def wide_finish(n: Index, o: Index) -> None:
         """A filter's wide row from its tiles, once per vector (a tile past the row's end

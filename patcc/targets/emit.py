@@ -139,9 +139,10 @@ and "Taller input-stationary tiles"):
   filter blocks below came: with blocks of 32 KB the pattern-only 28-wide layers run
   1.19-1.30x faster at 7 rows than at 2, the model 1.05x / 1.08x on one / two threads, and
   the per-kernel builds do not change (docs/performance.md, "Filter blocks with taller
-  tiles"). The threshold was 6 while the per-filter nest led below it (VGG-16's 64 -> 64 layer at 2.5 a pair 0.72x input-stationary); since the
-  nest prefetches the next channel's rows the per-kernel 64- and 128-channel layers run
-  1.10-1.61x faster input-stationary (docs/performance.md, "The Xeon's wide layers
+  tiles"). The threshold was 6 while the per-filter nest led below it (VGG-16's 64 -> 64
+  layer at 2.5 a pair 0.72x input-stationary); since the nest prefetches the next
+  channel's rows the per-kernel 64- and 128-channel layers run 1.10-1.61x faster
+  input-stationary (docs/performance.md, "The Xeon's wide layers
   input-stationary"). Blocks of filters whose tiles fit 32 KB (where they keep 6 kernels a
   pair): pattern-only VGG-16 1.03-1.16x, its 112- and 56-wide layers 1.06-1.31x ("Filter
   blocks in the input-stationary nest"); on the EPYC 0.99x, so none there.
