@@ -22,11 +22,13 @@ dimension are marked with the same `ocl.global_dim`). With `max-dims=1` the whol
 flat range, one output per work item on the untiled GPU schedule, in memory order (row-block,
 filter, row, column): no work item repeats a row block's loop, and no dimension is a handful
 of columns. `local-size` > 0 gives such a one-dimensional range that work-group size
-(`ocl.local_size` on its outermost loop; 0: the OpenCL driver chooses). `coarsen` > 1 lets
-each work item of a flat range without inner loops (a padding fill or copy, a pooling
-window, an elementwise op: a few loads and stores) take that many ids, grid-stride
-(`ocl.coarsen`): a GPU starts a few hundred thousand threads at a time, and millions of
-threads that store one float each are bound by thread start-up, not memory.
+(`ocl.local_size` on its outermost loop; 0: the OpenCL driver chooses); the nests of a layer
+whose `pat.schedule` has `ls` > 0 (a tuning log's: `patcc tune --target opencl`) take that
+size instead. `coarsen` > 1 lets each work item of a flat range without inner loops (a
+padding fill or copy, a pooling window, an elementwise op: a few loads and stores) take
+that many ids, grid-stride (`ocl.coarsen`): a GPU starts a few hundred thousand threads at
+a time, and millions of threads that store one float each are bound by thread start-up,
+not memory.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i64
 from xdsl.passes import ModulePass
 
 from patcc.errors import PatccError
+from patcc.lowering.layers import layer_schedule
 from patcc.passes.parallelize import is_parallel
 from patcc.targets.attrs import GLOBAL_DIM_ATTR
 from patcc.targets.opencl_module import COARSEN_ATTR, LOCAL_SIZE_ATTR, trip_count
@@ -136,8 +139,9 @@ class MapToNDRangePass(ModulePass):
                 if len(groups) != 1:
                     continue
                 outer = groups[0][0]
-                if self.local_size:
-                    outer.attributes[LOCAL_SIZE_ATTR] = IntegerAttr(self.local_size, i64)
+                local_size = layer_schedule(outer).get("ls") or self.local_size
+                if local_size:
+                    outer.attributes[LOCAL_SIZE_ATTR] = IntegerAttr(local_size, i64)
                 if self.coarsen > 1 and _no_inner_loops(outer):
                     outer.attributes[COARSEN_ATTR] = IntegerAttr(self.coarsen, i64)
 

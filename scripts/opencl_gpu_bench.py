@@ -3,6 +3,12 @@ against PyTorch's dense convolutions on the same GPU (CUDA, cuDNN): medians of r
 
     python scripts/opencl_gpu_bench.py [--device NVIDIA] [--size 224] [--repeat 50] [--block 4]
     python scripts/opencl_gpu_bench.py --no-prune ...    # patcc on the dense model as well
+    python scripts/opencl_gpu_bench.py --tune 300 --tuning-log gpu.jsonl ...  # tuned, untuned
+
+With `--tuning-log` (and `--tune S`: first tune the pruned model's pattern convs on the
+device for S seconds into that log, `patcc tune --target opencl`) patcc runs twice in the
+round-robin: built with the log's fastest schedules and built untuned, so the tuning's gain
+is measured in the same minutes as cuDNN.
 
 patcc is timed end to end (input upload, every kernel, output download, `queue.finish`);
 its kernels' device time (OpenCL profiling events) is reported too, per layer with
@@ -106,6 +112,29 @@ def layer_times(compiled: Any, inputs: dict[str, np.ndarray], repeat: int) -> di
     return {k: float(np.median(v)) for k, v in per_layer.items()}
 
 
+def tuned_build(model: Any, args: argparse.Namespace, out: Path) -> Any:
+    """The model built with the tuning log's fastest schedules (tuned first with --tune)."""
+    from patcc.tune.apply import LogSchedules
+    from patcc.tune.log import TuningLog
+    from patcc.tune.tuner import TuneOptions, measured_on, summary_table, tune
+
+    options = TuneOptions("opencl", vector_length=args.vector_length, budget_s=args.tune)
+    log_file = TuningLog(args.tuning_log)
+    if args.tune:
+        log(f"tuning the pattern convs on the device for {args.tune:.0f} s ...")
+        print(summary_table(tune(model, log_file, options)))
+    source = LogSchedules(log_file, "opencl", measured_on("opencl"), 0, options.length)
+    log(f"compiling with {args.tuning_log} into {out} ...")
+    return patcc.compile(
+        model,
+        target="opencl",
+        patterns=None,
+        out_dir=out,
+        vector_length=args.vector_length,
+        schedules=source,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--device", help="OpenCL device name (substring; default: the first)")
@@ -120,7 +149,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--layers", action="store_true", help="per-layer device times of patcc")
     p.add_argument("--no-torch", action="store_true", help="time patcc alone")
     p.add_argument("--no-prune", action="store_true", help="patcc on the dense model too")
+    p.add_argument("--tuning-log", type=Path, help="also time a build with this log's schedules")
+    p.add_argument("--tune", type=float, default=0.0, help="first tune S seconds into the log")
     args = p.parse_args(argv)
+    if args.tune and args.tuning_log is None:
+        p.error("--tune needs --tuning-log (where the trials go)")
 
     if args.no_prune:
         model, label = vgg16(size=args.size), "patcc opencl (dense)"
@@ -146,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     compile_s = time.perf_counter() - start
     backend = compiled.backend
+    tuned = tuned_build(model, args, out.parent / "tuned") if args.tuning_log else None
     report = json.loads((out / "report.json").read_text())
     nonzero_macs = int(report["total"]["nonzero_macs"])
     dense_macs = int(report["total"]["macs"])
@@ -156,6 +190,10 @@ def main(argv: list[str] | None = None) -> int:
 
     runners: dict[str, Callable[[], object]] = {label: lambda: compiled.run(inputs)}
     macs = {label: nonzero_macs}
+    if tuned is not None:
+        check += f"; tuned: {check_against_ort(model, tuned, inputs)}"
+        runners[f"{label}, tuned"] = lambda: tuned.run(inputs)
+        macs[f"{label}, tuned"] = nonzero_macs
     torch_macs: list[int] = []
     peer, why = (None, "--no-torch") if args.no_torch else torch_runner(args.size, torch_macs)
     if peer is not None:
@@ -175,6 +213,14 @@ def main(argv: list[str] | None = None) -> int:
         f"patcc: {check}; compile {compile_s:.0f} s; kernels' device time "
         f"{sum(device_ms.values()):.2f} ms"
     )
+    tuned_ms: dict[str, float] = {}
+    if tuned is not None:
+        tuned_ms = layer_times(tuned, inputs, min(args.repeat, 10))
+        tuned_layers = json.loads((tuned.build_dir / "report.json").read_text())["layers"]
+        print(
+            f"patcc tuned: {sum('tuned' in r for r in tuned_layers)} layer(s) from "
+            f"{args.tuning_log}; kernels' device time {sum(tuned_ms.values()):.2f} ms"
+        )
     print(f"torch: {why}")
     base = stats[next(iter(stats))].median_ms
     print(
@@ -189,9 +235,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     print("(GFLOP/s: 2 x the MACs each contender computes: non-zero for patcc, dense for torch)")
     if args.layers:
-        print(f"\n{'layer':<20} {'device ms':>10}")
+        print(f"\n{'layer':<20} {'device ms':>10}" + (f" {'tuned':>10}" if tuned_ms else ""))
         for name, ms in device_ms.items():
-            print(f"{name:<20} {ms:>10.3f}")
+            other = f" {tuned_ms[name]:>10.3f}" if name in tuned_ms else ""
+            print(f"{name:<20} {ms:>10.3f}{other}")
     return 0
 
 

@@ -21,10 +21,14 @@ from patcc.errors import PatccError
 from patcc.tune.log import Key, Record, TuningLog
 from patcc.tune.space import (
     DEFAULT,
+    GPU_DEFAULT,
+    GPU_OC,
+    LS,
     MAX_ACCUMULATORS,
     MAX_REGISTER_TILE,
     RB,
     Schedule,
+    default,
     searched,
     space,
     valid,
@@ -99,12 +103,56 @@ def test_block_shared_layers_do_not_search_the_filter_tile() -> None:
     assert searched(Schedule(4, 2, 1, st=-1), 1) == Schedule(4, 2, 1, st=-1)
 
 
-def test_schedules_logged_before_vl_rb_pf_st_and_sr_read_as_the_defaults() -> None:
+def test_schedules_logged_before_vl_rb_pf_st_sr_and_ls_read_as_the_defaults() -> None:
     old = {"oc": 2, "oh": 0, "ow": 2, "lre": True}
-    assert Schedule.from_dict(old) == Schedule(2, 0, 2, True, vl=0, rb=0, pf=0, st=0, sr=0)
-    assert Schedule.from_dict(Schedule(1, 2, 3, False, 8, -1, -1, 1, 4).as_dict()) == Schedule(
-        1, 2, 3, False, 8, -1, -1, 1, 4
-    )
+    assert Schedule.from_dict(old) == Schedule(2, 0, 2, True, vl=0, rb=0, pf=0, st=0, sr=0, ls=0)
+    every = Schedule(1, 2, 3, False, 8, -1, -1, 1, 4, 64)
+    assert Schedule.from_dict(every.as_dict()) == every
+
+
+def test_the_opencl_space_searches_work_items_not_cpu_knobs() -> None:
+    """On the opencl target a schedule is the work item's outputs (filters x rows x
+    columns), LRE and the work-group size; the CPU knobs stay 0, and a C target never takes
+    a work-group size."""
+    grid = space(1, 1, "opencl")
+    assert default("opencl") == GPU_DEFAULT == Schedule(1, 0, 1, True) and GPU_DEFAULT in grid
+    assert default("x86") == DEFAULT and DEFAULT in space()
+    assert {s.ls for s in grid} == set(LS) and {s.oc for s in grid} == set(GPU_OC)
+    assert {(s.vl, s.rb, s.pf, s.st, s.sr) for s in grid} == {(0, 0, 0, 0, 0)}
+    assert all(valid(s, 1, 1, "opencl") for s in grid)
+    assert {s.ls for s in space()} == {0} and not valid(replace(DEFAULT, ls=64))
+    assert searched(replace(DEFAULT, ls=64)) == DEFAULT
+    assert searched(replace(GPU_DEFAULT, rb=8, pf=1, st=1), target="opencl") == GPU_DEFAULT
+    assert {s.oc for s in space(1, 4, "opencl")} == {GPU_DEFAULT.oc}  # a shared group's nest
+    assert describe(replace(GPU_DEFAULT, oc=4, ow=4, ls=32)) == "4x0x4, lre, groups of 32"
+
+
+def test_the_opencl_default_schedule_is_the_untuned_build(pruned: onnx.ModelProto) -> None:
+    """The reference a GPU trial is timed against is the build `patcc compile --target
+    opencl` makes without a log: the same kernels and launch plan."""
+    from patcc.driver import CompileOptions, emit_model
+    from patcc.tune.apply import ScheduleSource, fixed
+
+    def files(schedules: ScheduleSource | None) -> tuple[bytes, list[object]]:
+        options = CompileOptions(target="opencl", patterns=None, schedules=schedules)
+        emitted = emit_model(pruned, options)
+        return emitted.files["model.cl"], json.loads(emitted.files["model.json"])["launch"]
+
+    untuned = files(None)
+    assert files(fixed(GPU_DEFAULT)) == untuned
+    assert files(fixed(replace(GPU_DEFAULT, ow=2))) != untuned
+
+
+def test_tuning_opencl_on_a_thread_count_is_a_one_line_error(
+    pruned: onnx.ModelProto, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    onnx.save(pruned, tmp_path / "m.onnx")
+    log = tmp_path / "log.jsonl"
+    args = ["tune", str(tmp_path / "m.onnx"), "--no-prune", "--target", "opencl"]
+    assert main([*args, "--threads", "2", "--log", str(log)]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "threads 2: the opencl target's work items" in err[0]
+    assert not log.exists()
 
 
 def test_the_summary_names_the_knobs_off_their_defaults() -> None:

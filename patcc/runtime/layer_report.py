@@ -158,16 +158,19 @@ def _paired(
     rows: list[dict[str, Any]], items: Iterable[T], op_name: Callable[[T], str]
 ) -> Iterator[tuple[dict[str, Any], T]]:
     """Each item with the next row of its op name (rows without an item are skipped: the
-    activations lower-to-loops fused, the ops a graph pass fused away); stops at an item
-    no row is left for."""
-    pending = iter(rows)
+    activations lower-to-loops fused, the ops a graph pass fused away). An item no row is
+    left for is skipped and consumes no row: an op a graph pass added or made of another
+    kind (the opencl target's `nn.concat` of the first layer's input, its dense first conv
+    as `pat.conv2d`) has none, and the layers after it still pair with theirs."""
+    start = 0
     for item in items:
         name = op_name(item)
         name = STANDS_FOR.get(name, name)
-        row = next((r for r in pending if r["op"] == name), None)
-        if row is None:
-            return
-        yield row, item
+        found = next((i for i in range(start, len(rows)) if rows[i]["op"] == name), None)
+        if found is None:
+            continue
+        start = found + 1
+        yield rows[found], item
 
 
 def paired_tensor_layers(

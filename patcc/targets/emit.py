@@ -191,6 +191,10 @@ def default_vector_length(target: str) -> int:
     that compiles them (the runtime loads them there), so like `-march=native` they take its
     widest vectors: 16 floats with AVX-512, whose 32 registers hold 8 x 2 register tiles of
     the pattern convs (~20 % faster on VGG-16 than 8 floats, docs/performance.md); else 8."""
+    if target == "opencl":  # scalar work items (patcc/targets/opencl_target.py)
+        from patcc.targets.opencl_target import DEFAULT_VECTOR_LENGTH as OPENCL_LENGTH
+
+        return OPENCL_LENGTH
     name = target_name(target)
     if name == "x86-c" and not missing_isa(CFLAGS["x86-c-avx512"], host_cpu_flags()):
         return 16

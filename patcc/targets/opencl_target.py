@@ -24,6 +24,9 @@ from patcc.targets.weights import Blob, weights_pieces
 DEFAULT_VECTOR_LENGTH = 1  # scalar: one output per work item, neighbours on neighbouring columns
 LOCAL_SIZE = 128  # work items per group of the flat NDRanges: 4 warps of 32 lanes
 COARSEN = 8  # ids per work item of the loop-free kernels (padding, copies, elementwise)
+OPENCL_TILES = (1, 0, 1)
+"""tile-conv's (oc, oh, ow) for the opencl target (`OpenCLEmitter.schedule`): one filter, one
+output column, rows by the work items left; `patcc tune --target opencl` searches them."""
 BUILD_OPTIONS = ("-cl-std=CL1.2",)  # no fast-math: results stay comparable with the CPU
 
 
@@ -113,7 +116,7 @@ class OpenCLEmitter(Emitter):
         from patcc.pipelines import Tiles
 
         return {
-            "tiles": Tiles(oc=1, oh=0, ow=1, min_items=ROW_TILE_MIN_ITEMS),
+            "tiles": Tiles(*OPENCL_TILES, min_items=ROW_TILE_MIN_ITEMS),
             "lre": True,
             "shared_groups": True,
             "shared_min_items": SHARED_MIN_ITEMS,

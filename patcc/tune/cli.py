@@ -17,7 +17,12 @@ DEFAULT_LOG = Path("tuning.jsonl")
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("tune", help="search each conv layer's schedule by measuring it")
     p.add_argument("model", help="ONNX model file")
-    p.add_argument("--target", default="x86", help="x86 (default)")
+    p.add_argument(
+        "--target",
+        default="x86",
+        help="x86 (default: measured on this CPU) or opencl (on the OpenCL device "
+        "$PATCC_OPENCL_DEVICE names, else the first)",
+    )
     p.add_argument("--budget", type=float, default=600.0, help="seconds in all (default 600)")
     p.add_argument("--log", type=Path, default=DEFAULT_LOG, help="tuning log (tuning.jsonl)")
     p.add_argument("--patterns", type=int, default=8, help="pattern-set size (default 8)")
@@ -77,11 +82,10 @@ def compile_schedules(
     the layers missing from the log are tuned first (within --tune-budget)."""
     if not args.tune and args.tuning_log is None:
         return None
-    from patcc.bench.run import cpu_model
     from patcc.targets.emit import default_vector_length
     from patcc.tune.apply import LogSchedules
     from patcc.tune.log import TuningLog, existing_log
-    from patcc.tune.tuner import TuneOptions, tune
+    from patcc.tune.tuner import TuneOptions, measured_on, tune
 
     log = TuningLog(args.tuning_log or DEFAULT_LOG) if args.tune else existing_log(args.tuning_log)
     length = args.vector_length or default_vector_length(args.target)
@@ -89,4 +93,4 @@ def compile_schedules(
     options.check()
     if args.tune:
         tune(_pruned(args.model, patterns, connectivity, args.block), log, options)
-    return LogSchedules(log, args.target, cpu_model(), options.threads, length)
+    return LogSchedules(log, args.target, measured_on(args.target), options.threads, length)

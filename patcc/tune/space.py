@@ -29,16 +29,27 @@ grow for nothing. A layer whose FKR groups share one kernel list (block pruning)
 group's filters in one tile of the shared nest, so there `oc` is not searched
 (`filter_tiles`). The FKR group size and the thread count stay model-wide (in the tuning
 key): block pruning fixes the groups, and the threads are the deployment's.
+
+On the opencl target (`choices`) a work item is one scalar output or a column of them, so
+the search is another: filters per work item `oc`, output rows `oh` (0: the target's rule,
+4 or 2 rows where the layer keeps 2^16 work items, `tile_conv.items_rows`) and outputs
+along the row `ow`, LRE, and the work-group size of the layer's flat NDRanges `ls` (0: the
+target's 128). A GPU's best tile depends on its registers, its warps and its caches, which
+no rule of thumb from one device carries to another: on PoCL (a CPU) 4 filters x 1 row x 4
+columns ran a 16-channel 32x32 layer 3.5x faster than the GPU default, which won on an
+H200. The CPU knobs (`vl`, `rb`, `pf`, `st`, `sr`) have no meaning there and stay 0.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
+from itertools import product
 from typing import Any
 
 from patcc.lowering.input_stationary import MIN_LANES
 from patcc.targets.emit import C_TILES
+from patcc.targets.opencl_target import OPENCL_TILES
 
 OC = (1, 2, 4, 8)
 OH = (0, 1, 2, 3, 4, 6, 8)  # 0: tile-conv's choice by the layer's vector width (auto_rows)
@@ -47,6 +58,11 @@ RB = (0, 8, 16, 32, -1)  # 0: by ROW_BLOCK_BYTES (pattern_conv.row_block); -1: o
 PF = (0, 1, -1)  # prefetch hints: 0 the pass's rules, 1 every kernel loop, -1 none
 ST = (0, 1, -1)  # input-stationary: 0 the pipeline's rule, 1 wherever it applies, -1 never
 SR = (0, 2, 4, 8)  # input-stationary tile rows at most: 0 the pipeline's rule
+GPU_OC = (1, 2, 4)  # opencl: filters per work item
+GPU_OH = (0, 1, 2, 4, 8)  # opencl: output rows per work item (0: the target's rule)
+GPU_OW = (1, 2, 4)  # opencl: outputs along the row per work item
+LS = (0, 32, 64, 128, 256)  # opencl: work items per group (0: the target's)
+GPU_TARGET = "opencl"
 MAX_ACCUMULATORS = 64
 MAX_REGISTER_TILE = 16
 AUTO_ROWS_MAX = 8  # the most rows oh = 0 may pick (tile_conv.AUTO_ROWS)
@@ -63,20 +79,28 @@ class Schedule:
     pf: int = 0  # 0: prefetch-next-kernel's rules; 1: hints in every kernel loop; -1: none
     st: int = 0  # 0: the pipeline's input-stationary rule; 1: input-stationary; -1: per filter
     sr: int = 0  # input-stationary tile rows at most (0: the pipeline's rule)
+    ls: int = 0  # opencl: work-group size of the layer's NDRanges (0: the target's)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @staticmethod
     def from_dict(d: Mapping[str, Any]) -> Schedule:
-        """Logs written before `vl`, `rb`, `pf`, `st` and `sr` existed hold the defaults'
-        trials."""
+        """Logs written before `vl`, `rb`, `pf`, `st`, `sr` and `ls` existed hold the
+        defaults' trials."""
         ints = (int(d["oc"]), int(d["oh"]), int(d["ow"]))
-        rest = (int(d.get(k, 0)) for k in ("vl", "rb", "pf", "st", "sr"))
+        rest = (int(d.get(k, 0)) for k in ("vl", "rb", "pf", "st", "sr", "ls"))
         return Schedule(*ints, bool(d["lre"]), *rest)
 
 
 DEFAULT = Schedule(*C_TILES)  # the tiles `patcc compile` gives the C targets' layers
+GPU_DEFAULT = Schedule(*OPENCL_TILES)  # and the opencl target's
+
+
+def default(target: str = "x86") -> Schedule:
+    """The schedule a layer of `target` gets untuned: the reference every trial is timed
+    against."""
+    return GPU_DEFAULT if target == GPU_TARGET else DEFAULT
 
 
 def vector_lengths(length: int) -> tuple[int, ...]:
@@ -106,47 +130,64 @@ def stationary_rows(group: int = 1, length: int = 16) -> tuple[int, ...]:
     return SR if len(stationary_choices(group, length)) > 1 else (DEFAULT.sr,)
 
 
-def searched(s: Schedule, group: int = 1) -> Schedule:
+def choices(length: int = 16, group: int = 1, target: str = "x86") -> dict[str, tuple[Any, ...]]:
+    """Each knob's values worth trying on a layer whose groups of `group` filters share
+    their kernels (1: none), in a `target` build of `length` lanes: the grid the search
+    samples (`valid` bounds its register tiles), one value where the knob changes
+    nothing."""
+    base = default(target)
+    if target == GPU_TARGET:
+        return {
+            "oc": GPU_OC if group == 1 else (base.oc,),
+            "oh": GPU_OH,
+            "ow": GPU_OW,
+            "lre": (True, False),
+            "vl": vector_lengths(length),
+            **{knob: (0,) for knob in ("rb", "pf", "st", "sr")},
+            "ls": LS,
+        }
+    return {
+        "oc": filter_tiles(group),
+        "oh": OH,
+        "ow": OW,
+        "lre": (True, False),
+        "vl": vector_lengths(length),
+        "rb": RB,
+        "pf": PF,
+        "st": stationary_choices(group, length),
+        "sr": stationary_rows(group, length),
+        "ls": (0,),
+    }
+
+
+def searched(s: Schedule, group: int = 1, target: str = "x86") -> Schedule:
     """`s` as the search sees it on such a layer: a knob the layer ignores at the default's
     value, so trials logged with another oc, st or sr (before the search knew) are the same
     point."""
-    if s.oc not in filter_tiles(group):
-        s = replace(s, oc=DEFAULT.oc)
-    if s.st not in stationary_choices(group):
-        s = replace(s, st=DEFAULT.st)
-    ignored = s.sr not in stationary_rows(group) or s.st == -1
-    return replace(s, sr=DEFAULT.sr) if ignored else s
+    base = default(target)
+    knobs = choices(group=group, target=target)
+    kept = {k: v if v in knobs[k] or k == "vl" else getattr(base, k) for k, v in asdict(s).items()}
+    if kept["st"] == -1:
+        kept["sr"] = base.sr
+    return Schedule(**kept)
 
 
-def valid(s: Schedule, length: int = 16, group: int = 1) -> bool:
+def valid(s: Schedule, length: int = 16, group: int = 1, target: str = "x86") -> bool:
+    knobs = choices(length, group, target)
+    if any(v not in knobs[k] for k, v in asdict(s).items()):
+        return False
     rows = s.oh or AUTO_ROWS_MAX
-    if s.oc not in filter_tiles(group) or s.oh not in OH or s.ow not in OW or s.rb not in RB:
-        return False
-    if s.pf not in PF or s.vl not in vector_lengths(length):
-        return False
-    if s.st not in stationary_choices(group, length):
-        return False
-    if s.sr not in stationary_rows(group, length):
-        return False
     return rows * s.ow <= MAX_REGISTER_TILE and s.oc * rows * s.ow <= MAX_ACCUMULATORS
 
 
-def space(length: int = 16, group: int = 1) -> list[Schedule]:
-    """Every valid schedule in a build of `length` lanes (the grid the search samples) for
-    a layer whose groups of `group` filters share their kernels (1: none)."""
+def space(length: int = 16, group: int = 1, target: str = "x86") -> list[Schedule]:
+    """Every valid schedule in a `target` build of `length` lanes (the grid the search
+    samples) for a layer whose groups of `group` filters share their kernels (1: none)."""
+    knobs = choices(length, group, target)
     grid = (
-        Schedule(oc, oh, ow, lre, vl, rb, pf, st, sr)
-        for oc in filter_tiles(group)
-        for oh in OH
-        for ow in OW
-        for lre in (True, False)
-        for vl in vector_lengths(length)
-        for rb in RB
-        for pf in PF
-        for st in stationary_choices(group, length)
-        for sr in stationary_rows(group, length)
+        Schedule(**dict(zip(knobs, values, strict=True))) for values in product(*knobs.values())
     )
-    return [s for s in grid if valid(s, length, group)]
+    return [s for s in grid if valid(s, length, group, target)]
 
 
 def signature(row: Mapping[str, Any]) -> str:

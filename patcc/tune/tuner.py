@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import onnx
@@ -28,25 +28,24 @@ import onnx
 from patcc.bench.layers import ConvLayer, conv_layers
 from patcc.errors import PatccError, require
 from patcc.tune.log import Key, Record, TuningLog
+
+if TYPE_CHECKING:
+    from patcc.runtime import CompiledModel
 from patcc.tune.space import (
-    DEFAULT,
-    OH,
-    OW,
-    PF,
-    RB,
+    GPU_TARGET,
     Schedule,
-    filter_tiles,
+    choices,
+    default,
     searched,
     signature,
-    stationary_choices,
-    stationary_rows,
     tunable,
     valid,
-    vector_lengths,
 )
 
 Measure = Callable[[onnx.ModelProto, Schedule], float]
 """(one-conv model, schedule) -> milliseconds; raises if the schedule does not build."""
+Clock = Callable[[], float]
+"""Runs a build once; the seconds it took (`run_clock`)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +62,11 @@ class TuneOptions:
             raise PatccError(f"threads must be >= 0 (0: all cores), got {self.threads}")
         if self.budget_s < 0:
             raise PatccError(f"budget: the seconds must be >= 0, got {self.budget_s}")
+        if self.target == GPU_TARGET and self.threads:
+            raise PatccError(
+                f"threads {self.threads}: the opencl target's work items are the device's to "
+                "schedule (tune it without --threads)"
+            )
         from patcc.targets.emit import check_vector_length
 
         check_vector_length(self.target, self.vector_length)
@@ -110,9 +114,37 @@ def tasks(pruned: onnx.ModelProto, options: TuneOptions, cpu: str) -> list[Task]
     return list(out.values())
 
 
+def measured_on(target: str) -> str:
+    """What a tuning log keys a record by besides the layer and the build: the CPU model for
+    the C targets, which run on the host, and the OpenCL device's name for opencl (the
+    device `patcc run` takes: $PATCC_OPENCL_DEVICE, else the first)."""
+    if target == GPU_TARGET:
+        from patcc.runtime.opencl_runner import choose_device
+
+        return " ".join(choose_device().name.split())
+    from patcc.bench.run import cpu_model
+
+    return cpu_model()
+
+
+def run_clock(model: CompiledModel, feed: dict[str, np.ndarray]) -> Callable[[], float]:
+    """Seconds of one run of `model`: its wall time on a CPU; on an OpenCL device the time
+    of its kernels by profiling events, without the upload of the input and the download of
+    the output, which no schedule changes and which on a GPU behind PCIe take longer than a
+    layer's kernels."""
+    from patcc.bench.timing import time_call
+    from patcc.runtime.opencl_runner import OpenCLRunner
+
+    backend = model.backend
+    if isinstance(backend, OpenCLRunner):
+        inputs = [feed[t.name] for t in model.inputs]
+        return lambda: sum(row["ms"] for row in backend.profile(inputs)) * 1e-3
+    return lambda: time_call(lambda: model.run(feed))
+
+
 def compiled_measure(options: TuneOptions, work: Path, repeat: int = 15) -> Measure:
-    """Compile the one-conv model with the schedule and time it against the same layer
-    built with the DEFAULT schedule, their runs interleaved (`patcc.bench.timing`): the
+    """Compile the one-conv model with the schedule and time it (`run_clock`) against the
+    same layer built with the target's default schedule, their runs interleaved (`patcc.bench.timing`): the
     result is the default's time, measured once per layer, times this trial's median ratio
     to the default in its own round-robin (outliers dropped). Whole runs on the 2-core VM
     drift by +-15 % within seconds (docs/performance.md), so a trial timed alone in a slow
@@ -122,16 +154,16 @@ def compiled_measure(options: TuneOptions, work: Path, repeat: int = 15) -> Meas
     to the L2 rule's, a vector length the row halves to anyway; a fifth of the trials of a
     VGG-16 tune) takes that time without the C compiler or timing: the best of several
     samples of one code would pass its luck for a faster schedule."""
-    from patcc.bench.timing import interleave, robust_stats, time_call
+    from patcc.bench.timing import interleave, robust_stats
     from patcc.driver import CompileOptions, UnbuiltModel, build_model, emit_model
-    from patcc.runtime import CompiledModel
     from patcc.tune.apply import fixed
 
     count = iter(range(1 << 30))
     work.mkdir(parents=True, exist_ok=True)
+    base = default(options.target)
     # per layer model (the tuner passes each task's own model object; kept here, so its id
-    # is not reused): its default build, input and time
-    references: dict[int, tuple[onnx.ModelProto, CompiledModel, dict[str, np.ndarray], float]] = {}
+    # is not reused): its default build, input, clock and time
+    references: dict[int, tuple[onnx.ModelProto, CompiledModel, Clock, float]] = {}
     timed: dict[tuple[int, bytes], float] = {}  # (layer model, emitted files' digest) -> ms
 
     def emit(model: onnx.ModelProto, schedule: Schedule) -> UnbuiltModel:
@@ -152,21 +184,21 @@ def compiled_measure(options: TuneOptions, work: Path, repeat: int = 15) -> Meas
             digest.update(name.encode() + b"\0" + emitted.files[name])
         return id(model), digest.digest()
 
-    def reference(model: onnx.ModelProto) -> tuple[CompiledModel, dict[str, np.ndarray], float]:
+    def reference(model: onnx.ModelProto) -> tuple[Clock, float]:
         if id(model) not in references:
-            emitted = emit(model, DEFAULT)
+            emitted = emit(model, base)
             ref = build_model(emitted, work / f"reference{next(count)}")
             x = np.random.default_rng(0).standard_normal(ref.inputs[0].shape, np.float32)
-            feed = {ref.inputs[0].name: x}
-            ref.run(feed)
-            samples = [time_call(lambda: ref.run(feed)) for _ in range(repeat)]
-            references[id(model)] = (model, ref, feed, robust_stats(samples).median_ms)
+            clock = run_clock(ref, {ref.inputs[0].name: x})
+            clock()
+            samples = [clock() for _ in range(repeat)]
+            references[id(model)] = (model, ref, clock, robust_stats(samples).median_ms)
             timed[code(model, emitted)] = references[id(model)][3]
-        return references[id(model)][1:]
+        return references[id(model)][2:]
 
     def measure(model: onnx.ModelProto, schedule: Schedule) -> float:
-        ref, feed, base_ms = reference(model)
-        if schedule == DEFAULT:
+        ref_clock, base_ms = reference(model)
+        if schedule == base:
             return base_ms
         emitted = emit(model, schedule)
         same = code(model, emitted)
@@ -174,9 +206,9 @@ def compiled_measure(options: TuneOptions, work: Path, repeat: int = 15) -> Meas
             return timed[same]
         out = work / f"trial{next(count)}"
         trial = build_model(emitted, out)
-        samples = interleave(
-            {"trial": lambda: trial.run(feed), "default": lambda: ref.run(feed)}, repeat
-        )
+        x = np.random.default_rng(0).standard_normal(trial.inputs[0].shape, np.float32)
+        clocks = {"trial": run_clock(trial, {trial.inputs[0].name: x}), "default": ref_clock}
+        samples = interleave(clocks, repeat, timers=clocks)
         shutil.rmtree(out, ignore_errors=True)  # a long tune would fill the disk with builds
         trial_ms = robust_stats(samples["trial"]).median_ms
         timed[same] = base_ms * trial_ms / robust_stats(samples["default"]).median_ms
@@ -185,22 +217,12 @@ def compiled_measure(options: TuneOptions, work: Path, repeat: int = 15) -> Meas
     return measure
 
 
-def _distributions(length: int, group: int) -> dict[str, Any]:
-    """optuna's view of the space (`patcc.tune.space`) in a build of `length` lanes, on a
-    layer whose groups of `group` filters share their kernels."""
+def _distributions(length: int, group: int, target: str) -> dict[str, Any]:
+    """optuna's view of the space (`patcc.tune.space.choices`) in a `target` build of
+    `length` lanes, on a layer whose groups of `group` filters share their kernels."""
     from optuna.distributions import CategoricalDistribution
 
-    return {
-        "oc": CategoricalDistribution(filter_tiles(group)),
-        "oh": CategoricalDistribution(OH),
-        "ow": CategoricalDistribution(OW),
-        "lre": CategoricalDistribution((True, False)),
-        "vl": CategoricalDistribution(vector_lengths(length)),
-        "rb": CategoricalDistribution(RB),
-        "pf": CategoricalDistribution(PF),
-        "st": CategoricalDistribution(stationary_choices(group, length)),
-        "sr": CategoricalDistribution(stationary_rows(group, length)),
-    }
+    return {k: CategoricalDistribution(v) for k, v in choices(length, group, target).items()}
 
 
 def search_layer(
@@ -218,8 +240,9 @@ def search_layer(
     from optuna.trial import TrialState, create_trial
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    length = task.key.vector_length
-    dists = _distributions(length, task.group)
+    length, target = task.key.vector_length, task.key.target
+    base = default(target)
+    dists = _distributions(length, task.group, target)
     study = optuna.create_study(
         direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=4)
     )
@@ -229,9 +252,9 @@ def search_layer(
         own trial, else the first logged with a knob the layer ignores (not the fastest of
         those: one code's luckiest sample would pass for its time)."""
         measured = log.measured(task.key)
-        out = {s: ms for s, ms in measured.items() if searched(s, task.group) == s}
+        out = {s: ms for s, ms in measured.items() if searched(s, task.group, target) == s}
         for sched, ms in measured.items():
-            out.setdefault(searched(sched, task.group), ms)
+            out.setdefault(searched(sched, task.group, target), ms)
         return out
 
     known = logged()
@@ -240,9 +263,9 @@ def search_layer(
         study.add_trial(
             create_trial(params=sched.as_dict(), distributions=dists, value=ms, state=state)
         )
-    if DEFAULT not in known:
-        study.enqueue_trial(DEFAULT.as_dict())
-    logged_default = known.get(DEFAULT)
+    if base not in known:
+        study.enqueue_trial(base.as_dict())
+    logged_default = known.get(base)
     anchor: list[float] = []
 
     def timed(sched: Schedule) -> float:
@@ -253,7 +276,7 @@ def search_layer(
         if logged_default is None:
             return ms
         if not anchor:
-            anchor.append(logged_default / measure(task.layer.model, DEFAULT))
+            anchor.append(logged_default / measure(task.layer.model, base))
         return ms * anchor[0]
 
     tried = len(known)
@@ -262,7 +285,7 @@ def search_layer(
         proposals += 1
         trial = study.ask(dists)
         sched = Schedule.from_dict(trial.params)
-        if not valid(sched, length, task.group):  # over the register budget: never measured
+        if not valid(sched, length, task.group, target):  # over the register budget: never measured
             study.tell(trial, state=TrialState.PRUNED)
             continue
         if sched in known:
@@ -319,11 +342,9 @@ def tune(
 ) -> dict[str, Any]:
     """Tune every pattern conv of `model` (already pruned: its weights are kept) within the
     budget, split evenly over the distinct layers; returns {layer: best schedule + ms}."""
-    from patcc.bench.run import cpu_model
-
     options.check()
     require("optuna", "tuning", "tune")
-    cpu = cpu or cpu_model()
+    cpu = cpu or measured_on(options.target)
     todo = tasks(model, options, cpu)
     work = Path(tempfile.mkdtemp(prefix="patcc-tune-"))  # the trial builds: removed at the end
     measure = measure or compiled_measure(options, work)
@@ -344,7 +365,7 @@ def tune(
                 "signature": task.key.signature,
                 "schedule": None if best is None else best.as_dict(),
                 "ms": _best_ms(log, task.key),
-                "default_ms": log.measured(task.key).get(DEFAULT),
+                "default_ms": log.measured(task.key).get(default(options.target)),
                 "trials": len(log.measured(task.key)),
             }
     finally:
@@ -378,7 +399,7 @@ def summary_table(summary: Mapping[str, Any]) -> str:
 def describe(s: Schedule) -> str:
     """'4x0x2, lre, vl 8, rb all, hints': the tile, LRE, and the knobs that are not the
     default (pf: 'hints' in every kernel loop, 'no hints'; st: 'input-stationary', 'per
-    filter'; sr: 'N tile rows')."""
+    filter'; sr: 'N tile rows'; ls: 'groups of N')."""
     parts = [f"{s.oc}x{s.oh}x{s.ow}", "lre" if s.lre else "no lre"]
     if s.vl:
         parts.append(f"vl {s.vl}")
@@ -390,6 +411,8 @@ def describe(s: Schedule) -> str:
         parts.append("input-stationary" if s.st > 0 else "per filter")
     if s.sr:
         parts.append(f"{s.sr} tile rows")
+    if s.ls:
+        parts.append(f"groups of {s.ls}")
     return ", ".join(parts)
 
 
