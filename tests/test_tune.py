@@ -143,6 +143,24 @@ def test_the_opencl_default_schedule_is_the_untuned_build(pruned: onnx.ModelProt
     assert files(fixed(replace(GPU_DEFAULT, ow=2))) != untuned
 
 
+@pytest.mark.parametrize("target", ["neon", "neon-c"])
+def test_tuning_the_neon_target_is_a_one_line_error(
+    pruned: onnx.ModelProto, tmp_path: Path, capsys: pytest.CaptureFixture[str], target: str
+) -> None:
+    """A neon build runs here under qemu-aarch64 (a process a run) or SIMDe: its times
+    would key an x86 CPU's log with schedules no Arm core was measured on."""
+    onnx.save(pruned, tmp_path / "m.onnx")
+    log = tmp_path / "log.jsonl"
+    args = ["tune", str(tmp_path / "m.onnx"), "--no-prune", "--target", target]
+    assert main([*args, "--log", str(log)]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"tuning the {target} target" in err[0]
+    assert not log.exists()
+    with pytest.raises(PatccError, match="unknown C target 'arm'"):
+        TuneOptions("arm").check()
+    TuneOptions("x86-c").check()  # the x86 target by its C name
+
+
 def test_tuning_opencl_on_a_thread_count_is_a_one_line_error(
     pruned: onnx.ModelProto, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

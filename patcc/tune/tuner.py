@@ -62,13 +62,19 @@ class TuneOptions:
             raise PatccError(f"threads must be >= 0 (0: all cores), got {self.threads}")
         if self.budget_s < 0:
             raise PatccError(f"budget: the seconds must be >= 0, got {self.budget_s}")
+        from patcc.targets.emit import check_vector_length, target_name
+
+        if self.target != GPU_TARGET and target_name(self.target) != "x86-c":
+            raise PatccError(
+                f"tuning the {self.target} target: its builds run as a process a run (under "
+                "qemu-aarch64 off Arm) or through SIMDe, whose times are not its kernels' "
+                "(tune x86 on this CPU, or opencl on an OpenCL device)"
+            )
         if self.target == GPU_TARGET and self.threads:
             raise PatccError(
                 f"threads {self.threads}: the opencl target's work items are the device's to "
                 "schedule (tune it without --threads)"
             )
-        from patcc.targets.emit import check_vector_length
-
         check_vector_length(self.target, self.vector_length)
 
     @property
