@@ -150,16 +150,17 @@ def run_clock(model: CompiledModel, feed: dict[str, np.ndarray]) -> Callable[[],
 
 def compiled_measure(options: TuneOptions, work: Path, repeat: int = 15) -> Measure:
     """Compile the one-conv model with the schedule and time it (`run_clock`) against the
-    same layer built with the target's default schedule, their runs interleaved (`patcc.bench.timing`): the
-    result is the default's time, measured once per layer, times this trial's median ratio
-    to the default in its own round-robin (outliers dropped). Whole runs on the 2-core VM
-    drift by +-15 % within seconds (docs/performance.md), so a trial timed alone in a slow
-    minute looked like a slow schedule; against a reference timed in the same minutes the
-    drift cancels. A trial whose emitted source is byte for byte one timed before in this
-    run (knobs its layer ignores: the filter tile of a block-shared nest, a row block equal
-    to the L2 rule's, a vector length the row halves to anyway; a fifth of the trials of a
-    VGG-16 tune) takes that time without the C compiler or timing: the best of several
-    samples of one code would pass its luck for a faster schedule."""
+    same layer built with the target's default schedule, their runs interleaved
+    (`patcc.bench.timing`): the result is the default's time, measured once per layer, times
+    this trial's median ratio to the default in its own round-robin (outliers dropped).
+    Whole runs on the 2-core VM drift by +-15 % within seconds (docs/performance.md), so a
+    trial timed alone in a slow minute looked like a slow schedule; against a reference
+    timed in the same minutes the drift cancels. A trial whose emitted source is byte for
+    byte one timed before in this run (knobs its layer ignores: the filter tile of a
+    block-shared nest, a row block equal to the L2 rule's, a vector length the row halves
+    to anyway, a work-group size equal to the target's; a fifth of the trials of a VGG-16
+    tune) takes that time without the C compiler or timing: the best of several samples of
+    one code would pass its luck for a faster schedule."""
     from patcc.bench.timing import interleave, robust_stats
     from patcc.driver import CompileOptions, UnbuiltModel, build_model, emit_model
     from patcc.tune.apply import fixed
