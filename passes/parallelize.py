@@ -47,6 +47,7 @@ from xdsl.traits import SymbolTable
 
 from patcc.constants import dense_to_numpy
 from patcc.dialects.pat.prefetch import PrefetchOp
+from patcc.dialects.pat.store_fence import StoreFenceOp
 from patcc.errors import PatccError
 from patcc.lowering.jam import constant_int, constant_trips
 from patcc.lowering.layers import layer_op
@@ -149,6 +150,7 @@ def is_parallel(loop: scf.ForOp) -> bool:
                 vector.FMAOp,
                 memref.GetGlobalOp,
                 PrefetchOp,  # a hint: it reads and writes no value
+                StoreFenceOp,  # orders the thread's own stores: no value
                 *ALIASES,
             ),
         ):

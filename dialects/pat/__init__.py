@@ -21,8 +21,9 @@ from .attributes import (
 from .conv import ACTIVATIONS, PatConv2dOp, get_ids, get_patterns, ids_array, ids_attr
 from .fkw import FkwConv2dOp
 from .prefetch import PrefetchOp
+from .store_fence import StoreFenceOp
 
-ALL_OPS: list[type[Operation]] = [PatConv2dOp, FkwConv2dOp, PrefetchOp]
+ALL_OPS: list[type[Operation]] = [PatConv2dOp, FkwConv2dOp, PrefetchOp, StoreFenceOp]
 
 PAT = Dialect("pat", ALL_OPS, [PatternsAttr])
 
@@ -39,6 +40,7 @@ __all__ = [
     "PatternSet",
     "PatternsAttr",
     "PrefetchOp",
+    "StoreFenceOp",
     "get_ids",
     "get_patterns",
     "ids_array",

@@ -45,6 +45,7 @@ from xdsl.traits import SymbolTable
 
 from patcc.constants import dense_to_numpy
 from patcc.dialects.pat.prefetch import PrefetchOp
+from patcc.dialects.pat.store_fence import StoreFenceOp
 
 # struct format of xDSL's packable types -> numpy dtype
 _DTYPES: dict[str, np.dtype] = {
@@ -208,6 +209,11 @@ class LoopFunctions(MemRefFunctions, ScfFunctions):
     @impl(PrefetchOp)
     def run_prefetch(self, interpreter: Interpreter, op: PrefetchOp, args: PythonValues):
         """A hint for the cache: no effect on any value."""
+        return ()
+
+    @impl(StoreFenceOp)
+    def run_store_fence(self, interpreter: Interpreter, op: StoreFenceOp, args: PythonValues):
+        """The interpreter stores in program order: nothing to fence."""
         return ()
 
     # ---- vector -------------------------------------------------------------------------

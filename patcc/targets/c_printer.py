@@ -32,6 +32,7 @@ from xdsl.ir import Attribute, Block, Operation, SSAValue
 
 from patcc.constants import dense_to_numpy
 from patcc.dialects.pat.prefetch import PrefetchOp
+from patcc.dialects.pat.store_fence import StoreFenceOp
 from patcc.errors import PatccError
 from patcc.targets.attrs import CYCLIC, PARALLEL_ATTR
 from patcc.targets.isa import VectorIsa
@@ -408,6 +409,7 @@ class BodyPrinter:
             vector.BroadcastOp: self.broadcast,
             vector.FMAOp: self.fma,
             PrefetchOp: self.prefetch,
+            StoreFenceOp: self.store_fence,
         }
 
     def parallel_pragma(self, cyclic: bool) -> str | None:
@@ -673,10 +675,20 @@ class BodyPrinter:
         self.emit(f"__builtin_prefetch({self.address(op.memref, op.indices)}, 0, 3);")
 
     def vstore(self, op: Operation) -> None:
+        """A `nontemporal` store as the ISA's streaming store where it has one (its address
+        aligned: `stream-stores` marks only such stores), else a plain one."""
         assert isinstance(op, vector.StoreOp)
         isa = self.isa(op.vector.type, op)
         addr = self.address(op.base, op.indices)
-        self.emit(isa.store.format(p=addr, a=self.value(op.vector)) + ";")
+        template = isa.stream if op.nontemporal.value.data and isa.stream else isa.store
+        self.emit(template.format(p=addr, a=self.value(op.vector)) + ";")
+
+    def store_fence(self, op: Operation) -> None:
+        """The fence of the target's streaming stores (none: it has no such stores)."""
+        assert isinstance(op, StoreFenceOp)
+        fences = {isa.stream_fence for isa in self.isas.values() if isa.stream_fence}
+        for fence in sorted(fences):
+            self.emit(fence + ";")
 
     def broadcast(self, op: Operation) -> None:
         assert isinstance(op, vector.BroadcastOp)

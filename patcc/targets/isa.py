@@ -29,6 +29,10 @@ class VectorIsa:
     # ops whose `binary` form is right for a NaN in {a} only (x86's max/min_ps): the form
     # for a {b} that may be NaN; the printer keeps `binary`'s where {b} is a constant
     nan_both: dict[str, str] = field(default_factory=dict[str, str])
+    # a `nontemporal` store ({p} aligned to the vector's bytes: `stream-stores` proves it)
+    # and the fence that orders such stores; "": the ISA has none (a plain store, no fence)
+    stream: str = ""
+    stream_fence: str = ""
 
 
 def _x86(lanes: int, prefix: str, reg: str, suffix: str, cflags: tuple[str, ...]) -> VectorIsa:
@@ -77,6 +81,8 @@ def _x86(lanes: int, prefix: str, reg: str, suffix: str, cflags: tuple[str, ...]
         neg=f"{p}_xor_ps({{a}}, {p}_set1_ps(-0.0f))",
         cflags=cflags,
         nan_both=nan_both,
+        stream=f"{p}_stream_ps({{p}}, {{a}})",
+        stream_fence="_mm_sfence()",
     )
 
 
