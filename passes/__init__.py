@@ -28,6 +28,7 @@ _PASSES: dict[str, tuple[str, str]] = {
     "eliminate-load-redundancy": ("eliminate_load_redundancy", "EliminateLoadRedundancyPass"),
     "canonicalize-hoisted": ("canonicalize_hoisted", "CanonicalizeHoistedPass"),
     "prefetch-next-kernel": ("prefetch_next_kernel", "PrefetchNextKernelPass"),
+    "stream-stores": ("stream_stores", "StreamStoresPass"),
 }
 
 

@@ -250,11 +250,12 @@ def prepare_pipeline(
     """The target passes, run on the loop-level module before `emit`: buffers, threads,
     weight layout, and the pattern convs' hints for their next kernel's input rows: by the
     pass's rules with `prefetch` (None: `default_prefetch`), else only in layers whose
-    tuned schedule asks for them (`pf = 1`)."""
+    tuned schedule asks for them (`pf = 1`); on x86, large outputs' streaming stores."""
     from patcc.passes.layout_weights import LayoutWeightsPass
     from patcc.passes.parallelize import ParallelizePass
     from patcc.passes.plan_buffers import PlanBuffersPass
     from patcc.passes.prefetch_next_kernel import PrefetchNextKernelPass
+    from patcc.passes.stream_stores import StreamStoresPass
 
     target_name(target)
     passes: list[ModulePass] = [
@@ -264,6 +265,8 @@ def prepare_pipeline(
     ]
     rules = default_prefetch(target) if prefetch is None else prefetch
     passes.append(PrefetchNextKernelPass(rules=rules))
+    if target_name(target) == "x86-c":  # the ISA with streaming stores
+        passes.append(StreamStoresPass())
     return passes
 
 
