@@ -236,6 +236,26 @@ def op_names(module: ModuleOp) -> list[str]:
     return [op.name for op in module.walk()]
 
 
+def run_recorded(
+    module: ModuleOp, inputs: Mapping[str, np.ndarray], recorder: Any
+) -> dict[str, np.ndarray]:
+    """`run_function` with `recorder`'s op implementations (an `InterpreterFunctions`) over
+    the interpreter's: a test logs what the ops it overrides do, then does what they do."""
+    import patcc.semantics.interpret as interpret
+    from patcc.semantics import run_function
+
+    make = interpret.make_interpreter
+
+    def recording(m: ModuleOp) -> Any:
+        interpreter = make(m)
+        interpreter.register_implementations(recorder, override=True)
+        return interpreter
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(interpret, "make_interpreter", recording)
+        return run_function(module, dict(inputs))
+
+
 def applied(module: ModuleOp, *passes: ModulePass) -> ModuleOp:
     """A copy of `module` after `passes`, verified after each; the original stays as the
     'before' of a semantics-preservation check."""

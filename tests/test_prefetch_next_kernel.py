@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import applied
+from conftest import applied, run_recorded
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from test_lower_pattern_conv import HAND_LAYER, _input, _module, _with_schedule, layers
@@ -28,7 +28,6 @@ from xdsl.interpreters.memref import MemRefFunctions
 from xdsl.ir import Operation
 from xdsl.transforms.common_subexpression_elimination import CommonSubexpressionElimination
 
-import patcc.semantics.interpret
 from patcc.dialects.pat.prefetch import PrefetchOp
 from patcc.errors import PatccError
 from patcc.lowering.pattern_conv import CONV_ATTR
@@ -132,17 +131,7 @@ def _record(module: Any, inputs: dict[str, np.ndarray]) -> tuple[list[tuple[Any,
                 kinds[op] = "iter" if op is first else "next"
     input_loads = {ld for loop in loops for ld in _input_loads(loop)}
     recorder = _Recorder(set(loops), kinds, input_loads)
-    make = patcc.semantics.interpret.make_interpreter
-
-    def recording(m: Any) -> Interpreter:
-        interpreter = make(m)
-        interpreter.register_implementations(recorder, override=True)
-        return interpreter
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(patcc.semantics.interpret, "make_interpreter", recording)
-        out = run_function(module, inputs)["y"]
-    return recorder.log, out
+    return recorder.log, run_recorded(module, inputs, recorder)["y"]
 
 
 def _uncovered(log: list[tuple[Any, ...]]) -> tuple[list[str], int]:

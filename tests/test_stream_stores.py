@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import onnx
 import pytest
-from conftest import applied, make_model, run_ort
+from conftest import applied, make_model, run_ort, run_recorded
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from onnx import helper
@@ -25,7 +25,6 @@ from xdsl.dialects import func, memref, scf, vector
 from xdsl.interpreter import Interpreter, InterpreterFunctions, PythonValues, impl, register_impls
 
 import patcc
-import patcc.semantics.interpret
 from patcc.dialects.pat.store_fence import StoreFenceOp
 from patcc.driver import existing_pattern_count
 from patcc.errors import PatccError
@@ -35,7 +34,6 @@ from patcc.passes.parallelize import ParallelizePass
 from patcc.passes.plan_buffers import PlanBuffersPass
 from patcc.passes.stream_stores import ALIGNMENT, StreamStoresPass, _fenced_loop
 from patcc.pipelines import patdnn
-from patcc.semantics import run_function
 from patcc.semantics.loops import LoopFunctions
 
 
@@ -84,17 +82,7 @@ class _Recorder(InterpreterFunctions):
 
 def _run(module: Any, inputs: dict[str, np.ndarray]) -> tuple[list[tuple[int, int]], Any]:
     recorder = _Recorder()
-    make = patcc.semantics.interpret.make_interpreter
-
-    def recording(m: Any) -> Interpreter:
-        interpreter = make(m)
-        interpreter.register_implementations(recorder, override=True)
-        return interpreter
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(patcc.semantics.interpret, "make_interpreter", recording)
-        out = run_function(module, inputs)
-    return recorder.log, out
+    return recorder.log, run_recorded(module, inputs, recorder)
 
 
 def _fence_ends(loop: scf.ForOp) -> bool:
