@@ -6,8 +6,9 @@ overwritten whole, and then written back once it is evicted, so the layer moves 
 through memory twice. A nontemporal store (x86's `_mm512_stream_ps`) writes the line
 without reading it and without keeping it in the caches. The next layer reads the output
 from memory either way: its first rows were evicted long before it starts. On the AMD EPYC
-VGG-16's conv1 ran 1.13-1.18x faster with its stores streamed, its conv4 (6.4 MB) 1.09-1.10x,
-the max pools after them 0.95-1.0x (docs/performance.md, "Streaming stores").
+VGG-16's conv1 ran 1.12-1.16x faster with its stores streamed, its conv4 (6.4 MB)
+1.06-1.12x, the max pools after them 0.86-0.98x, the model 1.02x; on the Xeon conv1
+1.39-1.42x (docs/performance.md, "Streaming stores").
 
 Marked (`vector.store {nontemporal = true}`): every vector store to a buffer of at least
 `min-bytes` (a view of the workspace, plan-buffers' `memref.view`, whose 64-byte aligned

@@ -28,9 +28,6 @@ import onnx
 from patcc.bench.layers import ConvLayer, conv_layers
 from patcc.errors import PatccError, require
 from patcc.tune.log import Key, Record, TuningLog
-
-if TYPE_CHECKING:
-    from patcc.runtime import CompiledModel
 from patcc.tune.space import (
     GPU_TARGET,
     Schedule,
@@ -41,6 +38,9 @@ from patcc.tune.space import (
     tunable,
     valid,
 )
+
+if TYPE_CHECKING:
+    from patcc.runtime import CompiledModel
 
 Measure = Callable[[onnx.ModelProto, Schedule], float]
 """(one-conv model, schedule) -> milliseconds; raises if the schedule does not build."""
@@ -66,9 +66,9 @@ class TuneOptions:
 
         if self.target != GPU_TARGET and target_name(self.target) != "x86-c":
             raise PatccError(
-                f"tuning the {self.target} target: its builds run as a process a run (under "
-                "qemu-aarch64 off Arm) or through SIMDe, whose times are not its kernels' "
-                "(tune x86 on this CPU, or opencl on an OpenCL device)"
+                f"tuning the {self.target} target: its builds run here as one process per call "
+                "(under qemu-aarch64 off Arm) or through SIMDe, so their times are not their "
+                "kernels' (tune x86 on this CPU, or opencl on an OpenCL device)"
             )
         if self.target == GPU_TARGET and self.threads:
             raise PatccError(
@@ -133,7 +133,7 @@ def measured_on(target: str) -> str:
     return cpu_model()
 
 
-def run_clock(model: CompiledModel, feed: dict[str, np.ndarray]) -> Callable[[], float]:
+def run_clock(model: CompiledModel, feed: dict[str, np.ndarray]) -> Clock:
     """Seconds of one run of `model`: its wall time on a CPU; on an OpenCL device the time
     of its kernels by profiling events, without the upload of the input and the download of
     the output, which no schedule changes and which on a GPU behind PCIe take longer than a
