@@ -26,11 +26,11 @@ store where the ISA has one (x86), a plain one elsewhere.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from math import gcd
+from math import gcd, prod
 
 from xdsl.context import Context
 from xdsl.dialects import arith, func, memref, scf, vector
-from xdsl.dialects.builtin import BoolAttr, MemRefType, ModuleOp, NoneAttr, VectorType
+from xdsl.dialects.builtin import BoolAttr, MemRefType, ModuleOp, VectorType
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
@@ -39,6 +39,7 @@ from patcc.dialects.pat.store_fence import StoreFenceOp
 from patcc.errors import PatccError
 from patcc.lowering.jam import constant_int
 from patcc.targets.attrs import PARALLEL_ATTR
+from patcc.targets.c_printer import strides_of
 
 ALIGNMENT = 64
 """The byte alignment of plan-buffers' offsets and of the workspace the runtime allocates."""
@@ -70,17 +71,6 @@ def multiple_of(value: SSAValue, m: int) -> bool:
     return False
 
 
-def _strides(typ: MemRefType) -> list[int] | None:
-    """Row-major element strides of an identity-layout memref, else None."""
-    if not isinstance(typ.layout, NoneAttr):
-        return None
-    shape = list(typ.get_shape())
-    strides = [1] * len(shape)
-    for k in range(len(shape) - 2, -1, -1):
-        strides[k] = strides[k + 1] * shape[k + 1]
-    return strides
-
-
 def _workspace_view(base: SSAValue) -> bool:
     """A plan-buffers view of the workspace at an offset the ALIGNMENT divides."""
     view = base.owner
@@ -96,14 +86,11 @@ def streamable(store: vector.StoreOp, min_bytes: int) -> bool:
     typ, vec = store.base.type, store.vector.type
     assert isinstance(typ, MemRefType) and isinstance(vec, VectorType)
     lanes = vec.get_shape()[-1]
-    size = 4
-    for dim in typ.get_shape():
-        size *= dim
-    strides = _strides(typ)
-    if size < min_bytes or strides is None or not _workspace_view(store.base):
+    if not _workspace_view(store.base) or 4 * prod(typ.get_shape()) < min_bytes:
         return False
     if (lanes * 4) > ALIGNMENT or ALIGNMENT % (lanes * 4):
         return False
+    strides, _ = strides_of(typ)  # a view's type: row-major, no offset
     return all(
         multiple_of(index, lanes // gcd(lanes, stride))
         for index, stride in zip(store.indices, strides, strict=True)

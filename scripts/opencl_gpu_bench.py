@@ -37,6 +37,7 @@ import patcc
 from patcc.bench.timing import interleave, robust_stats
 from patcc.models import vgg16
 from patcc.runtime.opencl_runner import DEVICE_ENV
+from patcc.tune.apply import tuned_layers
 
 
 def log(text: str) -> None:
@@ -216,9 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     tuned_ms: dict[str, float] = {}
     if tuned is not None:
         tuned_ms = layer_times(tuned, inputs, min(args.repeat, 10))
-        tuned_layers = json.loads((tuned.build_dir / "report.json").read_text())["layers"]
+        report = json.loads((tuned.build_dir / "report.json").read_text())
         print(
-            f"patcc tuned: {sum('tuned' in r for r in tuned_layers)} layer(s) from "
+            f"patcc tuned: {tuned_layers(report)} layer(s) from "
             f"{args.tuning_log}; kernels' device time {sum(tuned_ms.values()):.2f} ms"
         )
     print(f"torch: {why}")

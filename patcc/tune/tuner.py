@@ -170,7 +170,9 @@ def compiled_measure(options: TuneOptions, work: Path, repeat: int = 15) -> Meas
     base = default(options.target)
     # per layer model (the tuner passes each task's own model object; kept here, so its id
     # is not reused): its default build, input, clock and time
-    references: dict[int, tuple[onnx.ModelProto, CompiledModel, Clock, float]] = {}
+    references: dict[
+        int, tuple[onnx.ModelProto, CompiledModel, dict[str, np.ndarray], Clock, float]
+    ] = {}
     timed: dict[tuple[int, bytes], float] = {}  # (layer model, emitted files' digest) -> ms
 
     def emit(model: onnx.ModelProto, schedule: Schedule) -> UnbuiltModel:
@@ -191,20 +193,21 @@ def compiled_measure(options: TuneOptions, work: Path, repeat: int = 15) -> Meas
             digest.update(name.encode() + b"\0" + emitted.files[name])
         return id(model), digest.digest()
 
-    def reference(model: onnx.ModelProto) -> tuple[Clock, float]:
+    def reference(model: onnx.ModelProto) -> tuple[dict[str, np.ndarray], Clock, float]:
         if id(model) not in references:
             emitted = emit(model, base)
             ref = build_model(emitted, work / f"reference{next(count)}")
             x = np.random.default_rng(0).standard_normal(ref.inputs[0].shape, np.float32)
-            clock = run_clock(ref, {ref.inputs[0].name: x})
+            feed = {ref.inputs[0].name: x}
+            clock = run_clock(ref, feed)
             clock()
             samples = [clock() for _ in range(repeat)]
-            references[id(model)] = (model, ref, clock, robust_stats(samples).median_ms)
-            timed[code(model, emitted)] = references[id(model)][3]
+            references[id(model)] = (model, ref, feed, clock, robust_stats(samples).median_ms)
+            timed[code(model, emitted)] = references[id(model)][4]
         return references[id(model)][2:]
 
     def measure(model: onnx.ModelProto, schedule: Schedule) -> float:
-        ref_clock, base_ms = reference(model)
+        feed, ref_clock, base_ms = reference(model)
         if schedule == base:
             return base_ms
         emitted = emit(model, schedule)
@@ -213,8 +216,7 @@ def compiled_measure(options: TuneOptions, work: Path, repeat: int = 15) -> Meas
             return timed[same]
         out = work / f"trial{next(count)}"
         trial = build_model(emitted, out)
-        x = np.random.default_rng(0).standard_normal(trial.inputs[0].shape, np.float32)
-        clocks = {"trial": run_clock(trial, {trial.inputs[0].name: x}), "default": ref_clock}
+        clocks = {"trial": run_clock(trial, feed), "default": ref_clock}
         samples = interleave(clocks, repeat, timers=clocks)
         shutil.rmtree(out, ignore_errors=True)  # a long tune would fill the disk with builds
         trial_ms = robust_stats(samples["trial"]).median_ms
