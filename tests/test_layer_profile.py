@@ -102,6 +102,7 @@ def test_cli_profiles_two_builds_in_turns(build: Path, tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["{missing}"], "{missing}: no such build folder"),
+        (["{file}"], "{file}: a file, not a build folder (`patcc compile -o DIR` writes one)"),
         (
             ["{empty}"],
             "{empty}: not an x86 build folder (no model.c, model.json, weights.bin, Makefile)",
@@ -115,7 +116,9 @@ def test_cli_bad_input_is_one_line(
     build: Path, tmp_path: Path, args: list[str], message: str
 ) -> None:
     (tmp_path / "empty").mkdir()
+    (tmp_path / "model.onnx").write_bytes(b"")
     paths = {"missing": tmp_path / "missing", "empty": tmp_path / "empty", "build": build}
+    paths["file"] = tmp_path / "model.onnx"
     out = tmp_path / "never.json"
     argv = [a.format(**paths) for a in args] + ["--json", str(out)]
     res = subprocess.run([str(PATCC), "profile", *argv], capture_output=True, text=True)

@@ -86,8 +86,10 @@ def library_command(build: Path) -> list[str]:
 
 def check_build(build: Path) -> None:
     """A folder `patcc compile --target x86` wrote, or a one-line error naming what lacks."""
-    if not build.is_dir():
+    if not build.exists():
         raise PatccError(f"{build}: no such build folder")
+    if not build.is_dir():
+        raise PatccError(f"{build}: a file, not a build folder (`patcc compile -o DIR` writes one)")
     missing = [f for f in _BUILD_FILES if not (build / f).is_file()]
     if missing:
         raise PatccError(f"{build}: not an x86 build folder (no {', '.join(missing)})")
