@@ -183,6 +183,7 @@ def test_the_summary_names_the_knobs_off_their_defaults() -> None:
     best = Schedule(1, 3, 3, pf=1).as_dict()
     row = {"schedule": best, "ms": 1.0, "default_ms": 1.1, "trials": 9}
     table = summary_table({"conv_11": row, "conv_2": {**row, "schedule": None, "ms": None}})
+    assert table.startswith("| layer | best schedule (oc x oh x ow, lre, the knobs off their")
     assert "| conv_11 | 1x3x3, lre, hints | 1.000 | 1.100 | 1.10x | 9 |" in table
     assert "| conv_2 | - |  | 1.100 |  | 9 |" in table
 
