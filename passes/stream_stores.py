@@ -127,10 +127,10 @@ class StreamStoresPass(ModulePass):
                 continue
             fenced: dict[scf.ForOp, None] = {}
             for store in fn.walk():
-                if not isinstance(store, vector.StoreOp):
+                if not isinstance(store, vector.StoreOp) or not streamable(store, self.min_bytes):
                     continue
-                loop = _fenced_loop(store, fn)
-                if loop is not None and streamable(store, self.min_bytes):
+                loop = _fenced_loop(store, fn)  # after the cheap test: most stores fail it
+                if loop is not None:
                     store.properties["nontemporal"] = BoolAttr.from_bool(True)
                     fenced[loop] = None
             for loop in fenced:
